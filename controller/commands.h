@@ -1,0 +1,17 @@
+/* The sporectl verb table's row type and the verbs' entry points. A verb
+ * returns a negative code with err filled on failure, otherwise the process
+ * exit status. */
+#ifndef SPORECTL_COMMANDS_H
+#define SPORECTL_COMMANDS_H
+
+#include <spore/err.h>
+
+struct spore_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv, struct spore_err *err);
+};
+
+int cmd_version(int argc, char **argv, struct spore_err *err);
+
+#endif
