@@ -1,0 +1,19 @@
+#!/bin/bash
+# Host side of the end-to-end suite: one sandbox boot for all tests; TAP on
+# stdout. Usage: tests/e2e/run.sh [PATTERN] (extra sandbox options via
+# SPORE_SANDBOX_OPTS, e.g. "--xenstored xenstored").
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+log=${SPORE_E2E_LOG:-$root/.cache/e2e-serial.log}
+mkdir -p "$(dirname "$log")"
+# shellcheck disable=SC2086
+"$root/scripts/xen-sandbox.sh" --timeout "${SPORE_E2E_TIMEOUT:-2400}" --keep-log "$log" \
+	${SPORE_SANDBOX_OPTS:-} -- bash tests/e2e/suite.sh "${1:-}" >"$root/.cache/e2e.tap"
+rc=$?
+cat "$root/.cache/e2e.tap"
+if [ $rc -ne 0 ]; then
+	echo "not ok - the sandbox failed (exit $rc; serial log: $log)"
+	exit 1
+fi
+grep -q '^not ok' "$root/.cache/e2e.tap" && exit 1
+exit 0
