@@ -1,0 +1,737 @@
+/* xenstore client over xenstored's Unix socket or /dev/xen/xenbus. The
+ * byte-level protocol lives in xs_wire.c; this file does I/O, request/reply
+ * matching and the watch event queue. */
+#include <spore/xenstore.h>
+#include <spore/log.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A reply slower than this means xenstored is gone or wedged; without it a
+ * missing daemon behind /dev/xen/xenbus would hang us forever. */
+#define XS_REPLY_TIMEOUT_MS 15000
+#define XS_TX_ATTEMPTS 100
+
+struct queued_event {
+	struct queued_event *next;
+	struct spore_xs_event *ev;
+};
+
+struct spore_xs {
+	int fd;
+	int evfd;   /* eventfd, non-zero while events are queued */
+	int pollfd; /* epoll over fd and evfd: what spore_xs_watch_fd() hands out */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	uint32_t next_req;
+	char *rbuf; /* received, not yet consumed bytes */
+	size_t rlen, rcap;
+	char *reply; /* body of the last reply, NUL-terminated */
+	size_t reply_len;
+	struct queued_event *evq_head, **evq_tail;
+};
+
+static int connect_socket(const char *path, int *fdp)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* A socket path gets connect(), a device open(). */
+static int open_transport(const char *path, int *fdp)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (S_ISSOCK(st.st_mode))
+		return connect_socket(path, fdp);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*fdp = fd;
+	return 0;
+}
+
+static int xs_setup(struct spore_xs **xsp, int fd, const char *path, struct spore_err *err)
+{
+	struct spore_xs *xs = calloc(1, sizeof(*xs));
+	struct epoll_event ee = {.events = EPOLLIN};
+
+	if (!xs) {
+		close(fd);
+		return spore_err_set(err, ENOMEM, "xenstore");
+	}
+	xs->fd = fd;
+	xs->evfd = xs->pollfd = -1;
+	snprintf(xs->path, sizeof(xs->path), "%s", path);
+	xs->evq_tail = &xs->evq_head;
+	xs->next_req = 1;
+	xs->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	xs->pollfd = epoll_create1(EPOLL_CLOEXEC);
+	if (xs->evfd < 0 || xs->pollfd < 0)
+		goto fail;
+	ee.data.fd = xs->fd;
+	if (epoll_ctl(xs->pollfd, EPOLL_CTL_ADD, xs->fd, &ee) < 0)
+		goto fail;
+	ee.data.fd = xs->evfd;
+	if (epoll_ctl(xs->pollfd, EPOLL_CTL_ADD, xs->evfd, &ee) < 0)
+		goto fail;
+	*xsp = xs;
+	log_debug("xenstore: connected via %s", path);
+	return 0;
+fail:;
+	int e = errno;
+	spore_xs_close(xs);
+	return spore_err_set(err, e, "xenstore: setting up the watch fd");
+}
+
+int spore_xs_open_path(struct spore_xs **xsp, const char *path, struct spore_err *err)
+{
+	int fd = -1;
+	int r = open_transport(path, &fd);
+
+	if (r < 0)
+		return spore_err_set(err, -r, "cannot connect to xenstored at %s", path);
+	return xs_setup(xsp, fd, path, err);
+}
+
+int spore_xs_open(struct spore_xs **xsp, struct spore_err *err)
+{
+	const char *env = getenv("XENSTORED_PATH");
+	int fd = -1;
+
+	if (env && *env)
+		return spore_xs_open_path(xsp, env, err);
+	int rs = connect_socket(SPORE_XS_SOCKET, &fd);
+	if (rs == 0)
+		return xs_setup(xsp, fd, SPORE_XS_SOCKET, err);
+	int rb = open_transport(SPORE_XS_XENBUS, &fd);
+	if (rb == 0) {
+		log_debug("xenstore: %s: %s; using %s", SPORE_XS_SOCKET, strerror(-rs),
+			  SPORE_XS_XENBUS);
+		return xs_setup(xsp, fd, SPORE_XS_XENBUS, err);
+	}
+	if (rb == -ENOENT && rs == -ENOENT)
+		return spore_err_setx(err, ENOENT,
+				      "cannot reach xenstore: neither %s nor %s exists "
+				      "(not a Xen dom0, or xenstored not started?)",
+				      SPORE_XS_SOCKET, SPORE_XS_XENBUS);
+	return spore_err_setx(err, -rs,
+			      "cannot reach xenstore: %s: %s; %s: %s (is xenstored running?)",
+			      SPORE_XS_SOCKET, strerror(-rs), SPORE_XS_XENBUS, strerror(-rb));
+}
+
+void spore_xs_close(struct spore_xs *xs)
+{
+	if (!xs)
+		return;
+	while (xs->evq_head) {
+		struct queued_event *q = xs->evq_head;
+		xs->evq_head = q->next;
+		free(q->ev);
+		free(q);
+	}
+	if (xs->pollfd >= 0)
+		close(xs->pollfd);
+	if (xs->evfd >= 0)
+		close(xs->evfd);
+	if (xs->fd >= 0)
+		close(xs->fd);
+	free(xs->rbuf);
+	free(xs->reply);
+	free(xs);
+}
+
+const char *spore_xs_transport(const struct spore_xs *xs)
+{
+	return xs->path;
+}
+
+int spore_xs_watch_fd(const struct spore_xs *xs)
+{
+	return xs->pollfd;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int write_all(struct spore_xs *xs, const char *buf, size_t len, struct spore_err *err)
+{
+	/* /dev/xen/xenbus wants a whole message per write(); a message is at
+	 * most 4112 bytes, which one write() of a socket or device takes. */
+	while (len > 0) {
+		ssize_t n = write(xs->fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return spore_err_set(err, errno, "xenstore: writing to %s", xs->path);
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads more bytes into rbuf, waiting up to timeout_ms (-1: forever).
+ * -ETIMEDOUT when nothing came, -ECONNRESET when the daemon hung up. */
+static int fill(struct spore_xs *xs, int timeout_ms, struct spore_err *err)
+{
+	struct pollfd pfd = {.fd = xs->fd, .events = POLLIN};
+
+	if (xs->rcap - xs->rlen < 4096) {
+		size_t cap = xs->rcap ? xs->rcap * 2 : 8192;
+		if (cap > 2 * (SPORE_XS_HDR_LEN + SPORE_XS_REPLY_MAX))
+			cap = 2 * (SPORE_XS_HDR_LEN + SPORE_XS_REPLY_MAX);
+		if (cap > xs->rcap) {
+			char *n = realloc(xs->rbuf, cap);
+			if (!n)
+				return spore_err_set(err, ENOMEM, "xenstore");
+			xs->rbuf = n;
+			xs->rcap = cap;
+		}
+	}
+	for (;;) {
+		int r = poll(&pfd, 1, timeout_ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return spore_err_set(err, errno, "xenstore: poll");
+		if (r == 0)
+			return -ETIMEDOUT;
+		ssize_t n = read(xs->fd, xs->rbuf + xs->rlen, xs->rcap - xs->rlen);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return spore_err_set(err, errno, "xenstore: reading from %s", xs->path);
+		if (n == 0)
+			return spore_err_setx(err, ECONNRESET,
+					      "xenstore: %s closed the connection", xs->path);
+		xs->rlen += (size_t)n;
+		return 0;
+	}
+}
+
+static void consume(struct spore_xs *xs, size_t n)
+{
+	memmove(xs->rbuf, xs->rbuf + n, xs->rlen - n);
+	xs->rlen -= n;
+}
+
+static int queue_event(struct spore_xs *xs, const struct spore_xs_msg *m, struct spore_err *err)
+{
+	const char *path, *token;
+	int r = spore_xs_parse_watch_event(m, &path, &token, err);
+	if (r < 0)
+		return r;
+
+	size_t pl = strlen(path) + 1, tl = strlen(token) + 1;
+	struct spore_xs_event *ev = malloc(sizeof(*ev) + pl + tl);
+	struct queued_event *q = malloc(sizeof(*q));
+	if (!ev || !q) {
+		free(ev);
+		free(q);
+		return spore_err_set(err, ENOMEM, "xenstore watch event");
+	}
+	ev->path = (char *)(ev + 1);
+	ev->token = ev->path + pl;
+	memcpy(ev->path, path, pl);
+	memcpy(ev->token, token, tl);
+	q->ev = ev;
+	q->next = NULL;
+	if (!xs->evq_head) {
+		uint64_t one = 1;
+		if (write(xs->evfd, &one, sizeof(one)) < 0)
+			log_debug("xenstore: eventfd write: %s", strerror(errno));
+	}
+	*xs->evq_tail = q;
+	xs->evq_tail = &q->next;
+	return 0;
+}
+
+static struct spore_xs_event *dequeue_event(struct spore_xs *xs)
+{
+	struct queued_event *q = xs->evq_head;
+	if (!q)
+		return NULL;
+	xs->evq_head = q->next;
+	if (!xs->evq_head) {
+		uint64_t v;
+		xs->evq_tail = &xs->evq_head;
+		if (read(xs->evfd, &v, sizeof(v)) < 0)
+			log_debug("xenstore: eventfd read: %s", strerror(errno));
+	}
+	struct spore_xs_event *ev = q->ev;
+	free(q);
+	return ev;
+}
+
+/* Takes one whole message from rbuf if there is one: > 0 (its size, to
+ * consume() after use), 0 if incomplete, < 0 on a corrupt stream. */
+static int take(struct spore_xs *xs, struct spore_xs_msg *m, struct spore_err *err)
+{
+	int r = spore_xs_parse(xs->rbuf, xs->rlen, SPORE_XS_REPLY_MAX, m, err);
+	if (r < 0)
+		spore_err_wrap(err, "xenstore: %s", xs->path);
+	return r;
+}
+
+/* Queues watch events already buffered behind a reply, so that the watch fd
+ * reports them even though the connection itself has nothing to read. */
+static void drain_events(struct spore_xs *xs)
+{
+	struct spore_xs_msg m;
+	struct spore_err e = {0};
+	int n;
+
+	while (xs->rlen && (n = take(xs, &m, &e)) > 0) {
+		if (m.type == XS_WATCH_EVENT)
+			queue_event(xs, &m, &e);
+		else
+			log_warn("xenstore: ignoring an unexpected %s message",
+				 spore_xs_type_name(m.type));
+		consume(xs, (size_t)n);
+	}
+}
+
+/* Sends a request and waits for its reply, queueing watch events met on
+ * the way. The reply body is left in xs->reply. */
+static int talk(struct spore_xs *xs, uint32_t type, uint32_t tx, const char *const *strs,
+		size_t nstrs, const void *raw, size_t rawlen, struct spore_err *err)
+{
+	char buf[SPORE_XS_HDR_LEN + XENSTORE_PAYLOAD_MAX];
+	uint32_t req = xs->next_req++;
+	struct spore_xs_msg m;
+	int r;
+
+	if (xs->next_req == 0)
+		xs->next_req = 1;
+	r = spore_xs_encode(buf, sizeof(buf), type, req, tx, strs, nstrs, raw, rawlen, err);
+	if (r < 0)
+		return r;
+	r = write_all(xs, buf, (size_t)r, err);
+	if (r < 0)
+		return r;
+
+	long long deadline = now_ms() + XS_REPLY_TIMEOUT_MS;
+	for (;;) {
+		r = take(xs, &m, err);
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			long long left = deadline - now_ms();
+			r = left > 0 ? fill(xs, (int)left, err) : -ETIMEDOUT;
+			if (r == -ETIMEDOUT)
+				return spore_err_setx(err, ETIMEDOUT,
+						      "xenstore: no reply to %s from %s in %d s "
+						      "(is xenstored running?)",
+						      spore_xs_type_name(type), xs->path,
+						      XS_REPLY_TIMEOUT_MS / 1000);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		size_t used = (size_t)r;
+		if (m.type == XS_WATCH_EVENT) {
+			r = queue_event(xs, &m, err);
+			consume(xs, used);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (m.req_id != req) {
+			consume(xs, used);
+			return spore_err_setx(err, EPROTO,
+					      "xenstore: reply for request %u while awaiting %u",
+					      m.req_id, req);
+		}
+		char *body = realloc(xs->reply, m.len + 1);
+		if (!body) {
+			consume(xs, used);
+			return spore_err_set(err, ENOMEM, "xenstore reply");
+		}
+		memcpy(body, m.body, m.len);
+		body[m.len] = 0;
+		xs->reply = body;
+		xs->reply_len = m.len;
+		struct spore_xs_msg copy = m;
+		copy.body = body;
+		consume(xs, used);
+		drain_events(xs);
+		return spore_xs_reply_check(&copy, type, err);
+	}
+}
+
+static int path_op(struct spore_xs *xs, uint32_t type, uint32_t tx, const char *path,
+		   struct spore_err *err)
+{
+	const char *strs[] = {path};
+	int r = spore_xs_check_path(path, err);
+	if (r == 0)
+		r = talk(xs, type, tx, strs, 1, NULL, 0, err);
+	if (r < 0)
+		return spore_err_wrap(err, "%s %s", spore_xs_type_name(type), path);
+	return 0;
+}
+
+int spore_xs_read(struct spore_xs *xs, uint32_t tx, const char *path, char **val, size_t *len,
+		  struct spore_err *err)
+{
+	int r = path_op(xs, XS_READ, tx, path, err);
+	if (r < 0)
+		return r;
+	*val = xs->reply;
+	if (len)
+		*len = xs->reply_len;
+	xs->reply = NULL;
+	return 0;
+}
+
+int spore_xs_write(struct spore_xs *xs, uint32_t tx, const char *path, const void *val,
+		   size_t len, struct spore_err *err)
+{
+	const char *strs[] = {path};
+	int r = spore_xs_check_path(path, err);
+	if (r == 0)
+		r = talk(xs, XS_WRITE, tx, strs, 1, val, len, err);
+	if (r < 0)
+		return spore_err_wrap(err, "WRITE %s", path);
+	return 0;
+}
+
+int spore_xs_write_str(struct spore_xs *xs, uint32_t tx, const char *path, const char *val,
+		       struct spore_err *err)
+{
+	return spore_xs_write(xs, tx, path, val, strlen(val), err);
+}
+
+int spore_xs_mkdir(struct spore_xs *xs, uint32_t tx, const char *path, struct spore_err *err)
+{
+	return path_op(xs, XS_MKDIR, tx, path, err);
+}
+
+int spore_xs_rm(struct spore_xs *xs, uint32_t tx, const char *path, struct spore_err *err)
+{
+	return path_op(xs, XS_RM, tx, path, err);
+}
+
+/* Turns NUL-separated names into one block: a NULL-terminated pointer
+ * array followed by the strings. */
+static int names_block(const char *data, size_t len, char ***names, size_t *n,
+		       struct spore_err *err)
+{
+	int cnt = spore_xs_split(data, len, NULL, 0);
+	if (cnt < 0)
+		return spore_err_setx(err, EPROTO, "xenstore sent a malformed directory");
+	size_t ptrs = ((size_t)cnt + 1) * sizeof(char *);
+	char **block = malloc(ptrs + len + 1);
+	if (!block)
+		return spore_err_set(err, ENOMEM, "xenstore directory");
+	char *copy = (char *)block + ptrs;
+	memcpy(copy, data, len);
+	copy[len] = 0;
+	spore_xs_split(copy, len, (const char **)block, (size_t)cnt);
+	block[cnt] = NULL;
+	*names = block;
+	*n = (size_t)cnt;
+	return 0;
+}
+
+static int directory_part(struct spore_xs *xs, uint32_t tx, const char *path, char ***names,
+			  size_t *n, struct spore_err *err)
+{
+	struct spore_xs_dirpart dp;
+	int r;
+
+	spore_xs_dirpart_init(&dp);
+	do {
+		char off[24];
+		const char *strs[] = {path, off};
+		snprintf(off, sizeof(off), "%zu", dp.len);
+		r = talk(xs, XS_DIRECTORY_PART, tx, strs, 2, NULL, 0, err);
+		if (r == -ENOSYS || r == -EINVAL) {
+			r = spore_err_setx(err, E2BIG,
+					   "directory is over the %d-byte payload limit and "
+					   "xenstored does not support DIRECTORY_PART",
+					   XENSTORE_PAYLOAD_MAX);
+			break;
+		}
+		if (r == 0)
+			r = spore_xs_dirpart_feed(&dp, xs->reply, xs->reply_len, err);
+	} while (r == 0);
+	if (r == 1)
+		r = names_block(dp.names ? dp.names : "", dp.len, names, n, err);
+	spore_xs_dirpart_free(&dp);
+	return r;
+}
+
+int spore_xs_directory(struct spore_xs *xs, uint32_t tx, const char *path, char ***names,
+		       size_t *n, struct spore_err *err)
+{
+	const char *strs[] = {path};
+	int r = spore_xs_check_path(path, err);
+
+	if (r == 0)
+		r = talk(xs, XS_DIRECTORY, tx, strs, 1, NULL, 0, err);
+	if (r == -E2BIG) {
+		log_debug("xenstore: %s is large, listing it with DIRECTORY_PART", path);
+		spore_err_clear(err);
+		r = directory_part(xs, tx, path, names, n, err);
+	} else if (r == 0) {
+		r = names_block(xs->reply, xs->reply_len, names, n, err);
+	}
+	if (r < 0)
+		return spore_err_wrap(err, "DIRECTORY %s", path);
+	return 0;
+}
+
+int spore_xs_get_perms(struct spore_xs *xs, uint32_t tx, const char *path,
+		       struct spore_xs_perm **perms, size_t *n, struct spore_err *err)
+{
+	int r = path_op(xs, XS_GET_PERMS, tx, path, err);
+	if (r < 0)
+		return r;
+	int cnt = spore_xs_split(xs->reply, xs->reply_len, NULL, 0);
+	if (cnt <= 0)
+		return spore_err_setx(err, EPROTO, "GET_PERMS %s: malformed reply", path);
+	const char **strs = calloc((size_t)cnt, sizeof(*strs));
+	struct spore_xs_perm *p = calloc((size_t)cnt, sizeof(*p));
+	if (!strs || !p) {
+		free(strs);
+		free(p);
+		return spore_err_set(err, ENOMEM, "GET_PERMS %s", path);
+	}
+	spore_xs_split(xs->reply, xs->reply_len, strs, (size_t)cnt);
+	for (int i = 0; i < cnt; i++) {
+		if (spore_xs_perm_parse(strs[i], &p[i]) < 0) {
+			free(strs);
+			free(p);
+			return spore_err_setx(err, EPROTO, "GET_PERMS %s: bad entry in reply",
+					      path);
+		}
+	}
+	free(strs);
+	*perms = p;
+	*n = (size_t)cnt;
+	return 0;
+}
+
+int spore_xs_set_perms(struct spore_xs *xs, uint32_t tx, const char *path,
+		       const struct spore_xs_perm *perms, size_t n, struct spore_err *err)
+{
+	/* Each entry is at most "b65535": 7 bytes; the payload cap bounds n. */
+	if (n == 0 || n > XENSTORE_PAYLOAD_MAX / 3)
+		return spore_err_setx(err, EINVAL, "SET_PERMS %s: %zu entries", path, n);
+	int r = spore_xs_check_path(path, err);
+	if (r < 0)
+		return spore_err_wrap(err, "SET_PERMS %s", path);
+	const char **strs = calloc(n + 1, sizeof(*strs));
+	char(*txt)[8] = calloc(n, sizeof(*txt));
+	if (!strs || !txt) {
+		r = spore_err_set(err, ENOMEM, "SET_PERMS %s", path);
+		goto out;
+	}
+	strs[0] = path;
+	for (size_t i = 0; i < n; i++) {
+		if (spore_xs_perm_format(&perms[i], txt[i], sizeof(txt[i])) < 0) {
+			r = spore_err_setx(err, EINVAL, "SET_PERMS %s: bad entry %zu", path, i);
+			goto out;
+		}
+		strs[i + 1] = txt[i];
+	}
+	r = talk(xs, XS_SET_PERMS, tx, strs, n + 1, NULL, 0, err);
+	if (r < 0)
+		spore_err_wrap(err, "SET_PERMS %s", path);
+out:
+	free(strs);
+	free(txt);
+	return r;
+}
+
+int spore_xs_transaction_start(struct spore_xs *xs, uint32_t *tx, struct spore_err *err)
+{
+	const char *strs[] = {""};
+	int r = talk(xs, XS_TRANSACTION_START, 0, strs, 1, NULL, 0, err);
+	if (r < 0)
+		return spore_err_wrap(err, "TRANSACTION_START");
+	if (spore_xs_parse_u32(xs->reply, xs->reply_len, tx) < 0 || *tx == 0)
+		return spore_err_setx(err, EPROTO, "TRANSACTION_START: bad id in reply");
+	return 0;
+}
+
+int spore_xs_transaction_end(struct spore_xs *xs, uint32_t tx, bool commit,
+			     struct spore_err *err)
+{
+	const char *strs[] = {commit ? "T" : "F"};
+	int r = talk(xs, XS_TRANSACTION_END, tx, strs, 1, NULL, 0, err);
+	if (r < 0)
+		return spore_err_wrap(err, "TRANSACTION_END");
+	return 0;
+}
+
+int spore_xs_transact(struct spore_xs *xs, spore_xs_tx_fn fn, void *arg, struct spore_err *err)
+{
+	for (int attempt = 1; attempt <= XS_TX_ATTEMPTS; attempt++) {
+		uint32_t tx;
+		int r = spore_xs_transaction_start(xs, &tx, err);
+		if (r < 0)
+			return r;
+		r = fn(xs, tx, arg, err);
+		if (r < 0) {
+			struct spore_err ignored = {0};
+			spore_xs_transaction_end(xs, tx, false, &ignored);
+			if (r != -EAGAIN)
+				return r;
+		} else {
+			r = spore_xs_transaction_end(xs, tx, true, err);
+			if (r != -EAGAIN)
+				return r;
+		}
+		log_debug("xenstore: transaction conflict, attempt %d", attempt);
+		spore_err_clear(err);
+		/* Back off a little so a busy writer can finish. */
+		struct timespec ts = {0, (attempt < 20 ? attempt : 20) * 500000L};
+		nanosleep(&ts, NULL);
+	}
+	return spore_err_setx(err, EAGAIN, "xenstore transaction conflicted %d times in a row",
+			      XS_TX_ATTEMPTS);
+}
+
+int spore_xs_watch(struct spore_xs *xs, const char *path, const char *token,
+		   struct spore_err *err)
+{
+	const char *strs[] = {path, token};
+	int r = spore_xs_check_path(path, err);
+	if (r == 0)
+		r = talk(xs, XS_WATCH, 0, strs, 2, NULL, 0, err);
+	if (r < 0)
+		return spore_err_wrap(err, "WATCH %s", path);
+	return 0;
+}
+
+int spore_xs_unwatch(struct spore_xs *xs, const char *path, const char *token,
+		     struct spore_err *err)
+{
+	const char *strs[] = {path, token};
+	int r = spore_xs_check_path(path, err);
+	if (r == 0)
+		r = talk(xs, XS_UNWATCH, 0, strs, 2, NULL, 0, err);
+	if (r < 0)
+		return spore_err_wrap(err, "UNWATCH %s", path);
+	return 0;
+}
+
+int spore_xs_read_watch(struct spore_xs *xs, struct spore_xs_event **ev, int timeout_ms,
+			struct spore_err *err)
+{
+	long long deadline = timeout_ms < 0 ? 0 : now_ms() + timeout_ms;
+
+	for (;;) {
+		*ev = dequeue_event(xs);
+		if (*ev)
+			return 0;
+		struct spore_xs_msg m;
+		int r = take(xs, &m, err);
+		if (r < 0)
+			return r;
+		if (r > 0) {
+			size_t used = (size_t)r;
+			if (m.type == XS_WATCH_EVENT)
+				r = queue_event(xs, &m, err);
+			else
+				log_warn("xenstore: ignoring an unexpected %s message",
+					 spore_xs_type_name(m.type));
+			consume(xs, used);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		int wait = -1;
+		if (timeout_ms >= 0) {
+			long long left = deadline - now_ms();
+			wait = left > 0 ? (int)left : 0;
+		}
+		r = fill(xs, wait, err);
+		if (r == -ETIMEDOUT)
+			return -EAGAIN;
+		if (r < 0)
+			return r;
+	}
+}
+
+static int domid_op(struct spore_xs *xs, uint32_t type, uint32_t domid, struct spore_err *err)
+{
+	char d[16];
+	const char *strs[] = {d};
+	snprintf(d, sizeof(d), "%" PRIu32, domid);
+	int r = talk(xs, type, 0, strs, 1, NULL, 0, err);
+	if (r < 0)
+		return spore_err_wrap(err, "%s %" PRIu32, spore_xs_type_name(type), domid);
+	return 0;
+}
+
+int spore_xs_introduce(struct spore_xs *xs, uint32_t domid, uint64_t mfn, uint32_t port,
+		       struct spore_err *err)
+{
+	char d[16], m[24], p[16];
+	const char *strs[] = {d, m, p};
+	snprintf(d, sizeof(d), "%" PRIu32, domid);
+	snprintf(m, sizeof(m), "%" PRIu64, mfn);
+	snprintf(p, sizeof(p), "%" PRIu32, port);
+	int r = talk(xs, XS_INTRODUCE, 0, strs, 3, NULL, 0, err);
+	if (r < 0)
+		return spore_err_wrap(err, "INTRODUCE domain %" PRIu32, domid);
+	return 0;
+}
+
+int spore_xs_release(struct spore_xs *xs, uint32_t domid, struct spore_err *err)
+{
+	return domid_op(xs, XS_RELEASE, domid, err);
+}
+
+int spore_xs_is_introduced(struct spore_xs *xs, uint32_t domid, struct spore_err *err)
+{
+	int r = domid_op(xs, XS_IS_DOMAIN_INTRODUCED, domid, err);
+	if (r < 0)
+		return r;
+	return xs->reply_len > 0 && xs->reply[0] == 'T';
+}
+
+int spore_xs_get_domain_path(struct spore_xs *xs, uint32_t domid, char **path,
+			     struct spore_err *err)
+{
+	int r = domid_op(xs, XS_GET_DOMAIN_PATH, domid, err);
+	if (r < 0)
+		return r;
+	*path = xs->reply;
+	xs->reply = NULL;
+	return 0;
+}
