@@ -11,6 +11,7 @@
 
 static const struct spore_command commands[] = {
 	{"version", "Print sporectl's version", cmd_version},
+	{"kernel-info", "Show how spore parses a kernel file", cmd_kernel_info},
 };
 
 static void usage(FILE *out)

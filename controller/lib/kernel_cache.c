@@ -1,0 +1,215 @@
+/* Cache of decompressed kernel ELFs, so repeat launches skip decompression
+ * (xz takes ~0.9 s for Debian's kernel).
+ *
+ * An entry is <dir>/<sha256 of the kernel file>.elf: a 128-byte header, then
+ * the ELF. The header repeats the key and records the ELF's own sha256 and
+ * length, which are checked on every hit, so a truncated or bit-rotted
+ * entry is detected, removed and rebuilt. The hash guards against corruption,
+ * not tampering: whoever can write the cache directory can pick the kernel.
+ *
+ * Writes go to a temporary file that is renamed into place, so readers see
+ * either no entry or a complete one. There is no fsync: after a crash an
+ * entry may be empty or stale, which the check above catches. */
+#include <spore/kernel_image.h>
+#include <spore/log.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "loader_priv.h"
+
+#define KC_MAGIC    "SPOREKC1"
+#define KC_HDR_LEN  128
+
+/* Header layout (little-endian): magic[8], compression u32, reserved u32,
+ * elf_len u64, file_sha[32], elf_sha[32], zero padding to 128. */
+#define KC_OFF_COMP     8
+#define KC_OFF_ELF_LEN  16
+#define KC_OFF_FILE_SHA 24
+#define KC_OFF_ELF_SHA  56
+
+int spore_sha256(const void *buf, size_t len, uint8_t out[32], struct spore_err *err)
+{
+	unsigned int n = 0;
+	if (!EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL) || n != 32)
+		return spore_err_setx(err, EIO, "computing sha256: OpenSSL EVP_Digest failed");
+	return 0;
+}
+
+void spore_sha256_hex(const uint8_t sha[32], char hex[65])
+{
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+}
+
+static int entry_path(char *buf, size_t n, const char *dir, const uint8_t sha[32])
+{
+	char hex[65];
+	spore_sha256_hex(sha, hex);
+	int w = snprintf(buf, n, "%s/%s.elf", dir, hex);
+	return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
+}
+
+static void drop_entry(const char *path, const char *why)
+{
+	log_warn("kernel cache: %s is corrupt (%s); removing it and decompressing again", path,
+		 why);
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_warn("kernel cache: removing %s: %s", path, strerror(errno));
+}
+
+int spore_kcache_get(const char *dir, const uint8_t file_sha[32], const uint8_t **elf,
+		     size_t *elf_len, enum spore_comp *comp, void **map, size_t *map_len,
+		     struct spore_err *err)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	*map = NULL;
+	if (entry_path(path, sizeof(path), dir, file_sha) < 0)
+		return spore_err_setx(err, ENAMETOOLONG, "kernel cache directory %s: path too long",
+				      dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return spore_err_set(err, errno, "opening kernel cache entry %s", path);
+	}
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return spore_err_set(err, e, "stat of kernel cache entry %s", path);
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < KC_HDR_LEN ||
+	    (uint64_t)st.st_size > KC_HDR_LEN + SPORE_KERNEL_MAX_ELF) {
+		close(fd);
+		drop_entry(path, "bad size");
+		return 0;
+	}
+	size_t len = (size_t)st.st_size;
+	void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return spore_err_set(err, errno, "mapping kernel cache entry %s", path);
+
+	const uint8_t *h = m;
+	const char *why = NULL;
+	uint8_t sha[32];
+	uint64_t el = ld_le64(h + KC_OFF_ELF_LEN);
+	uint32_t c = ld_le32(h + KC_OFF_COMP);
+	if (memcmp(h, KC_MAGIC, 8))
+		why = "bad magic";
+	else if (el != len - KC_HDR_LEN)
+		why = "length does not match its header";
+	else if (memcmp(h + KC_OFF_FILE_SHA, file_sha, 32))
+		why = "header names another kernel";
+	else if (c == SPORE_COMP_NONE || c > SPORE_COMP_LZO)
+		why = "bad compression field";
+	else if (spore_sha256(h + KC_HDR_LEN, el, sha, err) < 0) {
+		munmap(m, len);
+		return -EIO;
+	} else if (memcmp(sha, h + KC_OFF_ELF_SHA, 32))
+		why = "ELF checksum mismatch";
+	if (why) {
+		munmap(m, len);
+		drop_entry(path, why);
+		return 0;
+	}
+	*elf = h + KC_HDR_LEN;
+	*elf_len = el;
+	*comp = c;
+	*map = m;
+	*map_len = len;
+	return 1;
+}
+
+/* mkdir -p, mode 0755. */
+static int make_dirs(const char *dir, struct spore_err *err)
+{
+	char p[PATH_MAX];
+	size_t n = strlen(dir);
+	if (n == 0 || n >= sizeof(p))
+		return spore_err_setx(err, ENAMETOOLONG, "kernel cache directory '%s' is invalid",
+				      dir);
+	memcpy(p, dir, n + 1);
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || *s == '\0') {
+			char save = *s;
+			*s = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+				return spore_err_set(err, errno, "creating kernel cache directory %s", p);
+			*s = save;
+			if (!save)
+				break;
+		}
+	}
+	return 0;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int spore_kcache_put(const char *dir, const uint8_t file_sha[32], const uint8_t *elf,
+		     size_t elf_len, enum spore_comp comp, struct spore_err *err)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	uint8_t h[KC_HDR_LEN] = {0};
+	int r;
+
+	if ((r = make_dirs(dir, err)) < 0)
+		return r;
+	if (entry_path(path, sizeof(path), dir, file_sha) < 0 ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
+		return spore_err_setx(err, ENAMETOOLONG, "kernel cache directory %s: path too long",
+				      dir);
+	memcpy(h, KC_MAGIC, 8);
+	for (int i = 0; i < 4; i++)
+		h[KC_OFF_COMP + i] = (uint8_t)((uint32_t)comp >> (8 * i));
+	for (int i = 0; i < 8; i++)
+		h[KC_OFF_ELF_LEN + i] = (uint8_t)((uint64_t)elf_len >> (8 * i));
+	memcpy(h + KC_OFF_FILE_SHA, file_sha, 32);
+	if ((r = spore_sha256(elf, elf_len, h + KC_OFF_ELF_SHA, err)) < 0)
+		return r;
+
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return spore_err_set(err, errno, "creating kernel cache file in %s", dir);
+	if ((r = write_all(fd, h, sizeof(h))) < 0 || (r = write_all(fd, elf, elf_len)) < 0 ||
+	    (fchmod(fd, 0644) < 0 && (r = -errno))) {
+		close(fd);
+		unlink(tmp);
+		return spore_err_set(err, -r, "writing kernel cache file %s", tmp);
+	}
+	if (close(fd) < 0) {
+		r = -errno;
+		unlink(tmp);
+		return spore_err_set(err, -r, "writing kernel cache file %s", tmp);
+	}
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		unlink(tmp);
+		return spore_err_set(err, -r, "renaming %s to %s", tmp, path);
+	}
+	log_debug("kernel cache: stored %zu-byte ELF as %s", elf_len, path);
+	return 0;
+}

@@ -1,0 +1,164 @@
+/* The kernel loader table and the front door: open a kernel file, find its
+ * loader, use the decompressed-ELF cache for compressed kernels. */
+#include <spore/kernel_image.h>
+#include <spore/log.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Probe order matters: ELF and bzImage have strong magics; the compressed
+ * loader's lzma magic is weak, so it goes last. */
+const struct spore_loader *const spore_loaders[] = {
+	&spore_loader_elf,
+	&spore_loader_bzimage,
+	&spore_loader_compressed,
+};
+const size_t spore_loader_count = sizeof(spore_loaders) / sizeof(spore_loaders[0]);
+
+const struct spore_loader *spore_loader_find(const uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < spore_loader_count; i++)
+		if (spore_loaders[i]->probe(buf, len) == 0)
+			return spore_loaders[i];
+	return NULL;
+}
+
+void spore_kernel_image_free(struct spore_kernel_image *img)
+{
+	if (!img)
+		return;
+	free(img->own_mem);
+	if (img->own_map)
+		munmap(img->own_map, img->own_map_len);
+	memset(img, 0, sizeof(*img));
+}
+
+int spore_kernel_parse(const uint8_t *buf, size_t len, struct spore_kernel_image *img,
+		       struct spore_err *err)
+{
+	memset(img, 0, sizeof(*img));
+	const struct spore_loader *l = spore_loader_find(buf, len);
+	if (!l) {
+		uint8_t m[4] = {0};
+		memcpy(m, buf, len < 4 ? len : 4);
+		return spore_err_setx(err, ENOEXEC,
+				      "not a kernel image: unrecognised format (starts with %02x %02x "
+				      "%02x %02x; want an ELF vmlinux, a bzImage or a compressed "
+				      "vmlinux)", m[0], m[1], m[2], m[3]);
+	}
+	img->loader = l;
+	img->file_size = len;
+	return l->parse(buf, len, img, err);
+}
+
+int spore_kernel_load(const struct spore_kernel_image *img, const struct spore_guest_view *view,
+		      struct spore_err *err)
+{
+	if (!img->loader || !img->elf)
+		return spore_err_setx(err, EINVAL, "loading kernel: image was not parsed");
+	return img->loader->load(img, view, err);
+}
+
+/* Fills img from a cached ELF; returns 1 on success, 0 to fall back. */
+static int from_cache(const char *dir, const uint8_t *file, size_t len,
+		      struct spore_kernel_image *img)
+{
+	struct spore_err cerr = {0};
+	const uint8_t *elf;
+	size_t elf_len, map_len;
+	enum spore_comp comp;
+	void *map;
+
+	int r = spore_kcache_get(dir, img->file_sha256, &elf, &elf_len, &comp, &map, &map_len,
+				 &cerr);
+	if (r < 0)
+		log_warn("kernel cache: %s; decompressing instead", cerr.msg);
+	if (r <= 0)
+		return 0;
+	img->own_map = map;
+	img->own_map_len = map_len;
+	img->compression = comp;
+	img->from_cache = true;
+	img->loader = spore_loader_find(file, len);
+	if (spore_elf_parse(elf, elf_len, img, &cerr) < 0) {
+		/* Only if the parser became stricter since the entry was written. */
+		log_debug("kernel cache: cached ELF rejected (%s); parsing the file", cerr.msg);
+		return 0;
+	}
+	log_debug("kernel cache: hit (%zu-byte ELF)", elf_len);
+	return 1;
+}
+
+int spore_kernel_open(const char *path, const char *cache_dir, struct spore_kernel_image *img,
+		      struct spore_err *err)
+{
+	struct stat st;
+	uint8_t sha[32] = {0};
+	int r;
+
+	memset(img, 0, sizeof(*img));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return spore_err_set(err, errno, "opening kernel %s", path);
+	if (fstat(fd, &st) < 0) {
+		r = spore_err_set(err, errno, "stat of kernel %s", path);
+		close(fd);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0 ||
+	    (uint64_t)st.st_size > SPORE_KERNEL_MAX_FILE) {
+		close(fd);
+		return spore_err_setx(err, EINVAL,
+				      "kernel %s: %s", path,
+				      !S_ISREG(st.st_mode) ? "not a regular file" :
+				      st.st_size == 0 ? "file is empty" :
+				      "file is larger than 512 MiB");
+	}
+	size_t len = (size_t)st.st_size;
+	uint8_t *file = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (file == MAP_FAILED)
+		return spore_err_set(err, errno, "mapping kernel %s", path);
+
+	const struct spore_loader *l = spore_loader_find(file, len);
+	bool cacheable = cache_dir && l && l != &spore_loader_elf;
+	if (cacheable) {
+		if (spore_sha256(file, len, sha, err) < 0) {
+			munmap(file, len);
+			return spore_err_wrap(err, "kernel %s", path);
+		}
+		memcpy(img->file_sha256, sha, 32);
+		img->file_size = len;
+		if (from_cache(cache_dir, file, len, img)) {
+			munmap(file, len);
+			return 0;
+		}
+		spore_kernel_image_free(img);
+	}
+
+	r = spore_kernel_parse(file, len, img, err);
+	memcpy(img->file_sha256, sha, 32);
+	if (r < 0) {
+		munmap(file, len);
+		return spore_err_wrap(err, "kernel %s", path);
+	}
+	if (img->elf == file) {
+		/* Plain ELF: the mapping is the image. */
+		img->own_map = file;
+		img->own_map_len = len;
+		return 0;
+	}
+	munmap(file, len);
+	if (cacheable) {
+		struct spore_err cerr = {0};
+		if (spore_kcache_put(cache_dir, sha, img->elf, img->elf_len, img->compression,
+				     &cerr) < 0)
+			log_warn("kernel cache: %s (continuing without it)", cerr.msg);
+	}
+	return 0;
+}
