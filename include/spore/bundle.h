@@ -1,0 +1,144 @@
+/* Launch bundle: the configuration dom0 hands to a guest's sporeinit.
+ *
+ * Device convention: the guest gets two read-only raw block devices,
+ *   xvda  the image's root filesystem (squashfs)
+ *   xvdb  the bundle: its first bytes are an encoded bundle, the rest of the
+ *         device is padding (a loop device's size is rounded down to 512
+ *         bytes, so the controller pads the file to SPORE_BUNDLE_ALIGN).
+ * sporeinit reads /dev/xvdb with plain read(); the image device's name is a
+ * field of the bundle, so only the bundle's own name (SPORE_BUNDLE_DEV) is
+ * fixed.
+ *
+ * Wire format (all integers little-endian, no alignment):
+ *   header, SPORE_BUNDLE_HDR_SIZE bytes:
+ *     0  magic "SPOREBDL"
+ *     8  u32 version (SPORE_BUNDLE_VERSION)
+ *    12  u32 total length, header included
+ *    16  u32 CRC-32 (IEEE, as zlib's crc32()) of the body
+ *    20  u32 reserved, 0
+ *   body: records until the total length, each
+ *     u32 tag, u32 length, length bytes of value.
+ * String values carry their terminating NUL inside the length and no other
+ * NUL, so the decoder hands out pointers into the buffer without copying.
+ * Scalars may appear once; list tags (ARG, ENV, DNS, VOLUME) repeat, in
+ * order. Unknown tags are skipped so that optional fields can be added
+ * without a version change; anything else malformed rejects the bundle.
+ *
+ * argv is final: the controller applies the OCI rules (Entrypoint + Cmd, CLI
+ * args replace Cmd, --entrypoint replaces Entrypoint). argv[0] is looked up
+ * in the container's PATH by sporeinit when it has no '/'. env is final too
+ * (image Env merged with -e/--env-file); sporeinit only adds PATH, HOME and
+ * TERM (tty) when they are missing. */
+#ifndef SPORE_BUNDLE_H
+#define SPORE_BUNDLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPORE_BUNDLE_DEV         "xvdb"
+#define SPORE_BUNDLE_IMAGE_DEV   "xvda"
+#define SPORE_BUNDLE_MAGIC       "SPOREBDL"
+#define SPORE_BUNDLE_VERSION     1u
+#define SPORE_BUNDLE_HDR_SIZE    24u
+#define SPORE_BUNDLE_MAX_SIZE    (4u << 20)
+#define SPORE_BUNDLE_ALIGN       4096u
+
+#define SPORE_BUNDLE_MAX_ARGS    2048
+#define SPORE_BUNDLE_MAX_ENV     2048
+#define SPORE_BUNDLE_MAX_DNS     4
+#define SPORE_BUNDLE_MAX_VOLUMES 16
+#define SPORE_BUNDLE_NAME_MAX    31  /* device and fs type names */
+#define SPORE_BUNDLE_HOST_MAX    64
+#define SPORE_BUNDLE_DEF_STOP    10  /* seconds between SIGTERM and SIGKILL */
+
+enum spore_bundle_tag {
+	SPORE_BT_ARG = 1,        /* string, repeated: argv */
+	SPORE_BT_ENV,            /* string "K=V", repeated; values are any bytes but NUL */
+	SPORE_BT_USER,           /* string: "", name, uid, uid:gid, name:group */
+	SPORE_BT_WORKDIR,        /* string: absolute path, created if missing */
+	SPORE_BT_HOSTNAME,       /* string: [A-Za-z0-9.-], up to 64 */
+	SPORE_BT_TTY,            /* u8 0/1: container gets hvc0 as controlling tty */
+	SPORE_BT_OVERLAY_SIZE,   /* u64 bytes of the tmpfs upper layer, 0 = kernel default */
+	SPORE_BT_IMAGE_DEV,      /* string: block device name of the image, e.g. "xvda" */
+	SPORE_BT_IPV4,           /* 4 addr, 1 prefix, 4 gateway (0.0.0.0 = none) */
+	SPORE_BT_IPV6,           /* 16 addr, 1 prefix, 16 gateway (:: = none) */
+	SPORE_BT_MTU,            /* u32, 0 = leave the driver's */
+	SPORE_BT_DNS,            /* 4 or 16 bytes, repeated: resolv.conf nameservers */
+	SPORE_BT_VOLUME,         /* u8 flags, dev\0, target\0, fstype\0; repeated */
+	SPORE_BT_STOP_TIMEOUT,   /* u32 seconds of grace on a stop request */
+	SPORE_BT_STDIN,          /* u8 0/1: console input reaches the container (else /dev/null) */
+};
+
+#define SPORE_VOLUME_RO 0x01u
+
+struct spore_bundle_ipv4 {
+	uint8_t addr[4], prefix, gateway[4];
+};
+
+struct spore_bundle_ipv6 {
+	uint8_t addr[16], prefix, gateway[16];
+};
+
+struct spore_bundle_dns {
+	uint8_t len;             /* 4 (IPv4) or 16 (IPv6) */
+	uint8_t addr[16];
+};
+
+struct spore_bundle_volume {
+	const char *device;      /* block device name, e.g. "xvdc" */
+	const char *target;      /* absolute path in the container, no ".." */
+	const char *fstype;      /* e.g. "ext4" */
+	bool ro;
+};
+
+/* Decoded form, and the input of the encoder. Strings point into the decoded
+ * buffer, which must outlive the struct. It is large (about 33 KiB): keep it
+ * static or on the heap. */
+struct spore_bundle {
+	unsigned argc, envc;
+	const char *argv[SPORE_BUNDLE_MAX_ARGS + 1];  /* NULL-terminated */
+	const char *envp[SPORE_BUNDLE_MAX_ENV + 1];   /* NULL-terminated */
+	const char *user;        /* NULL = root */
+	const char *workdir;     /* NULL = "/" */
+	const char *hostname;    /* NULL = leave the kernel's */
+	const char *image_dev;   /* required */
+	bool tty, stdin_open;
+	bool has_ipv4, has_ipv6;
+	struct spore_bundle_ipv4 ipv4;
+	struct spore_bundle_ipv6 ipv6;
+	uint32_t mtu;
+	uint64_t overlay_size;
+	uint32_t stop_timeout;
+	unsigned ndns, nvolumes;
+	struct spore_bundle_dns dns[SPORE_BUNDLE_MAX_DNS];
+	struct spore_bundle_volume volumes[SPORE_BUNDLE_MAX_VOLUMES];
+};
+
+/* Zeroes b and sets the defaults (stop_timeout). */
+void spore_bundle_init(struct spore_bundle *b);
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib): crc = 0 to start. */
+uint32_t spore_crc32(uint32_t crc, const void *buf, size_t len);
+
+/* Checks a header (at least SPORE_BUNDLE_HDR_SIZE bytes) and returns the
+ * bundle's total length, or 0 with *why set. Lets a reader read exactly the
+ * bundle from a device that is larger. */
+size_t spore_bundle_peek(const void *hdr, size_t len, const char **why);
+
+/* Decodes buf[0..len) into b (len may exceed the bundle: the rest is
+ * ignored). Returns 0, or -1 with *why set to a static reason. Never reads
+ * outside buf; b's strings point into buf. */
+int spore_bundle_decode(struct spore_bundle *b, const void *buf, size_t len, const char **why);
+
+/* Encodes b into a malloc'd buffer (*out, *outlen; free() it), validating it
+ * with the decoder's rules. Returns 0, or -1 with *why set. */
+int spore_bundle_encode(const struct spore_bundle *b, uint8_t **out, size_t *outlen,
+			const char **why);
+
+/* Validation shared with the controller, for early errors. */
+bool spore_bundle_name_ok(const char *s);     /* device / fs type name */
+bool spore_bundle_hostname_ok(const char *s);
+bool spore_bundle_path_ok(const char *s);     /* absolute, no "." or ".." component */
+
+#endif
