@@ -1,0 +1,275 @@
+#!/bin/bash
+# The local OCI registry the tests pull from: Debian's docker-registry on
+# 127.0.0.1:5000 with its storage in .cache/registry, and spore's test images
+# built offline with umoci and pushed with skopeo (only those it lacks).
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+
+REG_ADDR=127.0.0.1:5000
+REG_DIR=$SPORE_CACHE/registry
+REG_CONF=$SPORE_CACHE/registry.yml
+REG_PID=$SPORE_CACHE/registry.pid
+REG_LOG=$SPORE_CACHE/registry.log
+IMG_DIR=$SPORE_CACHE/test-images
+# Bump when the images below change, so that a stale registry is refilled.
+IMG_VERSION=2
+
+usage() {
+	cat <<USAGE
+Usage: $spore_prog start|stop|status
+
+  start   Start the registry on $REG_ADDR (if not running) and push the
+          spore-test/* images it lacks
+  stop    Stop the registry started by 'start'
+  status  Exit 0 if the registry answers, 1 if not
+USAGE
+}
+
+answering() {
+	curl -sf -o /dev/null --max-time 2 "http://$REG_ADDR/v2/"
+}
+
+our_pid() {
+	local pid
+	[ -s "$REG_PID" ] || return 1
+	pid=$(cat "$REG_PID")
+	kill -0 "$pid" 2>/dev/null || return 1
+	echo "$pid"
+}
+
+start_registry() {
+	answering && return 0
+	command -v docker-registry >/dev/null || die "docker-registry not found (install the Debian package docker-registry)"
+	mkdir -p "$REG_DIR"
+	cat >"$REG_CONF" <<YML
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $REG_DIR
+  delete:
+    enabled: true
+http:
+  addr: $REG_ADDR
+YML
+	setsid docker-registry serve "$REG_CONF" >"$REG_LOG" 2>&1 </dev/null &
+	echo $! >"$REG_PID"
+	local i
+	for i in $(seq 50); do
+		answering && return 0
+		kill -0 "$(cat "$REG_PID")" 2>/dev/null || break
+		sleep 0.2
+	done
+	die "the registry did not start on $REG_ADDR; see $REG_LOG: $(tail -n 1 "$REG_LOG" 2>/dev/null)"
+}
+
+stop_registry() {
+	local pid i
+	pid=$(our_pid) || { rm -f "$REG_PID"; return 0; }
+	kill "$pid"
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || { rm -f "$REG_PID"; return 0; }
+		sleep 0.1
+	done
+	die "registry (pid $pid) did not stop"
+}
+
+# has_image NAME:TAG: the registry serves a manifest for it, built by this
+# version of the script (recorded as a tag of its own).
+has_image() {
+	local name=${1%:*} tag=${1##*:}
+	local accept="application/vnd.oci.image.manifest.v1+json,application/vnd.oci.image.index.v1+json"
+	accept+=",application/vnd.docker.distribution.manifest.v2+json,application/vnd.docker.distribution.manifest.list.v2+json"
+	curl -sf -o /dev/null -H "Accept: $accept" "http://$REG_ADDR/v2/$name/manifests/$tag" &&
+		curl -sf -o /dev/null -H "Accept: $accept" "http://$REG_ADDR/v2/$name/manifests/v$IMG_VERSION"
+}
+
+push() { # push LAYOUT:TAG NAME:TAG [skopeo options]
+	local src=$1 dst=$2
+	shift 2
+	run_logged "$IMG_DIR/skopeo.log" skopeo copy -q --dest-tls-verify=false "$@" \
+		"oci:$src" "docker://$REG_ADDR/$dst" || die "could not push $dst to $REG_ADDR"
+	run_logged "$IMG_DIR/skopeo.log" skopeo copy -q --dest-tls-verify=false "$@" \
+		"oci:$src" "docker://$REG_ADDR/${dst%:*}:v$IMG_VERSION" || die "could not push $dst to $REG_ADDR"
+}
+
+umoci_q() { run_logged "$IMG_DIR/umoci.log" umoci "$@" || die "umoci $1 failed"; }
+
+# new_image TAG: an empty image in the layout, unpacked into $IMG_DIR/b-TAG.
+new_image() {
+	umoci_q new --image "$IMG_DIR/oci:$1"
+	rm -rf "$IMG_DIR/b-$1"
+	umoci_q unpack --image "$IMG_DIR/oci:$1" "$IMG_DIR/b-$1"
+}
+
+commit() { # commit TAG: the bundle's changes become a new layer
+	umoci_q repack --refresh-bundle --image "$IMG_DIR/oci:$1" "$IMG_DIR/b-$1"
+}
+
+# The busybox root filesystem: the static binary and its applet symlinks.
+fill_busybox() {
+	local r=$1 a
+	mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,proc,sys,dev,root}
+	chmod 1777 "$r/tmp"
+	install -m 0755 /bin/busybox "$r/bin/busybox"
+	for a in $(/bin/busybox --list-full); do
+		[ "$a" = bin/busybox ] || ln -sf /bin/busybox "$r/$a"
+	done
+	echo 'root:x:0:0:root:/root:/bin/sh' >"$r/etc/passwd"
+	echo 'root:x:0:' >"$r/etc/group"
+}
+
+build_busybox() {
+	new_image busybox
+	fill_busybox "$IMG_DIR/b-busybox/rootfs"
+	commit busybox
+	umoci_q config --image "$IMG_DIR/oci:busybox" --config.cmd /bin/sh \
+		--config.env PATH=/usr/sbin:/usr/bin:/sbin:/bin
+}
+
+# layered: busybox, then layers exercising what a layer merge must get right.
+build_layered() {
+	local r=$IMG_DIR/b-layered/rootfs
+	new_image layered
+	fill_busybox "$r"
+	commit layered
+	# Layer 2: every kind of entry, with owners and modes.
+	mkdir -p "$r/data/dir" "$r/data/opq" "$r/data/gonedir/sub"
+	echo keep >"$r/data/keep"
+	echo gone >"$r/data/gone"
+	echo a >"$r/data/dir/a"
+	echo old >"$r/data/opq/old"
+	echo x >"$r/data/gonedir/sub/x"
+	ln "$r/data/keep" "$r/data/hard"
+	ln -s keep "$r/data/link"
+	ln -s /bin/busybox "$r/data/abslink"
+	echo suid >"$r/data/suid" && chmod 4755 "$r/data/suid"
+	echo owned >"$r/data/owned" && chown 1000:1001 "$r/data/owned" && chmod 0640 "$r/data/owned"
+	mkfifo "$r/data/fifo"
+	mknod "$r/data/null" c 1 3 2>/dev/null || true
+	setfattr -n user.spore -v test "$r/data/keep" 2>/dev/null || true
+	commit layered
+	# Layer 3: deletions (whiteouts) and a changed file.
+	rm "$r/data/gone"
+	rm -r "$r/data/gonedir"
+	echo changed >"$r/data/dir/a"
+	commit layered
+	# Layer 4, crafted: umoci writes per-file whiteouts, never opaque ones.
+	local t=$IMG_DIR/opq
+	rm -rf "$t" && mkdir -p "$t/data/opq"
+	: >"$t/data/opq/.wh..wh..opq"
+	echo new >"$t/data/opq/new"
+	tar -C "$t" --owner=0 --group=0 --numeric-owner --sort=name -cf "$t.tar" data
+	umoci_q raw add-layer --image "$IMG_DIR/oci:layered" "$t.tar"
+	umoci_q config --image "$IMG_DIR/oci:layered" --config.cmd /bin/sh \
+		--config.env PATH=/usr/sbin:/usr/bin:/sbin:/bin
+}
+
+# evil-*: one hostile layer each, on top of busybox; a pull must refuse them.
+build_evil() {
+	local kind=$1 t=$IMG_DIR/evil-$1.tar
+	python3 - "$kind" "$t" <<'PY'
+import io, sys, tarfile
+kind, out = sys.argv[1], sys.argv[2]
+with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tf:
+    def add(name, typ=tarfile.REGTYPE, data=b"", link=""):
+        ti = tarfile.TarInfo(name)
+        ti.type, ti.linkname, ti.size, ti.mode = typ, link, len(data), 0o644
+        tf.addfile(ti, io.BytesIO(data) if data else None)
+    if kind == "dotdot":
+        add("../../escaped", data=b"pwned\n")
+    elif kind == "symlink":
+        add("etc2", tarfile.SYMTYPE, link="../../../../tmp")
+        add("etc2/escaped", data=b"pwned\n")
+    elif kind == "hardlink":
+        add("evil", tarfile.LNKTYPE, link="../../../etc/shadow")
+PY
+	umoci_q new --image "$IMG_DIR/oci:evil-$kind"
+	umoci_q raw add-layer --image "$IMG_DIR/oci:evil-$kind" "$t"
+}
+
+# multiarch: an index of busybox for linux/amd64 and a fake linux/arm64.
+build_multiarch() {
+	local d=$IMG_DIR/oci
+	umoci_q new --image "$d:arm64"
+	umoci_q config --image "$d:arm64" --architecture arm64 --config.cmd /bin/false
+	python3 - "$d" <<'PY'
+import hashlib, json, os, sys
+d = sys.argv[1]
+idx = json.load(open(os.path.join(d, "index.json")))
+refs = {m["annotations"]["org.opencontainers.image.ref.name"]: m for m in idx["manifests"]}
+def plat(tag, arch):
+    m = dict(refs[tag]); m.pop("annotations", None)
+    m["platform"] = {"architecture": arch, "os": "linux"}
+    return m
+body = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                   "manifests": [plat("arm64", "arm64"), plat("busybox", "amd64")]}).encode()
+dig = hashlib.sha256(body).hexdigest()
+open(os.path.join(d, "blobs", "sha256", dig), "wb").write(body)
+idx["manifests"] = [m for m in idx["manifests"]
+                    if m["annotations"]["org.opencontainers.image.ref.name"] != "multiarch"]
+idx["manifests"].append({"mediaType": "application/vnd.oci.image.index.v1+json",
+                         "digest": "sha256:" + dig, "size": len(body),
+                         "annotations": {"org.opencontainers.image.ref.name": "multiarch"}})
+json.dump(idx, open(os.path.join(d, "index.json"), "w"))
+PY
+}
+
+# corrupt: a one-layer image whose layer blob is altered in the registry's
+# storage after the push, keeping its size: a pull must reject the digest.
+build_corrupt() {
+	new_image corrupt
+	head -c 4096 /dev/urandom >"$IMG_DIR/b-corrupt/rootfs/random"
+	commit corrupt
+}
+
+tamper_corrupt() {
+	local dig f
+	dig=$(jq -r '.layers[0].digest' "$IMG_DIR/oci/blobs/sha256/$(jq -r \
+		'.manifests[] | select(.annotations."org.opencontainers.image.ref.name"=="corrupt") | .digest' \
+		"$IMG_DIR/oci/index.json" | cut -d: -f2)")
+	f=$REG_DIR/docker/registry/v2/blobs/sha256/${dig:7:2}/${dig#sha256:}/data
+	[ -f "$f" ] || die "cannot find the corrupt image's layer in $REG_DIR"
+	printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
+}
+
+push_images() {
+	local want="spore-test/busybox:latest spore-test/busybox-v2s2:latest spore-test/layered:latest
+		spore-test/multiarch:latest spore-test/corrupt:latest spore-test/evil-dotdot:latest
+		spore-test/evil-symlink:latest spore-test/evil-hardlink:latest" i missing=
+	for i in $want; do has_image "$i" || missing+=" $i"; done
+	[ -n "$missing" ] || return 0
+	command -v umoci >/dev/null || die "umoci not found (install the Debian package umoci)"
+	command -v skopeo >/dev/null || die "skopeo not found (install the Debian package skopeo)"
+	[ -x /bin/busybox ] || die "/bin/busybox not found (install the Debian package busybox-static)"
+	rm -rf "$IMG_DIR" && mkdir -p "$IMG_DIR"
+	umoci_q init --layout "$IMG_DIR/oci"
+	build_busybox
+	build_layered
+	build_multiarch
+	build_corrupt
+	local k
+	for k in dotdot symlink hardlink; do build_evil $k; done
+	for i in $missing; do
+		case $i in
+		spore-test/busybox-v2s2:*) push "$IMG_DIR/oci:busybox" "$i" --format v2s2 ;;
+		spore-test/multiarch:*) push "$IMG_DIR/oci:multiarch" "$i" --all ;;
+		spore-test/corrupt:*) push "$IMG_DIR/oci:corrupt" "$i" && tamper_corrupt ;;
+		*) local n=${i#spore-test/}; push "$IMG_DIR/oci:${n%:*}" "$i" ;;
+		esac
+	done
+}
+
+case ${1:-} in
+start)
+	start_registry
+	push_images
+	;;
+stop) stop_registry ;;
+status) answering ;;
+-h | --help) usage ;;
+*) usage >&2; exit 2 ;;
+esac
