@@ -269,7 +269,7 @@ start)
 	push_images
 	;;
 stop) stop_registry ;;
-status) answering ;;
+status) answering || exit 1 ;;
 -h | --help) usage ;;
 *) usage >&2; exit 2 ;;
 esac
