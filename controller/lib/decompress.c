@@ -25,6 +25,8 @@
 #define XZ_MEMLIMIT        (256ULL << 20)
 #define CHUNK_MAX          (1U << 30) /* per call: the libraries take 32-bit sizes */
 
+size_t spore_kernel_decompress_max = SPORE_DECOMPRESS_MAX;
+
 enum spore_comp spore_comp_detect(const uint8_t *b, size_t n)
 {
 	static const struct {
@@ -300,15 +302,22 @@ static int do_lz4(struct out *o, const uint8_t *in, size_t n, struct spore_err *
 			cap = LZ4_LEGACY_BLOCK;
 		int got = LZ4_decompress_safe((const char *)in + off, (char *)o->p + o->len, (int)bs,
 					      (int)cap);
-		if (got < 0) {
-			if (cap < LZ4_LEGACY_BLOCK)
-				return spore_err_setx(err, o->exact ? EINVAL : EFBIG,
-						      "lz4 block %u is corrupt or decompresses past %s "
-						      "%zu bytes", blk,
-						      o->exact ? "the size trailer's" : "the limit of",
-						      o->max);
-			return spore_err_setx(err, EINVAL, "lz4 block %u is corrupt", blk);
+		if (got < 0 && cap < LZ4_LEGACY_BLOCK) {
+			/* Corrupt, or just too big for what is left? Decode again into a
+			 * full-size scratch block to tell the user which. */
+			char *tmp = malloc(LZ4_LEGACY_BLOCK);
+			if (!tmp)
+				return spore_err_set(err, ENOMEM, "lz4: allocating a block");
+			int full = LZ4_decompress_safe((const char *)in + off, tmp, (int)bs,
+						       (int)LZ4_LEGACY_BLOCK);
+			free(tmp);
+			if (full > 0) {
+				o->len = o->cap;
+				return out_grow(o, err); /* reports EFBIG */
+			}
 		}
+		if (got < 0)
+			return spore_err_setx(err, EINVAL, "lz4 block %u is corrupt", blk);
 		o->len += (size_t)got;
 		off += bs;
 		blk++;

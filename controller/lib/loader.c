@@ -45,7 +45,8 @@ int spore_kernel_parse(const uint8_t *buf, size_t len, struct spore_kernel_image
 	const struct spore_loader *l = spore_loader_find(buf, len);
 	if (!l) {
 		uint8_t m[4] = {0};
-		memcpy(m, buf, len < 4 ? len : 4);
+		if (len)
+			memcpy(m, buf, len < 4 ? len : 4);
 		return spore_err_setx(err, ENOEXEC,
 				      "not a kernel image: unrecognised format (starts with %02x %02x "
 				      "%02x %02x; want an ELF vmlinux, a bzImage or a compressed "

@@ -66,7 +66,8 @@ static int bz_parse(const uint8_t *buf, size_t len, struct spore_kernel_image *i
 	uint8_t *elf;
 	size_t elf_len;
 	double t0 = now_ms();
-	int r = spore_decompress(c, p, plen, true, SPORE_DECOMPRESS_MAX, &elf, &elf_len, err);
+	int r = spore_decompress(c, p, plen, true, spore_kernel_decompress_max, &elf, &elf_len,
+				 err);
 	if (r < 0)
 		return spore_err_wrap(err, "bzImage payload");
 	log_info("bzImage: %s payload %llu -> %zu bytes in %.0f ms", spore_comp_name(c),

@@ -19,7 +19,8 @@ static int comp_parse(const uint8_t *buf, size_t len, struct spore_kernel_image 
 	size_t elf_len;
 
 	img->compression = c;
-	int r = spore_decompress(c, buf, len, false, SPORE_DECOMPRESS_MAX, &elf, &elf_len, err);
+	int r = spore_decompress(c, buf, len, false, spore_kernel_decompress_max, &elf,
+				 &elf_len, err);
 	if (r < 0)
 		return spore_err_wrap(err, "%s-compressed file", spore_comp_name(c));
 	img->own_mem = elf;

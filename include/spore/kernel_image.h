@@ -190,6 +190,10 @@ int spore_elf_load(const struct spore_kernel_image *img, const struct spore_gues
 /* Decompression (decompress.c). */
 #define SPORE_DECOMPRESS_MAX SPORE_KERNEL_MAX_ELF
 
+/* The output cap the loaders pass to spore_decompress(); SPORE_DECOMPRESS_MAX
+ * unless a test or the fuzzer lowers it to keep runs fast. */
+extern size_t spore_kernel_decompress_max;
+
 /* Identifies a compressed stream by its magic; SPORE_COMP_NONE if unknown. */
 enum spore_comp spore_comp_detect(const uint8_t *buf, size_t len);
 const char *spore_comp_name(enum spore_comp c);
