@@ -1,0 +1,54 @@
+/* One guest attachment of sporenet: interface, addresses, options.
+ *
+ * The structs are plain data so the privileged parent can hand them to a
+ * worker as a fixed-size message. The parsers are pure. */
+#ifndef SPORE_NET_CONFIG_H
+#define SPORE_NET_CONFIG_H
+
+#include <spore/err.h>
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NET_MAX_FWD 32
+
+/* A published port: dom0 host_addr:host_port -> guest:guest_port. */
+struct net_fwd {
+	bool udp;
+	struct in_addr host_addr; /* INADDR_ANY when no HOSTIP was given */
+	uint16_t host_port, guest_port;
+};
+
+struct net_attach {
+	char ifname[IFNAMSIZ];
+	struct in_addr guest4, gateway4, dns4, net4, mask4;
+	uint8_t prefix4;
+	/* A ULA /64 derived from the guest's IPv4 address so that it is unique
+	 * per guest: fd53:706f:7265:<low 16 bits of guest4>::/64, with the
+	 * gateway at ::2, DNS at ::3 and the guest at ::<guest4>. */
+	struct in6_addr prefix6, guest6, gateway6, dns6;
+	bool has_mac;
+	uint8_t mac[6];
+	bool allow_dom0;
+	size_t n_fwd;
+	struct net_fwd fwd[NET_MAX_FWD];
+};
+
+/* Parses "[HOSTIP:]HOSTPORT:GUESTPORT[/udp|/tcp]". */
+int net_fwd_parse(const char *spec, struct net_fwd *fwd, struct spore_err *err);
+/* Formats a forward back as "HOSTIP:HOSTPORT:GUESTPORT/PROTO". */
+void net_fwd_format(const struct net_fwd *fwd, char *buf, size_t size);
+
+/* Parses "IFNAME:GUEST_IPV4/PREFIX:GATEWAY[:MAC]" into a (zeroed) attach and
+ * derives the DNS alias (the first free address after the gateway) and the
+ * IPv6 addresses. */
+int net_attach_parse(const char *spec, struct net_attach *a, struct spore_err *err);
+/* True for a usable interface name (what the kernel would accept). */
+bool net_ifname_valid(const char *name);
+/* Parses "aa:bb:cc:dd:ee:ff"; refuses multicast and all-zero addresses. */
+int net_mac_parse(const char *s, uint8_t mac[6]);
+
+#endif
