@@ -12,6 +12,8 @@
 static const struct spore_command commands[] = {
 	{"version", "Print sporectl's version", cmd_version},
 	{"kernel-info", "Show how spore parses a kernel file", cmd_kernel_info},
+	{"xen-info", "Show the hypervisor version, memory and domains", cmd_xen_info},
+	{"xs", "Read, write, list, remove and watch xenstore paths", cmd_xs},
 };
 
 static void usage(FILE *out)
