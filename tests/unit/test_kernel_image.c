@@ -933,8 +933,39 @@ static void test_cache(void)
 	free(elf.p);
 }
 
-int main(void)
+/* Seeds for tests/fuzz: the synthetic kernels in every wrapping. */
+static int write_corpus(const char *dir)
 {
+	char path[1024];
+	struct kspec k = linux_spec();
+	struct buf elf = build_elf(&k);
+	snprintf(path, sizeof(path), "%s/vmlinux", dir);
+	int bad = write_file(path, &elf);
+	k.notes_as_section = true;
+	struct buf sec = build_elf(&k);
+	snprintf(path, sizeof(path), "%s/vmlinux-shnotes", dir);
+	bad |= write_file(path, &sec);
+	for (size_t i = 0; i < NCOMPS; i++) {
+		struct buf p = make_payload(comps[i], elf.p, elf.len, true);
+		struct buf bz = build_bzimage(p.p, p.len, 0x020f);
+		snprintf(path, sizeof(path), "%s/bzImage-%s", dir, spore_comp_name(comps[i]));
+		bad |= write_file(path, &bz);
+		struct buf w = make_payload(comps[i], elf.p, elf.len, false);
+		snprintf(path, sizeof(path), "%s/vmlinux.%s", dir, spore_comp_name(comps[i]));
+		bad |= write_file(path, &w);
+		free(w.p);
+		free(bz.p);
+		free(p.p);
+	}
+	free(sec.p);
+	free(elf.p);
+	return bad ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "--write-corpus"))
+		return write_corpus(argv[2]);
 	test_elf_parse_and_load();
 	test_elf_variants();
 	test_elf_rejections();
