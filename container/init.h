@@ -1,0 +1,55 @@
+/* sporeinit internals: one file per duty, all called from main.c in order.
+ * Nothing here allocates; buffers are static. Failures that leave the guest
+ * useless end in die(), which reports and powers off. */
+#ifndef SPOREINIT_INIT_H
+#define SPOREINIT_INIT_H
+
+#include <spore/bundle.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "userspec.h"
+
+#define DEV_TIMEOUT_MS 30000
+
+/* say.c: console and kernel log output, reporting, power off. */
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* /dev/kmsg, info */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* console */
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void power_off(void);
+void report(const char *status);   /* data/spore/exit-status, also on the kernel log */
+
+/* xenbus.c: xenstore through /dev/xen/xenbus, paths relative to our domain. */
+int xb_open(void);                 /* 0 or -errno; later calls are no-ops */
+int xb_fd(void);                   /* -1 when not open */
+int xb_write(const char *path, const char *val);
+int xb_watch(const char *path, const char *token);
+unsigned xb_events(void);          /* watch events seen so far */
+int xb_pump(void);                 /* reads one pending message (fd readable) */
+
+/* mounts.c */
+void early_mounts(void);
+int wait_for(const char *path, int timeout_ms);  /* 0, or -ETIMEDOUT */
+void switch_to_image(const struct spore_bundle *b);
+void mount_volumes(const struct spore_bundle *b);
+
+/* modules.c: loads /lib/modules/load.list from the initrd, if any. */
+void load_modules(void);
+
+/* net.c */
+void setup_network(const struct spore_bundle *b);
+
+/* identity.c: hostname, /etc/hosts, /etc/resolv.conf */
+void setup_identity(const struct spore_bundle *b);
+
+/* run.c: the container process. */
+void resolve_user(const struct spore_bundle *b, struct userspec_ids *ids);
+pid_t start_container(const struct spore_bundle *b, const struct userspec_ids *ids);
+
+/* supervise.c: PID 1's loop until the container is gone; returns its wait
+ * status. */
+int supervise(pid_t child, unsigned stop_timeout);
+
+#endif

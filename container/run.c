@@ -1,0 +1,182 @@
+/* The container process: user, environment, working directory, terminal,
+ * PATH lookup and exec, with docker's exit codes (126 not executable, 127
+ * not found) when the exec cannot happen. */
+#include "init.h"
+
+#include "pathsearch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define ETC_MAX (1u << 20)
+
+static size_t slurp(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t got = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	while (got < cap && (n = read(fd, buf + got, cap - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	if (got == cap)
+		die("%s is larger than %u bytes", path, ETC_MAX);
+	return got;
+}
+
+void resolve_user(const struct spore_bundle *b, struct userspec_ids *ids)
+{
+	static char passwd[ETC_MAX], group[ETC_MAX];
+	char err[200];
+	size_t pn = slurp("/etc/passwd", passwd, sizeof(passwd));
+	size_t gn = slurp("/etc/group", group, sizeof(group));
+
+	if (userspec_resolve(b->user, passwd, pn, group, gn, ids, err, sizeof(err)) < 0)
+		die("%s", err);
+}
+
+static const char *getenv_in(const char *const *env, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; *env; env++)
+		if (!strncmp(*env, name, n) && (*env)[n] == '=')
+			return *env + n + 1;
+	return NULL;
+}
+
+/* The bundle's environment plus the defaults docker adds when missing. */
+static const char *const *build_env(const struct spore_bundle *b, const struct userspec_ids *ids)
+{
+	static const char *env[SPORE_BUNDLE_MAX_ENV + 4];
+	static char home[sizeof(ids->home) + 8];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < b->envc; i++)
+		env[n++] = b->envp[i];
+	env[n] = NULL;
+	if (!getenv_in(env, "PATH"))
+		env[n++] = "PATH=" PATHSEARCH_DEFAULT;
+	env[n] = NULL;
+	if (!getenv_in(env, "HOME")) {
+		snprintf(home, sizeof(home), "HOME=%s", ids->home);
+		env[n++] = home;
+	}
+	env[n] = NULL;
+	if (b->tty && !getenv_in(env, "TERM"))
+		env[n++] = "TERM=xterm";
+	env[n] = NULL;
+	return env;
+}
+
+static _Noreturn void child_fail(int code, const char *fmt, const char *arg, int err)
+{
+	dprintf(2, "sporeinit: ");
+	dprintf(2, fmt, arg);
+	if (err)
+		dprintf(2, ": %s", strerror(err));
+	dprintf(2, "\n");
+	_exit(code);
+}
+
+static void setup_terminal(const struct spore_bundle *b)
+{
+	struct termios t;
+	int fd;
+
+	if (b->tty) {
+		/* A session of its own with the console as controlling tty, so
+		 * that ^C and job control reach the container. */
+		fd = open("/dev/hvc0", O_RDWR);
+		if (fd < 0)
+			fd = open("/dev/console", O_RDWR);
+		if (fd < 0 || ioctl(fd, TIOCSCTTY, 1) < 0)
+			child_fail(125, "controlling terminal %s", "/dev/hvc0", errno);
+		if (tcgetattr(fd, &t) == 0) {
+			t.c_iflag |= ICRNL | IXON;
+			t.c_oflag |= OPOST | ONLCR;
+			t.c_lflag |= ICANON | ECHO | ECHOE | ECHOK | ISIG | IEXTEN;
+			tcsetattr(fd, TCSANOW, &t);
+		}
+		for (int i = 0; i < 3; i++)
+			dup2(fd, i);
+		if (fd > 2)
+			close(fd);
+		return;
+	}
+	/* No tty: bytes pass unchanged (no echo, no CR insertion), as a
+	 * docker pipe would carry them. */
+	if (tcgetattr(1, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(1, TCSANOW, &t);
+	}
+	if (!b->stdin_open) {
+		fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0 && fd != 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+	}
+}
+
+pid_t start_container(const struct spore_bundle *b, const struct userspec_ids *ids)
+{
+	const char *const *env = build_env(b, ids);
+	const char *wd = b->workdir ? b->workdir : "/";
+	sigset_t none;
+	pid_t pid;
+
+	/* WorkingDir is created as root, like docker does. */
+	if (b->workdir) {
+		char p[4096];
+		size_t n = strlen(wd);
+		memcpy(p, wd, n + 1);
+		for (char *c = p + 1;; c++) {
+			if (*c == '/' || *c == '\0') {
+				char was = *c;
+				*c = '\0';
+				if (mkdir(p, 0755) < 0 && errno != EEXIST)
+					die("create working directory %s: %s", p, strerror(errno));
+				*c = was;
+				if (!was)
+					break;
+			}
+		}
+	}
+
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid > 0)
+		return pid;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+	setup_terminal(b);
+	if (setgroups((size_t)ids->ngroups, ids->groups) < 0 || setgid(ids->gid) < 0 ||
+	    setuid(ids->uid) < 0)
+		child_fail(125, "set user %s", b->user ? b->user : "root", errno);
+	if (chdir(wd) < 0)
+		child_fail(126, "chdir to %s", wd, errno);
+
+	static char path[4096];
+	int r = pathsearch(b->argv[0], getenv_in(env, "PATH"), path, sizeof(path));
+	if (r == 127)
+		child_fail(127, "exec: \"%s\": executable file not found in $PATH", b->argv[0], 0);
+	if (r == 126)
+		child_fail(126, "exec: \"%s\": permission denied", b->argv[0], 0);
+	execve(path, (char *const *)b->argv, (char *const *)env);
+	child_fail(errno == ENOENT ? 127 : 126, "exec %s", path, errno);
+}

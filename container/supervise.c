@@ -1,0 +1,101 @@
+/* PID 1 once the container runs: reap every child, forward the polite
+ * signals to the container, and turn a stop request from dom0 (any write to
+ * control/shutdown after the watch's initial event) into SIGTERM, then
+ * SIGKILL after the grace period. */
+#include "init.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int supervise(pid_t child, unsigned stop_timeout)
+{
+	sigset_t set;
+	int sfd, status = 0;
+	bool stopping = false, killed = false, done = false;
+	long deadline = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPWR);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sfd < 0)
+		die("signalfd: %s", strerror(errno));
+
+	while (!done) {
+		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = xb_fd(), .events = POLLIN}};
+		int timeout = -1;
+
+		/* The first event is the one every new watch fires. */
+		if (!stopping && xb_events() >= 2) {
+			say("stop requested: SIGTERM, %u s grace", stop_timeout);
+			stopping = true;
+			kill(child, SIGTERM);
+			deadline = now_ms() + (long)stop_timeout * 1000;
+		}
+		if (stopping && !killed) {
+			long left = deadline - now_ms();
+			if (left <= 0) {
+				kill(-1, SIGKILL);
+				killed = true;
+			} else {
+				timeout = (int)left;
+			}
+		}
+		if (poll(p, p[1].fd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+		if (p[1].fd >= 0 && (p[1].revents & POLLIN) && xb_pump() < 0)
+			warn("xenbus read failed; stop requests will be missed");
+		if (p[1].fd >= 0 && (p[1].revents & (POLLERR | POLLHUP | POLLNVAL)))
+			p[1].fd = -1;
+		if (!(p[0].revents & POLLIN))
+			continue;
+
+		struct signalfd_siginfo si;
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			for (;;) {
+				int st;
+				pid_t pid = waitpid(-1, &st, WNOHANG);
+				if (pid <= 0)
+					break;
+				if (pid == child) {
+					status = st;
+					done = true;
+				}
+			}
+			break;
+		case SIGPWR:
+			kill(child, SIGTERM);
+			break;
+		default:
+			kill(child, (int)si.ssi_signo);
+			break;
+		}
+	}
+
+	/* Like a container's end: whatever the main process left behind dies. */
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
+	}
+	close(sfd);
+	return status;
+}
