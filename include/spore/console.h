@@ -1,0 +1,38 @@
+/* Relaying a guest console (xenconsoled's pty) to the user's terminal.
+ *
+ * The terminal is put in raw mode while attached and restored on every
+ * path. Ctrl+] (0x1d) typed by the user detaches, as in telnet/virsh. */
+#ifndef SPORE_CONSOLE_H
+#define SPORE_CONSOLE_H
+
+#include <spore/err.h>
+
+#include <stdbool.h>
+
+#define CONSOLE_ESCAPE 0x1d /* Ctrl+] */
+
+enum console_end {
+	CONSOLE_DETACHED = 1, /* the user typed Ctrl+] */
+	CONSOLE_CLOSED,       /* the pty hung up: the guest's console went away */
+	CONSOLE_STOPPED,      /* stop_fd became readable (e.g. the domain died) */
+	CONSOLE_INPUT_EOF,    /* in_fd reached end of file */
+};
+
+struct console_relay {
+	int in_fd;         /* user input (stdin), -1 for none */
+	int out_fd;        /* user output (stdout) */
+	int pty_fd;        /* the guest console */
+	int stop_fd;       /* optional: readable means stop; -1 for none */
+	bool raw;          /* put in_fd's terminal in raw mode while relaying */
+	bool stop_on_eof;  /* end when in_fd reaches EOF (otherwise keep reading output) */
+};
+
+/* Relays until one of enum console_end happens; returns it (> 0) or a
+ * negative errno with err filled. */
+int console_relay_run(const struct console_relay *c, struct spore_err *err);
+
+/* Scans n bytes of user input for the escape byte; returns its offset or
+ * -1. Separate so it is unit tested. */
+long console_find_escape(const char *buf, long n);
+
+#endif
