@@ -1,0 +1,34 @@
+/* sporenet's privileged parent: opens each guest's packet socket, hands it
+ * to a freshly forked worker with SCM_RIGHTS, restarts workers that die,
+ * collects their counters and answers `sporenet status` on a control
+ * socket. It never parses a guest frame. */
+#ifndef SPORE_NET_SUPERVISOR_H
+#define SPORE_NET_SUPERVISOR_H
+
+#include <spore/err.h>
+#include <spore/net_config.h>
+#include <spore/net_filter.h>
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define NET_CONTROL_PATH "/run/sporenet/control"
+
+struct net_supervisor_opts {
+	const char *control_path;
+	uid_t uid; /* the workers' unprivileged ids */
+	gid_t gid;
+};
+
+/* Runs until SIGTERM or SIGINT; returns 0 then, or a negative errno. */
+int net_supervisor_run(const struct net_attach *attaches, size_t n,
+		       const struct net_supervisor_opts *opts, struct spore_err *err);
+
+/* Fills flt's dom0 address table from getifaddrs(). */
+int net_dom0_addrs(struct net_filter *flt, struct spore_err *err);
+
+/* `sporenet status`: prints the attachments known to a running sporenet. */
+int net_status_print(const char *control_path, FILE *out, struct spore_err *err);
+
+#endif
