@@ -211,6 +211,15 @@ int cmd_xs(int argc, char **argv, struct spore_err *err)
 		return 2;
 	}
 
+	/* Bad paths get their error before any connection is attempted. */
+	int pi = 1;
+	if (!strcmp(verb, "watch") && argc > 3)
+		pi = 3;
+	else if (!strcmp(verb, "ls") && argc > 1 && !strcmp(argv[1], "-d"))
+		pi = 2;
+	if (pi < argc && spore_xs_check_path(argv[pi], err) < 0)
+		return spore_err_wrap(err, "xs %s", verb);
+
 	struct spore_xs *xs;
 	int r = spore_xs_open(&xs, err);
 	if (r < 0)

@@ -122,20 +122,24 @@ int spore_xs_open_path(struct spore_xs **xsp, const char *path, struct spore_err
 
 int spore_xs_open(struct spore_xs **xsp, struct spore_err *err)
 {
+	/* Debian's /var/run is /run, but not everywhere (minimal dom0s). */
+	static const char *const sockets[] = {SPORE_XS_SOCKET, "/var/run/xenstored/socket"};
 	const char *env = getenv("XENSTORED_PATH");
-	int fd = -1;
+	int fd = -1, rs = -ENOENT;
 
 	if (env && *env)
 		return spore_xs_open_path(xsp, env, err);
-	int rs = connect_socket(SPORE_XS_SOCKET, &fd);
-	if (rs == 0)
-		return xs_setup(xsp, fd, SPORE_XS_SOCKET, err);
-	int rb = open_transport(SPORE_XS_XENBUS, &fd);
-	if (rb == 0) {
-		log_debug("xenstore: %s: %s; using %s", SPORE_XS_SOCKET, strerror(-rs),
-			  SPORE_XS_XENBUS);
-		return xs_setup(xsp, fd, SPORE_XS_XENBUS, err);
+	for (size_t i = 0; i < sizeof(sockets) / sizeof(sockets[0]); i++) {
+		int r = connect_socket(sockets[i], &fd);
+		if (r == 0)
+			return xs_setup(xsp, fd, sockets[i], err);
+		log_debug("xenstore: %s: %s", sockets[i], strerror(-r));
+		if (rs == -ENOENT)
+			rs = r;
 	}
+	int rb = open_transport(SPORE_XS_XENBUS, &fd);
+	if (rb == 0)
+		return xs_setup(xsp, fd, SPORE_XS_XENBUS, err);
 	if (rb == -ENOENT && rs == -ENOENT)
 		return spore_err_setx(err, ENOENT,
 				      "cannot reach xenstore: neither %s nor %s exists "

@@ -1,7 +1,8 @@
 /* A xenstore client speaking the wire protocol itself (no libxenstore).
  *
  * It connects to xenstored's Unix socket ($XENSTORED_PATH, else
- * /run/xenstored/socket) and falls back to /dev/xen/xenbus. Works with both
+ * /run/xenstored/socket or /var/run/xenstored/socket) and falls back to
+ * /dev/xen/xenbus. Works with both
  * C xenstored and oxenstored. A handle is not thread-safe; requests are
  * synchronous and answered in order. Watch events that arrive while a reply
  * is awaited are queued; spore_xs_watch_fd() is readable whenever an event

@@ -1,0 +1,54 @@
+#!/bin/sh
+# Host-side checks of the Xen access layer's CLI (TAP): no libxen* linked,
+# and, off Xen, one clear error line and a non-zero exit for each failure.
+# Usage: xen_cli.sh SPORECTL SPORENET
+sporectl=$1 sporenet=$2
+n=0 failed=0
+tap() { # tap OK|NOTOK DESC
+	n=$((n + 1))
+	if [ "$1" = OK ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
+}
+# expect_one_line DESC REGEX CMD...: CMD fails with exactly one stderr line
+# matching REGEX.
+expect_one_line() {
+	desc=$1 re=$2
+	shift 2
+	err=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	lines=$(printf '%s\n' "$err" | grep -c .)
+	if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -Eq -- "$re"; then
+		tap OK "$desc"
+	else
+		tap NOTOK "$desc"
+		echo "#   exit $rc, stderr: $err"
+	fi
+}
+
+for exe in "$sporectl" "$sporenet"; do
+	if ldd "$exe" | grep -q 'libxen'; then
+		tap NOTOK "${exe##*/} links no libxen* library"
+		ldd "$exe" | sed 's/^/#   /'
+	else
+		tap OK "${exe##*/} links no libxen* library"
+	fi
+done
+
+long=/$(head -c 3100 /dev/zero | tr '\0' a)
+expect_one_line "a path over the protocol limit is refused before connecting" \
+	'over the protocol limit of 3072' "$sporectl" xs read "$long"
+expect_one_line "a path with a bad character is refused" 'not allowed' \
+	"$sporectl" xs write '/a b' v
+
+if [ -e /dev/xen/privcmd ]; then
+	echo "# /dev/xen/privcmd exists: the off-Xen checks need a host without Xen"
+else
+	expect_one_line "xen-info off Xen: one clear line" 'privcmd.*not running in a Xen dom0' \
+		"$sporectl" xen-info
+	expect_one_line "xs off Xen: one clear line" 'cannot reach xenstore' \
+		"$sporectl" xs read /local/domain/0/name
+fi
+XENSTORED_PATH=/nonexistent/socket expect_one_line \
+	"xs with no xenstored at XENSTORED_PATH: one clear line" \
+	'cannot connect to xenstored at /nonexistent/socket' "$sporectl" xs ls /
+echo "1..$n"
+exit $failed
