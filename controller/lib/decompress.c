@@ -63,8 +63,10 @@ const char *spore_comp_name(enum spore_comp c)
 	return "unknown";
 }
 
-/* The output buffer. In exact mode cap == max == the claimed size from the
- * start; otherwise it doubles up to max. */
+/* The output buffer. Its capacity goes one byte past max, so a stream that
+ * ends exactly at max is told apart from one that would go further (a
+ * decoder may need one more call with free space to report its end). In
+ * exact mode the capacity is max + 1 from the start; otherwise it doubles. */
 struct out {
 	uint8_t *p;
 	size_t len, cap, max;
@@ -72,9 +74,19 @@ struct out {
 	const char *fmt; /* format name for messages */
 };
 
+static int too_big(const struct out *o, struct spore_err *err)
+{
+	if (o->exact)
+		return spore_err_setx(err, EFBIG,
+				      "%s data decompresses to more than the %zu bytes its size "
+				      "trailer claims", o->fmt, o->max);
+	return spore_err_setx(err, EFBIG, "%s data decompresses to more than %zu MiB (limit)",
+			      o->fmt, o->max >> 20);
+}
+
 static int out_expand(struct out *o, struct spore_err *err)
 {
-	size_t ncap = o->cap > o->max / 2 ? o->max : o->cap * 2;
+	size_t ncap = o->cap > o->max / 2 ? o->max + 1 : o->cap * 2;
 	uint8_t *np = realloc(o->p, ncap);
 	if (!np)
 		return spore_err_set(err, ENOMEM, "%s: allocating %zu bytes", o->fmt, ncap);
@@ -83,26 +95,22 @@ static int out_expand(struct out *o, struct spore_err *err)
 	return 0;
 }
 
-/* Makes room for more output; -EFBIG (with message) when max is reached. */
+/* Makes room for more output; -EFBIG (with message) past max. */
 static int out_grow(struct out *o, struct spore_err *err)
 {
+	if (o->len > o->max)
+		return too_big(o, err);
 	if (o->len < o->cap)
 		return 0;
-	if (o->exact)
-		return spore_err_setx(err, EFBIG,
-				      "%s data decompresses to more than the %zu bytes its size "
-				      "trailer claims", o->fmt, o->max);
-	if (o->cap >= o->max)
-		return spore_err_setx(err, EFBIG,
-				      "%s data decompresses to more than %zu MiB (limit)", o->fmt,
-				      o->max >> 20);
+	if (o->cap > o->max)
+		return too_big(o, err);
 	return out_expand(o, err);
 }
 
 /* Grows (when allowed) until want bytes are free or the cap is reached. */
 static int out_reserve(struct out *o, size_t want, struct spore_err *err)
 {
-	while (!o->exact && o->cap < o->max && o->cap - o->len < want) {
+	while (o->cap <= o->max && o->cap - o->len < want) {
 		int r = out_expand(o, err);
 		if (r < 0)
 			return r;
@@ -311,10 +319,8 @@ static int do_lz4(struct out *o, const uint8_t *in, size_t n, struct spore_err *
 			int full = LZ4_decompress_safe((const char *)in + off, tmp, (int)bs,
 						       (int)LZ4_LEGACY_BLOCK);
 			free(tmp);
-			if (full > 0) {
-				o->len = o->cap;
-				return out_grow(o, err); /* reports EFBIG */
-			}
+			if (full > 0)
+				return too_big(o, err);
 		}
 		if (got < 0)
 			return spore_err_setx(err, EINVAL, "lz4 block %u is corrupt", blk);
@@ -335,6 +341,8 @@ int spore_decompress(enum spore_comp c, const uint8_t *in, size_t in_len, bool s
 
 	*out = NULL;
 	*out_len = 0;
+	if (max_out == 0 || max_out > SPORE_DECOMPRESS_MAX)
+		return spore_err_setx(err, EINVAL, "decompression limit %zu is out of range", max_out);
 	if (c == SPORE_COMP_LZO)
 		return spore_err_setx(err, ENOTSUP, "lzo compression is not supported "
 				      "(recompress the kernel with gzip, xz, lz4 or zstd)");
@@ -354,16 +362,18 @@ int spore_decompress(enum spore_comp c, const uint8_t *in, size_t in_len, bool s
 					      "%s size trailer claims %zu bytes, above the %zu MiB limit",
 					      o.fmt, claim, max_out >> 20);
 		o.exact = true;
-		o.cap = o.max = claim;
+		o.max = claim;
+		o.cap = claim + 1;
 		/* gzip's own trailer is this size (ISIZE); others append it. */
 		if (c != SPORE_COMP_GZIP)
 			in_len -= 4;
 	} else {
+		/* Start at 4x the input (at least 1 MiB), never past the cap. */
 		uint64_t guess = (uint64_t)in_len * 4;
-		o.cap = guess < (1U << 20) ? (1U << 20) : guess > max_out ? max_out : guess;
+		if (guess < (1U << 20))
+			guess = 1U << 20;
+		o.cap = guess > (uint64_t)max_out + 1 ? max_out + 1 : (size_t)guess;
 	}
-	if (!o.cap)
-		return spore_err_setx(err, EINVAL, "decompression limit is 0");
 	o.p = malloc(o.cap);
 	if (!o.p)
 		return spore_err_set(err, ENOMEM, "%s: allocating %zu bytes", o.fmt, o.cap);
@@ -377,7 +387,9 @@ int spore_decompress(enum spore_comp c, const uint8_t *in, size_t in_len, bool s
 	case SPORE_COMP_LZ4: r = do_lz4(&o, in, in_len, err); break;
 	default: r = spore_err_setx(err, EINVAL, "unsupported compression"); break;
 	}
-	if (!r && o.exact && o.len != o.max)
+	if (!r && o.len > o.max)
+		r = too_big(&o, err);
+	else if (!r && o.exact && o.len != o.max)
 		r = spore_err_setx(err, EINVAL,
 				   "%s data decompressed to %zu bytes but its size trailer says %zu",
 				   o.fmt, o.len, o.max);

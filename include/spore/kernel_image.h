@@ -81,7 +81,7 @@ struct spore_kernel_image {
 	enum spore_comp compression;       /* of the payload / whole file */
 	bool from_cache;                   /* ELF came from the kernel cache */
 	uint64_t file_size;                /* kernel file as given */
-	uint8_t file_sha256[32];           /* set by spore_kernel_open() */
+	uint8_t file_sha256[32];           /* set by spore_kernel_open() when caching */
 
 	/* The ELF in memory (the file itself for a plain vmlinux). */
 	const uint8_t *elf;
@@ -202,7 +202,8 @@ const char *spore_comp_name(enum spore_comp c);
  * size_trailer: the last 4 bytes of in are Linux's little-endian
  * uncompressed size (bzImage payloads); the output must then be exactly that
  * long, and a claim above max_out is refused before anything is allocated.
- * Without it the output grows up to max_out; more is an error (-EFBIG). */
+ * Without it the output grows up to max_out; more is an error (-EFBIG).
+ * max_out must be 1 .. SPORE_DECOMPRESS_MAX. */
 int spore_decompress(enum spore_comp c, const uint8_t *in, size_t in_len, bool size_trailer,
 		     size_t max_out, uint8_t **out, size_t *out_len, struct spore_err *err);
 

@@ -779,6 +779,11 @@ static void test_bombs(void)
 		r = spore_decompress(comps[i], p.p, p.len, false, 64U << 20, &out, &olen, &err);
 		ok(r == 0 && olen == n, "%s: same stream fits a 64 MiB cap", cn);
 		free(out);
+		r = spore_decompress(comps[i], p.p, p.len, false, n, &out, &olen, &err);
+		ok(r == 0 && olen == n, "%s: a stream ending exactly at the cap fits", cn);
+		free(out);
+		r = spore_decompress(comps[i], p.p, p.len, false, n - 1, &out, &olen, &err);
+		ok(r == -EFBIG, "%s: one byte over the cap is refused", cn);
 
 		/* Corrupt the middle of the stream: an error, never a crash. */
 		if (p.len > 64) {
