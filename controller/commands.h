@@ -16,5 +16,6 @@ int cmd_version(int argc, char **argv, struct spore_err *err);
 int cmd_xs(int argc, char **argv, struct spore_err *err);
 int cmd_xen_info(int argc, char **argv, struct spore_err *err);
 int cmd_kernel_info(int argc, char **argv, struct spore_err *err);
+int cmd_image(int argc, char **argv, struct spore_err *err);
 
 #endif

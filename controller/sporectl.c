@@ -14,6 +14,7 @@ static const struct spore_command commands[] = {
 	{"kernel-info", "Show how spore parses a kernel file", cmd_kernel_info},
 	{"xen-info", "Show the hypervisor version, memory and domains", cmd_xen_info},
 	{"xs", "Read, write, list, remove and watch xenstore paths", cmd_xs},
+	{"image", "Pull, list and remove OCI images (the squashfs cache)", cmd_image},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,293 @@
+/* Pull: resolve the reference to one image manifest, fetch what the cache
+ * lacks, merge the layers into a squashfs. Every blob is verified before it
+ * is used; nothing becomes visible in the cache until it is complete, and a
+ * failed pull leaves only verified layer blobs behind (so a retry resumes). */
+#include <spore/image_pull.h>
+#include <spore/layer_merge.h>
+#include <spore/log.h>
+#include <spore/oci_layout.h>
+#include <spore/oci_manifest.h>
+#include <spore/oci_ref.h>
+#include <spore/squashfs.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Where blobs come from: a registry or an OCI layout directory. */
+struct source {
+	struct spore_registry *reg;
+	struct spore_oci_layout layout;
+};
+
+static int src_manifest(struct source *src, const char *which, char **body, size_t *len, char *ct,
+			size_t ctn, char *digest, struct spore_err *err)
+{
+	if (src->reg)
+		return spore_registry_manifest(src->reg, which, body, len, ct, ctn, digest, err);
+	return spore_oci_layout_manifest(&src->layout, which, body, len, ct, ctn, digest, err);
+}
+
+static int src_blob(struct source *src, const struct spore_descriptor *d, int fd, struct spore_err *err)
+{
+	if (src->reg)
+		return spore_registry_blob(src->reg, d, fd, err);
+	return spore_oci_layout_blob(&src->layout, d, fd, err);
+}
+
+static void step(const struct spore_pull_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void step(const struct spore_pull_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+	if (o->quiet)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static const char *human(uint64_t n, char *buf, size_t len)
+{
+	if (n >= (1u << 20))
+		snprintf(buf, len, "%.1f MiB", (double)n / (1 << 20));
+	else if (n >= 1024)
+		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
+	else
+		snprintf(buf, len, "%llu B", (unsigned long long)n);
+	return buf;
+}
+
+/* Resolves to an image manifest for os/arch: an index is followed once. */
+static int resolve(struct source *src, const char *which, const struct spore_pull_opts *o,
+		   char **body, size_t *len, char *digest, struct spore_err *err)
+{
+	char ct[128];
+	int kind;
+	int r = src_manifest(src, which, body, len, ct, sizeof(ct), digest, err);
+	if (r < 0)
+		return r;
+	kind = spore_manifest_kind(ct, *body, *len, err);
+	if (kind == SPORE_MANIFEST_INDEX) {
+		struct spore_descriptor d;
+		r = spore_index_select(*body, *len, o->os, o->arch, &d, err);
+		free(*body);
+		*body = NULL;
+		if (r < 0)
+			return r;
+		r = src_manifest(src, d.digest, body, len, ct, sizeof(ct), digest, err);
+		if (r < 0)
+			return r;
+		if (*len != d.size) {
+			r = spore_err_setx(err, EBADMSG, "manifest %s is %zu bytes, the index says %llu", d.digest,
+					   *len, (unsigned long long)d.size);
+			goto fail;
+		}
+		kind = spore_manifest_kind(ct, *body, *len, err);
+		if (kind == SPORE_MANIFEST_INDEX)
+			kind = spore_err_setx(err, EBADMSG, "index entry %s is itself an index", d.digest);
+	}
+	if (kind < 0) {
+		r = kind;
+		goto fail;
+	}
+	return 0;
+fail:
+	free(*body);
+	*body = NULL;
+	return r;
+}
+
+/* Fetches a blob into the cache unless it is there (and intact). */
+static int fetch_blob(struct spore_store *s, struct source *src, const struct spore_descriptor *d,
+		      const char *what, const struct spore_pull_opts *o, struct spore_err *err)
+{
+	char tmp[PATH_MAX], dest[PATH_MAX], sz[32];
+	if (spore_store_blob_ok(s, d->digest, d->size)) {
+		step(o, "%s %.19s: cached", what, d->digest);
+		return 0;
+	}
+	if (spore_store_blob_path(s, d->digest, dest, sizeof(dest)) < 0)
+		return spore_err_setx(err, EINVAL, "invalid digest '%s'", d->digest);
+	int fd = spore_store_tmpfile(s, tmp, sizeof(tmp), err);
+	if (fd < 0)
+		return fd;
+	step(o, "%s %.19s: fetching %s", what, d->digest, human(d->size, sz, sizeof(sz)));
+	int r = src_blob(src, d, fd, err);
+	if (close(fd) < 0 && r == 0)
+		r = spore_err_set(err, errno, "writing %s", tmp);
+	if (r < 0) {
+		unlink(tmp);
+		return spore_err_wrap(err, "%s", what);
+	}
+	return spore_store_commit(tmp, dest, err);
+}
+
+/* Merges the cached layers into a squashfs at dest. */
+static int build_rootfs(struct spore_store *s, const struct spore_manifest *m, const char *dest,
+			struct spore_err *err)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	struct spore_sqfs_writer w;
+	int *fds = calloc(m->n_layers, sizeof(int));
+	int r = 0;
+	size_t opened = 0;
+	if (!fds)
+		return spore_err_set(err, ENOMEM, "merging layers");
+	for (; opened < m->n_layers; opened++) {
+		spore_store_blob_path(s, m->layers[opened].digest, path, sizeof(path));
+		fds[opened] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[opened] < 0) {
+			r = spore_err_set(err, errno, "opening layer %s", path);
+			goto out;
+		}
+	}
+	int tfd = spore_store_tmpfile(s, tmp, sizeof(tmp), err);
+	if (tfd < 0) {
+		r = tfd;
+		goto out;
+	}
+	close(tfd);
+	r = spore_sqfs_start(&w, tmp, err);
+	if (r < 0) {
+		unlink(tmp);
+		goto out;
+	}
+	r = spore_layer_merge(fds, m->n_layers, w.fd, NULL, NULL, err);
+	int f = spore_sqfs_finish(&w, r < 0, r < 0 ? NULL : err);
+	if (r == 0)
+		r = f;
+	if (r < 0)
+		unlink(tmp);
+	else
+		r = spore_store_commit(tmp, dest, err);
+out:
+	for (size_t i = 0; i < opened; i++)
+		close(fds[i]);
+	free(fds);
+	return r;
+}
+
+int spore_image_pull(struct spore_store *s, const char *refstr, const struct spore_pull_opts *o,
+		     struct spore_image_rec *rec, struct spore_err *err)
+{
+	struct spore_pull_opts defaults = {0};
+	struct spore_ref ref;
+	struct source src = {.layout.dirfd = -1};
+	struct spore_manifest m = {0};
+	char *mbody = NULL, *cbody = NULL, dest[PATH_MAX];
+	size_t mlen = 0, clen = 0;
+	int r;
+
+	if (!o)
+		o = &defaults;
+	struct spore_pull_opts opts = *o;
+	if (!opts.os)
+		opts.os = "linux";
+	if (!opts.arch)
+		opts.arch = "amd64";
+	o = &opts;
+	/* tar2sqfs dying must surface as an error, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+
+	r = spore_ref_parse(refstr, &ref, err);
+	if (r < 0)
+		return r;
+	memset(rec, 0, sizeof(*rec));
+	spore_ref_str(&ref, rec->ref, sizeof(rec->ref));
+	if (ref.kind == SPORE_REF_DOCKER_ARCHIVE)
+		return spore_err_setx(err, ENOTSUP, "%s: docker-archive: sources are not supported yet",
+				      refstr);
+	if (ref.kind == SPORE_REF_OCI_DIR)
+		r = spore_oci_layout_open(&src.layout, ref.path, err);
+	else
+		r = spore_registry_open(&src.reg, &ref, &o->registry, err);
+	if (r < 0)
+		return r;
+	step(o, "pulling %s", rec->ref);
+
+	r = resolve(&src, ref.digest[0] ? ref.digest : ref.tag, o, &mbody, &mlen, rec->manifest, err);
+	if (r < 0)
+		goto out;
+	r = spore_manifest_parse(mbody, mlen, &m, err);
+	if (r < 0)
+		goto out;
+	strcpy(rec->config, m.config.digest);
+	if (spore_store_rootfs_path(s, rec->manifest, dest, sizeof(dest)) < 0) {
+		r = spore_err_setx(err, ENAMETOOLONG, "image cache path too long");
+		goto out;
+	}
+	if (access(dest, F_OK) == 0 && spore_store_blob_ok(s, rec->manifest, mlen) &&
+	    spore_store_blob_ok(s, rec->config, m.config.size)) {
+		step(o, "%s: up to date (%.19s)", rec->ref, rec->manifest);
+		goto record;
+	}
+
+	/* The config is small: fetch it through a temp file, check it, and
+	 * keep it only when the whole pull succeeds. */
+	char ctmp[PATH_MAX];
+	int cfd = spore_store_tmpfile(s, ctmp, sizeof(ctmp), err);
+	if (cfd < 0) {
+		r = cfd;
+		goto out;
+	}
+	r = src_blob(&src, &m.config, cfd, err);
+	close(cfd);
+	if (r == 0) {
+		FILE *f = fopen(ctmp, "re");
+		cbody = malloc(m.config.size + 1);
+		if (!f || !cbody || fread(cbody, 1, m.config.size, f) != m.config.size)
+			r = spore_err_set(err, EIO, "reading back the image config");
+		clen = m.config.size;
+		if (f)
+			fclose(f);
+	}
+	unlink(ctmp);
+	if (r < 0) {
+		spore_err_wrap(err, "image config");
+		goto out;
+	}
+	r = spore_image_config_check(cbody, clen, &m, o->os, o->arch, err);
+	if (r < 0)
+		goto out;
+
+	for (size_t i = 0; i < m.n_layers; i++) {
+		char what[48];
+		snprintf(what, sizeof(what), "layer %zu/%zu", i + 1, m.n_layers);
+		r = fetch_blob(s, &src, &m.layers[i], what, o, err);
+		if (r < 0)
+			goto out;
+	}
+	step(o, "merging %zu layers into a squashfs", m.n_layers);
+	r = build_rootfs(s, &m, dest, err);
+	if (r < 0)
+		goto out;
+	r = spore_store_put_blob(s, rec->config, cbody, clen, err);
+	if (r == 0)
+		r = spore_store_put_blob(s, rec->manifest, mbody, mlen, err);
+	if (r < 0)
+		goto out;
+record:
+	rec->pulled = time(NULL);
+	r = spore_store_put_ref(s, rec, err);
+	if (r == 0) {
+		spore_store_get_ref(s, rec->ref, rec, NULL);
+		step(o, "%s: %s", rec->ref, rec->manifest);
+	}
+out:
+	if (r < 0 && !strstr(err->msg, rec->ref))
+		spore_err_wrap(err, "pulling %s", rec->ref);
+	free(mbody);
+	free(cbody);
+	spore_manifest_free(&m);
+	spore_registry_close(src.reg);
+	spore_oci_layout_close(&src.layout);
+	return r;
+}
