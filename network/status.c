@@ -48,8 +48,6 @@ static void print_one(FILE *out, const struct net_msg_status *m)
 	fprintf(out, "  ipv6  %s/64  gateway %s\n", guest6, gw6);
 	fprintf(out, "  rx    %llu frames  %llu bytes\n", (unsigned long long)st->rx_frames,
 		(unsigned long long)st->rx_bytes);
-	fprintf(out, "  rx    %llu partial checksums completed\n",
-		(unsigned long long)st->csum_fixed);
 	fprintf(out, "  tx    %llu frames  %llu bytes  (%llu not delivered)\n",
 		(unsigned long long)st->tx_frames, (unsigned long long)st->tx_bytes,
 		(unsigned long long)st->tx_dropped);

@@ -231,6 +231,8 @@ static int notes_from_phdrs(const uint8_t *elf, size_t len, uint64_t phoff, unsi
 		if (ld_le32(ph + PH(p_type)) != PT_NOTE)
 			continue;
 		uint64_t off = ld_le64(ph + PH(p_offset)), sz = ld_le64(ph + PH(p_filesz));
+		if (off == 0)
+			continue; /* some binutils versions leave p_offset unset on notes */
 		if (!range_ok(off, sz, len))
 			return spore_err_setx(err, EINVAL,
 					      "ELF PT_NOTE segment %u (offset 0x%" PRIx64

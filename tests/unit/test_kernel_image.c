@@ -603,6 +603,11 @@ static void test_elf_rejections(void)
 	put_le(c.p + sizeof(Elf64_Ehdr) + offsetof(Elf64_Phdr, p_filesz), UINT64_MAX - 8, 8);
 	rejects(&c, EINVAL, "past the end", "a segment size that overflows");
 	memcpy(c.p, b.p, b.len);
+	/* PT_NOTE with p_offset 0 (old binutils) is skipped, not parsed as notes. */
+	put_le(c.p + sizeof(Elf64_Ehdr) + 3 * sizeof(Elf64_Phdr) + offsetof(Elf64_Phdr, p_offset),
+	       0, 8);
+	rejects(&c, ENOEXEC, "no Xen ELF notes", "a PT_NOTE with p_offset 0 and no sections");
+	memcpy(c.p, b.p, b.len);
 	/* The first note's namesz made huge. */
 	size_t nat = sizeof(Elf64_Ehdr) + 4 * sizeof(Elf64_Phdr);
 	put_le(c.p + nat, 0xfffffff0, 4);
