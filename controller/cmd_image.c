@@ -112,7 +112,7 @@ int cmd_image(int argc, char **argv, struct spore_err *err)
 	}
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, "+qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc - 1, argv + 1, "qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			root = optarg;

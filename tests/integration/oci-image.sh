@@ -1,0 +1,175 @@
+#!/bin/bash
+# `sporectl image` against the local test registry (scripts/test-registry.sh),
+# as a user sees it: pulls, the squashfs content compared with `umoci unpack`
+# of the same image, hostile and tampered images refused with a clear error
+# and a clean cache, list/rm/prune. Prints TAP.
+#
+# SPORECTL overrides the binary (default: build-san's, else build's).
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+reg=127.0.0.1:5000
+n=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+diag() { sed 's/^/#   /'; }
+
+sporectl=${SPORECTL:-}
+for b in build-san build; do
+	[ -n "$sporectl" ] || [ ! -x "$root/$b/controller/sporectl" ] || sporectl=$root/$b/controller/sporectl
+done
+if [ -z "$sporectl" ]; then
+	echo "1..0 # SKIP sporectl is not built"
+	exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cache=$tmp/root
+sc() { "$sporectl" image "$1" --root "$cache" "${@:2}"; }
+
+"$root/scripts/test-registry.sh" start >"$tmp/reg.log" 2>&1
+rc=$?
+ok $rc "the test registry runs on $reg"
+if [ $rc != 0 ]; then
+	diag <"$tmp/reg.log"
+	echo "1..$n"
+	exit 1
+fi
+
+# tree DIR: one line per path: type, mode, owner, links, target or content hash.
+tree() {
+	python3 - "$1" <<'PY'
+import hashlib, os, stat, sys
+top = sys.argv[1]
+for d, dirs, files in os.walk(top):
+    dirs.sort()
+    for name in sorted(dirs + files):
+        p = os.path.join(d, name)
+        st = os.lstat(p)
+        m = st.st_mode
+        extra = ""
+        if stat.S_ISLNK(m):
+            extra = "-> " + os.readlink(p)
+        elif stat.S_ISREG(m):
+            extra = "links=%d sha256=%s" % (st.st_nlink, hashlib.sha256(open(p, "rb").read()).hexdigest())
+        elif stat.S_ISCHR(m) or stat.S_ISBLK(m):
+            extra = "dev=%d,%d" % (os.major(st.st_rdev), os.minor(st.st_rdev))
+        print("%s %s %o %d:%d %s" % (os.path.relpath(p, top), stat.filemode(m)[0], stat.S_IMODE(m),
+                                     st.st_uid, st.st_gid, extra))
+PY
+}
+
+# same_as_umoci NAME DIGEST: the cached squashfs equals umoci's unpack of
+# the registry's image.
+same_as_umoci() {
+	local name=$1 digest=$2 w=$tmp/cmp-$1
+	mkdir -p "$w"
+	skopeo copy -q --src-tls-verify=false "docker://$reg/spore-test/$name:latest" "oci:$w/oci:x" >"$w/log" 2>&1 &&
+		umoci unpack --image "$w/oci:x" "$w/bundle" >>"$w/log" 2>&1 &&
+		unsquashfs -q -n -d "$w/sqfs" "$cache/images/rootfs/${digest#sha256:}.sqfs" >>"$w/log" 2>&1 || {
+		diag <"$w/log"
+		return 1
+	}
+	tree "$w/bundle/rootfs" >"$w/want"
+	tree "$w/sqfs" >"$w/got"
+	diff -u "$w/want" "$w/got" >"$w/diff" || { head -n 30 "$w/diff" | diag; return 1; }
+}
+
+# --- a plain pull
+sc pull "$reg/spore-test/busybox" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $rc "pull spore-test/busybox succeeds"
+bb=$(tail -n 1 "$tmp/out")
+ok $(grep -qE '^sha256:[0-9a-f]{64}$' <<<"$bb"; echo $?) "pull prints the manifest digest ($bb)"
+ok $(grep -q 'layer 1/1' "$tmp/err"; echo $?) "pull reports its steps on stderr"
+sc list >"$tmp/list"
+ok $(grep -q "^$reg/spore-test/busybox:latest  *${bb:0:19}" "$tmp/list"; echo $?) "list shows the image and its digest"
+sqfs=$cache/images/rootfs/${bb#sha256:}.sqfs
+unsquashfs -lls "$sqfs" >"$tmp/lls" 2>&1
+ok $(grep -qE '^-rwxr-xr-x root/root .* squashfs-root/bin/busybox$' "$tmp/lls"; echo $?) "the squashfs has /bin/busybox"
+ok $(grep -qE '^l.* squashfs-root/bin/sh -> /bin/busybox$' "$tmp/lls"; echo $?) "the squashfs has /bin/sh -> /bin/busybox"
+ok $(same_as_umoci busybox "$bb"; echo $?) "busybox: squashfs content equals umoci unpack"
+sc path "$reg/spore-test/busybox" >"$tmp/path"
+ok $(grep -qx "rootfs $sqfs" "$tmp/path" && [ -s "$(awk '/^config/ {print $2}' "$tmp/path")" ]; echo $?) "path names the squashfs and the config"
+
+# --- warm re-pull: the manifest only
+ino=$(stat -c %i "$sqfs")
+start=$(date +%s%N)
+sc pull "$reg/spore-test/busybox" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+ok $([ $rc = 0 ] && grep -q 'up to date' "$tmp/err" && [ "$(stat -c %i "$sqfs")" = "$ino" ]; echo $?) \
+	"a re-pull finds the image up to date and rebuilds nothing (${ms} ms)"
+
+# --- layers, whiteouts, opaque dirs, metadata
+sc pull -q "$reg/spore-test/layered" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $rc "pull spore-test/layered (4 layers) succeeds"
+[ $rc = 0 ] || diag <"$tmp/err"
+ly=$(tail -n 1 "$tmp/out")
+unsquashfs -lln "$cache/images/rootfs/${ly#sha256:}.sqfs" >"$tmp/lls" 2>&1
+has() { grep -qE "$1" "$tmp/lls"; }
+ok $(! has 'squashfs-root/data/gone$' && ! has 'squashfs-root/data/gonedir'; echo $?) "whited-out file and directory are gone"
+ok $(has 'squashfs-root/data/opq/new$' && ! has 'squashfs-root/data/opq/old$'; echo $?) "an opaque directory hides the lower layer's files"
+ok $(has '^-rwsr-xr-x 0/0 .* squashfs-root/data/suid$'; echo $?) "the setuid bit is kept"
+ok $(has '^-rw-r----- 1000/1001 .* squashfs-root/data/owned$'; echo $?) "owners are kept (1000:1001)"
+ok $(has '^crw-r--r-- 0/0 +1, +3 .* squashfs-root/data/null$'; echo $?) "the device node is kept (char 1,3)"
+ok $(has '^prw-r--r-- .* squashfs-root/data/fifo$'; echo $?) "the FIFO is kept"
+ok $(has '^l.* squashfs-root/data/link -> keep$'; echo $?) "the symlink is kept"
+ok $(same_as_umoci layered "$ly"; echo $?) "layered: squashfs content (incl. hard links) equals umoci unpack"
+
+# --- other manifest forms
+sc pull -q "$reg/spore-test/busybox-v2s2" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $rc "pull a Docker v2s2 manifest"
+ok $(same_as_umoci busybox-v2s2 "$(tail -n 1 "$tmp/out")"; echo $?) "busybox-v2s2: squashfs content equals umoci unpack"
+sc pull -q "$reg/spore-test/multiarch" >"$tmp/out" 2>"$tmp/err"
+ok $([ "$(tail -n 1 "$tmp/out")" = "$bb" ]; echo $?) "an index resolves to its linux/amd64 image (busybox's digest)"
+sc pull -q "$reg/spore-test/multiarch" --platform linux/s390x >"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $([ $rc = 1 ] && grep -q 'has no linux/s390x image (it has: linux/arm64, linux/amd64)' "$tmp/err"; echo $?) \
+	"an index without the platform says which it has"
+sc pull -q "$reg/spore-test/busybox@$bb" >"$tmp/out" 2>"$tmp/err"
+ok $([ "$(tail -n 1 "$tmp/out")" = "$bb" ] && sc list -q | grep -qx "$reg/spore-test/busybox@$bb"; echo $?) \
+	"a digest-pinned reference pulls that manifest"
+skopeo copy -q --src-tls-verify=false "docker://$reg/spore-test/layered:latest" "oci:$tmp/layout:v1" >/dev/null 2>&1
+sc pull -q "oci:$tmp/layout:v1" >"$tmp/out" 2>"$tmp/err"
+ok $([ "$(tail -n 1 "$tmp/out")" = "$ly" ]; echo $?) "an OCI layout directory pulls to the same image"
+
+# --- refusals: nothing left behind
+clean() { [ -z "$(ls -A "$cache/images/tmp")" ] && [ ! -e "$cache/images/rootfs/$1.sqfs" ]; }
+rootfs_before=$(ls "$cache/images/rootfs" | wc -l)
+sc pull -q "$reg/spore-test/corrupt" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $([ $rc = 1 ] && grep -q 'corrupt or tampered' "$tmp/err" && [ "$(wc -l <"$tmp/err")" = 1 ]; echo $?) \
+	"a tampered layer is refused with one clear line: $(cat "$tmp/err")"
+ok $([ -z "$(ls -A "$cache/images/tmp")" ] && [ "$(ls "$cache/images/rootfs" | wc -l)" = "$rootfs_before" ] &&
+	! sc list -q | grep -q corrupt; echo $?) "the tampered pull leaves no cache file and no record"
+for kind in dotdot symlink hardlink; do
+	sc pull -q "$reg/spore-test/evil-$kind" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	ok $([ $rc = 1 ] && grep -qE "layer 1: .*(\.\.|not a directory|outside the image)" "$tmp/err"; echo $?) \
+		"evil-$kind is refused: $(cat "$tmp/err")"
+done
+ok $([ -z "$(ls -A "$cache/images/tmp")" ] && [ "$(ls "$cache/images/rootfs" | wc -l)" = "$rootfs_before" ] &&
+	[ ! -e "$cache/escaped" ] && [ ! -e "$cache/images/escaped" ] && [ ! -e /tmp/escaped ]; echo $?) \
+	"hostile pulls leave no files, inside or outside the cache"
+sc pull -q "$reg/spore-test/nonexistent" >"$tmp/out" 2>"$tmp/err"
+ok $(grep -q 'not found' "$tmp/err"; echo $?) "a missing image: $(cat "$tmp/err")"
+"$sporectl" image pull --root "$cache" -q 'Bad/Name' >"$tmp/out" 2>"$tmp/err"
+ok $([ $? = 1 ] && grep -q 'invalid reference' "$tmp/err"; echo $?) "a bad reference: $(cat "$tmp/err")"
+
+# --- rm and prune
+blobs_before=$(ls "$cache/images/blobs/sha256" | wc -l)
+sc rm "$reg/spore-test/layered" "oci:$tmp/layout:v1"
+rc=$?
+ok $([ $rc = 0 ] && ! sc list -q | grep -q layered && [ ! -e "$cache/images/rootfs/${ly#sha256:}.sqfs" ]; echo $?) \
+	"rm forgets the image and deletes its squashfs"
+ok $([ -e "$sqfs" ]; echo $?) "rm keeps other images' squashfs"
+sc rm "$reg/spore-test/layered" 2>"$tmp/err"
+ok $([ $? = 1 ] && grep -q 'no such image' "$tmp/err"; echo $?) "rm of an unknown image: $(cat "$tmp/err")"
+sc prune >"$tmp/out"
+ok $([ "$(ls "$cache/images/blobs/sha256" | wc -l)" -lt "$blobs_before" ] && grep -q 'removed' "$tmp/out"; echo $?) \
+	"prune deletes the blobs nothing needs ($(cat "$tmp/out"))"
+sc pull "$reg/spore-test/busybox" >"$tmp/out" 2>"$tmp/err"
+ok $([ "$(tail -n 1 "$tmp/out")" = "$bb" ] && grep -q 'up to date' "$tmp/err" && [ "$(stat -c %i "$sqfs")" = "$ino" ]; echo $?) \
+	"images still referenced survive prune"
+echo "1..$n"
