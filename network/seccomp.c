@@ -87,15 +87,21 @@ static void allow_unless_bits(struct prog *p, int sys, int arg, uint32_t bits)
 	emit(p, (struct sock_filter)ALLOW);
 }
 
-/* if (nr == sys) { A = arg; if (A == v1 || A == v2) allow; deny } */
-static void allow_if_arg(struct prog *p, int sys, int arg, uint32_t v1, uint32_t v2)
+/* if (nr == sys) { A = arg; if (A == v1 || A == v2) allow; return otherwise } */
+static void allow_if_arg_else(struct prog *p, int sys, int arg, uint32_t v1, uint32_t v2,
+			      uint32_t otherwise)
 {
 	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)sys, 0, 5));
 	emit(p, (struct sock_filter)LD_ARG(arg));
 	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v1, 2, 0));
 	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v2, 1, 0));
-	emit(p, (struct sock_filter)DENY);
+	emit(p, (struct sock_filter)RET(otherwise));
 	emit(p, (struct sock_filter)ALLOW);
+}
+
+static void allow_if_arg(struct prog *p, int sys, int arg, uint32_t v1, uint32_t v2)
+{
+	allow_if_arg_else(p, sys, arg, v1, v2, SECCOMP_RET_TRAP);
 }
 
 static void build(struct prog *p)
@@ -116,7 +122,9 @@ static void build(struct prog *p)
 		emit(p, (struct sock_filter)ALLOW);
 	}
 	/* Each arg check leaves A clobbered: reload nr before the next. */
-	allow_if_arg(p, SYS_socket, 0, AF_INET, AF_INET6);
+	/* Other socket families fail softly: glibc's syslog() tries to
+	 * reconnect with a new AF_UNIX socket after a syslogd restart. */
+	allow_if_arg_else(p, SYS_socket, 0, AF_INET, AF_INET6, SECCOMP_RET_ERRNO | EACCES);
 	emit(p, (struct sock_filter)LD_NR);
 	allow_if_arg(p, SYS_ioctl, 1, FIONREAD, FIONBIO);
 	emit(p, (struct sock_filter)LD_NR);

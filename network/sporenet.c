@@ -141,6 +141,7 @@ int main(int argc, char **argv)
 
 	if (use_syslog)
 		spore_log_use_syslog(1);
+	opts.use_syslog = use_syslog;
 	if (geteuid() != 0) {
 		log_error("must run as root: it opens raw sockets on guest interfaces");
 		return 1;

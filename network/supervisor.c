@@ -73,6 +73,7 @@ static int spawn(struct sup *s, struct guest *g, struct spore_err *err)
 		return r;
 	m.uid = (uint32_t)s->opts->uid;
 	m.gid = (uint32_t)s->opts->gid;
+	m.use_syslog = s->opts->use_syslog;
 
 	if ((r = net_iface_prepare(g->attach.ifname, err)) < 0)
 		return r;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -236,6 +237,9 @@ void net_worker_main(int ipc, pid_t parent)
 	if (!w.frame)
 		abort();
 
+	/* The sandbox allows no new AF_UNIX socket: connect to syslog now. */
+	if (am->use_syslog)
+		openlog("sporenet", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	if (net_stack_new(&w.stack, &w.attach, output, &w, &err) < 0)
 		die(w.attach.ifname, &err);
 	if (net_sandbox_enter((uid_t)am->uid, (gid_t)am->gid, parent, &err) < 0)

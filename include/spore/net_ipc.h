@@ -34,6 +34,7 @@ struct net_msg_attach {
 	struct net_attach attach;
 	struct net_filter filter;
 	uint32_t uid, gid; /* the worker drops to these */
+	uint32_t use_syslog;
 };
 
 struct net_msg_ready {

@@ -9,6 +9,7 @@
 #include <spore/net_config.h>
 #include <spore/net_filter.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -19,6 +20,7 @@ struct net_supervisor_opts {
 	const char *control_path;
 	uid_t uid; /* the workers' unprivileged ids */
 	gid_t gid;
+	bool use_syslog;
 };
 
 /* Runs until SIGTERM or SIGINT; returns 0 then, or a negative errno. */
