@@ -105,7 +105,8 @@ struct spore_kernel_image {
 	uint64_t hv_start_low;
 	bool mod_start_pfn;             /* initrd may be passed as a pfn, unmapped */
 	bool suspend_cancel;
-	uint32_t features_required;     /* XENFEAT_* bit mask */
+	uint32_t features_required;     /* XENFEAT_* mask; the builder checks these
+					 * against XENVER_get_features */
 	uint32_t features_supported;
 	bool notes_from_sections;       /* found via SHT_NOTE, not PT_NOTE */
 	unsigned xen_note_count;

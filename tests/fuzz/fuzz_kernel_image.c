@@ -6,8 +6,8 @@
 
 #include <stdlib.h>
 
-#define FUZZ_MAX_OUT  (64U << 20) /* keep decompression bombs fast */
-#define FUZZ_MAX_SPAN (64U << 20)
+#define FUZZ_MAX_OUT  (8U << 20) /* keep decompression bombs fast */
+#define FUZZ_MAX_SPAN (8U << 20)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
