@@ -12,7 +12,7 @@ REG_PID=$SPORE_CACHE/registry.pid
 REG_LOG=$SPORE_CACHE/registry.log
 IMG_DIR=$SPORE_CACHE/test-images
 # Bump when the images below change, so that a stale registry is refilled.
-IMG_VERSION=2
+IMG_VERSION=4
 
 usage() {
 	cat <<USAGE
@@ -146,6 +146,7 @@ build_layered() {
 	ln "$r/data/keep" "$r/data/hard"
 	ln -s keep "$r/data/link"
 	ln -s /bin/busybox "$r/data/abslink"
+	echo file >"$r/data/flip"
 	echo suid >"$r/data/suid" && chmod 4755 "$r/data/suid"
 	echo owned >"$r/data/owned" && chown 1000:1001 "$r/data/owned" && chmod 0640 "$r/data/owned"
 	mkfifo "$r/data/fifo"
@@ -157,13 +158,27 @@ build_layered() {
 	rm -r "$r/data/gonedir"
 	echo changed >"$r/data/dir/a"
 	commit layered
-	# Layer 4, crafted: umoci writes per-file whiteouts, never opaque ones.
-	local t=$IMG_DIR/opq
-	rm -rf "$t" && mkdir -p "$t/data/opq"
-	: >"$t/data/opq/.wh..wh..opq"
-	echo new >"$t/data/opq/new"
-	tar -C "$t" --owner=0 --group=0 --numeric-owner --sort=name -cf "$t.tar" data
-	umoci_q raw add-layer --image "$IMG_DIR/oci:layered" "$t.tar"
+	# Layers 4 and 5: a file replaced by a directory, and back.
+	rm "$r/data/flip" && mkdir "$r/data/flip" && echo inner >"$r/data/flip/inner"
+	commit layered
+	rm -r "$r/data/flip" && echo "file again" >"$r/data/flip"
+	commit layered
+	# Layer 6, crafted (umoci writes neither): an opaque directory, and a
+	# hard link to a lower layer's file.
+	python3 - "$IMG_DIR/crafted.tar" <<'PY' || die "crafting a test image with python3 failed (see above)"
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as tf:
+    def add(name, typ=tarfile.REGTYPE, data=b"", link="", mode=0o644):
+        ti = tarfile.TarInfo(name)
+        ti.type, ti.linkname, ti.size, ti.mode, ti.mtime = typ, link, len(data), mode, 1700000000
+        tf.addfile(ti, io.BytesIO(data) if data else None)
+    add("data/", tarfile.DIRTYPE, mode=0o755)
+    add("data/opq/", tarfile.DIRTYPE, mode=0o755)
+    add("data/opq/.wh..wh..opq")
+    add("data/opq/new", data=b"new\n")
+    add("data/xhard", tarfile.LNKTYPE, link="data/keep")
+PY
+	umoci_q raw add-layer --image "$IMG_DIR/oci:layered" "$IMG_DIR/crafted.tar"
 	umoci_q config --image "$IMG_DIR/oci:layered" --config.cmd /bin/sh \
 		--config.env PATH=/usr/sbin:/usr/bin:/sbin:/bin
 }
@@ -171,7 +186,7 @@ build_layered() {
 # evil-*: one hostile layer each, on top of busybox; a pull must refuse them.
 build_evil() {
 	local kind=$1 t=$IMG_DIR/evil-$1.tar
-	python3 - "$kind" "$t" <<'PY'
+	python3 - "$kind" "$t" <<'PY' || die "crafting a test image with python3 failed (see above)"
 import io, sys, tarfile
 kind, out = sys.argv[1], sys.argv[2]
 with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tf:
@@ -196,7 +211,7 @@ build_multiarch() {
 	local d=$IMG_DIR/oci
 	umoci_q new --image "$d:arm64"
 	umoci_q config --image "$d:arm64" --architecture arm64 --config.cmd /bin/false
-	python3 - "$d" <<'PY'
+	python3 - "$d" <<'PY' || die "crafting a test image with python3 failed (see above)"
 import hashlib, json, os, sys
 d = sys.argv[1]
 idx = json.load(open(os.path.join(d, "index.json")))
@@ -218,6 +233,41 @@ json.dump(idx, open(os.path.join(d, "index.json"), "w"))
 PY
 }
 
+# busybox-zstd: busybox with its layer recompressed as tar+zstd (umoci only
+# writes gzip; skopeo reuses the registry's gzip blob).
+build_zstd() {
+	local d=$IMG_DIR/oci
+	python3 - "$d" <<'PY' || die "crafting a test image with python3 failed (see above)"
+import gzip, hashlib, json, os, subprocess, sys
+d = sys.argv[1]
+idx = json.load(open(os.path.join(d, "index.json")))
+blob = lambda dg: os.path.join(d, "blobs", "sha256", dg.split(":")[1])
+def put(data):
+    dg = hashlib.sha256(data).hexdigest()
+    open(os.path.join(d, "blobs", "sha256", dg), "wb").write(data)
+    return "sha256:" + dg
+ref = [m for m in idx["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"] == "busybox"][0]
+man = json.load(open(blob(ref["digest"])))
+for l in man["layers"]:
+    tar = gzip.decompress(open(blob(l["digest"]), "rb").read())
+    z = subprocess.run(["zstd", "-q", "-3", "-c"], input=tar, stdout=subprocess.PIPE, check=True).stdout
+    l.update(mediaType="application/vnd.oci.image.layer.v1.tar+zstd", digest=put(z), size=len(z))
+body = json.dumps(man).encode()
+idx["manifests"].append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": put(body), "size": len(body),
+                         "annotations": {"org.opencontainers.image.ref.name": "busybox-zstd"}})
+json.dump(idx, open(os.path.join(d, "index.json"), "w"))
+PY
+}
+
+# large: busybox plus a 100 MiB file (zeros after a random MiB: it
+# compresses well, but the merge and the squashfs writer see all of it).
+build_large() {
+	new_image large
+	fill_busybox "$IMG_DIR/b-large/rootfs"
+	{ head -c 1048576 /dev/urandom; head -c 103809024 /dev/zero; } >"$IMG_DIR/b-large/rootfs/large"
+	commit large
+}
+
 # corrupt: a one-layer image whose layer blob is altered in the registry's
 # storage after the push, keeping its size: a pull must reject the digest.
 build_corrupt() {
@@ -237,7 +287,8 @@ tamper_corrupt() {
 }
 
 push_images() {
-	local want="spore-test/busybox:latest spore-test/busybox-v2s2:latest spore-test/layered:latest
+	local want="spore-test/busybox:latest spore-test/busybox-v2s2:latest spore-test/busybox-zstd:latest
+		spore-test/large:latest spore-test/layered:latest
 		spore-test/multiarch:latest spore-test/corrupt:latest spore-test/evil-dotdot:latest
 		spore-test/evil-symlink:latest spore-test/evil-hardlink:latest" i missing=
 	for i in $want; do has_image "$i" || missing+=" $i"; done
@@ -250,12 +301,15 @@ push_images() {
 	build_busybox
 	build_layered
 	build_multiarch
+	build_zstd
 	build_corrupt
+	build_large
 	local k
 	for k in dotdot symlink hardlink; do build_evil $k; done
 	for i in $missing; do
 		case $i in
 		spore-test/busybox-v2s2:*) push "$IMG_DIR/oci:busybox" "$i" --format v2s2 ;;
+		spore-test/busybox-zstd:*) push "$IMG_DIR/oci:busybox-zstd" "$i" ;;
 		spore-test/multiarch:*) push "$IMG_DIR/oci:multiarch" "$i" --all ;;
 		spore-test/corrupt:*) push "$IMG_DIR/oci:corrupt" "$i" && tamper_corrupt ;;
 		*) local n=${i#spore-test/}; push "$IMG_DIR/oci:${n%:*}" "$i" ;;

@@ -21,7 +21,8 @@ if [ -z "$sporectl" ]; then
 	exit 0
 fi
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+mocks=()
+trap 'for p in "${mocks[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 cache=$tmp/root
 sc() { "$sporectl" image "$1" --root "$cache" "${@:2}"; }
 
@@ -57,20 +58,31 @@ for d, dirs, files in os.walk(top):
 PY
 }
 
-# same_as_umoci NAME DIGEST: the cached squashfs equals umoci's unpack of
-# the registry's image.
+# same_as_umoci NAME DIGEST [UMOCI_NAME]: the cached squashfs of DIGEST
+# equals umoci's unpack of the registry's NAME (or UMOCI_NAME: umoci cannot
+# read zstd layers). Differences go to $tmp/diag.
 same_as_umoci() {
-	local name=$1 digest=$2 w=$tmp/cmp-$1
+	local name=${3:-$1} digest=$2 w=$tmp/cmp-$1
 	mkdir -p "$w"
+	: >"$tmp/diag"
 	skopeo copy -q --src-tls-verify=false "docker://$reg/spore-test/$name:latest" "oci:$w/oci:x" >"$w/log" 2>&1 &&
 		umoci unpack --image "$w/oci:x" "$w/bundle" >>"$w/log" 2>&1 &&
 		unsquashfs -q -n -d "$w/sqfs" "$cache/images/rootfs/${digest#sha256:}.sqfs" >>"$w/log" 2>&1 || {
-		diag <"$w/log"
+		cp "$w/log" "$tmp/diag"
 		return 1
 	}
 	tree "$w/bundle/rootfs" >"$w/want"
 	tree "$w/sqfs" >"$w/got"
-	diff -u "$w/want" "$w/got" >"$w/diff" || { head -n 30 "$w/diff" | diag; return 1; }
+	diff -u "$w/want" "$w/got" >"$w/diff" || { head -n 30 "$w/diff" >"$tmp/diag"; return 1; }
+}
+
+# check_umoci DESC NAME DIGEST [UMOCI_NAME]: a TAP line for same_as_umoci.
+check_umoci() {
+	local desc=$1
+	shift
+	same_as_umoci "$@"
+	ok $? "$desc"
+	diag <"$tmp/diag"
 }
 
 # --- a plain pull
@@ -86,7 +98,7 @@ sqfs=$cache/images/rootfs/${bb#sha256:}.sqfs
 unsquashfs -lls "$sqfs" >"$tmp/lls" 2>&1
 ok $(grep -qE '^-rwxr-xr-x root/root .* squashfs-root/bin/busybox$' "$tmp/lls"; echo $?) "the squashfs has /bin/busybox"
 ok $(grep -qE '^l.* squashfs-root/bin/sh -> /bin/busybox$' "$tmp/lls"; echo $?) "the squashfs has /bin/sh -> /bin/busybox"
-ok $(same_as_umoci busybox "$bb"; echo $?) "busybox: squashfs content equals umoci unpack"
+check_umoci "busybox: squashfs content equals umoci unpack" busybox "$bb"
 sc path "$reg/spore-test/busybox" >"$tmp/path"
 ok $(grep -qx "rootfs $sqfs" "$tmp/path" && [ -s "$(awk '/^config/ {print $2}' "$tmp/path")" ]; echo $?) "path names the squashfs and the config"
 
@@ -114,13 +126,24 @@ ok $(has '^-rw-r----- 1000/1001 .* squashfs-root/data/owned$'; echo $?) "owners 
 ok $(has '^crw-r--r-- 0/0 +1, +3 .* squashfs-root/data/null$'; echo $?) "the device node is kept (char 1,3)"
 ok $(has '^prw-r--r-- .* squashfs-root/data/fifo$'; echo $?) "the FIFO is kept"
 ok $(has '^l.* squashfs-root/data/link -> keep$'; echo $?) "the symlink is kept"
-ok $(same_as_umoci layered "$ly"; echo $?) "layered: squashfs content (incl. hard links) equals umoci unpack"
+ok $(has '^-.* squashfs-root/data/flip$' && ! has 'squashfs-root/data/flip/inner'; echo $?) "a file replaced by a directory and back is a file"
+check_umoci "layered: squashfs content (incl. hard links across layers) equals umoci unpack" layered "$ly"
 
 # --- other manifest forms
 sc pull -q "$reg/spore-test/busybox-v2s2" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 ok $rc "pull a Docker v2s2 manifest"
-ok $(same_as_umoci busybox-v2s2 "$(tail -n 1 "$tmp/out")"; echo $?) "busybox-v2s2: squashfs content equals umoci unpack"
+check_umoci "busybox-v2s2: squashfs content equals umoci unpack" busybox-v2s2 "$(tail -n 1 "$tmp/out")"
+sc pull -q "$reg/spore-test/busybox-zstd" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $rc "pull an image with a tar+zstd layer"
+[ $rc = 0 ] || diag <"$tmp/err"
+check_umoci "busybox-zstd: squashfs content equals umoci unpack of the gzip original" busybox-zstd "$(tail -n 1 "$tmp/out")" busybox
+/usr/bin/time -f '%e s, %M KiB' -o "$tmp/time" "$sporectl" image pull --root "$cache" -q "$reg/spore-test/large" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $rc "pull an image with a 100 MiB file ($(cat "$tmp/time" 2>/dev/null))"
+[ $rc = 0 ] || diag <"$tmp/err"
+check_umoci "large: squashfs content equals umoci unpack" large "$(tail -n 1 "$tmp/out")"
 sc pull -q "$reg/spore-test/multiarch" >"$tmp/out" 2>"$tmp/err"
 ok $([ "$(tail -n 1 "$tmp/out")" = "$bb" ]; echo $?) "an index resolves to its linux/amd64 image (busybox's digest)"
 sc pull -q "$reg/spore-test/multiarch" --platform linux/s390x >"$tmp/out" 2>"$tmp/err"
@@ -156,6 +179,52 @@ sc pull -q "$reg/spore-test/nonexistent" >"$tmp/out" 2>"$tmp/err"
 ok $(grep -q 'not found' "$tmp/err"; echo $?) "a missing image: $(cat "$tmp/err")"
 "$sporectl" image pull --root "$cache" -q 'Bad/Name' >"$tmp/out" 2>"$tmp/err"
 ok $([ $? = 1 ] && grep -q 'invalid reference' "$tmp/err"; echo $?) "a bad reference: $(cat "$tmp/err")"
+
+# --- token auth (tests/integration/auth-registry.py in front of the registry)
+# start_mock NAME [--user U:P]: sets mock_port and mock_log.
+start_mock() {
+	local name=$1
+	shift
+	mock_log=$tmp/$name.log
+	python3 "$root/tests/integration/auth-registry.py" --upstream "$reg" --ports-file "$tmp/$name.ports" \
+		--log "$mock_log" "$@" 2>"$tmp/$name.err" &
+	mocks+=($!)
+	for _ in $(seq 50); do [ -s "$tmp/$name.ports" ] && break; sleep 0.1; done
+	mock_port=$(cut -d' ' -f1 "$tmp/$name.ports" 2>/dev/null)
+}
+start_mock anon
+"$sporectl" image pull --root "$tmp/auth1" -q "127.0.0.1:$mock_port/spore-test/layered" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $([ $rc = 0 ] && [ "$(tail -n 1 "$tmp/out")" = "$ly" ]; echo $?) "pull through a Bearer-token registry (anonymous token)"
+[ $rc = 0 ] || diag <"$tmp/err"
+ok $(grep -q '^token .*scope=repository%3Aspore-test%2Flayered%3Apull' "$mock_log" &&
+	grep -q '^registry /v2/spore-test/layered/manifests/latest auth=Bearer' "$mock_log"; echo $?) \
+	"the token is fetched for the challenge's scope and sent as Bearer"
+ok $(grep -q '^cdn /v2/spore-test/layered/blobs/' "$mock_log" && ! grep '^cdn ' "$mock_log" | grep -qv 'auth=-$'; echo $?) \
+	"blobs follow the redirect, and Authorization is not sent to the other host"
+start_mock basic --user spore:s3cret
+"$sporectl" image pull --root "$tmp/auth2" -q "127.0.0.1:$mock_port/spore-test/busybox" >"$tmp/out" 2>"$tmp/err"
+ok $([ $? = 1 ] && grep -q 'getting a token .*HTTP 401: UNAUTHORIZED: bad credentials' "$tmp/err"; echo $?) \
+	"without credentials the token is refused: $(cat "$tmp/err")"
+printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$mock_port" "$(printf spore:s3cret | base64)" >"$tmp/auth.json"
+REGISTRY_AUTH_FILE=$tmp/auth.json "$sporectl" image pull --root "$tmp/auth2" -q "127.0.0.1:$mock_port/spore-test/busybox" \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $([ $rc = 0 ] && [ "$(tail -n 1 "$tmp/out")" = "$bb" ] && grep -q '^token .*basic=yes' "$mock_log"; echo $?) \
+	"with credentials in the auth file the pull succeeds"
+[ $rc = 0 ] || diag <"$tmp/err"
+
+start_mock htpasswd --basic spore:s3cret
+"$sporectl" image pull --root "$tmp/auth3" -q "127.0.0.1:$mock_port/spore-test/busybox" >"$tmp/out" 2>"$tmp/err"
+ok $([ $? = 1 ] && grep -q 'requires a login; add credentials' "$tmp/err"; echo $?) \
+	"a Basic-auth registry without credentials: $(cat "$tmp/err")"
+printf '{"auths":{"127.0.0.1:%s":{"auth":"%s"}}}\n' "$mock_port" "$(printf spore:s3cret | base64)" >"$tmp/auth.json"
+REGISTRY_AUTH_FILE=$tmp/auth.json "$sporectl" image pull --root "$tmp/auth3" -q "127.0.0.1:$mock_port/spore-test/busybox" \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $([ $rc = 0 ] && [ "$(tail -n 1 "$tmp/out")" = "$bb" ] && grep -q 'auth=Basic' "$mock_log"; echo $?) \
+	"a Basic-auth registry with credentials in the auth file"
+[ $rc = 0 ] || diag <"$tmp/err"
 
 # --- rm and prune
 blobs_before=$(ls "$cache/images/blobs/sha256" | wc -l)

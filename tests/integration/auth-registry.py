@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""A token-auth front for the local test registry, for spore's integration
+tests: what Docker Hub does, on loopback.
+
+  /v2/...   needs "Authorization: Bearer <token>", else 401 with a Bearer
+            challenge naming /token; manifests are proxied to the registry,
+            blobs are redirected (307) to a second port, the "CDN".
+  /token    hands out the token; with --user U:P it wants Basic U:P.
+  --basic   instead: /v2/ wants Basic U:P directly (docker-registry htpasswd)
+  CDN port  proxies blobs and records any Authorization header it gets
+            (libcurl must not forward it to another host).
+
+Usage: auth-registry.py --upstream 127.0.0.1:5000 --ports-file F --log F [--user U:P]
+Writes "REGISTRY_PORT CDN_PORT" to the ports file once listening."""
+import argparse, base64, http.client, http.server, threading
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--upstream", required=True)
+ap.add_argument("--ports-file", required=True)
+ap.add_argument("--log", required=True)
+ap.add_argument("--user")
+ap.add_argument("--basic", help="U:P: a htpasswd-style registry (Basic on /v2/, no tokens)")
+args = ap.parse_args()
+TOKEN = "spore-test-token"
+log = open(args.log, "a", buffering=1)
+
+
+def upstream(handler, path):
+    c = http.client.HTTPConnection(args.upstream, timeout=30)
+    hdrs = {k: v for k, v in handler.headers.items() if k.lower() in ("accept", "range")}
+    c.request("GET", path, headers=hdrs)
+    r = c.getresponse()
+    body = r.read()
+    handler.send_response(r.status)
+    for k in ("Content-Type", "Docker-Content-Digest", "Content-Range"):
+        if r.getheader(k):
+            handler.send_header(k, r.getheader(k))
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+class Quiet(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def reply(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Cdn(Quiet):
+    def do_GET(self):
+        log.write("cdn %s auth=%s\n" % (self.path, self.headers.get("Authorization", "-")))
+        upstream(self, self.path)
+
+
+class Registry(Quiet):
+    def do_GET(self):
+        auth = self.headers.get("Authorization", "")
+        if self.path.startswith("/token"):
+            want = "Basic " + base64.b64encode(args.user.encode()).decode() if args.user else None
+            log.write("token %s basic=%s\n" % (self.path, "yes" if auth.startswith("Basic ") else "no"))
+            if want and auth != want:
+                return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}',
+                                  [("Content-Type", "application/json")])
+            return self.reply(200, ('{"token":"%s","expires_in":300}' % TOKEN).encode(),
+                              [("Content-Type", "application/json")])
+        log.write("registry %s auth=%s\n" % (self.path, auth.split(" ")[0] or "-"))
+        if args.basic:
+            if auth != "Basic " + base64.b64encode(args.basic.encode()).decode():
+                return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                                  [("WWW-Authenticate", 'Basic realm="spore-test"'), ("Content-Type", "application/json")])
+        elif auth != "Bearer " + TOKEN:
+            repo = self.path[4:].split("/manifests/")[0].split("/blobs/")[0]
+            chal = 'Bearer realm="http://127.0.0.1:%d/token",service="spore-test",scope="repository:%s:pull"' % (
+                self.server.server_port, repo)
+            return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
+                              [("WWW-Authenticate", chal), ("Content-Type", "application/json")])
+        if "/blobs/" in self.path:
+            return self.reply(307, b"", [("Location", "http://127.0.0.1:%d%s" % (cdn.server_port, self.path))])
+        upstream(self, self.path)
+
+
+cdn = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Cdn)
+reg = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+threading.Thread(target=cdn.serve_forever, daemon=True).start()
+with open(args.ports_file, "w") as f:
+    f.write("%d %d\n" % (reg.server_port, cdn.server_port))
+reg.serve_forever()
