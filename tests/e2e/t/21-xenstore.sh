@@ -52,8 +52,8 @@ for i in $(seq -w 1 300); do args+=("$b/big/child-with-a-long-name-$i" "$i"); do
 xenstore-write "${args[@]}"
 check_eq "a 300-entry (~9 KiB) directory lists completely" \
 	"$(sporectl xs ls -d $b/big 2>&1 | wc -l)" 300
-check_eq "same names as xenstore-list" "$(sporectl xs ls -d $b/big 2>&1 | sort | md5sum)" \
-	"$(xenstore-list $b/big | sort | md5sum)"
+check_eq "with exactly the names written" "$(sporectl xs ls -d $b/big 2>&1 | sort | md5sum)" \
+	"$(seq -w 1 300 | sed 's/^/child-with-a-long-name-/' | sort | md5sum)"
 
 # The same client over /dev/xen/xenbus (the kernel's ring to xenstored).
 check_eq "round-trip over /dev/xen/xenbus" \
