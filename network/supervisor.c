@@ -75,7 +75,7 @@ static int spawn(struct sup *s, struct guest *g, struct spore_err *err)
 	m.gid = (uint32_t)s->opts->gid;
 	m.use_syslog = s->opts->use_syslog;
 
-	if ((r = net_iface_prepare(g->attach.ifname, g->attach.mtu, err)) < 0)
+	if ((r = net_iface_prepare(g->attach.ifname, err)) < 0)
 		return r;
 	if ((pkt = net_packet_open(g->attach.ifname, g->attach.has_mac ? g->attach.mac : NULL,
 				   err)) < 0)
