@@ -5,6 +5,7 @@
 #include <spore/image_pull.h>
 #include <spore/layer_merge.h>
 #include <spore/log.h>
+#include <spore/oci_docker_archive.h>
 #include <spore/oci_layout.h>
 #include <spore/oci_manifest.h>
 #include <spore/oci_ref.h>
@@ -12,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,11 +22,22 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Where blobs come from: a registry or an OCI layout directory. */
+/* Where blobs come from: a registry or an OCI layout directory (for a
+ * docker-archive, one converted into tmpdir). */
 struct source {
 	struct spore_registry *reg;
 	struct spore_oci_layout layout;
+	char tmpdir[PATH_MAX];
 };
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
 
 static int src_manifest(struct source *src, const char *which, char **body, size_t *len, char *ct,
 			size_t ctn, char *digest, struct spore_err *err)
@@ -202,16 +215,26 @@ int spore_image_pull(struct spore_store *s, const char *refstr, const struct spo
 		return r;
 	memset(rec, 0, sizeof(*rec));
 	spore_ref_str(&ref, rec->ref, sizeof(rec->ref));
-	if (ref.kind == SPORE_REF_DOCKER_ARCHIVE)
-		return spore_err_setx(err, ENOTSUP, "%s: docker-archive: sources are not supported yet",
-				      refstr);
-	if (ref.kind == SPORE_REF_OCI_DIR)
+	step(o, "pulling %s", rec->ref);
+	if (ref.kind == SPORE_REF_DOCKER_ARCHIVE) {
+		snprintf(src.tmpdir, sizeof(src.tmpdir), "%s/tmp/archive-XXXXXX", s->dir);
+		if (!mkdtemp(src.tmpdir)) {
+			src.tmpdir[0] = '\0';
+			r = spore_err_set(err, errno, "creating a temp dir in %s/tmp", s->dir);
+		} else {
+			step(o, "unpacking %s", ref.path);
+			r = spore_docker_archive_to_layout(ref.path, src.tmpdir, err);
+		}
+		if (r == 0)
+			r = spore_oci_layout_open(&src.layout, src.tmpdir, err);
+		if (r < 0)
+			goto out;
+	} else if (ref.kind == SPORE_REF_OCI_DIR)
 		r = spore_oci_layout_open(&src.layout, ref.path, err);
 	else
 		r = spore_registry_open(&src.reg, &ref, &o->registry, err);
 	if (r < 0)
-		return r;
-	step(o, "pulling %s", rec->ref);
+		goto out;
 
 	r = resolve(&src, ref.digest[0] ? ref.digest : ref.tag, o, &mbody, &mlen, rec->manifest, err);
 	if (r < 0)
@@ -289,5 +312,7 @@ out:
 	spore_manifest_free(&m);
 	spore_registry_close(src.reg);
 	spore_oci_layout_close(&src.layout);
+	if (src.tmpdir[0])
+		nftw(src.tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return r;
 }

@@ -157,6 +157,15 @@ skopeo copy -q --src-tls-verify=false "docker://$reg/spore-test/layered:latest" 
 sc pull -q "oci:$tmp/layout:v1" >"$tmp/out" 2>"$tmp/err"
 ok $([ "$(tail -n 1 "$tmp/out")" = "$ly" ]; echo $?) "an OCI layout directory pulls to the same image"
 
+skopeo copy -q --src-tls-verify=false "docker://$reg/spore-test/layered:latest" \
+	"docker-archive:$tmp/saved.tar:spore-test/layered:latest" >/dev/null 2>&1
+sc pull -q "docker-archive:$tmp/saved.tar" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $rc "a docker-archive (docker save) tarball pulls"
+[ $rc = 0 ] || diag <"$tmp/err"
+check_umoci "docker-archive: squashfs content equals umoci unpack of the registry image" archive "$(tail -n 1 "$tmp/out")" layered
+ok $([ -z "$(ls -A "$cache/images/tmp")" ]; echo $?) "the docker-archive's temporary layout is removed"
+
 # --- refusals: nothing left behind
 clean() { [ -z "$(ls -A "$cache/images/tmp")" ] && [ ! -e "$cache/images/rootfs/$1.sqfs" ]; }
 rootfs_before=$(ls "$cache/images/rootfs" | wc -l)
