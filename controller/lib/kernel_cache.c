@@ -13,6 +13,7 @@
 #include <spore/kernel_image.h>
 #include <spore/log.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "loader_priv.h"
@@ -154,6 +156,27 @@ static int make_dirs(const char *dir, struct spore_err *err)
 	return 0;
 }
 
+/* Removes temporary files that writers which died mid-write left behind;
+ * an hour is far longer than any write takes. */
+static void sweep_temps(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	time_t now = time(NULL);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (!strstr(e->d_name, ".elf.tmp.") ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || now - st.st_mtime < 3600)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+			log_debug("kernel cache: removed stale %s/%s", dir, e->d_name);
+	}
+	closedir(d);
+}
+
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n) {
@@ -178,6 +201,7 @@ int spore_kcache_put(const char *dir, const uint8_t file_sha[32], const uint8_t 
 
 	if ((r = make_dirs(dir, err)) < 0)
 		return r;
+	sweep_temps(dir);
 	if (entry_path(path, sizeof(path), dir, file_sha) < 0 ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
 		return spore_err_setx(err, ENAMETOOLONG, "kernel cache directory %s: path too long",

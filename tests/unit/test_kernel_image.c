@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -904,6 +905,23 @@ static void test_cache(void)
 	is_int(spore_kernel_open(kpath, cdir, &img, &err), 0, "open with a misfiled entry");
 	ok(!img.from_cache, "entry naming another kernel not used");
 	spore_kernel_image_free(&img);
+
+	/* A temporary file left by a writer that died is swept once stale. */
+	char stale[1200], fresh[1200];
+	snprintf(stale, sizeof(stale), "%s.tmp.dead01", entry);
+	snprintf(fresh, sizeof(fresh), "%s.tmp.busy01", entry);
+	struct buf junk = {0};
+	b_put(&junk, "partial", 7);
+	write_file(stale, &junk);
+	write_file(fresh, &junk);
+	free(junk.p);
+	struct timespec old_times[2] = {{.tv_sec = time(NULL) - 7200}, {.tv_sec = time(NULL) - 7200}};
+	utimensat(AT_FDCWD, stale, old_times, 0);
+	unlink(entry);
+	is_int(spore_kernel_open(kpath, cdir, &img, &err), 0, "open rewrites the entry");
+	spore_kernel_image_free(&img);
+	ok(access(stale, F_OK) != 0 && access(fresh, F_OK) == 0,
+	   "stale temporary swept, recent one kept");
 
 	/* Unusable cache directory: still opens. */
 	char badcache[600];
