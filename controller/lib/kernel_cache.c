@@ -8,7 +8,8 @@
  * not tampering: whoever can write the cache directory can pick the kernel.
  *
  * Writes go to a temporary file that is renamed into place, so readers see
- * either no entry or a complete one. There is no fsync: after a crash an
+ * either no entry or a complete one, and an entry is never truncated in
+ * place (only replaced or unlinked), so mapping it is safe. There is no fsync: after a crash an
  * entry may be empty or stale, which the check above catches. */
 #include <spore/kernel_image.h>
 #include <spore/log.h>

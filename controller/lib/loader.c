@@ -120,23 +120,42 @@ int spore_kernel_open(const char *path, const char *cache_dir, struct spore_kern
 				      st.st_size == 0 ? "file is empty" :
 				      "file is larger than 512 MiB");
 	}
+	/* Read, not mmap: a file truncated under a mapping raises SIGBUS later,
+	 * possibly mid-build with a domain already created. */
 	size_t len = (size_t)st.st_size;
-	uint8_t *file = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	uint8_t *file = malloc(len);
+	if (!file) {
+		close(fd);
+		return spore_err_set(err, ENOMEM, "kernel %s: allocating %zu bytes", path, len);
+	}
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, file + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? spore_err_set(err, errno, "reading kernel %s", path)
+				  : spore_err_setx(err, EIO, "reading kernel %s: file shrank while "
+						   "being read", path);
+			close(fd);
+			free(file);
+			return r;
+		}
+		got += (size_t)n;
+	}
 	close(fd);
-	if (file == MAP_FAILED)
-		return spore_err_set(err, errno, "mapping kernel %s", path);
 
 	const struct spore_loader *l = spore_loader_find(file, len);
 	bool cacheable = cache_dir && l && l != &spore_loader_elf;
 	if (cacheable) {
 		if (spore_sha256(file, len, sha, err) < 0) {
-			munmap(file, len);
+			free(file);
 			return spore_err_wrap(err, "kernel %s", path);
 		}
 		memcpy(img->file_sha256, sha, 32);
 		img->file_size = len;
 		if (from_cache(cache_dir, file, len, img)) {
-			munmap(file, len);
+			free(file);
 			return 0;
 		}
 		spore_kernel_image_free(img);
@@ -145,16 +164,15 @@ int spore_kernel_open(const char *path, const char *cache_dir, struct spore_kern
 	r = spore_kernel_parse(file, len, img, err);
 	memcpy(img->file_sha256, sha, 32);
 	if (r < 0) {
-		munmap(file, len);
+		free(file);
 		return spore_err_wrap(err, "kernel %s", path);
 	}
 	if (img->elf == file) {
-		/* Plain ELF: the mapping is the image. */
-		img->own_map = file;
-		img->own_map_len = len;
+		/* Plain ELF: the file buffer is the image. */
+		img->own_mem = file;
 		return 0;
 	}
-	munmap(file, len);
+	free(file);
 	if (cacheable) {
 		struct spore_err cerr = {0};
 		if (spore_kcache_put(cache_dir, sha, img->elf, img->elf_len, img->compression,
