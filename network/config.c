@@ -49,6 +49,18 @@ int net_mac_parse(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+int net_mtu_parse(const char *s, uint32_t *mtu, struct spore_err *err)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = s && *s >= '0' && *s <= '9' ? strtoul(s, &end, 10) : 0;
+	if (!v || errno || *end || v < NET_MTU_MIN || v > NET_MTU_MAX)
+		return spore_err_setx(err, EINVAL, "bad MTU '%s': want %d..%d", s ? s : "",
+				      NET_MTU_MIN, NET_MTU_MAX);
+	*mtu = (uint32_t)v;
+	return 0;
+}
+
 static void derive_ipv6(struct net_attach *a)
 {
 	static const uint8_t ula[6] = {0xfd, 0x53, 0x70, 0x6f, 0x72, 0x65};
@@ -115,6 +127,7 @@ int net_attach_parse(const char *spec, struct net_attach *a, struct spore_err *e
 	}
 
 	a->prefix4 = (uint8_t)prefix;
+	a->mtu = NET_MTU_DEFAULT;
 	uint32_t mask = ~(uint32_t)0 << (32 - prefix);
 	uint32_t g = ntohl(a->guest4.s_addr), r = ntohl(a->gateway4.s_addr);
 	uint32_t net = g & mask, bcast = net | ~mask;

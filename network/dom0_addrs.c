@@ -3,6 +3,10 @@
 
 #include <errno.h>
 #include <ifaddrs.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 int net_dom0_addrs(struct net_filter *flt, struct spore_err *err)
 {
@@ -27,4 +31,33 @@ int net_dom0_addrs(struct net_filter *flt, struct spore_err *err)
 	}
 	freeifaddrs(ifa);
 	return 0;
+}
+
+int net_dom0_watch_open(struct spore_err *err)
+{
+	struct sockaddr_nl sa = {
+		.nl_family = AF_NETLINK,
+		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
+	};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (fd < 0)
+		return spore_err_set(err, errno, "netlink socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int r = spore_err_set(err, errno, "netlink bind");
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int net_dom0_watch_drain(int fd)
+{
+	char buf[8192];
+	int any = 0;
+	ssize_t n;
+	/* The content does not matter: getifaddrs() is the source of truth,
+	 * and an overrun (ENOBUFS) means "something changed" too. */
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0 || (n < 0 && errno == ENOBUFS))
+		any = 1;
+	return any;
 }

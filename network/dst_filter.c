@@ -11,6 +11,8 @@
 #define PORT_DHCP_SERVER 67
 #define PORT_DHCP_CLIENT 68
 
+#define TCP_FLAG_ACK 0x10
+
 #define ICMP_ECHO_REQUEST 8
 #define ICMP6_ECHO_REQUEST 128
 #define ND_ROUTER_SOLICIT 133
@@ -67,6 +69,23 @@ static enum net_verdict service_port(const struct net_frame *f, bool dns, int ec
 	return NET_PASS;
 }
 
+/* The guest's side of a connection libslirp forwarded from a published
+ * port: from that port, and for TCP never opening a connection. */
+static bool fwd_reply(const struct net_filter *flt, const struct net_frame *f)
+{
+	bool udp = f->l4_proto == IPPROTO_UDP;
+	if (f->l4_proto == IPPROTO_TCP) {
+		if (!(f->tcp_flags & TCP_FLAG_ACK))
+			return false;
+	} else if (!udp) {
+		return false;
+	}
+	for (size_t i = 0; i < flt->n_fwd && i < NET_MAX_FWD; i++)
+		if (flt->fwd[i].port == f->sport && flt->fwd[i].udp == udp)
+			return true;
+	return false;
+}
+
 static enum net_verdict check4(const struct net_filter *flt, const struct net_frame *f)
 {
 	uint32_t d = ntohl(f->dst4.s_addr);
@@ -84,6 +103,8 @@ static enum net_verdict check4(const struct net_filter *flt, const struct net_fr
 		 * host alias), otherwise only an ICMP echo responder. */
 		if (flt->allow_dom0)
 			return service_port(f, false, ICMP_ECHO_REQUEST);
+		if (fwd_reply(flt, f))
+			return NET_PASS;
 		return f->l4_proto == IPPROTO_ICMP && f->icmp_type == ICMP_ECHO_REQUEST
 			       ? NET_PASS
 			       : NET_DROP_DST;
@@ -174,6 +195,11 @@ void net_filter_init(struct net_filter *flt, const struct net_attach *a)
 	flt->gateway6 = a->gateway6;
 	flt->dns6 = a->dns6;
 	flt->allow_dom0 = a->allow_dom0;
+	for (size_t i = 0; i < a->n_fwd && i < NET_MAX_FWD; i++) {
+		flt->fwd[i].port = a->fwd[i].guest_port;
+		flt->fwd[i].udp = a->fwd[i].udp;
+	}
+	flt->n_fwd = a->n_fwd < NET_MAX_FWD ? a->n_fwd : NET_MAX_FWD;
 }
 
 int net_filter_add_dom0(struct net_filter *flt, int family, const void *addr)

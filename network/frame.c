@@ -36,6 +36,7 @@ static enum net_verdict parse_l4(const uint8_t *buf, struct net_frame *f)
 		if (f->l4_len < 20 || (size_t)(l4[12] >> 4) * 4 < 20 ||
 		    (size_t)(l4[12] >> 4) * 4 > f->l4_len)
 			return NET_DROP_MALFORMED;
+		f->tcp_flags = l4[13];
 		break;
 	case IPPROTO_UDP:
 		/* The UDP length must match the IP payload exactly: the checksum

@@ -23,7 +23,7 @@ static int write_sysctl(const char *path, const char *val, struct spore_err *err
 	return 0;
 }
 
-int net_iface_prepare(const char *ifname, struct spore_err *err)
+int net_iface_prepare(const char *ifname, unsigned mtu, struct spore_err *err)
 {
 	/* Linux is a weak-host stack: a frame addressed to the interface's own
 	 * MAC would reach any dom0 address. A strict rp_filter drops it since no
@@ -52,7 +52,13 @@ int net_iface_prepare(const char *ifname, struct spore_err *err)
 		return spore_err_set(err, errno, "socket");
 	struct ifreq ifr = {0};
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	r = ioctl(s, SIOCGIFFLAGS, &ifr);
+	const char *what = "set the MTU of";
+	ifr.ifr_mtu = (int)mtu;
+	r = ioctl(s, SIOCSIFMTU, &ifr);
+	if (r == 0) {
+		what = "bring up";
+		r = ioctl(s, SIOCGIFFLAGS, &ifr);
+	}
 	if (r == 0 && !(ifr.ifr_flags & IFF_UP)) {
 		ifr.ifr_flags |= IFF_UP;
 		r = ioctl(s, SIOCSIFFLAGS, &ifr);
@@ -60,6 +66,6 @@ int net_iface_prepare(const char *ifname, struct spore_err *err)
 	int e = errno;
 	close(s);
 	if (r < 0)
-		return spore_err_set(err, e, "bring %s up", ifname);
+		return spore_err_set(err, e, "%s %s", what, ifname);
 	return 0;
 }

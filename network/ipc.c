@@ -21,6 +21,8 @@ size_t net_msg_size(uint32_t type)
 		return sizeof(struct net_msg_status);
 	case NET_MSG_STATUS_END:
 		return sizeof(struct net_msg_status_end);
+	case NET_MSG_DOM0_ADDRS:
+		return sizeof(struct net_msg_dom0_addrs);
 	default:
 		return 0;
 	}

@@ -21,7 +21,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: sporenet [OPTIONS] [--attach SPEC [-p PORTS]... [--allow-dom0]]...\n"
+		"Usage: sporenet [OPTIONS] [--attach SPEC [-p PORTS]... [--mtu N] [--allow-dom0]]...\n"
 		"       sporenet status [--control PATH]\n"
 		"\n"
 		"Gives spore guests a userspace NAT network stack (libslirp) on their backend\n"
@@ -34,6 +34,8 @@ static void usage(FILE *out)
 		"                   Only frames from MAC are read when it is given.\n"
 		"  -p, --publish [HOSTIP:]HOSTPORT:GUESTPORT[/udp]\n"
 		"                   Forward a dom0 port to the guest of the last --attach\n"
+		"  --mtu N          MTU of the last --attach's link (default 1500, up to\n"
+		"                   65520; larger is much faster, the guest must match)\n"
 		"  --allow-dom0     Let the guest of the last --attach reach dom0 itself\n"
 		"                   (loopback via the gateway address, dom0's own addresses)\n"
 		"  --control PATH   Control socket (default %s)\n"
@@ -100,7 +102,7 @@ int main(int argc, char **argv)
 				return usage_error("%s must follow an --attach", a);
 			attaches[n - 1].allow_dom0 = true;
 		} else if (!strcmp(a, "--log") || !strcmp(a, "--attach") || !strcmp(a, "-p") ||
-			   !strcmp(a, "--publish") || !strcmp(a, "--control") ||
+			   !strcmp(a, "--publish") || !strcmp(a, "--control") || !strcmp(a, "--mtu") ||
 			   !strcmp(a, "--user")) {
 			if (!val)
 				return usage_error("%s needs an argument", a);
@@ -129,6 +131,11 @@ int main(int argc, char **argv)
 				if (net_fwd_parse(val, &at->fwd[at->n_fwd], &err) < 0)
 					return usage_error("%s", err.msg);
 				at->n_fwd++;
+			} else if (!strcmp(a, "--mtu")) {
+				if (!n)
+					return usage_error("%s must follow an --attach", a);
+				if (net_mtu_parse(val, &attaches[n - 1].mtu, &err) < 0)
+					return usage_error("%s", err.msg);
 			} else if (!strcmp(a, "--control")) {
 				opts.control_path = val;
 			} else {

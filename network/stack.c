@@ -194,8 +194,8 @@ int net_stack_new(struct net_stack **sp, const struct net_attach *a, net_stack_o
 	cfg.vprefix_len = 64;
 	cfg.vhost6 = a->gateway6;
 	cfg.vnameserver6 = a->dns6;
-	cfg.if_mtu = 1500;
-	cfg.if_mru = 1500;
+	cfg.if_mtu = a->mtu ? a->mtu : NET_MTU_DEFAULT;
+	cfg.if_mru = cfg.if_mtu;
 	/* The gateway is dom0's loopback only for guests allowed to reach dom0;
 	 * the filter refuses the rest before libslirp sees it. */
 	cfg.disable_host_loopback = !a->allow_dom0;

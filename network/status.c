@@ -44,10 +44,13 @@ static void print_one(FILE *out, const struct net_msg_status *m)
 		fprintf(out, ", worker %d", m->pid);
 	fprintf(out, ", %u restart%s%s\n", m->restarts, m->restarts == 1 ? "" : "s",
 		a->allow_dom0 ? ", dom0 access allowed" : "");
-	fprintf(out, "  ipv4  %s/%u  gateway %s  dns %s\n", guest, a->prefix4, gw, dns);
+	fprintf(out, "  ipv4  %s/%u  gateway %s  dns %s  mtu %u\n", guest, a->prefix4, gw, dns,
+		a->mtu);
 	fprintf(out, "  ipv6  %s/64  gateway %s\n", guest6, gw6);
 	fprintf(out, "  rx    %llu frames  %llu bytes\n", (unsigned long long)st->rx_frames,
 		(unsigned long long)st->rx_bytes);
+	fprintf(out, "  rx    %llu partial checksums completed\n",
+		(unsigned long long)st->csum_fixed);
 	fprintf(out, "  tx    %llu frames  %llu bytes  (%llu not delivered)\n",
 		(unsigned long long)st->tx_frames, (unsigned long long)st->tx_bytes,
 		(unsigned long long)st->tx_dropped);

@@ -36,7 +36,8 @@ struct sup {
 	const struct net_supervisor_opts *opts;
 	struct guest *guests;
 	size_t n;
-	int sigfd, ctl;
+	int sigfd, ctl, addrs;
+	struct net_msg_dom0_addrs last; /* as last sent to the workers */
 };
 
 static int64_t now_ms(void)
@@ -75,7 +76,7 @@ static int spawn(struct sup *s, struct guest *g, struct spore_err *err)
 	m.gid = (uint32_t)s->opts->gid;
 	m.use_syslog = s->opts->use_syslog;
 
-	if ((r = net_iface_prepare(g->attach.ifname, err)) < 0)
+	if ((r = net_iface_prepare(g->attach.ifname, g->attach.mtu, err)) < 0)
 		return r;
 	if ((pkt = net_packet_open(g->attach.ifname, g->attach.has_mac ? g->attach.mac : NULL,
 				   err)) < 0)
@@ -186,6 +187,32 @@ static void handle_worker(struct guest *g)
 	}
 }
 
+/* dom0 gained or lost an address: refresh every worker's filter. */
+static void update_dom0_addrs(struct sup *s)
+{
+	struct spore_err err = {0};
+	static struct net_filter flt;
+	struct net_msg_dom0_addrs m;
+
+	memset(&flt, 0, sizeof(flt));
+	if (net_dom0_addrs(&flt, &err) < 0) {
+		log_error("dom0 addresses: %s", err.msg);
+		return;
+	}
+	net_msg_init(&m, NET_MSG_DOM0_ADDRS);
+	m.n4 = (uint32_t)flt.n_dom0_4;
+	m.n6 = (uint32_t)flt.n_dom0_6;
+	memcpy(m.a4, flt.dom0_4, sizeof(m.a4));
+	memcpy(m.a6, flt.dom0_6, sizeof(m.a6));
+	if (!memcmp(&m, &s->last, sizeof(m)))
+		return;
+	s->last = m;
+	log_info("dom0 addresses changed (%u IPv4, %u IPv6): updating the filters", m.n4, m.n6);
+	for (size_t i = 0; i < s->n; i++)
+		if (s->guests[i].ipc >= 0 && net_msg_send(s->guests[i].ipc, &m, -1, &err) < 0)
+			log_error("%s: %s", s->guests[i].attach.ifname, err.msg);
+}
+
 static void serve_status(struct sup *s)
 {
 	static _Alignas(8) uint8_t buf[NET_MSG_MAX_SIZE];
@@ -279,7 +306,7 @@ static void shutdown_workers(struct sup *s)
 int net_supervisor_run(const struct net_attach *attaches, size_t n,
 		       const struct net_supervisor_opts *opts, struct spore_err *err)
 {
-	struct sup s = {.opts = opts, .n = n, .sigfd = -1, .ctl = -1};
+	struct sup s = {.opts = opts, .n = n, .sigfd = -1, .ctl = -1, .addrs = -1};
 	sigset_t mask;
 	int r = 0;
 
@@ -302,6 +329,12 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 		r = s.ctl;
 		goto out;
 	}
+	/* Subscribe before the workers take their first snapshot. */
+	if ((s.addrs = net_dom0_watch_open(err)) < 0) {
+		r = s.addrs;
+		goto out;
+	}
+	update_dom0_addrs(&s);
 	for (size_t i = 0; i < n; i++) {
 		s.guests[i].attach = attaches[i];
 		s.guests[i].ipc = -1;
@@ -310,7 +343,7 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 	}
 	log_info("running: %zu interface(s), control socket %s", n, opts->control_path);
 
-	struct pollfd *fds = calloc(n + 2, sizeof(*fds));
+	struct pollfd *fds = calloc(n + 3, sizeof(*fds));
 	if (!fds) {
 		r = spore_err_set(err, ENOMEM, "pollfds");
 		goto out;
@@ -320,6 +353,7 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 		int64_t now = now_ms();
 		fds[0] = (struct pollfd){.fd = s.sigfd, .events = POLLIN};
 		fds[1] = (struct pollfd){.fd = s.ctl, .events = POLLIN};
+		fds[n + 2] = (struct pollfd){.fd = s.addrs, .events = POLLIN};
 		for (size_t i = 0; i < n; i++) {
 			struct guest *g = &s.guests[i];
 			fds[i + 2] = (struct pollfd){.fd = g->ipc, .events = POLLIN};
@@ -331,7 +365,7 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 					timeout = (int)wait;
 			}
 		}
-		if (poll(fds, n + 2, timeout) < 0 && errno != EINTR) {
+		if (poll(fds, n + 3, timeout) < 0 && errno != EINTR) {
 			r = spore_err_set(err, errno, "poll");
 			break;
 		}
@@ -353,6 +387,8 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 		}
 		if (fds[1].revents & POLLIN)
 			serve_status(&s);
+		if ((fds[n + 2].revents & POLLIN) && net_dom0_watch_drain(s.addrs))
+			update_dom0_addrs(&s);
 		for (size_t i = 0; i < n; i++) {
 			struct guest *g = &s.guests[i];
 			if (g->ipc >= 0 && fds[i + 2].fd == g->ipc && fds[i + 2].revents)
@@ -372,6 +408,8 @@ out:
 	}
 	if (s.sigfd >= 0)
 		close(s.sigfd);
+	if (s.addrs >= 0)
+		close(s.addrs);
 	free(s.guests);
 	return r;
 }

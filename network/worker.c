@@ -161,6 +161,20 @@ static void handle_ipc(struct worker *w)
 	}
 	if (r < 0)
 		die("parent channel", &err);
+	if (r == NET_MSG_DOM0_ADDRS) {
+		const struct net_msg_dom0_addrs *m = (const void *)buf;
+		if (m->n4 > NET_FILTER_MAX_DOM0 || m->n6 > NET_FILTER_MAX_DOM0) {
+			log_warn("%s: bad dom0 address list from the parent", w->attach.ifname);
+			return;
+		}
+		w->filter.n_dom0_4 = m->n4;
+		w->filter.n_dom0_6 = m->n6;
+		memcpy(w->filter.dom0_4, m->a4, sizeof(m->a4));
+		memcpy(w->filter.dom0_6, m->a6, sizeof(m->a6));
+		log_debug("%s: dom0 addresses updated (%u IPv4, %u IPv6)", w->attach.ifname, m->n4,
+			  m->n6);
+		return;
+	}
 	log_warn("%s: unexpected message %d from the parent", w->attach.ifname, r);
 }
 

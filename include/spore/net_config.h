@@ -14,6 +14,9 @@
 #include <stdint.h>
 
 #define NET_MAX_FWD 32
+#define NET_MTU_DEFAULT 1500
+#define NET_MTU_MIN 1280  /* IPv6's minimum */
+#define NET_MTU_MAX 65520 /* libslirp's IF_MTU_MAX is 65521 */
 
 /* A published port: dom0 host_addr:host_port -> guest:guest_port. */
 struct net_fwd {
@@ -33,6 +36,7 @@ struct net_attach {
 	bool has_mac;
 	uint8_t mac[6];
 	bool allow_dom0;
+	uint32_t mtu; /* of the guest link; libslirp's throughput follows it */
 	size_t n_fwd;
 	struct net_fwd fwd[NET_MAX_FWD];
 };
@@ -46,6 +50,8 @@ void net_fwd_format(const struct net_fwd *fwd, char *buf, size_t size);
  * derives the DNS alias (the first free address after the gateway) and the
  * IPv6 addresses. */
 int net_attach_parse(const char *spec, struct net_attach *a, struct spore_err *err);
+/* Parses an MTU in [NET_MTU_MIN, NET_MTU_MAX]. */
+int net_mtu_parse(const char *s, uint32_t *mtu, struct spore_err *err);
 /* True for a usable interface name (what the kernel would accept). */
 bool net_ifname_valid(const char *name);
 /* Parses "aa:bb:cc:dd:ee:ff"; refuses multicast and all-zero addresses. */

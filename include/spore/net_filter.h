@@ -8,7 +8,9 @@
  * 0/8, 127/8, 169.254/16, 224/4, 240/4 and broadcast, ::, ::1, fe80::/10,
  * ff00::/8, ::ffff:0:0/96, other addresses inside the guest's own virtual
  * networks, and dom0's own addresses. allow_dom0 lifts only the loopback
- * and dom0-address rules. Pure: no I/O. */
+ * and dom0-address rules. The gateway also takes the guest's side of
+ * published ports: TCP segments with ACK set and UDP, from a published
+ * guest port. Pure: no I/O. */
 #ifndef SPORE_NET_FILTER_H
 #define SPORE_NET_FILTER_H
 
@@ -31,6 +33,13 @@ struct net_filter {
 	struct in6_addr prefix6, gateway6, dns6;
 	uint8_t prefix6_len;
 	bool allow_dom0;
+	/* Published guest ports: the guest answers connections that libslirp
+	 * forwards from dom0 with the gateway as their source. */
+	size_t n_fwd;
+	struct {
+		uint16_t port;
+		bool udp;
+	} fwd[NET_MAX_FWD];
 	/* dom0's own addresses (getifaddrs), refused unless allow_dom0. */
 	size_t n_dom0_4, n_dom0_6;
 	struct in_addr dom0_4[NET_FILTER_MAX_DOM0];

@@ -44,6 +44,7 @@ struct net_frame {
 	struct in_addr src4, dst4;
 	struct in6_addr src6, dst6;
 	uint16_t sport, dport; /* host order; TCP and UDP only */
+	uint8_t tcp_flags;
 	uint8_t icmp_type;     /* ICMP and ICMPv6 only */
 };
 

@@ -21,6 +21,7 @@ enum net_msg_type {
 	NET_MSG_STATUS_REQ, /* status client -> parent */
 	NET_MSG_STATUS,     /* parent -> status client, one per attachment */
 	NET_MSG_STATUS_END, /* parent -> status client */
+	NET_MSG_DOM0_ADDRS, /* parent -> worker: dom0's addresses changed */
 	NET_MSG_TYPE_MAX,
 };
 
@@ -73,6 +74,13 @@ struct net_msg_status {
 	struct net_stats stats;
 };
 
+struct net_msg_dom0_addrs {
+	struct net_msg_hdr hdr;
+	uint32_t n4, n6; /* at most NET_FILTER_MAX_DOM0 each */
+	struct in_addr a4[NET_FILTER_MAX_DOM0];
+	struct in6_addr a6[NET_FILTER_MAX_DOM0];
+};
+
 struct net_msg_status_end {
 	struct net_msg_hdr hdr;
 	uint32_t count;
@@ -97,6 +105,7 @@ int net_msg_recv(int sock, void *buf, size_t size, int *fd, struct spore_err *er
 	struct net_msg_attach a;        \
 	struct net_msg_status s;        \
 	struct net_msg_stats st;        \
+	struct net_msg_dom0_addrs d;    \
 })
 
 #endif

@@ -15,9 +15,9 @@
  * Returns the fd or a negative errno. */
 int net_packet_open(const char *ifname, const uint8_t *mac, struct spore_err *err);
 
-/* Brings ifname up and stops dom0's stack from answering the guest on it
+/* Brings ifname up with the given MTU and stops dom0's stack from answering the guest on it
  * directly: IPv6 off, strict reverse-path filter, no ARP replies, no
  * forwarding. The frames still reach the packet socket. */
-int net_iface_prepare(const char *ifname, struct spore_err *err);
+int net_iface_prepare(const char *ifname, unsigned mtu, struct spore_err *err);
 
 #endif

@@ -30,6 +30,12 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 /* Fills flt's dom0 address table from getifaddrs(). */
 int net_dom0_addrs(struct net_filter *flt, struct spore_err *err);
 
+/* A netlink socket that becomes readable when an address is added to or
+ * removed from any dom0 interface. */
+int net_dom0_watch_open(struct spore_err *err);
+/* Reads all pending notifications; returns 1 if any arrived. */
+int net_dom0_watch_drain(int fd);
+
 /* `sporenet status`: prints the attachments known to a running sporenet. */
 int net_status_print(const char *control_path, FILE *out, struct spore_err *err);
 

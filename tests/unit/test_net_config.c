@@ -91,6 +91,17 @@ int main(void)
 		is_int(net_attach_parse(bad_att[i], &a, &err), -EINVAL, "refused: '%s'", bad_att[i]);
 	is_int(net_attach_parse(NULL, &a, &err), -EINVAL, "NULL refused");
 
+	uint32_t mtu = 0;
+	is_int(net_attach_parse("v:10.75.1.3/29:10.75.1.1", &a, &err), 0, "attach for the MTU");
+	is_int(a.mtu, 1500, "MTU defaults to 1500");
+	is_int(net_mtu_parse("65520", &mtu, &err), 0, "MTU 65520");
+	is_int(mtu, 65520, "MTU value");
+	is_int(net_mtu_parse("1280", &mtu, &err), 0, "MTU 1280");
+	const char *bad_mtu[] = {"", "0", "1279", "65521", "1500x", "-1500", " 1500", "99999999999999999999"};
+	for (size_t i = 0; i < sizeof(bad_mtu) / sizeof(bad_mtu[0]); i++)
+		is_int(net_mtu_parse(bad_mtu[i], &mtu, &err), -EINVAL, "MTU refused: '%s'", bad_mtu[i]);
+	is_int(net_mtu_parse(NULL, &mtu, &err), -EINVAL, "NULL MTU refused");
+
 	ok(net_ifname_valid("vif12.3"), "vif name valid");
 	ok(!net_ifname_valid("."), "'.' invalid");
 	ok(!net_ifname_valid("a b"), "space invalid");

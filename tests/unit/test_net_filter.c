@@ -27,6 +27,26 @@ static enum net_verdict v6(const char *dst, int proto, uint16_t dport)
 	return net_filter_check(&flt, &f);
 }
 
+/* A TCP segment with the given flags from the guest's sport to dst. */
+static enum net_verdict tcp_from(uint16_t sport, const char *dst, uint8_t flags)
+{
+	struct net_frame f;
+	size_t n = pkt_ipv4(b, "10.75.0.15", dst, IPPROTO_TCP, sport, 40000, 0);
+	b[14 + 20 + 13] = flags;
+	if (net_frame_parse(b, n, &f) != NET_PASS)
+		return NET_DROP_MALFORMED;
+	return net_filter_check(&flt, &f);
+}
+
+static enum net_verdict udp_from(uint16_t sport, const char *dst)
+{
+	struct net_frame f;
+	size_t n = pkt_ipv4(b, "10.75.0.15", dst, IPPROTO_UDP, sport, 40000, 4);
+	if (net_frame_parse(b, n, &f) != NET_PASS)
+		return NET_DROP_MALFORMED;
+	return net_filter_check(&flt, &f);
+}
+
 static enum net_verdict icmp6(const char *dst, uint8_t type)
 {
 	struct net_frame f;
@@ -102,6 +122,9 @@ int main(void)
 	size_t n;
 
 	is_int(net_attach_parse("vif3.0:10.75.0.15/24:10.75.0.2", &a, &err), 0, "attach parses");
+	is_int(net_fwd_parse("8080:80", &a.fwd[0], &err), 0, "forward 80/tcp");
+	is_int(net_fwd_parse("5353:53/udp", &a.fwd[1], &err), 0, "forward 53/udp");
+	a.n_fwd = 2;
 	net_filter_init(&flt, &a);
 	inet_pton(AF_INET, "192.168.1.10", &dom0);
 	inet_pton(AF_INET6, "2001:db8:1::10", &dom0_6);
@@ -121,6 +144,17 @@ int main(void)
 	is_int(v6("::1", IPPROTO_TCP, 22), NET_DROP_DST, "::1");
 	is_int(v6("2001:db8:1::10", IPPROTO_TCP, 22), NET_DROP_DST, "dom0's own v6 address");
 	is_int(v6("fd53:706f:7265:f::2", IPPROTO_TCP, 22), NET_DROP_DST, "TCP to the v6 gateway");
+
+	/* Replies from published ports go to the gateway. */
+	is_int(tcp_from(80, "10.75.0.2", 0x12), NET_PASS, "SYN-ACK from a published port");
+	is_int(tcp_from(80, "10.75.0.2", 0x10), NET_PASS, "ACK from a published port");
+	is_int(tcp_from(80, "10.75.0.2", 0x02), NET_DROP_DST, "SYN from a published port");
+	is_int(tcp_from(81, "10.75.0.2", 0x10), NET_DROP_DST, "ACK from another port");
+	is_int(tcp_from(53, "10.75.0.2", 0x10), NET_DROP_DST, "TCP from a UDP-published port");
+	is_int(udp_from(53, "10.75.0.2"), NET_PASS, "UDP from a published UDP port");
+	is_int(udp_from(80, "10.75.0.2"), NET_DROP_DST, "UDP from a TCP-published port");
+	is_int(tcp_from(80, "10.75.0.3", 0x10), NET_DROP_DST, "published port to the DNS alias");
+	is_int(tcp_from(80, "127.0.0.1", 0x10), NET_DROP_DST, "published port to loopback");
 
 	/* DHCP. */
 	n = pkt_ipv4(b, "0.0.0.0", "255.255.255.255", IPPROTO_UDP, 68, 67, 300);
