@@ -41,6 +41,8 @@ int net_iface_prepare(const char *ifname, unsigned mtu, struct spore_err *err)
 	char path[128];
 	int r;
 
+	if (!if_nametoindex(ifname))
+		return spore_err_set(err, errno, "interface %s", ifname);
 	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++) {
 		snprintf(path, sizeof(path), knobs[i].fmt, ifname);
 		if ((r = write_sysctl(path, knobs[i].val, err)) < 0)

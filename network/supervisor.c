@@ -28,6 +28,7 @@ struct guest {
 	pid_t pid;
 	int ipc;
 	unsigned restarts;
+	bool failing; /* the last spawn failed: log further failures quietly */
 	int64_t started_ms, restart_at_ms, backoff_ms;
 	struct net_stats stats;
 };
@@ -126,9 +127,17 @@ static void try_spawn(struct sup *s, struct guest *g)
 {
 	struct spore_err err = {0};
 	if (spawn(s, g, &err) < 0) {
-		log_error("%s: %s (retrying)", g->attach.ifname, err.msg);
+		/* A missing interface (guest not up yet, or gone) is retried with
+		 * backoff; say so once, not every few seconds. */
+		spore_log(g->failing ? SPORE_LOG_DEBUG : SPORE_LOG_ERROR, "%s: %s (retrying)",
+			  g->attach.ifname, err.msg);
+		g->failing = true;
 		schedule_restart(g);
+		return;
 	}
+	if (g->failing)
+		log_info("%s: interface usable again", g->attach.ifname);
+	g->failing = false;
 }
 
 static void reap(struct sup *s)
@@ -329,18 +338,19 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 		r = s.ctl;
 		goto out;
 	}
+	for (size_t i = 0; i < n; i++) {
+		s.guests[i].attach = attaches[i];
+		s.guests[i].ipc = -1;
+		s.guests[i].backoff_ms = BACKOFF_MIN_MS;
+	}
 	/* Subscribe before the workers take their first snapshot. */
 	if ((s.addrs = net_dom0_watch_open(err)) < 0) {
 		r = s.addrs;
 		goto out;
 	}
 	update_dom0_addrs(&s);
-	for (size_t i = 0; i < n; i++) {
-		s.guests[i].attach = attaches[i];
-		s.guests[i].ipc = -1;
-		s.guests[i].backoff_ms = BACKOFF_MIN_MS;
+	for (size_t i = 0; i < n; i++)
 		try_spawn(&s, &s.guests[i]);
-	}
 	log_info("running: %zu interface(s), control socket %s", n, opts->control_path);
 
 	struct pollfd *fds = calloc(n + 3, sizeof(*fds));
@@ -394,7 +404,8 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 			if (g->ipc >= 0 && fds[i + 2].fd == g->ipc && fds[i + 2].revents)
 				handle_worker(g);
 			if (g->state == NET_WORKER_RESTARTING && now_ms() >= g->restart_at_ms) {
-				log_info("%s: restarting worker", g->attach.ifname);
+				spore_log(g->failing ? SPORE_LOG_DEBUG : SPORE_LOG_INFO,
+					  "%s: restarting worker", g->attach.ifname);
 				try_spawn(&s, g);
 			}
 		}

@@ -31,14 +31,15 @@ fi
 [ -n "$bin" ] && [ -x "$bin" ] || { echo "Bail out! no sporenet binary (set SPORENET)"; exit 1; }
 
 id=$$
-D=spn-dom0-$id G=spn-guest-$id G2=spn-guest2-$id I=spn-inet-$id
+D=spn-dom0-$id G=spn-guest-$id G2=spn-guest2-$id G3=spn-guest3-$id I=spn-inet-$id
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	[ -n "${spn:-}" ] && kill "$spn" 2>/dev/null
+	[ -n "${spn3:-}" ] && kill "$spn3" 2>/dev/null
 	wait 2>/dev/null
-	for ns in $D $G $G2 $I; do ip netns del "$ns" 2>/dev/null; done
+	for ns in $D $G $G2 $G3 $I; do ip netns del "$ns" 2>/dev/null; done
 	rm -rf "/etc/netns/$D" "$tmp"
 }
 trap cleanup EXIT
@@ -49,7 +50,7 @@ bg() { local ns=$1; shift; ip netns exec "$ns" "$@" >/dev/null 2>&1 & pids+=($!)
 
 setup() {
 	local ns
-	for ns in $D $G $G2 $I; do
+	for ns in $D $G $G2 $G3 $I; do
 		ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
 	done
 	# dom0 <-> internet, routed, IPv4 and IPv6.
@@ -322,6 +323,31 @@ kill "$spn"
 wait "$spn"
 ok $? "sporenet exits 0 on SIGTERM"
 spn=
+
+# --- an interface that appears after start-up, then goes away
+ip netns exec $D "$bin" --log info --control "$tmp/control3" \
+	--attach vif9.0:10.79.0.15/24:10.79.0.2:52:54:00:00:00:09 >>"$tmp/sporenet.log" 2>&1 &
+spn3=$!
+sleep 0.5
+st3() { nsx $D "$bin" status --control "$tmp/control3" 2>&1; }
+ok $(st3 | grep -q '^vif9.0: restarting'; echo $?) "a missing interface waits (status: restarting)"
+ip link add vif9.0 netns $D type veth peer name eth0 netns $G3
+ip -n $G3 link set eth0 address 52:54:00:00:00:09
+ip -n $G3 addr add 10.79.0.15/24 dev eth0
+ip -n $G3 link set eth0 up
+ip -n $G3 route add default via 10.79.0.2
+for i in $(seq 50); do st3 | grep -q '^vif9.0: running' && break; sleep 0.1; done
+ok $(st3 | grep -q '^vif9.0: running' && [ "$(tcp $G3 10.99.0.2 8080)" = hello-inet ]; echo $?) \
+	"it is attached once it exists, and its guest reaches the internet"
+ip -n $D link del vif9.0
+for i in $(seq 30); do st3 | grep -q '^vif9.0: restarting' && break; sleep 0.1; done
+ok $(st3 | grep -q '^vif9.0: restarting' && kill -0 "$spn3"; echo $?) \
+	"when the interface goes, its worker ends and sporenet keeps running"
+ok $([ "$(grep -c 'vif9.0: .*No such device' "$tmp/sporenet.log")" -le 2 ]; echo $?) \
+	"waiting for an interface is logged once, not on every retry"
+kill "$spn3"
+wait "$spn3"
+spn3=
 ok $(! grep -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error|seccomp refused' "$tmp/sporenet.log" >/dev/null; echo $?) \
 	"no sanitizer or seccomp reports in the log"
 echo "1..$n"
