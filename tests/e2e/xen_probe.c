@@ -6,12 +6,17 @@
  *                                       in the domain list, destroy it
  *   spore-xen-probe getinfo DOMID       print one domain or fail
  *   spore-xen-probe tx-counter PATH P N P processes each add 1 to PATH N
- *                                       times in transactions */
+ *                                       times in transactions
+ *   spore-xen-probe watch-queue PATH    events that arrive while replies are
+ *                                       awaited are queued and make the watch
+ *                                       fd readable
+ *   spore-xen-probe xs-loop PATH N      N writes + N reads; prints ms taken */
 #include <spore/domctl.h>
 #include <spore/hypercall.h>
 #include <spore/xenstore.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,8 +188,74 @@ static int tx_counter(const char *path, int procs, int iters)
 	return 0;
 }
 
+static int watch_queue(const char *path)
+{
+	struct spore_err err = {0};
+	struct spore_xs *xs;
+	struct spore_xs_event *ev;
+	char child[256];
+	struct pollfd pfd;
+
+	if (spore_xs_open(&xs, &err) < 0 || spore_xs_write_str(xs, 0, path, "", &err) < 0 ||
+	    spore_xs_watch(xs, path, "tok", &err) < 0)
+		return fail(&err);
+	/* Our own writes fire the watch while we wait for their replies. */
+	for (int i = 0; i < 3; i++) {
+		snprintf(child, sizeof(child), "%s/c%d", path, i);
+		if (spore_xs_write_str(xs, 0, child, "x", &err) < 0)
+			return fail(&err);
+	}
+	pfd = (struct pollfd){.fd = spore_xs_watch_fd(xs), .events = POLLIN};
+	printf("%s - the watch fd is readable with events queued\n",
+	       poll(&pfd, 1, 5000) == 1 ? "ok" : "not ok");
+	int n = 0, tok_ok = 1;
+	while (spore_xs_read_watch(xs, &ev, 2000, &err) == 0) {
+		tok_ok &= !strcmp(ev->token, "tok");
+		free(ev);
+		if (++n == 4)
+			break;
+	}
+	printf("%s - 4 events (registration + 3 writes) came, with their token (%d)\n",
+	       n == 4 && tok_ok ? "ok" : "not ok", n);
+	pfd.revents = 0;
+	printf("%s - the watch fd is quiet once they are taken\n",
+	       poll(&pfd, 1, 200) == 0 ? "ok" : "not ok");
+	printf("%s - read_watch times out with EAGAIN when idle\n",
+	       spore_xs_read_watch(xs, &ev, 100, &err) == -EAGAIN ? "ok" : "not ok");
+	spore_xs_rm(xs, 0, path, &err);
+	spore_xs_close(xs);
+	return 0;
+}
+
+static int xs_loop(const char *path, long n)
+{
+	struct spore_err err = {0};
+	struct spore_xs *xs;
+	struct timespec a, b;
+	char v[24], *val;
+
+	if (spore_xs_open(&xs, &err) < 0)
+		return fail(&err);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (long i = 0; i < n; i++) {
+		snprintf(v, sizeof(v), "%ld", i);
+		if (spore_xs_write_str(xs, 0, path, v, &err) < 0 ||
+		    spore_xs_read(xs, 0, path, &val, NULL, &err) < 0)
+			return fail(&err);
+		free(val);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%ld\n", (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000);
+	spore_xs_close(xs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "watch-queue"))
+		return watch_queue(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "xs-loop"))
+		return xs_loop(argv[2], atol(argv[3]));
 	if (argc == 2 && !strcmp(argv[1], "domain-cycle"))
 		return domain_cycle();
 	if (argc == 3 && !strcmp(argv[1], "getinfo"))
@@ -192,6 +263,6 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "tx-counter"))
 		return tx_counter(argv[2], atoi(argv[3]), atoi(argv[4]));
 	fprintf(stderr, "usage: spore-xen-probe domain-cycle | getinfo DOMID | "
-			"tx-counter PATH PROCS ITERS\n");
+			"tx-counter PATH PROCS ITERS | watch-queue PATH | xs-loop PATH N\n");
 	return 2;
 }
