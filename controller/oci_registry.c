@@ -319,6 +319,7 @@ static int get(struct spore_registry *r, const char *path, const char *accept, s
 	char url[1024];
 	long code;
 	bool tried_auth = false;
+	int throttled = 0;
 	snprintf(url, sizeof(url), "%s/v2/%s/%s", r->base, r->repo, path);
 	for (;;) {
 		sink_reset(s);
@@ -338,6 +339,16 @@ static int get(struct spore_registry *r, const char *path, const char *accept, s
 			e = spore_registry_authenticate(r, s->www_auth, err);
 			if (e < 0)
 				return e;
+			continue;
+		}
+		if (code == 429 && throttled < 3) {
+			/* Back off as told (capped), else 1, 2, 4 s. */
+			long wait = atol(s->retry_after);
+			if (wait <= 0 || wait > 30)
+				wait = 1L << throttled;
+			throttled++;
+			log_info("%s: rate limited (HTTP 429); retrying in %ld s", r->domain, wait);
+			sleep((unsigned)wait);
 			continue;
 		}
 		char why[512];

@@ -7,6 +7,10 @@ tests: what Docker Hub does, on loopback.
             blobs are redirected (307) to a second port, the "CDN".
   /token    hands out the token; with --user U:P it wants Basic U:P.
   --basic   instead: /v2/ wants Basic U:P directly (docker-registry htpasswd)
+  --throttle-once  the first manifest request of each repository gets 429
+  Hostile repositories (after auth): spore-test/huge (a 5 MiB manifest),
+  spore-test/dupkeys (duplicate JSON keys), spore-test/liar (busybox whose
+  blobs come with extra bytes).
   CDN port  proxies blobs and records any Authorization header it gets
             (libcurl must not forward it to another host).
 
@@ -19,18 +23,23 @@ ap.add_argument("--upstream", required=True)
 ap.add_argument("--ports-file", required=True)
 ap.add_argument("--log", required=True)
 ap.add_argument("--user")
+ap.add_argument("--throttle-once", action="store_true")
 ap.add_argument("--basic", help="U:P: a htpasswd-style registry (Basic on /v2/, no tokens)")
 args = ap.parse_args()
 TOKEN = "spore-test-token"
+throttled = set()
+MT = "application/vnd.oci.image.manifest.v1+json"
 log = open(args.log, "a", buffering=1)
 
 
-def upstream(handler, path):
+def upstream(handler, path, extra=b""):
     c = http.client.HTTPConnection(args.upstream, timeout=30)
     hdrs = {k: v for k, v in handler.headers.items() if k.lower() in ("accept", "range")}
     c.request("GET", path, headers=hdrs)
     r = c.getresponse()
     body = r.read()
+    if r.status == 200:
+        body += extra
     handler.send_response(r.status)
     for k in ("Content-Type", "Docker-Content-Digest", "Content-Range"):
         if r.getheader(k):
@@ -83,6 +92,18 @@ class Registry(Quiet):
                 self.server.server_port, repo)
             return self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
                               [("WWW-Authenticate", chal), ("Content-Type", "application/json")])
+        repo = self.path[4:].split("/manifests/")[0].split("/blobs/")[0]
+        if args.throttle_once and "/manifests/" in self.path and repo not in throttled:
+            throttled.add(repo)
+            return self.reply(429, b'{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}',
+                              [("Retry-After", "1"), ("Content-Type", "application/json")])
+        if repo == "spore-test/huge" and "/manifests/" in self.path:
+            return self.reply(200, b'{"schemaVersion":2,"x":"' + b"a" * (5 << 20) + b'"}', [("Content-Type", MT)])
+        if repo == "spore-test/dupkeys" and "/manifests/" in self.path:
+            return self.reply(200, b'{"schemaVersion":2,"schemaVersion":1}', [("Content-Type", MT)])
+        if repo == "spore-test/liar":
+            return upstream(self, self.path.replace("/liar/", "/busybox/"),
+                            b"trailing junk" if "/blobs/" in self.path else b"")
         if "/blobs/" in self.path:
             return self.reply(307, b"", [("Location", "http://127.0.0.1:%d%s" % (cdn.server_port, self.path))])
         upstream(self, self.path)

@@ -235,6 +235,34 @@ ok $([ $rc = 0 ] && [ "$(tail -n 1 "$tmp/out")" = "$bb" ] && grep -q 'auth=Basic
 	"a Basic-auth registry with credentials in the auth file"
 [ $rc = 0 ] || diag <"$tmp/err"
 
+start_mock hostile --throttle-once
+start=$(date +%s)
+"$sporectl" image pull --root "$tmp/auth4" -q "127.0.0.1:$mock_port/spore-test/busybox" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $([ $rc = 0 ] && [ "$(tail -n 1 "$tmp/out")" = "$bb" ] && [ $(($(date +%s) - start)) -ge 1 ]; echo $?) \
+	"a 429 is retried after the registry's Retry-After"
+[ $rc = 0 ] || diag <"$tmp/err"
+for t in "huge:over the 4194304-byte limit" "dupkeys:duplicate" "liar:larger than the"; do
+	name=${t%%:*} want=${t#*:}
+	"$sporectl" image pull --root "$tmp/auth5" -q "127.0.0.1:$mock_port/spore-test/$name" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	ok $([ $rc = 1 ] && grep -q "$want" "$tmp/err" && [ "$(wc -l <"$tmp/err")" = 1 ]; echo $?) \
+		"hostile registry reply ($name) refused: $(cat "$tmp/err")"
+done
+ok $([ -z "$(ls -A "$tmp/auth5/images/tmp")" ] && ! "$sporectl" image list --root "$tmp/auth5" -q | grep -qE 'huge|dupkeys|liar'; echo $?) \
+	"hostile replies leave no temp files and no records"
+
+# --- two pulls of one image at once
+"$sporectl" image pull --root "$tmp/conc" -q "$reg/spore-test/layered" >"$tmp/c1" 2>&1 &
+p1=$!
+"$sporectl" image pull --root "$tmp/conc" -q "$reg/spore-test/layered" >"$tmp/c2" 2>&1
+r2=$?
+wait $p1
+r1=$?
+ok $([ $r1 = 0 ] && [ $r2 = 0 ] && [ "$(tail -n 1 "$tmp/c1")" = "$ly" ] && [ "$(tail -n 1 "$tmp/c2")" = "$ly" ] &&
+	[ "$(ls "$tmp/conc/images/rootfs")" = "${ly#sha256:}.sqfs" ] && [ -z "$(ls -A "$tmp/conc/images/tmp")" ]; echo $?) \
+	"two concurrent pulls of one image both succeed and leave one squashfs"
+
 # --- rm and prune
 blobs_before=$(ls "$cache/images/blobs/sha256" | wc -l)
 sc rm "$reg/spore-test/layered" "oci:$tmp/layout:v1"
