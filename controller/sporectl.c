@@ -10,6 +10,7 @@
 #include "commands.h"
 
 static const struct spore_command commands[] = {
+	{"boot", "Boot a bare PV guest from a kernel file", cmd_boot},
 	{"version", "Print sporectl's version", cmd_version},
 	{"kernel-info", "Show how spore parses a kernel file", cmd_kernel_info},
 	{"xen-info", "Show the hypervisor version, memory and domains", cmd_xen_info},

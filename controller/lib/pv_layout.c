@@ -137,16 +137,12 @@ int pv_layout_compute(const struct pv_layout_input *in, struct pv_layout *l,
 		next += l->initrd.pages;
 	}
 	if (use_init_p2m) {
-		/* The p2m's pages come first, then the tables mapping them (which
-		 * the mapping also covers). */
-		uint64_t t = 0, map_end = ip;
-		for (int i = 0; i < 64; i++) {
-			map_end = ip + ((p2m_pages + t) << PV_PAGE_SHIFT);
-			uint64_t need = pv_count_tables(ip, map_end, vb, end);
-			if (need <= t)
-				break;
-			t = need;
-		}
+		/* Only the p2m pages are mapped there; their tables follow them in
+		 * pfn space but stay unmapped: Linux frees everything it finds
+		 * mapped at INIT_P2M by making it writable, which Xen refuses for
+		 * a page still in use as a page table. */
+		uint64_t map_end = ip + (p2m_pages << PV_PAGE_SHIFT);
+		uint64_t t = pv_count_tables(ip, map_end, vb, end);
 		if (!canonical(map_end - 1) || touches_xen_slots(ip, map_end) || map_end > vb)
 			return spore_err_setx(err, EINVAL, "INIT_P2M mapping at %#llx is unusable",
 					      (unsigned long long)ip);
@@ -255,7 +251,6 @@ int pv_pgtables_write(const struct pv_layout *l, const uint64_t *p2m, uint64_t n
 		return r;
 	w.next_table = l->p2m_tables.pfn;
 	w.tables_end = l->p2m_tables.pfn + l->p2m_tables.pages;
-	return map_range(&w, l->p2m_vaddr,
-			 l->p2m_vaddr + ((l->p2m.pages + l->p2m_tables.pages) << PV_PAGE_SHIFT),
+	return map_range(&w, l->p2m_vaddr, l->p2m_vaddr + (l->p2m.pages << PV_PAGE_SHIFT),
 			 l->p2m.pfn, err);
 }

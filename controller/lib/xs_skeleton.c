@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int xs_node_add(struct xs_node_list *l, const char *value, int nperms, const struct xs_perm *perms,
+int xs_node_add(struct xs_node_list *l, const char *value, int nperms, const struct spore_xs_perm *perms,
 		const char *fmt, ...)
 {
 	struct xs_node n = {0};
@@ -91,9 +91,9 @@ int xs_skeleton_build(struct xs_node_list *l, const struct dom_skeleton *d, stru
 {
 	uint32_t n = d->domid, b = d->backend_domid;
 	/* dom0 owns, guest reads / guest owns (reads and writes) / dom0 only */
-	const struct xs_perm ro[2] = {{b, 'n'}, {n, 'r'}};
-	const struct xs_perm rw[1] = {{n, 'n'}};
-	const struct xs_perm rw_b[2] = {{n, 'n'}, {b, 'r'}};
+	const struct spore_xs_perm ro[2] = {{b, 'n'}, {n, 'r'}};
+	const struct spore_xs_perm rw[1] = {{n, 'n'}};
+	const struct spore_xs_perm rw_b[2] = {{n, 'n'}, {b, 'r'}};
 	char dp[64], vm[64], num[64];
 	int r = 0;
 

@@ -7,7 +7,7 @@
  * stack, then >= 512 KiB of slack, ending on a 4 MiB boundary (what Linux's
  * xen_start_kernel expects, see xen/include/public/xen.h "Start-of-day
  * memory layout"). After it, unmapped: the initrd (as a pfn module) and the
- * p2m list at INIT_P2M with its own page tables. */
+ * p2m list at INIT_P2M, then the (unmapped) page tables mapping it there. */
 #ifndef SPORE_PV_LAYOUT_H
 #define SPORE_PV_LAYOUT_H
 

@@ -6,21 +6,15 @@
 #define SPORE_XS_SKELETON_H
 
 #include <spore/err.h>
+#include <spore/xs_wire.h>
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* One permission: 'n' none, 'r' read, 'w' write, 'b' both. The first entry
- * of a list names the owner and the default for every other domain. */
-struct xs_perm {
-	uint32_t domid;
-	char perm;
-};
-
 struct xs_node {
 	char *path;
 	char *value;     /* "" for a directory-like node */
-	struct xs_perm perms[2];
+	struct spore_xs_perm perms[2];
 	int nperms;
 };
 
@@ -45,7 +39,7 @@ struct dom_skeleton {
 int xs_skeleton_build(struct xs_node_list *out, const struct dom_skeleton *d, struct spore_err *err);
 
 /* Appends one node; value may be NULL for "". */
-int xs_node_add(struct xs_node_list *l, const char *value, int nperms, const struct xs_perm *perms,
+int xs_node_add(struct xs_node_list *l, const char *value, int nperms, const struct spore_xs_perm *perms,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 const struct xs_node *xs_node_find(const struct xs_node_list *l, const char *path);
 void xs_node_list_free(struct xs_node_list *l);

@@ -139,10 +139,11 @@ sandbox_prepare() {
 	[ -s "$SANDBOX_INITRD" ] && [ "$(cat "$SANDBOX_INITRD.key" 2>/dev/null)" = "$key" ] && return 0
 
 	note "building the dom0 initramfs"
-	local stage=$SANDBOX_DIR/initramfs.stage
-	rm -rf "$stage"
+	local stage
+	stage=$(mktemp -d "$SANDBOX_DIR/initramfs.XXXXXX")
 	mkdir -p "$stage"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,mnt/host,usr/bin,usr/sbin} \
-		"$stage"/{lib/modules,var/lib/xen,var/log/xen,var/run,usr/local/bin,lib64}
+		"$stage"/{lib/modules,var/lib/xen,var/log/xen,usr/local/bin,lib64}
+	ln -s ../run "$stage/var/run" # xenstored's socket is /run/xenstored/socket
 	cp /bin/busybox "$stage/bin/busybox"
 	for t in $("$stage/bin/busybox" --list-full); do
 		[ -e "$stage/$t" ] || ln -s /bin/busybox "$stage/$t"
@@ -205,8 +206,8 @@ sandbox_prepare() {
 	printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n' >"$stage/etc/group"
 	printf 'PS1="dom0:\\w# "\n' >"$stage/etc/profile"
 	(cd "$stage" && find . -print0 | LC_ALL=C sort -z |
-		cpio --null -o -H newc --quiet >"$SANDBOX_INITRD.tmp") || die "cannot write the initramfs"
-	mv "$SANDBOX_INITRD.tmp" "$SANDBOX_INITRD"
+		cpio --null -o -H newc --quiet >"$stage.cpio") || die "cannot write the initramfs"
+	mv "$stage.cpio" "$SANDBOX_INITRD"
 	echo "$key" >"$SANDBOX_INITRD.key"
 	rm -rf "$stage"
 }

@@ -1,0 +1,144 @@
+/* sporectl boot: a bare PV guest from a kernel file (no image, disk or
+ * network), with its console served by xenconsoled. */
+#include <spore/domctl.h>
+#include <spore/log.h>
+#include <spore/pv_builder.h>
+#include <spore/xenstore.h>
+
+#include <xen/sched.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "console_attach.h"
+#include "guest_name.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: sporectl boot KERNEL [OPTIONS]\n"
+		"\n"
+		"Boot a bare x86_64 PV guest from KERNEL (ELF vmlinux or bzImage, compressed\n"
+		"with gzip, xz, lzma, lz4, zstd or bzip2). No image, disk or network.\n"
+		"\n"
+		"Options:\n"
+		"  --initrd FILE      Initial ramdisk\n"
+		"  --cmdline STR      Kernel command line (at most 1023 bytes;\n"
+		"                     default: console=hvc0)\n"
+		"  -m, --memory MIB   Memory (default 128)\n"
+		"  --vcpus N          Virtual CPUs (default 1)\n"
+		"  --name NAME        Guest name (default: spore-XXXXXXXX)\n"
+		"  -a, --attach       Attach to the console; Ctrl+] detaches; exits when the\n"
+		"                     guest shuts down (and destroys it)\n"
+		"  -h, --help         Show this help\n"
+		"\n"
+		"Without --attach, prints the guest's UUID and name and returns.\n");
+}
+
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int cmd_boot(int argc, char **argv, struct spore_err *err)
+{
+	static const struct option opts[] = {
+		{"initrd", required_argument, 0, 'i'}, {"cmdline", required_argument, 0, 'c'},
+		{"memory", required_argument, 0, 'm'}, {"vcpus", required_argument, 0, 'v'},
+		{"name", required_argument, 0, 'n'},   {"attach", no_argument, 0, 'a'},
+		{"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+	};
+	struct pv_build_config cfg = {.memory_mib = 128, .vcpus = 1, .cmdline = "console=hvc0"};
+	struct spore_xc *xc = NULL;
+	struct spore_xs *xs = NULL;
+	struct pv_build b = {0};
+	char name[72];
+	bool attach = false;
+	uint64_t v;
+	int c, r, pty = -1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:ah", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i': cfg.initrd = optarg; break;
+		case 'c': cfg.cmdline = optarg; break;
+		case 'm':
+			if (parse_u64(optarg, 16, 1 << 20, &v) < 0)
+				return spore_err_setx(err, EINVAL, "boot: --memory '%s' is not 16..1048576 MiB", optarg);
+			cfg.memory_mib = v;
+			break;
+		case 'v':
+			if (parse_u64(optarg, 1, 64, &v) < 0)
+				return spore_err_setx(err, EINVAL, "boot: --vcpus '%s' is not 1..64", optarg);
+			cfg.vcpus = (uint32_t)v;
+			break;
+		case 'n': cfg.name = optarg; break;
+		case 'a': attach = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	cfg.kernel = argv[optind];
+	cfg.kernel_cache = spore_kernel_cache_dir();
+
+	if ((r = spore_xc_open(&xc, err)) < 0 || (r = spore_xs_open(&xs, err)) < 0)
+		goto out;
+	if ((r = guest_name_pick(xs, cfg.name, name, sizeof(name), err)) < 0)
+		goto out;
+	cfg.name = name;
+	if ((r = pv_build_run(&b, xc, xs, &cfg, err)) < 0)
+		goto out;
+	if (!attach) {
+		if ((r = pv_build_unpause(&b, err)) < 0) {
+			pv_build_abort(&b);
+			goto out;
+		}
+		printf("%s %s\n", b.uuid_str, name);
+		r = 0;
+		goto out;
+	}
+	if ((pty = console_open_pty(xs, b.domid, 10000, err)) < 0) {
+		r = pty;
+		pv_build_abort(&b);
+		goto out;
+	}
+	unsigned reason = 0;
+	r = console_attach(xc, xs, b.domid, pty, true, &reason, err);
+	if (r == ATTACH_DETACHED) {
+		fprintf(stderr, "\r\nsporectl: detached from %s (%s); it keeps running\n", name,
+			b.uuid_str);
+		r = 0;
+	} else if (r == ATTACH_SHUTDOWN || r == ATTACH_GONE) {
+		/* The guest is done: free it now rather than leave a zombie. */
+		pv_build_abort(&b);
+		if (r == ATTACH_SHUTDOWN && reason == SHUTDOWN_crash)
+			r = spore_err_setx(err, EIO, "guest %s crashed", name);
+		else
+			r = 0;
+	} else {
+		pv_build_abort(&b);
+	}
+out:
+	if (pty >= 0)
+		close(pty);
+	pv_build_free(&b);
+	spore_xs_close(xs);
+	spore_xc_close(xc);
+	return r;
+}

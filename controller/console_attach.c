@@ -1,0 +1,148 @@
+#include "console_attach.h"
+
+#include <spore/console.h>
+#include <spore/log.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int console_open_pty(struct spore_xs *xs, uint32_t domid, int timeout_ms, struct spore_err *err)
+{
+	char path[80], token[32];
+	int64_t deadline = now_ms() + timeout_ms;
+	int r, fd = -1;
+
+	snprintf(path, sizeof(path), "/local/domain/%" PRIu32 "/console/tty", domid);
+	snprintf(token, sizeof(token), "tty-%" PRIu32, domid);
+	/* The watch fires once at once, then on each change: no polling. */
+	if ((r = spore_xs_watch(xs, path, token, err)) < 0)
+		return r;
+	for (;;) {
+		char *tty = NULL;
+		size_t len;
+		struct spore_xs_event *ev = NULL;
+		r = spore_xs_read(xs, 0, path, &tty, &len, err);
+		if (r >= 0 && len > 0) {
+			fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+			if (fd < 0)
+				r = spore_err_set(err, errno, "open console %s of domain %" PRIu32, tty,
+						  domid);
+			free(tty);
+			break;
+		}
+		free(tty);
+		int left = (int)(deadline - now_ms());
+		if (left <= 0) {
+			r = spore_err_setx(err, ETIMEDOUT,
+					   "domain %" PRIu32 " has no console: xenconsoled did not "
+					   "publish a pty within %d s (is xenconsoled running?)",
+					   domid, timeout_ms / 1000);
+			break;
+		}
+		r = spore_xs_read_watch(xs, &ev, left, err);
+		free(ev);
+		if (r < 0 && r != -EAGAIN)
+			break;
+	}
+	struct spore_err e2 = {0};
+	spore_xs_unwatch(xs, path, token, &e2);
+	if (fd >= 0) {
+		/* The pty must not echo or translate: the guest's tty does that. */
+		struct termios t;
+		if (tcgetattr(fd, &t) == 0) {
+			cfmakeraw(&t);
+			tcsetattr(fd, TCSANOW, &t);
+		}
+		return fd;
+	}
+	return r;
+}
+
+int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int pty_fd,
+		   bool unpause, unsigned *reason, struct spore_err *err)
+{
+	struct spore_dominfo info;
+	int r;
+
+	/* @releaseDomain fires when any domain shuts down or dies. */
+	if ((r = spore_xs_watch(xs, "@releaseDomain", "release", err)) < 0)
+		return r;
+	if (unpause && (r = spore_xc_domain_unpause(xc, domid, err)) < 0)
+		goto out;
+	struct console_relay c = {
+		.in_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
+		.out_fd = STDOUT_FILENO,
+		.pty_fd = pty_fd,
+		.stop_fd = spore_xs_watch_fd(xs),
+		.raw = true,
+	};
+	if (c.in_fd < 0) {
+		/* Not a terminal: still forward piped input, and keep relaying
+		 * output after it ends. */
+		c.in_fd = STDIN_FILENO;
+	}
+	for (;;) {
+		r = console_relay_run(&c, err);
+		if (r < 0)
+			break;
+		if (r == CONSOLE_DETACHED) {
+			r = ATTACH_DETACHED;
+			break;
+		}
+		/* Drain watch events, then look at the domain itself. */
+		struct spore_xs_event *ev = NULL;
+		while (spore_xs_read_watch(xs, &ev, 0, err) >= 0) {
+			free(ev);
+			ev = NULL;
+		}
+		int g = spore_xc_domain_getinfo(xc, domid, &info, err);
+		if (g == -ESRCH) {
+			r = ATTACH_GONE;
+			break;
+		}
+		if (g < 0) {
+			r = g;
+			break;
+		}
+		if (spore_dominfo_shutdown(&info) || spore_dominfo_dying(&info)) {
+			/* Output the guest wrote just before it stopped. */
+			struct pollfd p = {.fd = pty_fd, .events = POLLIN};
+			char buf[4096];
+			while (poll(&p, 1, 50) > 0) {
+				ssize_t n = read(pty_fd, buf, sizeof(buf));
+				if (n <= 0 || write(STDOUT_FILENO, buf, n) != n)
+					break;
+			}
+			if (reason)
+				*reason = spore_dominfo_shutdown_reason(&info);
+			r = ATTACH_SHUTDOWN;
+			break;
+		}
+		if (r == CONSOLE_CLOSED) {
+			/* The pty hung up but the domain runs: xenconsoled went away. */
+			r = spore_err_setx(err, EPIPE, "console of domain %" PRIu32 " closed", domid);
+			break;
+		}
+		if (r == CONSOLE_INPUT_EOF)
+			c.in_fd = -1;
+	}
+out:;
+	struct spore_err e2 = {0};
+	spore_xs_unwatch(xs, "@releaseDomain", "release", &e2);
+	return r;
+}
