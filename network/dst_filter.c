@@ -188,7 +188,7 @@ void net_filter_init(struct net_filter *flt, const struct net_attach *a)
 	flt->mask4 = a->mask4;
 	flt->gateway4 = a->gateway4;
 	flt->dns4 = a->dns4;
-	flt->dhcp = true;
+	flt->dhcp = !a->no_dhcp;
 	flt->in6 = true;
 	flt->prefix6 = a->prefix6;
 	flt->prefix6_len = 64;

@@ -36,6 +36,7 @@ static void usage(FILE *out)
 		"                   Forward a dom0 port to the guest of the last --attach\n"
 		"  --mtu N          MTU of the last --attach's link (default 1500, up to\n"
 		"                   65520; larger is much faster, the guest must match)\n"
+		"  --no-dhcp        No DHCP server for the last --attach's guest\n"
 		"  --allow-dom0     Let the guest of the last --attach reach dom0 itself\n"
 		"                   (loopback via the gateway address, dom0's own addresses)\n"
 		"  --control PATH   Control socket (default %s)\n"
@@ -97,6 +98,10 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--syslog")) {
 			use_syslog = 1;
+		} else if (!strcmp(a, "--no-dhcp")) {
+			if (!n)
+				return usage_error("%s must follow an --attach", a);
+			attaches[n - 1].no_dhcp = true;
 		} else if (!strcmp(a, "--allow-dom0")) {
 			if (!n)
 				return usage_error("%s must follow an --attach", a);

@@ -201,7 +201,7 @@ int net_stack_new(struct net_stack **sp, const struct net_attach *a, net_stack_o
 	cfg.disable_host_loopback = !a->allow_dom0;
 	cfg.enable_emu = false; /* tcp_emu: a history of CVEs */
 	cfg.disable_dns = false;
-	cfg.disable_dhcp = false;
+	cfg.disable_dhcp = a->no_dhcp;
 
 	s->slirp = slirp_new(&cfg, &callbacks, s);
 	if (!s->slirp) {

@@ -42,8 +42,8 @@ static void print_one(FILE *out, const struct net_msg_status *m)
 	fprintf(out, "%s: %s", a->ifname, state_name(m->state));
 	if (m->pid > 0)
 		fprintf(out, ", worker %d", m->pid);
-	fprintf(out, ", %u restart%s%s\n", m->restarts, m->restarts == 1 ? "" : "s",
-		a->allow_dom0 ? ", dom0 access allowed" : "");
+	fprintf(out, ", %u restart%s%s%s\n", m->restarts, m->restarts == 1 ? "" : "s",
+		a->allow_dom0 ? ", dom0 access allowed" : "", a->no_dhcp ? ", no DHCP" : "");
 	fprintf(out, "  ipv4  %s/%u  gateway %s  dns %s  mtu %u\n", guest, a->prefix4, gw, dns,
 		a->mtu);
 	fprintf(out, "  ipv6  %s/64  gateway %s\n", guest6, gw6);

@@ -36,6 +36,7 @@ struct net_attach {
 	bool has_mac;
 	uint8_t mac[6];
 	bool allow_dom0;
+	bool no_dhcp; /* the guest configures itself; libslirp's DHCP server off */
 	uint32_t mtu; /* of the guest link; libslirp's throughput follows it */
 	size_t n_fwd;
 	struct net_fwd fwd[NET_MAX_FWD];

@@ -46,8 +46,8 @@ struct net_filter {
 	struct in6_addr dom0_6[NET_FILTER_MAX_DOM0];
 };
 
-/* Sets up the filter for an attachment (IPv6 and DHCP on, no dom0
- * addresses yet). */
+/* Sets up the filter for an attachment (IPv6 on, DHCP unless no_dhcp, no
+ * dom0 addresses yet). */
 void net_filter_init(struct net_filter *flt, const struct net_attach *a);
 
 /* Decides on a frame parsed by net_frame_parse(): NET_PASS or NET_DROP_DST. */

@@ -326,11 +326,11 @@ spn=
 
 # --- an interface that appears after start-up, then goes away
 ip netns exec $D "$bin" --log info --control "$tmp/control3" \
-	--attach vif9.0:10.79.0.15/24:10.79.0.2:52:54:00:00:00:09 >>"$tmp/sporenet.log" 2>&1 &
+	--attach vif9.0:10.79.0.15/24:10.79.0.2:52:54:00:00:00:09 --no-dhcp >>"$tmp/sporenet.log" 2>&1 &
 spn3=$!
 sleep 0.5
 st3() { nsx $D "$bin" status --control "$tmp/control3" 2>&1; }
-ok $(st3 | grep -q '^vif9.0: restarting'; echo $?) "a missing interface waits (status: restarting)"
+ok $(st3 | grep -q "^vif9.0: restarting.*no DHCP"; echo $?) "a missing interface waits (status: restarting)"
 ip link add vif9.0 netns $D type veth peer name eth0 netns $G3
 ip -n $G3 link set eth0 address 52:54:00:00:00:09
 ip -n $G3 addr add 10.79.0.15/24 dev eth0

@@ -163,11 +163,17 @@ int main(void)
 	n = pkt_ipv4(b, "10.75.0.15", "10.75.0.2", IPPROTO_UDP, 68, 67, 300);
 	net_frame_parse(b, n, &f);
 	is_int(net_filter_check(&flt, &f), NET_PASS, "DHCP renewal to the server");
-	flt.dhcp = false;
+	a.no_dhcp = true;
+	net_filter_init(&flt, &a);
+	net_filter_add_dom0(&flt, AF_INET, &dom0);
+	ok(!flt.dhcp, "no_dhcp turns the DHCP rule off");
 	n = pkt_ipv4(b, "0.0.0.0", "255.255.255.255", IPPROTO_UDP, 68, 67, 300);
 	net_frame_parse(b, n, &f);
 	is_int(net_filter_check(&flt, &f), NET_DROP_DST, "DHCP discover with DHCP off");
-	flt.dhcp = true;
+	a.no_dhcp = false;
+	net_filter_init(&flt, &a);
+	net_filter_add_dom0(&flt, AF_INET, &dom0);
+	net_filter_add_dom0(&flt, AF_INET6, &dom0_6);
 
 	/* ARP passes; unknown frames do not. */
 	memset(&f, 0, sizeof(f));
