@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 
@@ -44,6 +45,15 @@ static int canonical(const char *in, char *out, size_t n, struct spore_err *err)
 {
 	struct spore_ref ref;
 	int r = spore_ref_parse(in, &ref, err);
+	/* A removed layout directory must still be forgettable by name. */
+	if (r == 0 && spore_ref_absolute(&ref, NULL) < 0 && ref.path[0] != '/') {
+		char cwd[PATH_MAX];
+		if (getcwd(cwd, sizeof(cwd)) && strlen(cwd) + strlen(ref.path) + 2 < sizeof(ref.path)) {
+			memmove(ref.path + strlen(cwd) + 1, ref.path, strlen(ref.path) + 1);
+			memcpy(ref.path, cwd, strlen(cwd));
+			ref.path[strlen(cwd)] = '/';
+		}
+	}
 	if (r < 0)
 		return r;
 	if (spore_ref_str(&ref, out, n) < 0)

@@ -211,6 +211,8 @@ int spore_image_pull(struct spore_store *s, const char *refstr, const struct spo
 	signal(SIGPIPE, SIG_IGN);
 
 	r = spore_ref_parse(refstr, &ref, err);
+	if (r == 0)
+		r = spore_ref_absolute(&ref, err);
 	if (r < 0)
 		return r;
 	memset(rec, 0, sizeof(*rec));

@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int is_lower_alnum(char c)
@@ -209,4 +210,15 @@ int spore_ref_str(const struct spore_ref *ref, char *buf, size_t n)
 const char *spore_ref_endpoint(const struct spore_ref *ref)
 {
 	return strcmp(ref->domain, "docker.io") ? ref->domain : "registry-1.docker.io";
+}
+
+int spore_ref_absolute(struct spore_ref *ref, struct spore_err *err)
+{
+	char abs[PATH_MAX];
+	if (ref->kind == SPORE_REF_REGISTRY)
+		return 0;
+	if (!realpath(ref->path, abs))
+		return spore_err_set(err, errno, "%s", ref->path);
+	snprintf(ref->path, sizeof(ref->path), "%s", abs);
+	return 0;
 }

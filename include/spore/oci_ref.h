@@ -39,6 +39,11 @@ struct spore_ref {
 /* Parses s; on error fills err with what is wrong and returns -EINVAL. */
 int spore_ref_parse(const char *s, struct spore_ref *ref, struct spore_err *err);
 
+/* Makes an oci:/docker-archive: path absolute (realpath), so that one
+ * directory or file has one name in the cache whatever the cwd. No-op for
+ * registry references. */
+int spore_ref_absolute(struct spore_ref *ref, struct spore_err *err);
+
 /* The canonical form, e.g. "docker.io/library/busybox:latest",
  * "oci:/dir:tag". Returns -ENAMETOOLONG if it does not fit. */
 int spore_ref_str(const struct spore_ref *ref, char *buf, size_t n);

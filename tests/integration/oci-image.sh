@@ -20,6 +20,7 @@ if [ -z "$sporectl" ]; then
 	echo "1..0 # SKIP sporectl is not built"
 	exit 0
 fi
+sporectl=$(realpath "$sporectl")
 tmp=$(mktemp -d)
 mocks=()
 trap 'for p in "${mocks[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
@@ -156,6 +157,9 @@ ok $([ "$(tail -n 1 "$tmp/out")" = "$bb" ] && sc list -q | grep -qx "$reg/spore-
 skopeo copy -q --src-tls-verify=false "docker://$reg/spore-test/layered:latest" "oci:$tmp/layout:v1" >/dev/null 2>&1
 sc pull -q "oci:$tmp/layout:v1" >"$tmp/out" 2>"$tmp/err"
 ok $([ "$(tail -n 1 "$tmp/out")" = "$ly" ]; echo $?) "an OCI layout directory pulls to the same image"
+(cd "$tmp" && "$sporectl" image pull --root "$cache" -q oci:layout:v1 >/dev/null 2>&1)
+ok $([ "$(sc list -q | grep -c "^oci:$tmp/layout:v1$")" = 1 ] && ! sc list -q | grep -qx 'oci:layout:v1'; echo $?) \
+	"a relative layout path is recorded as its absolute path (one record)"
 
 skopeo copy -q --src-tls-verify=false "docker://$reg/spore-test/layered:latest" \
 	"docker-archive:$tmp/saved.tar:spore-test/layered:latest" >/dev/null 2>&1
@@ -265,7 +269,7 @@ ok $([ $r1 = 0 ] && [ $r2 = 0 ] && [ "$(tail -n 1 "$tmp/c1")" = "$ly" ] && [ "$(
 
 # --- rm and prune
 blobs_before=$(ls "$cache/images/blobs/sha256" | wc -l)
-sc rm "$reg/spore-test/layered" "oci:$tmp/layout:v1"
+(cd "$tmp" && "$sporectl" image rm --root "$cache" "$reg/spore-test/layered" oci:layout:v1)
 rc=$?
 ok $([ $rc = 0 ] && ! sc list -q | grep -q layered && [ ! -e "$cache/images/rootfs/${ly#sha256:}.sqfs" ]; echo $?) \
 	"rm forgets the image and deletes its squashfs"
