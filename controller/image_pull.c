@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,13 +59,15 @@ static void step(const struct spore_pull_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void step(const struct spore_pull_opts *o, const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
 	if (o->quiet)
 		return;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	strcat(line, "\n");
+	fputs(line, stderr); /* one write: layer threads print too */
 }
 
 static const char *human(uint64_t n, char *buf, size_t len)
@@ -141,6 +144,79 @@ static int fetch_blob(struct spore_store *s, struct source *src, const struct sp
 		return spore_err_wrap(err, "%s", what);
 	}
 	return spore_store_commit(tmp, dest, err);
+}
+
+/* Layers are fetched by up to FETCH_THREADS threads, each with its own
+ * registry handle; the first error stops the others from starting more. */
+#define FETCH_THREADS 4
+
+struct fetch_all {
+	struct spore_store *s;
+	struct source *src;
+	const struct spore_manifest *m;
+	const struct spore_pull_opts *o;
+	pthread_mutex_t lock;
+	size_t next;
+	int r;
+	struct spore_err err;
+};
+
+static void *fetch_worker(void *arg)
+{
+	struct fetch_all *f = arg;
+	struct source mine = *f->src;
+	struct spore_err err = {0};
+	int r = 0;
+	if (f->src->reg) {
+		mine.reg = NULL;
+		r = spore_registry_clone(f->src->reg, &mine.reg, &err);
+	}
+	for (;;) {
+		pthread_mutex_lock(&f->lock);
+		size_t i = f->next++;
+		bool stop = r < 0 || f->r < 0 || i >= f->m->n_layers;
+		if (r < 0 && f->r == 0) {
+			f->r = r;
+			f->err = err;
+		}
+		pthread_mutex_unlock(&f->lock);
+		if (stop)
+			break;
+		char what[48];
+		snprintf(what, sizeof(what), "layer %zu/%zu", i + 1, f->m->n_layers);
+		r = fetch_blob(f->s, &mine, &f->m->layers[i], what, f->o, &err);
+	}
+	if (f->src->reg)
+		spore_registry_close(mine.reg);
+	return NULL;
+}
+
+static int fetch_layers(struct spore_store *s, struct source *src, const struct spore_manifest *m,
+			const struct spore_pull_opts *o, struct spore_err *err)
+{
+	struct fetch_all f = {.s = s, .src = src, .m = m, .o = o, .lock = PTHREAD_MUTEX_INITIALIZER};
+	pthread_t t[FETCH_THREADS];
+	size_t n = m->n_layers < FETCH_THREADS ? m->n_layers : FETCH_THREADS, started = 0;
+	if (n <= 1) {
+		for (size_t i = 0; i < m->n_layers; i++) {
+			char what[48];
+			snprintf(what, sizeof(what), "layer %zu/%zu", i + 1, m->n_layers);
+			int r = fetch_blob(s, src, &m->layers[i], what, o, err);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	for (; started < n; started++)
+		if (pthread_create(&t[started], NULL, fetch_worker, &f))
+			break;
+	if (started == 0)
+		return spore_err_set(err, EAGAIN, "starting download threads");
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	if (f.r < 0)
+		*err = f.err;
+	return f.r;
 }
 
 /* Merges the cached layers into a squashfs at dest. */
@@ -283,13 +359,9 @@ int spore_image_pull(struct spore_store *s, const char *refstr, const struct spo
 	if (r < 0)
 		goto out;
 
-	for (size_t i = 0; i < m.n_layers; i++) {
-		char what[48];
-		snprintf(what, sizeof(what), "layer %zu/%zu", i + 1, m.n_layers);
-		r = fetch_blob(s, &src, &m.layers[i], what, o, err);
-		if (r < 0)
-			goto out;
-	}
+	r = fetch_layers(s, &src, &m, o, err);
+	if (r < 0)
+		goto out;
 	step(o, "merging %zu layers into a squashfs", m.n_layers);
 	r = build_rootfs(s, &m, dest, err);
 	if (r < 0)

@@ -232,6 +232,23 @@ int spore_registry_open(struct spore_registry **out, const struct spore_ref *ref
 	return 0;
 }
 
+int spore_registry_clone(struct spore_registry *r, struct spore_registry **out,
+			 struct spore_err *err)
+{
+	struct spore_registry *c = malloc(sizeof(*c));
+	if (!c)
+		return spore_err_set(err, ENOMEM, "opening registry %s", r->domain);
+	memcpy(c, r, sizeof(*c));
+	c->basic = r->basic ? strdup(r->basic) : NULL;
+	c->curl = curl_easy_init();
+	if (!c->curl || (r->basic && !c->basic)) {
+		spore_registry_close(c);
+		return spore_err_setx(err, ENOMEM, "opening registry %s: out of memory", r->domain);
+	}
+	*out = c;
+	return 0;
+}
+
 void spore_registry_close(struct spore_registry *r)
 {
 	if (!r)

@@ -30,6 +30,11 @@ int spore_registry_open(struct spore_registry **out, const struct spore_ref *ref
 			const struct spore_registry_opts *opts, struct spore_err *err);
 void spore_registry_close(struct spore_registry *r);
 
+/* A second handle on the same repository with the credentials and token
+ * obtained so far, for fetching blobs from another thread. */
+int spore_registry_clone(struct spore_registry *r, struct spore_registry **out,
+			 struct spore_err *err);
+
 /* GETs the manifest for a tag or digest. *body (malloc'd, *len bytes) is
  * verified: against `which` if it is a digest, and against the registry's
  * Docker-Content-Digest if sent. digest receives its sha256. */
