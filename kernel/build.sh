@@ -1,0 +1,180 @@
+#!/bin/bash
+# Builds spore's x86_64 Xen PV guest kernel from Debian's linux-source-6.1:
+# tinyconfig's fragments + kernel/spore.config, everything built in, no modules. Cached by
+# (linux-source-6.1 version, gcc version, spore.config, build.sh); quiet on
+# success. See --help.
+set -euo pipefail
+
+prog=kernel/build.sh
+kdir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$kdir/.." && pwd)
+cache=$root/.cache/kernel
+out=$cache/spore-vmlinuz
+fragment=$kdir/spore.config
+tarball=/usr/src/linux-source-6.1.tar.xz
+
+# Debian packages the build needs (on top of Essential ones: tar, gzip, ...).
+# libelf-dev: objtool; zstd: compresses the image (CONFIG_KERNEL_ZSTD).
+build_pkgs=(linux-source-6.1 xz-utils zstd make gcc libc6-dev bc flex bison libelf-dev)
+
+usage() {
+	cat <<USAGE
+Usage: $prog [--force] [--print-key]
+
+Builds spore's guest kernel (x86_64 Xen PV, everything built in, no modules)
+from Debian's linux-source-6.1 ($tarball):
+\`make allnoconfig\` with tinyconfig's fragments and kernel/spore.config as
+KCONFIG_ALLCONFIG, \`make olddefconfig\`,
+a check that every option of the fragment came out as requested, and
+\`nice make -j\$(nproc) bzImage\`.
+
+Installs:
+  .cache/kernel/spore-vmlinuz          the bzImage (zstd), sporectl's default kernel
+  .cache/kernel/spore-vmlinuz.config   its .config
+  .cache/kernel/spore-vmlinuz.key      the cache key it was built with
+The build tree is .cache/kernel/build-KEY/ (log: build-KEY/build.log; obj/vmlinux
+is the uncompressed ELF). With an unchanged key (linux-source-6.1 version, gcc
+version, hash of spore.config and build.sh) it does nothing.
+
+  --force       Rebuild even if the cached kernel matches the key
+  --print-key   Print the cache key and exit
+  -h, --help    Show this help
+
+Needs the Debian packages: ${build_pkgs[*]}
+(scripts/setup.sh installs them).
+USAGE
+}
+
+die() {
+	echo "$prog: $*" >&2
+	exit 1
+}
+
+force=0 print_key=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--force) force=1 ;;
+	--print-key) print_key=1 ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "$prog: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+missing=()
+for p in "${build_pkgs[@]}"; do
+	dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] || die "missing packages: ${missing[*]}; run scripts/setup.sh (or apt-get install ${missing[*]})"
+[ -r "$tarball" ] || die "$tarball is missing; reinstall linux-source-6.1"
+[ -r "$fragment" ] || die "$fragment is missing"
+
+srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+ccver=$(gcc -dumpfullversion 2>/dev/null || gcc -dumpversion)
+key=$({
+	echo "linux-source-6.1 $srcver"
+	echo "gcc $ccver"
+	sha256sum <"$fragment"
+	sha256sum <"$kdir/build.sh"
+} | sha256sum | cut -c1-16)
+if [ $print_key = 1 ]; then
+	echo "$key"
+	exit 0
+fi
+
+up_to_date() {
+	[ $force = 0 ] && [ -s "$out" ] && [ -s "$out.config" ] &&
+		[ "$(cat "$out.key" 2>/dev/null)" = "$key" ]
+}
+up_to_date && exit 0
+
+mkdir -p "$cache"
+# One build at a time (setup.sh, CI and a developer may race).
+exec 9>"$cache/.lock"
+flock 9
+up_to_date && exit 0
+
+build=$cache/build-$key
+log=$build/build.log
+src=$cache/src-$srcver/linux-source-6.1
+rm -rf "$build"
+mkdir -p "$build"
+: >"$log"
+
+fail() {
+	echo "--- last lines of $log:" >&2
+	tail -n 25 "$log" >&2
+	die "$*"
+}
+
+# Runs a command with its output in the log.
+logged() {
+	echo "+ $*" >>"$log"
+	"$@" >>"$log" 2>&1
+}
+
+# The source, unpacked once per package version (shared by builds: O= keeps it clean).
+if [ ! -f "$src/Makefile" ]; then
+	rm -rf "$cache/src-$srcver.tmp"
+	mkdir -p "$cache/src-$srcver.tmp"
+	logged tar -xJf "$tarball" -C "$cache/src-$srcver.tmp" || fail "cannot unpack $tarball"
+	[ -f "$cache/src-$srcver.tmp/linux-source-6.1/Makefile" ] || fail "$tarball has no linux-source-6.1/Makefile"
+	rm -rf "$cache/src-$srcver"
+	mv "$cache/src-$srcver.tmp" "$cache/src-$srcver"
+fi
+
+obj=$build/obj
+# Reproducible version string: no user, host or build time of this machine.
+kmake=(make -C "$src" O="$obj" ARCH=x86_64
+	KBUILD_BUILD_USER=spore KBUILD_BUILD_HOST=spore
+	"KBUILD_BUILD_TIMESTAMP=$(date -u -r "$tarball" '+%Y-%m-%d')")
+
+# tinyconfig's own recipe (allnoconfig + its fragments), with spore.config last
+# in the same KCONFIG_ALLCONFIG file: every option neither fragment asks for is
+# off. (tinyconfig followed by merge_config.sh + olddefconfig would instead give
+# each option that spore.config makes visible its default, mostly y.)
+mkdir -p "$obj"
+cat "$src/kernel/configs/tiny-base.config" "$src/kernel/configs/tiny.config" \
+	"$src/arch/x86/configs/tiny.config" "$fragment" >"$build/allconfig" ||
+	fail "cannot write $build/allconfig"
+logged "${kmake[@]}" KCONFIG_ALLCONFIG="$build/allconfig" allnoconfig || fail "make allnoconfig failed"
+logged "${kmake[@]}" olddefconfig || fail "make olddefconfig failed"
+
+# kconfig drops what it cannot satisfy without a word: check every line.
+bad=()
+while IFS= read -r line; do
+	if [[ $line =~ ^(CONFIG_[A-Za-z0-9_]+)=(.*)$ ]]; then
+		opt=${BASH_REMATCH[1]} want=${BASH_REMATCH[2]}
+	elif [[ $line =~ ^#\ (CONFIG_[A-Za-z0-9_]+)\ is\ not\ set$ ]]; then
+		opt=${BASH_REMATCH[1]} want=n
+	else
+		continue
+	fi
+	got=$(grep -E "^$opt=|^# $opt is not set\$" "$obj/.config" | sed -E "s/^$opt=//; s/^# $opt is not set\$/n/") || true
+	[ -n "$got" ] || got=n # absent: dependencies unmet (or no such option)
+	[ "$got" = "$want" ] || bad+=("$opt=$want (got ${got})")
+done <"$fragment"
+if [ ${#bad[@]} -gt 0 ]; then
+	for b in "${bad[@]}"; do echo "$prog: option did not come out as requested: $b" >>"$log"; done
+	die "kconfig dropped or changed options from kernel/spore.config (missing dependency?): ${bad[*]}"
+fi
+
+start=$(date +%s)
+logged nice -n 10 "${kmake[@]}" -j"$(nproc)" bzImage || fail "kernel build failed"
+echo "built in $(($(date +%s) - start)) s" >>"$log"
+
+img=$obj/arch/x86/boot/bzImage
+[ -s "$img" ] || fail "the build produced no $img"
+cp "$img" "$out.tmp"
+cp "$obj/.config" "$out.config.tmp"
+mv "$out.tmp" "$out"
+mv "$out.config.tmp" "$out.config"
+echo "$key" >"$out.key"
+
+# Keep this build tree (vmlinux, log); drop stale ones and unpacked old sources.
+for d in "$cache"/build-* "$cache"/src-*; do
+	[ -e "$d" ] || continue
+	case $d in "$build" | "$cache/src-$srcver") continue ;; esac
+	rm -rf "$d"
+done
+exit 0
