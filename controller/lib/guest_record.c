@@ -1,0 +1,198 @@
+/* Guest records in xenstore; see guest_record.h. */
+#include <spore/guest_record.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+struct field {
+	const char *key;
+	enum { F_STR, F_I64, F_U64, F_U32 } type;
+	size_t off, size;
+};
+
+#define FS(k, m) {k, F_STR, offsetof(struct spore_guest, m), sizeof(((struct spore_guest *)0)->m)}
+#define FN(k, t, m) {k, t, offsetof(struct spore_guest, m), 0}
+static const struct field fields[] = {
+	FS("name", name),         FN("domid", F_I64, domid),     FS("image", image),
+	FS("digest", digest),     FN("created", F_I64, created), FN("exited", F_I64, exited),
+	FS("state", state),       FS("exit-status", exit_status), FS("loops", loops),
+	FS("kernel", kernel),     FN("memory", F_U64, memory_mib), FN("vcpus", F_U32, vcpus),
+	FS("ipv4", ipv4),         FS("ipv6", ipv6),              FS("mac", mac),
+	FN("owner-pid", F_I64, owner_pid),
+};
+
+static void field_format(const struct spore_guest *g, const struct field *f, char *buf, size_t n)
+{
+	const char *p = (const char *)g + f->off;
+	switch (f->type) {
+	case F_STR: copy_str(buf, n, p); break;
+	case F_I64: snprintf(buf, n, "%" PRId64, *(const int64_t *)p); break;
+	case F_U64: snprintf(buf, n, "%" PRIu64, *(const uint64_t *)p); break;
+	case F_U32: snprintf(buf, n, "%" PRIu32, *(const uint32_t *)p); break;
+	}
+}
+
+static void field_parse(struct spore_guest *g, const struct field *f, const char *val)
+{
+	char *p = (char *)g + f->off;
+	switch (f->type) {
+	case F_STR: copy_str(p, f->size, val); break;
+	case F_I64: *(int64_t *)p = strtoll(val, NULL, 10); break;
+	case F_U64: *(uint64_t *)p = strtoull(val, NULL, 10); break;
+	case F_U32: *(uint32_t *)p = (uint32_t)strtoul(val, NULL, 10); break;
+	}
+}
+
+static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
+{
+	const struct spore_guest *g = arg;
+	const struct spore_xs_perm dom0_only = {0, 'n'};
+	char path[256], val[600];
+	int r;
+
+	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s", g->uuid);
+	if ((r = spore_xs_mkdir(xs, tx, path, err)) < 0 ||
+	    (r = spore_xs_set_perms(xs, tx, path, &dom0_only, 1, err)) < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s/%s", g->uuid, fields[i].key);
+		field_format(g, &fields[i], val, sizeof(val));
+		if ((r = spore_xs_write_str(xs, tx, path, val, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int spore_guest_write(struct spore_xs *xs, const struct spore_guest *g, struct spore_err *err)
+{
+	if (strlen(g->uuid) != 36 || strchr(g->uuid, '/'))
+		return spore_err_setx(err, EINVAL, "bad guest uuid '%s'", g->uuid);
+	return spore_xs_transact(xs, write_tx, (void *)g, err);
+}
+
+int spore_guest_set(struct spore_xs *xs, const char *uuid, const char *key, const char *value,
+		    struct spore_err *err)
+{
+	char path[256];
+	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s/%s", uuid, key);
+	return spore_xs_write_str(xs, 0, path, value, err);
+}
+
+int spore_guest_read(struct spore_xs *xs, const char *uuid, struct spore_guest *g,
+		     struct spore_err *err)
+{
+	char path[256], **keys = NULL;
+	size_t nkeys = 0;
+	int r;
+
+	memset(g, 0, sizeof(*g));
+	g->domid = -1;
+	copy_str(g->uuid, sizeof(g->uuid), uuid);
+	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s", uuid);
+	if ((r = spore_xs_directory(xs, 0, path, &keys, &nkeys, err)) < 0)
+		return r;
+	free(keys);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		char *val = NULL;
+		size_t len;
+		struct spore_err e = {0};
+		snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s/%s", uuid, fields[i].key);
+		if (spore_xs_read(xs, 0, path, &val, &len, &e) >= 0)
+			field_parse(g, &fields[i], val);
+		free(val);
+	}
+	return 0;
+}
+
+int spore_guest_list(struct spore_xs *xs, struct spore_guest **out, size_t *n,
+		     struct spore_err *err)
+{
+	char **ids = NULL;
+	size_t nids = 0, k = 0;
+	int r = spore_xs_directory(xs, 0, SPORE_XS_GUESTS, &ids, &nids, err);
+
+	*out = NULL;
+	*n = 0;
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	struct spore_guest *v = calloc(nids ? nids : 1, sizeof(*v));
+	if (!v) {
+		free(ids);
+		return spore_err_set(err, ENOMEM, "listing guests");
+	}
+	for (size_t i = 0; i < nids; i++) {
+		struct spore_err e = {0};
+		/* A record removed meanwhile is simply skipped. */
+		if (spore_guest_read(xs, ids[i], &v[k], &e) >= 0)
+			k++;
+	}
+	free(ids);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int spore_guest_remove(struct spore_xs *xs, const char *uuid, struct spore_err *err)
+{
+	char path[256];
+	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s", uuid);
+	int r = spore_xs_rm(xs, 0, path, err);
+	return r == -ENOENT ? 0 : r;
+}
+
+int spore_guest_match(const struct spore_guest *list, size_t n, const char *id)
+{
+	size_t idlen = strlen(id);
+	int found = -ENOENT;
+	char *end;
+	long domid = strtol(id, &end, 10);
+	bool numeric = idlen && *end == '\0' && idlen < 6;
+
+	if (!idlen)
+		return -ENOENT;
+	/* Exact matches first: uuid, then name, then domid. */
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i].uuid, id) || !strcmp(list[i].name, id))
+			return (int)i;
+	for (size_t i = 0; i < n && numeric; i++)
+		if (list[i].domid >= 0 && list[i].domid == domid)
+			return (int)i;
+	for (size_t i = 0; i < n; i++) {
+		if (!strncmp(list[i].uuid, id, idlen)) {
+			if (found >= 0)
+				return -EEXIST;
+			found = (int)i;
+		}
+	}
+	return found;
+}
+
+int spore_guest_resolve(struct spore_xs *xs, const char *id, struct spore_guest *g,
+			struct spore_err *err)
+{
+	struct spore_guest *list = NULL;
+	size_t n = 0;
+	int r = spore_guest_list(xs, &list, &n, err);
+	if (r < 0)
+		return r;
+	int i = spore_guest_match(list, n, id);
+	if (i == -ENOENT)
+		r = spore_err_setx(err, ENOENT, "no such guest: '%s'", id);
+	else if (i == -EEXIST)
+		r = spore_err_setx(err, EEXIST, "'%s' matches more than one guest: give more of the UUID",
+				   id);
+	else
+		*g = list[i];
+	free(list);
+	return r < 0 ? r : 0;
+}

@@ -1,0 +1,60 @@
+/* spore's own record of each guest, in xenstore under /spore/guests/<uuid>/
+ * (dom0-only permissions), so `list`, `destroy`, the reaper and sporenet
+ * read the same truth. Records outlive the domain: an exited guest stays
+ * listed with its exit status until the user removes it.
+ *
+ * Keys (all strings): name, domid, image, digest, created and exited (unix
+ * seconds), state ("building", "running", "exited"), exit-status ("exited
+ * N" or "signaled N" as sporeinit reports, or "poweroff"/"crash"), loops
+ * (space-separated loop device paths), kernel, memory (MiB), vcpus, ipv4,
+ * ipv6, mac, owner-pid (the sporectl building it, for crash cleanup). */
+#ifndef SPORE_GUEST_RECORD_H
+#define SPORE_GUEST_RECORD_H
+
+#include <spore/err.h>
+#include <spore/xenstore.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPORE_XS_GUESTS "/spore/guests"
+
+struct spore_guest {
+	char uuid[37];
+	char name[65];
+	int64_t domid; /* -1 when the domain is gone */
+	char image[512];
+	char digest[80];
+	int64_t created, exited; /* unix seconds, 0 = unset */
+	char state[16];
+	char exit_status[32];
+	char loops[256];
+	char kernel[256];
+	uint64_t memory_mib;
+	uint32_t vcpus;
+	char ipv4[64], ipv6[64], mac[24];
+	int64_t owner_pid;
+};
+
+/* Writes every field (one transaction). */
+int spore_guest_write(struct spore_xs *xs, const struct spore_guest *g, struct spore_err *err);
+/* Sets one key of an existing record. */
+int spore_guest_set(struct spore_xs *xs, const char *uuid, const char *key, const char *value,
+		    struct spore_err *err);
+/* -ENOENT if there is no such record. */
+int spore_guest_read(struct spore_xs *xs, const char *uuid, struct spore_guest *g,
+		     struct spore_err *err);
+/* All records, malloc'd array (free()). */
+int spore_guest_list(struct spore_xs *xs, struct spore_guest **out, size_t *n,
+		     struct spore_err *err);
+int spore_guest_remove(struct spore_xs *xs, const char *uuid, struct spore_err *err);
+/* Finds the one guest id names: full UUID, unique UUID prefix, name, or
+ * domid. -ENOENT if none, -EEXIST (ambiguous prefix) with a message naming
+ * the id. */
+int spore_guest_resolve(struct spore_xs *xs, const char *id, struct spore_guest *g,
+			struct spore_err *err);
+/* Pure: picks from list (n entries) as spore_guest_resolve does; returns the
+ * index, -ENOENT or -EEXIST. */
+int spore_guest_match(const struct spore_guest *list, size_t n, const char *id);
+
+#endif
