@@ -72,8 +72,9 @@ if [ -x "$probe" ]; then
 	# Four processes add 1 to one counter 25 times each in read-sleep-write
 	# transactions: they conflict, retry, and no update is lost.
 	"$probe" tx-counter $b/counter 4 25 2>&1
+	"$probe" watch-queue $b/wq 2>&1
 else
-	skip "transaction conflicts" "no $probe"
+	skip "transaction conflicts and the watch queue" "no $probe"
 fi
 
 out=$(sporectl xs read "/$(head -c 3100 /dev/zero | tr '\0' a)" 2>&1)
