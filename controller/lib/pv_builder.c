@@ -6,6 +6,7 @@
 #include <spore/log.h>
 #include <spore/pv_boot.h>
 #include <spore/pv_builder.h>
+#include <spore/vbd.h>
 #include <spore/xs_skeleton.h>
 
 #include <errno.h>
@@ -127,8 +128,10 @@ static int step_check_xen(struct pv_build *b, struct spore_err *err)
 static int step_create(struct pv_build *b, struct spore_err *err)
 {
 	struct spore_domain_config dc = {.max_vcpus = b->cfg.vcpus};
-	int r = spore_uuid_generate(b->uuid, err);
-	if (r < 0)
+	int r = 0;
+	if (b->cfg.uuid)
+		memcpy(b->uuid, b->cfg.uuid, 16);
+	else if ((r = spore_uuid_generate(b->uuid, err)) < 0)
 		return r;
 	memcpy(dc.handle, b->uuid, 16);
 	spore_uuid_format(b->uuid, b->uuid_str);
@@ -395,35 +398,10 @@ struct skel_tx {
 	struct xs_node_list nodes;
 };
 
-static bool same_perms_as_parent(const struct xs_node_list *l, const struct xs_node *n)
-{
-	const char *slash = strrchr(n->path, '/');
-	if (!slash || slash == n->path)
-		return false;
-	for (size_t i = 0; i < l->n && &l->v[i] != n; i++) {
-		const struct xs_node *p = &l->v[i];
-		if (strlen(p->path) == (size_t)(slash - n->path) &&
-		    !strncmp(p->path, n->path, slash - n->path))
-			return p->nperms == n->nperms &&
-			       !memcmp(p->perms, n->perms, n->nperms * sizeof(n->perms[0]));
-	}
-	return false; /* parent not written by us: be explicit */
-}
-
 static int write_nodes(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
 {
 	struct skel_tx *t = arg;
-	for (size_t i = 0; i < t->nodes.n; i++) {
-		const struct xs_node *n = &t->nodes.v[i];
-		int r = spore_xs_write_str(xs, tx, n->path, n->value, err);
-		/* A new node inherits its parent's permissions: set them only
-		 * where they differ, halving the requests. */
-		if (r >= 0 && !same_perms_as_parent(&t->nodes, n))
-			r = spore_xs_set_perms(xs, tx, n->path, n->perms, n->nperms, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return spore_xs_write_nodes(xs, tx, &t->nodes, err);
 }
 
 static int step_xenstore(struct pv_build *b, struct spore_err *err)

@@ -23,6 +23,7 @@ struct pv_build_config {
 	uint64_t memory_mib;
 	uint32_t vcpus;
 	const char *kernel_cache; /* decompressed-kernel cache dir, NULL for none */
+	const uint8_t *uuid;      /* 16 bytes, or NULL for a random one */
 };
 
 struct pv_build {
