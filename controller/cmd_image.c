@@ -28,6 +28,7 @@ static void usage(FILE *out)
 		"  rm REF...    Forget images (and their root filesystems)\n"
 		"  prune        Delete blobs and files no cached image needs\n"
 		"  path REF     Print a cached image's squashfs and config paths\n"
+		"  inspect REF  Print what a launch uses: squashfs, entrypoint, cmd, env...\n"
 		"\n"
 		"REF: NAME[:TAG][@DIGEST] (Docker Hub by default), oci:DIR[:TAG]\n"
 		"\n"
@@ -68,6 +69,15 @@ static const char *human(uint64_t n, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
 	return buf;
+}
+
+/* "name a b c", each argument quoted when it has spaces. */
+static void print_list(const char *name, char **l)
+{
+	printf("%s", name);
+	for (size_t i = 0; l && l[i]; i++)
+		printf(strpbrk(l[i], " \t") || !*l[i] ? " '%s'" : " %s", l[i]);
+	printf("\n");
 }
 
 static int do_list(struct spore_store *s, bool quiet, struct spore_err *err)
@@ -159,11 +169,12 @@ int cmd_image(int argc, char **argv, struct spore_err *err)
 	int nargs = argc - 1 - optind;
 	bool is_pull = !strcmp(sub, "pull"), is_list = !strcmp(sub, "list") || !strcmp(sub, "ls");
 	bool is_rm = !strcmp(sub, "rm"), is_prune = !strcmp(sub, "prune"), is_path = !strcmp(sub, "path");
-	if (!is_pull && !is_list && !is_rm && !is_prune && !is_path) {
+	bool is_inspect = !strcmp(sub, "inspect");
+	if (!is_pull && !is_list && !is_rm && !is_prune && !is_path && !is_inspect) {
 		fprintf(stderr, "sporectl: image: unknown command '%s' (see sporectl image --help)\n", sub);
 		return 2;
 	}
-	if (((is_pull || is_path) && nargs != 1) || (is_rm && nargs < 1) ||
+	if (((is_pull || is_path || is_inspect) && nargs != 1) || (is_rm && nargs < 1) ||
 	    ((is_list || is_prune) && nargs != 0)) {
 		fprintf(stderr, "sporectl: image %s: wrong number of arguments (see sporectl image --help)\n",
 			sub);
@@ -194,6 +205,20 @@ int cmd_image(int argc, char **argv, struct spore_err *err)
 		r = spore_store_prune(&s, &st, err);
 		if (r == 0 && !po.quiet)
 			printf("removed %u files, %s\n", st.files, human(st.bytes, sz, sizeof(sz)));
+	} else if (is_inspect) {
+		struct spore_image_config c;
+		char path[PATH_MAX];
+		r = spore_image_open(&s, args[0], false, &po, path, sizeof(path), &c, err);
+		if (r == 0) {
+			printf("rootfs %s\n", path);
+			print_list("entrypoint", c.entrypoint);
+			print_list("cmd", c.cmd);
+			for (size_t i = 0; i < c.n_env; i++)
+				printf("env %s\n", c.env[i]);
+			printf("workdir %s\nuser %s\n", c.working_dir ? c.working_dir : "",
+			       c.user ? c.user : "");
+			spore_image_config_free(&c);
+		}
 	} else {
 		struct spore_image_rec rec;
 		char ref[600], path[PATH_MAX];

@@ -390,3 +390,35 @@ out:
 		nftw(src.tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	return r;
 }
+
+int spore_image_open(struct spore_store *s, const char *refstr, bool pull_missing,
+		     const struct spore_pull_opts *o, char *rootfs, size_t rootfs_len,
+		     struct spore_image_config *cfg, struct spore_err *err)
+{
+	struct spore_ref ref;
+	struct spore_image_rec rec;
+	char name[sizeof(rec.ref)], *body = NULL;
+	size_t len;
+	int r = spore_ref_parse(refstr, &ref, err);
+	if (r == 0)
+		r = spore_ref_absolute(&ref, err);
+	if (r < 0)
+		return r;
+	if (spore_ref_str(&ref, name, sizeof(name)) < 0)
+		return spore_err_setx(err, ENAMETOOLONG, "reference too long: %s", refstr);
+	r = spore_store_get_ref(s, name, &rec, err);
+	if (r == -ENOENT && pull_missing)
+		r = spore_image_pull(s, refstr, o, &rec, err);
+	if (r < 0)
+		return r;
+	if (spore_store_rootfs_path(s, rec.manifest, rootfs, rootfs_len) < 0 || access(rootfs, R_OK) < 0)
+		return spore_err_setx(err, ENOENT, "%s: its squashfs is missing from the cache; pull it again",
+				      name);
+	r = spore_store_read_blob(s, rec.config, SPORE_MANIFEST_MAX, &body, &len, err);
+	if (r == 0)
+		r = spore_image_config_parse(body, len, cfg, err);
+	free(body);
+	if (r < 0)
+		spore_err_wrap(err, "%s", name);
+	return r;
+}

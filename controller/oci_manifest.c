@@ -242,3 +242,92 @@ int spore_image_config_check(const char *body, size_t len, const struct spore_ma
 	json_decref(j);
 	return r;
 }
+
+#define CONFIG_LIST_MAX 65536
+
+/* A JSON array of strings (or null) as a NULL-terminated vector. */
+static int str_list(json_t *a, const char *what, char ***out, size_t *n, struct spore_err *err)
+{
+	size_t i;
+	json_t *v;
+	*out = NULL;
+	*n = 0;
+	if (!a || json_is_null(a))
+		return 0;
+	if (!json_is_array(a) || json_array_size(a) > CONFIG_LIST_MAX)
+		return spore_err_setx(err, EBADMSG, "the image config's %s is not a list of strings", what);
+	*out = calloc(json_array_size(a) + 1, sizeof(char *));
+	if (!*out)
+		return spore_err_set(err, ENOMEM, "parsing the image config");
+	json_array_foreach(a, i, v) {
+		if (!json_is_string(v))
+			return spore_err_setx(err, EBADMSG, "the image config's %s has a non-string entry", what);
+		if (!((*out)[i] = strdup(json_string_value(v))))
+			return spore_err_set(err, ENOMEM, "parsing the image config");
+		(*n)++;
+	}
+	return 0;
+}
+
+static int opt_str(json_t *o, const char *key, char **out, struct spore_err *err)
+{
+	json_t *v = json_object_get(o, key);
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return spore_err_setx(err, EBADMSG, "the image config's %s is not a string", key);
+	*out = strdup(json_string_value(v));
+	return *out ? 0 : spore_err_set(err, ENOMEM, "parsing the image config");
+}
+
+int spore_image_config_parse(const char *body, size_t len, struct spore_image_config *c,
+			     struct spore_err *err)
+{
+	memset(c, 0, sizeof(*c));
+	json_t *j = load(body, len, "the image config", err);
+	if (!j)
+		return err ? -err->code : -EBADMSG;
+	json_t *cfg = json_object_get(j, "config");
+	int r = 0;
+	if (cfg && !json_is_null(cfg) && !json_is_object(cfg))
+		r = spore_err_setx(err, EBADMSG, "the image config's 'config' is not an object");
+	if (r == 0)
+		r = str_list(json_object_get(cfg, "Entrypoint"), "Entrypoint", &c->entrypoint, &c->n_entrypoint, err);
+	if (r == 0)
+		r = str_list(json_object_get(cfg, "Cmd"), "Cmd", &c->cmd, &c->n_cmd, err);
+	if (r == 0)
+		r = str_list(json_object_get(cfg, "Env"), "Env", &c->env, &c->n_env, err);
+	for (size_t i = 0; r == 0 && i < c->n_env; i++)
+		if (!strchr(c->env[i], '=') || c->env[i][0] == '=')
+			r = spore_err_setx(err, EBADMSG, "the image config's Env entry '%s' is not KEY=VALUE",
+					   c->env[i]);
+	if (r == 0)
+		r = opt_str(cfg, "WorkingDir", &c->working_dir, err);
+	if (r == 0)
+		r = opt_str(cfg, "User", &c->user, err);
+	if (r == 0)
+		r = opt_str(cfg, "StopSignal", &c->stop_signal, err);
+	json_decref(j);
+	if (r < 0)
+		spore_image_config_free(c);
+	return r;
+}
+
+static void free_list(char **l)
+{
+	for (size_t i = 0; l && l[i]; i++)
+		free(l[i]);
+	free(l);
+}
+
+void spore_image_config_free(struct spore_image_config *c)
+{
+	free_list(c->entrypoint);
+	free_list(c->cmd);
+	free_list(c->env);
+	free(c->working_dir);
+	free(c->user);
+	free(c->stop_signal);
+	memset(c, 0, sizeof(*c));
+}

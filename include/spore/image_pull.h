@@ -6,6 +6,7 @@
 
 #include <spore/err.h>
 #include <spore/image_store.h>
+#include <spore/oci_manifest.h>
 #include <spore/oci_registry.h>
 
 #include <stdbool.h>
@@ -18,5 +19,13 @@ struct spore_pull_opts {
 
 int spore_image_pull(struct spore_store *s, const char *ref, const struct spore_pull_opts *o,
 		     struct spore_image_rec *rec, struct spore_err *err);
+
+/* For launch: the cached image for ref, pulled first if it is not cached
+ * and pull_missing is set. Fills the squashfs path and the parsed config
+ * (free it with spore_image_config_free). The config blob is re-verified
+ * against its digest. */
+int spore_image_open(struct spore_store *s, const char *ref, bool pull_missing,
+		     const struct spore_pull_opts *o, char *rootfs, size_t rootfs_len,
+		     struct spore_image_config *cfg, struct spore_err *err);
 
 #endif

@@ -63,4 +63,18 @@ void spore_manifest_free(struct spore_manifest *m);
 int spore_image_config_check(const char *body, size_t len, const struct spore_manifest *m,
 			     const char *os, const char *arch, struct spore_err *err);
 
+/* What launching needs from an image config ("config" object of
+ * application/vnd.oci.image.config.v1+json or Docker's equivalent). Absent
+ * fields are NULL / empty. Strings are validated: no NULs (jansson rejects
+ * them), Env entries are KEY=VALUE. */
+struct spore_image_config {
+	char **entrypoint, **cmd, **env; /* NULL-terminated, or NULL */
+	size_t n_entrypoint, n_cmd, n_env;
+	char *working_dir, *user, *stop_signal;
+};
+
+int spore_image_config_parse(const char *body, size_t len, struct spore_image_config *c,
+			     struct spore_err *err);
+void spore_image_config_free(struct spore_image_config *c);
+
 #endif

@@ -103,6 +103,10 @@ check_umoci "busybox: squashfs content equals umoci unpack" busybox "$bb"
 sc path "$reg/spore-test/busybox" >"$tmp/path"
 ok $(grep -qx "rootfs $sqfs" "$tmp/path" && [ -s "$(awk '/^config/ {print $2}' "$tmp/path")" ]; echo $?) "path names the squashfs and the config"
 
+sc inspect "$reg/spore-test/busybox" >"$tmp/inspect"
+ok $(grep -qx "rootfs $sqfs" "$tmp/inspect" && grep -qx 'cmd /bin/sh' "$tmp/inspect" &&
+	grep -qx 'env PATH=/usr/sbin:/usr/bin:/sbin:/bin' "$tmp/inspect"; echo $?) "inspect shows the squashfs, Cmd and Env a launch uses"
+
 # --- warm re-pull: the manifest only
 ino=$(stat -c %i "$sqfs")
 start=$(date +%s%N)

@@ -104,6 +104,31 @@ int main(void)
 	   "diff_ids count mismatch refused: %s", err.msg);
 	spore_manifest_free(&m);
 
+	struct spore_image_config ic;
+	const char *full = "{\"architecture\":\"amd64\",\"config\":{\"Entrypoint\":[\"/bin/sh\",\"-c\"],"
+			   "\"Cmd\":[\"echo hi\"],\"Env\":[\"PATH=/bin\",\"A=b=c\"],\"WorkingDir\":\"/w\","
+			   "\"User\":\"1000:1000\",\"StopSignal\":\"SIGINT\"}}";
+	ok(spore_image_config_parse(full, strlen(full), &ic, &err) == 0 && ic.n_entrypoint == 2 &&
+		   !strcmp(ic.entrypoint[1], "-c") && !ic.entrypoint[2] && ic.n_cmd == 1 &&
+		   !strcmp(ic.cmd[0], "echo hi") && ic.n_env == 2 && !strcmp(ic.env[1], "A=b=c") &&
+		   !strcmp(ic.working_dir, "/w") && !strcmp(ic.user, "1000:1000") &&
+		   !strcmp(ic.stop_signal, "SIGINT"),
+	   "image config: Entrypoint, Cmd, Env, WorkingDir, User, StopSignal");
+	spore_image_config_free(&ic);
+	const char *empty = "{\"config\":{\"Cmd\":null}}";
+	ok(spore_image_config_parse(empty, strlen(empty), &ic, &err) == 0 && !ic.cmd && !ic.entrypoint &&
+		   !ic.env && !ic.user,
+	   "image config: absent and null fields are empty");
+	spore_image_config_free(&ic);
+	static const char *const badcfg[] = {
+		"{\"config\":{\"Cmd\":\"sh\"}}", "{\"config\":{\"Cmd\":[\"sh\",1]}}",
+		"{\"config\":{\"Env\":[\"NOEQUALS\"]}}", "{\"config\":{\"Env\":[\"=x\"]}}",
+		"{\"config\":{\"User\":0}}", "{\"config\":[]}", "{\"config\":{\"Cmd\":[\"a\\u0000b\"]}}",
+	};
+	for (size_t i = 0; i < sizeof(badcfg) / sizeof(badcfg[0]); i++)
+		ok(spore_image_config_parse(badcfg[i], strlen(badcfg[i]), &ic, &err) < 0,
+		   "bad image config %zu refused: %s", i, err.msg);
+
 	struct spore_challenge ch;
 	ok(spore_challenge_parse("Bearer realm=\"https://auth.docker.io/token\",service=\"registry.docker.io\","
 				 "scope=\"repository:library/busybox:pull,push\"", &ch) == 0 &&
