@@ -23,12 +23,23 @@
 #include <time.h>
 #include <unistd.h>
 
+/* On a terminal, one line that says how far the layer downloads are,
+ * redrawn at most ten times a second; elsewhere one line per step. */
+struct progress {
+	pthread_mutex_t lock;
+	uint64_t total, *got;
+	size_t n;
+	struct timespec start, last;
+	bool on;
+};
+
 /* Where blobs come from: a registry or an OCI layout directory (for a
  * docker-archive, one converted into tmpdir). */
 struct source {
 	struct spore_registry *reg;
 	struct spore_oci_layout layout;
 	char tmpdir[PATH_MAX];
+	struct progress *progress;
 };
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -125,6 +136,9 @@ fail:
 static int fetch_blob(struct spore_store *s, struct source *src, const struct spore_descriptor *d,
 		      const char *what, const struct spore_pull_opts *o, struct spore_err *err)
 {
+	static const struct spore_pull_opts silent = {.quiet = true};
+	if (src->progress && src->progress->on)
+		o = &silent;
 	char tmp[PATH_MAX], dest[PATH_MAX], sz[32];
 	if (spore_store_blob_ok(s, d->digest, d->size)) {
 		step(o, "%s %.19s: cached", what, d->digest);
@@ -144,6 +158,42 @@ static int fetch_blob(struct spore_store *s, struct source *src, const struct sp
 		return spore_err_wrap(err, "%s", what);
 	}
 	return spore_store_commit(tmp, dest, err);
+}
+
+struct progress_slot {
+	struct progress *p;
+	size_t layer;
+};
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void progress_draw(struct progress *p, bool final)
+{
+	char a[32], b[32], rate[32];
+	uint64_t done = 0;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!final && since(&p->last, &now) < 0.1)
+		return;
+	p->last = now;
+	for (size_t i = 0; i < p->n; i++)
+		done += p->got[i];
+	double t = since(&p->start, &now);
+	human(t > 0 ? (uint64_t)((double)done / t) : 0, rate, sizeof(rate));
+	fprintf(stderr, "\r\033[Kfetching layers: %s of %s, %s/s%s", human(done, a, sizeof(a)),
+		human(p->total, b, sizeof(b)), rate, final ? "\n" : "");
+}
+
+static void on_progress(void *arg, uint64_t bytes)
+{
+	struct progress_slot *sl = arg;
+	pthread_mutex_lock(&sl->p->lock);
+	sl->p->got[sl->layer] = bytes;
+	progress_draw(sl->p, false);
+	pthread_mutex_unlock(&sl->p->lock);
 }
 
 /* Layers are fetched by up to FETCH_THREADS threads, each with its own
@@ -183,8 +233,13 @@ static void *fetch_worker(void *arg)
 		if (stop)
 			break;
 		char what[48];
+		struct progress_slot slot = {f->src->progress, i};
 		snprintf(what, sizeof(what), "layer %zu/%zu", i + 1, f->m->n_layers);
+		if (mine.reg && slot.p->on)
+			spore_registry_set_progress(mine.reg, on_progress, &slot);
 		r = fetch_blob(f->s, &mine, &f->m->layers[i], what, f->o, &err);
+		if (mine.reg)
+			spore_registry_set_progress(mine.reg, NULL, NULL);
 	}
 	if (f->src->reg)
 		spore_registry_close(mine.reg);
@@ -195,28 +250,54 @@ static int fetch_layers(struct spore_store *s, struct source *src, const struct 
 			const struct spore_pull_opts *o, struct spore_err *err)
 {
 	struct fetch_all f = {.s = s, .src = src, .m = m, .o = o, .lock = PTHREAD_MUTEX_INITIALIZER};
+	struct progress prog = {.lock = PTHREAD_MUTEX_INITIALIZER, .n = m->n_layers};
 	pthread_t t[FETCH_THREADS];
 	size_t n = m->n_layers < FETCH_THREADS ? m->n_layers : FETCH_THREADS, started = 0;
+	int r = 0;
+
+	prog.got = calloc(m->n_layers, sizeof(*prog.got));
+	if (!prog.got)
+		return spore_err_set(err, ENOMEM, "fetching layers");
+	for (size_t i = 0; i < m->n_layers; i++)
+		prog.total += m->layers[i].size;
+	prog.on = !o->quiet && src->reg && isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &prog.start);
+	src->progress = &prog;
 	if (n <= 1) {
-		for (size_t i = 0; i < m->n_layers; i++) {
+		for (size_t i = 0; i < m->n_layers && r == 0; i++) {
 			char what[48];
+			struct progress_slot slot = {&prog, i};
 			snprintf(what, sizeof(what), "layer %zu/%zu", i + 1, m->n_layers);
-			int r = fetch_blob(s, src, &m->layers[i], what, o, err);
-			if (r < 0)
-				return r;
+			if (prog.on)
+				spore_registry_set_progress(src->reg, on_progress, &slot);
+			r = fetch_blob(s, src, &m->layers[i], what, o, err);
+			if (src->reg)
+				spore_registry_set_progress(src->reg, NULL, NULL);
 		}
-		return 0;
+		goto out;
 	}
 	for (; started < n; started++)
 		if (pthread_create(&t[started], NULL, fetch_worker, &f))
 			break;
-	if (started == 0)
-		return spore_err_set(err, EAGAIN, "starting download threads");
+	if (started == 0) {
+		r = spore_err_set(err, EAGAIN, "starting download threads");
+		goto out;
+	}
 	for (size_t i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
 	if (f.r < 0)
 		*err = f.err;
-	return f.r;
+	r = f.r;
+out:
+	if (prog.on) {
+		if (r == 0) /* cached layers count as fetched */
+			for (size_t i = 0; i < m->n_layers; i++)
+				prog.got[i] = m->layers[i].size;
+		progress_draw(&prog, true);
+	}
+	src->progress = NULL;
+	free(prog.got);
+	return r;
 }
 
 /* Merges the cached layers into a squashfs at dest. */

@@ -28,6 +28,8 @@ struct spore_registry {
 	char repo[256];
 	char *basic;      /* base64 user:password, or NULL */
 	char auth[TOKEN_MAX + 32]; /* "Authorization: ..." or "" */
+	spore_progress_fn progress;
+	void *progress_arg;
 };
 
 /* Where a transfer's body goes. */
@@ -117,6 +119,8 @@ static size_t on_body(char *buf, size_t size, size_t nmemb, void *arg)
 		s->mem[s->len] = '\0';
 	}
 	spore_hasher_update(&s->h, buf, n);
+	if (s->fd >= 0 && s->r->progress)
+		s->r->progress(s->r->progress_arg, s->h.bytes);
 	return n;
 }
 
@@ -230,6 +234,12 @@ int spore_registry_open(struct spore_registry **out, const struct spore_ref *ref
 	}
 	*out = r;
 	return 0;
+}
+
+void spore_registry_set_progress(struct spore_registry *r, spore_progress_fn fn, void *arg)
+{
+	r->progress = fn;
+	r->progress_arg = arg;
 }
 
 int spore_registry_clone(struct spore_registry *r, struct spore_registry **out,

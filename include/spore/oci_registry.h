@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct spore_registry;
 
@@ -29,6 +30,10 @@ struct spore_registry_opts {
 int spore_registry_open(struct spore_registry **out, const struct spore_ref *ref,
 			const struct spore_registry_opts *opts, struct spore_err *err);
 void spore_registry_close(struct spore_registry *r);
+
+/* Called as blob bytes arrive (bytes so far of the current blob). */
+typedef void (*spore_progress_fn)(void *arg, uint64_t bytes);
+void spore_registry_set_progress(struct spore_registry *r, spore_progress_fn fn, void *arg);
 
 /* A second handle on the same repository with the credentials and token
  * obtained so far, for fetching blobs from another thread. */
