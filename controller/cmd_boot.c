@@ -1,6 +1,8 @@
 /* sporectl boot: a bare PV guest from a kernel file (no image, disk or
  * network), with its console served by xenconsoled. */
 #include <spore/domctl.h>
+#include <spore/guest_record.h>
+#include <spore/guest_teardown.h>
 #include <spore/log.h>
 #include <spore/pv_builder.h>
 #include <spore/xenstore.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -52,6 +55,51 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* The record goes in before the domain exists, as "building" with this
+ * process as owner: if sporectl dies at any step, the reaper (or the next
+ * list/destroy) finds the owner gone and frees whatever exists by then. */
+static int record_building(struct spore_xs *xs, const struct pv_build_config *cfg,
+			   const uint8_t uuid[16], struct spore_err *err)
+{
+	struct spore_guest g = {.domid = -1, .created = (int64_t)time(NULL), .state = "building",
+				.memory_mib = cfg->memory_mib, .vcpus = cfg->vcpus,
+				.owner_pid = getpid()};
+	spore_uuid_format(uuid, g.uuid);
+	snprintf(g.name, sizeof(g.name), "%s", cfg->name);
+	snprintf(g.kernel, sizeof(g.kernel), "%s", cfg->kernel);
+	return spore_guest_write(xs, &g, err);
+}
+
+static int record_running(struct spore_xs *xs, const struct pv_build *b, struct spore_err *err)
+{
+	char domid[16];
+	snprintf(domid, sizeof(domid), "%" PRIu32, b->domid);
+	int r = spore_guest_set(xs, b->uuid_str, "domid", domid, err);
+	return r < 0 ? r : spore_guest_set(xs, b->uuid_str, "state", "running", err);
+}
+
+/* Frees the guest (domain, nodes) and keeps its record as exited. */
+static void finish(struct spore_xc *xc, struct spore_xs *xs, const struct pv_build *b)
+{
+	struct spore_guest g;
+	struct spore_err e = {0};
+	if (spore_guest_read(xs, b->uuid_str, &g, &e) < 0) {
+		pv_build_abort((struct pv_build *)b);
+		return;
+	}
+	if (spore_guest_teardown(xc, xs, &g, &e) < 0)
+		log_warn("%s", e.msg);
+}
+
+/* A launch that failed: nothing of it stays, not even the record. */
+static void discard(struct spore_xc *xc, struct spore_xs *xs, struct pv_build *b)
+{
+	struct spore_err e = {0};
+	finish(xc, xs, b);
+	pv_build_abort(b);
+	spore_guest_remove(xs, b->uuid_str, &e);
+}
+
 int cmd_boot(int argc, char **argv, struct spore_err *err)
 {
 	static const struct option opts[] = {
@@ -67,6 +115,7 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 	char name[72];
 	bool attach = false;
 	uint64_t v;
+	uint8_t uuid[16];
 	int c, r, pty = -1;
 
 	optind = 1;
@@ -102,20 +151,33 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 	if ((r = guest_name_pick(xs, cfg.name, name, sizeof(name), err)) < 0)
 		goto out;
 	cfg.name = name;
-	if ((r = pv_build_run(&b, xc, xs, &cfg, err)) < 0)
+	if ((r = spore_uuid_generate(uuid, err)) < 0)
 		goto out;
+	cfg.uuid = uuid;
+	if ((r = record_building(xs, &cfg, uuid, err)) < 0) {
+		spore_err_wrap(err, "boot: recording guest '%s'", name);
+		goto out;
+	}
+	if ((r = pv_build_run(&b, xc, xs, &cfg, err)) < 0) {
+		struct spore_err e = {0};
+		char u[37];
+		spore_uuid_format(uuid, u);
+		spore_guest_remove(xs, u, &e);
+		goto out;
+	}
 	if (!attach) {
-		if ((r = pv_build_unpause(&b, err)) < 0) {
-			pv_build_abort(&b);
+		if ((r = pv_build_unpause(&b, err)) < 0 || (r = record_running(xs, &b, err)) < 0) {
+			discard(xc, xs, &b);
 			goto out;
 		}
 		printf("%s %s\n", b.uuid_str, name);
 		r = 0;
 		goto out;
 	}
-	if ((pty = console_open_pty(xs, b.domid, 10000, err)) < 0) {
-		r = pty;
-		pv_build_abort(&b);
+	if ((pty = console_open_pty(xs, b.domid, 10000, err)) < 0 ||
+	    (r = record_running(xs, &b, err)) < 0) {
+		r = pty < 0 ? pty : r;
+		discard(xc, xs, &b);
 		goto out;
 	}
 	unsigned reason = 0;
@@ -125,14 +187,15 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 			b.uuid_str);
 		r = 0;
 	} else if (r == ATTACH_SHUTDOWN || r == ATTACH_GONE) {
-		/* The guest is done: free it now rather than leave a zombie. */
-		pv_build_abort(&b);
+		/* The guest is done: free it now rather than leave a zombie; its
+		 * record stays, exited, until destroy or rm. */
+		finish(xc, xs, &b);
 		if (r == ATTACH_SHUTDOWN && reason == SHUTDOWN_crash)
 			r = spore_err_setx(err, EIO, "guest %s crashed", name);
 		else
 			r = 0;
 	} else {
-		pv_build_abort(&b);
+		discard(xc, xs, &b);
 	}
 out:
 	if (pty >= 0)

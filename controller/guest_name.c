@@ -1,5 +1,6 @@
 #include "guest_name.h"
 
+#include <spore/guest_record.h>
 #include <spore/pv_builder.h>
 #include <spore/xs_skeleton.h>
 
@@ -35,6 +36,15 @@ static int name_taken(struct spore_xs *xs, const char *name, struct spore_err *e
 		free(val);
 	}
 	free(ids);
+	if (taken)
+		return 1;
+	/* Exited guests keep their names until destroy or rm, as in docker. */
+	struct spore_guest *g = NULL;
+	if ((r = spore_guest_list(xs, &g, &n, err)) < 0)
+		return r;
+	for (size_t i = 0; i < n && !taken; i++)
+		taken = !strcmp(g[i].name, name);
+	free(g);
 	return taken;
 }
 
