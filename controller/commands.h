@@ -14,6 +14,7 @@ struct spore_command {
 
 int cmd_version(int argc, char **argv, struct spore_err *err);
 int cmd_boot(int argc, char **argv, struct spore_err *err);
+int cmd_launch(int argc, char **argv, struct spore_err *err);
 int cmd_xs(int argc, char **argv, struct spore_err *err);
 int cmd_xen_info(int argc, char **argv, struct spore_err *err);
 int cmd_kernel_info(int argc, char **argv, struct spore_err *err);

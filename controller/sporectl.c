@@ -10,6 +10,7 @@
 #include "commands.h"
 
 static const struct spore_command commands[] = {
+	{"launch", "Run an OCI image as a container in its own PV guest", cmd_launch},
 	{"boot", "Boot a bare PV guest from a kernel file", cmd_boot},
 	{"version", "Print sporectl's version", cmd_version},
 	{"kernel-info", "Show how spore parses a kernel file", cmd_kernel_info},

@@ -34,10 +34,10 @@ run_logged() {
 SPORE_HOST_PKGS=(
 	build-essential meson ninja-build pkg-config musl-tools
 	libxen-dev libcurl4-openssl-dev libjansson-dev libarchive-dev libssl-dev
-	libslirp-dev zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libbz2-dev
+	libslirp-dev libglib2.0-dev zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libbz2-dev
 	squashfs-tools squashfs-tools-ng
 	qemu-system-x86 busybox-static cpio kmod file xz-utils zstd gzip curl
-	docker-registry umoci skopeo
+	docker-registry umoci skopeo socat iputils-ping ethtool iproute2 python3
 )
 
 # missing_pkgs PKG...: prints the packages that are not installed.

@@ -1,0 +1,531 @@
+/* sporectl launch: run an OCI image as a PV guest.
+ *
+ * image (cached squashfs, pulled if missing) -> launch bundle -> guest record
+ * (state "building", so a crash mid-way is cleaned up by the reaper) -> loop
+ * devices -> PV domain with xvda = image, xvdb = bundle -> console -> exit
+ * status from sporeinit. Exit codes follow docker: 125 when spore itself
+ * failed, otherwise the container's status (128+N when killed by signal N). */
+#include <spore/bundle.h>
+#include <spore/guest_record.h>
+#include <spore/image_pull.h>
+#include <spore/log.h>
+#include <spore/loopdev.h>
+#include <spore/pv_builder.h>
+#include <spore/vbd.h>
+
+#include <xen/sched.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "console_attach.h"
+#include "guest_name.h"
+
+#define MAX_ENV_ARGS 256
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: sporectl launch [OPTIONS] IMAGE [COMMAND [ARG...]]\n"
+		"\n"
+		"Run IMAGE (pulled if not cached) as a container in its own Xen PV guest.\n"
+		"\n"
+		"Options:\n"
+		"  -a, --attach              Attach to the container's console; Ctrl+] detaches;\n"
+		"                            exit with the container's status\n"
+		"  -t, --tty                 Give the container a terminal\n"
+		"  -i, --interactive         Pass input to the container\n"
+		"  --name NAME               Guest name (default: spore-XXXXXXXX)\n"
+		"  -e, --env KEY[=VALUE]     Set an environment variable (repeatable)\n"
+		"  --env-file FILE           Read KEY=VALUE lines from FILE\n"
+		"  -w, --workdir DIR         Working directory in the container\n"
+		"  -u, --user USER[:GROUP]   User (name or uid) to run as\n"
+		"  --entrypoint CMD          Replace the image's entrypoint\n"
+		"  -m, --memory MIB          Guest memory (default 256)\n"
+		"  --vcpus N                 Virtual CPUs (default 1)\n"
+		"  --kernel FILE             Guest kernel (default: $SPORE_KERNEL, spore's kernel)\n"
+		"  --rm                      Remove the record when the container exits\n"
+		"  --insecure-registry HOST  Allow plain HTTP to HOST[:PORT]\n"
+		"  -h, --help                Show this help\n"
+		"\n"
+		"Without --attach, prints the guest's UUID and returns at once.\n"
+		"Exit status with --attach: the container's; 125 if spore failed; 128+N if the\n"
+		"container was killed by signal N.\n");
+}
+
+/* Files spore ships beside its binaries: in a build tree the kernel is
+ * built into <repo>/.cache/kernel and the initrd into build/container. */
+static int find_asset(const char *env, const char *const *rel, char *out, size_t n)
+{
+	char exe[PATH_MAX];
+	const char *e = getenv(env);
+	if (e && *e) {
+		snprintf(out, n, "%s", e);
+		return 0;
+	}
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len > 0) {
+		exe[len] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash)
+			*slash = '\0';
+		for (size_t i = 0; rel[i]; i++) {
+			if ((size_t)snprintf(out, n, "%s/%s", exe, rel[i]) < n && access(out, R_OK) == 0)
+				return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+struct launch {
+	/* options */
+	bool attach, tty, interactive, rm;
+	const char *name, *workdir, *user, *entrypoint, *kernel, *image;
+	bool entrypoint_set;
+	uint64_t memory_mib;
+	uint32_t vcpus;
+	const char *env[MAX_ENV_ARGS];
+	size_t nenv;
+	const char *env_file;
+	char **cmd;
+	int ncmd;
+	const char *insecure[16];
+	size_t ninsecure;
+	/* state */
+	struct spore_xc *xc;
+	struct spore_xs *xs;
+	struct spore_guest rec;
+	bool rec_written;
+	struct pv_build build;
+	char bundle_path[PATH_MAX];
+	char *env_file_buf;
+};
+
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(struct launch *l, int argc, char **argv, struct spore_err *err)
+{
+	enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_VCPUS, O_KERNEL, O_RM, O_INSECURE };
+	static const struct option opts[] = {
+		{"attach", no_argument, 0, 'a'},         {"tty", no_argument, 0, 't'},
+		{"interactive", no_argument, 0, 'i'},    {"name", required_argument, 0, O_NAME},
+		{"env", required_argument, 0, 'e'},      {"env-file", required_argument, 0, O_ENVFILE},
+		{"workdir", required_argument, 0, 'w'},  {"user", required_argument, 0, 'u'},
+		{"entrypoint", required_argument, 0, O_ENTRY},
+		{"memory", required_argument, 0, 'm'},   {"vcpus", required_argument, 0, O_VCPUS},
+		{"kernel", required_argument, 0, O_KERNEL}, {"rm", no_argument, 0, O_RM},
+		{"insecure-registry", required_argument, 0, O_INSECURE},
+		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
+	};
+	uint64_t v;
+	int c;
+
+	l->memory_mib = 256;
+	l->vcpus = 1;
+	optind = 1;
+	/* '+': options end at IMAGE; what follows is the container's. */
+	while ((c = getopt_long(argc, argv, "+atie:w:u:m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': l->attach = true; break;
+		case 't': l->tty = true; break;
+		case 'i': l->interactive = true; break;
+		case O_NAME: l->name = optarg; break;
+		case 'e':
+			if (l->nenv == MAX_ENV_ARGS)
+				return spore_err_setx(err, E2BIG, "launch: at most %d -e options", MAX_ENV_ARGS);
+			l->env[l->nenv++] = optarg;
+			break;
+		case O_ENVFILE: l->env_file = optarg; break;
+		case 'w': l->workdir = optarg; break;
+		case 'u': l->user = optarg; break;
+		case O_ENTRY: l->entrypoint = optarg; l->entrypoint_set = true; break;
+		case 'm':
+			if (parse_u64(optarg, 32, 1 << 20, &v) < 0)
+				return spore_err_setx(err, EINVAL, "launch: --memory '%s' is not 32..1048576 MiB", optarg);
+			l->memory_mib = v;
+			break;
+		case O_VCPUS:
+			if (parse_u64(optarg, 1, 64, &v) < 0)
+				return spore_err_setx(err, EINVAL, "launch: --vcpus '%s' is not 1..64", optarg);
+			l->vcpus = (uint32_t)v;
+			break;
+		case O_KERNEL: l->kernel = optarg; break;
+		case O_RM: l->rm = true; break;
+		case O_INSECURE:
+			if (l->ninsecure == 16)
+				return spore_err_setx(err, E2BIG, "launch: at most 16 --insecure-registry options");
+			l->insecure[l->ninsecure++] = optarg;
+			break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return spore_err_setx(err, EINVAL, "launch: bad usage");
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return spore_err_setx(err, EINVAL, "launch: no IMAGE given");
+	}
+	l->image = argv[optind];
+	l->cmd = argv + optind + 1;
+	l->ncmd = argc - optind - 1;
+	return 0;
+}
+
+/* KEY=VALUE stays; a bare KEY takes the value from sporectl's environment
+ * (and is dropped if unset), as docker does. */
+static int add_env(struct spore_bundle *b, const char *kv, struct spore_err *err)
+{
+	if (!strchr(kv, '=')) {
+		const char *v = getenv(kv);
+		if (!v)
+			return 0;
+		char *s;
+		if (asprintf(&s, "%s=%s", kv, v) < 0)
+			return spore_err_set(err, ENOMEM, "env");
+		kv = s; /* lives until exit: launch is a one-shot process */
+	}
+	size_t klen = strchr(kv, '=') - kv;
+	if (klen == 0)
+		return spore_err_setx(err, EINVAL, "launch: bad environment entry '%s'", kv);
+	/* Later entries replace earlier ones with the same key. */
+	for (unsigned i = 0; i < b->envc; i++) {
+		if (!strncmp(b->envp[i], kv, klen) && b->envp[i][klen] == '=') {
+			b->envp[i] = kv;
+			return 0;
+		}
+	}
+	if (b->envc >= SPORE_BUNDLE_MAX_ENV)
+		return spore_err_setx(err, E2BIG, "launch: more than %d environment entries",
+				      SPORE_BUNDLE_MAX_ENV);
+	b->envp[b->envc++] = kv;
+	b->envp[b->envc] = NULL;
+	return 0;
+}
+
+static int read_env_file(struct launch *l, struct spore_bundle *b, struct spore_err *err)
+{
+	FILE *f = fopen(l->env_file, "re");
+	if (!f)
+		return spore_err_set(err, errno, "launch: --env-file %s", l->env_file);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int r = 0;
+	while (r >= 0 && (n = getline(&line, &cap, f)) >= 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n == 0 || line[0] == '#')
+			continue;
+		r = add_env(b, strdup(line), err);
+	}
+	free(line);
+	fclose(f);
+	return r;
+}
+
+static int make_bundle(struct launch *l, const struct spore_image_config *ic, struct spore_err *err)
+{
+	struct spore_bundle *b = calloc(1, sizeof(*b));
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	const char *why = NULL;
+	int r = 0, fd = -1;
+
+	if (!b)
+		return spore_err_set(err, ENOMEM, "launch bundle");
+	spore_bundle_init(b);
+	/* docker's rules: --entrypoint replaces Entrypoint (and drops Cmd);
+	 * CLI args replace Cmd. */
+	if (l->entrypoint_set) {
+		if (*l->entrypoint)
+			b->argv[b->argc++] = l->entrypoint;
+	} else {
+		for (size_t i = 0; i < ic->n_entrypoint && b->argc < SPORE_BUNDLE_MAX_ARGS; i++)
+			b->argv[b->argc++] = ic->entrypoint[i];
+	}
+	if (l->ncmd > 0) {
+		for (int i = 0; i < l->ncmd && b->argc < SPORE_BUNDLE_MAX_ARGS; i++)
+			b->argv[b->argc++] = l->cmd[i];
+	} else if (!l->entrypoint_set) {
+		for (size_t i = 0; i < ic->n_cmd && b->argc < SPORE_BUNDLE_MAX_ARGS; i++)
+			b->argv[b->argc++] = ic->cmd[i];
+	}
+	b->argv[b->argc] = NULL;
+	if (b->argc == 0) {
+		r = spore_err_setx(err, EINVAL, "launch: %s has no command; give one after the image",
+				   l->image);
+		goto out;
+	}
+	for (size_t i = 0; i < ic->n_env && r >= 0; i++)
+		r = add_env(b, ic->env[i], err);
+	if (r >= 0 && l->env_file)
+		r = read_env_file(l, b, err);
+	for (size_t i = 0; i < l->nenv && r >= 0; i++)
+		r = add_env(b, l->env[i], err);
+	if (r < 0)
+		goto out;
+	b->user = l->user ? l->user : (ic->user && *ic->user ? ic->user : NULL);
+	b->workdir = l->workdir ? l->workdir : (ic->working_dir && *ic->working_dir ? ic->working_dir : NULL);
+	b->hostname = l->rec.name;
+	b->image_dev = SPORE_BUNDLE_IMAGE_DEV;
+	b->tty = l->tty;
+	b->stdin_open = l->interactive;
+	if (spore_bundle_encode(b, &buf, &len, &why) < 0) {
+		r = spore_err_setx(err, EINVAL, "launch: cannot encode the launch bundle: %s",
+				   why ? why : "invalid");
+		goto out;
+	}
+	/* Padded to whole pages: a loop device's size is rounded down. */
+	fd = open(l->bundle_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = spore_err_set(err, errno, "launch: creating %s", l->bundle_path);
+		goto out;
+	}
+	size_t padded = (len + SPORE_BUNDLE_ALIGN - 1) / SPORE_BUNDLE_ALIGN * SPORE_BUNDLE_ALIGN;
+	if (write(fd, buf, len) != (ssize_t)len || ftruncate(fd, padded) < 0)
+		r = spore_err_set(err, errno ? errno : EIO, "launch: writing %s", l->bundle_path);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	free(b);
+	return r;
+}
+
+/* Everything the launch made, in reverse; leaves the record as "exited". */
+static void teardown(struct launch *l, const char *status)
+{
+	struct spore_err e = {0};
+	char path[96];
+
+	if (l->build.created) {
+		uint32_t domid = l->build.domid;
+		pv_build_abort(&l->build);
+		snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%" PRIu32, domid);
+		spore_xs_rm(l->xs, 0, path, &e);
+	}
+	/* Loops still held by blkback unbind themselves when it lets go. */
+	char loops[sizeof(l->rec.loops)], *save = NULL;
+	snprintf(loops, sizeof(loops), "%s", l->rec.loops);
+	for (char *t = strtok_r(loops, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		spore_loop_detach(t, &e);
+	if (l->bundle_path[0])
+		unlink(l->bundle_path);
+	if (!l->rec_written)
+		return;
+	if (l->rm) {
+		spore_guest_remove(l->xs, l->rec.uuid, &e);
+		return;
+	}
+	l->rec.domid = -1;
+	l->rec.exited = time(NULL);
+	snprintf(l->rec.state, sizeof(l->rec.state), "exited");
+	snprintf(l->rec.exit_status, sizeof(l->rec.exit_status), "%s", status ? status : "");
+	l->rec.owner_pid = 0;
+	spore_guest_write(l->xs, &l->rec, &e);
+}
+
+/* "exited N" -> N, "signaled N" -> 128+N; -1 if not reported. */
+static int exit_code_of(const char *status)
+{
+	int n;
+	if (sscanf(status, "exited %d", &n) == 1 && n >= 0 && n <= 255)
+		return n;
+	if (sscanf(status, "signaled %d", &n) == 1 && n > 0 && n < 128)
+		return 128 + n;
+	return -1;
+}
+
+static int launch(int argc, char **argv, struct spore_err *err)
+{
+	static const char *const kernels[] = {"../../.cache/kernel/spore-vmlinuz",
+					      "../share/spore/vmlinuz", NULL};
+	static const char *const initrds[] = {"../container/sporeinit.cpio",
+					      "../share/spore/sporeinit.cpio", NULL};
+	struct launch *l = calloc(1, sizeof(*l));
+	struct spore_store store = {.lock_fd = -1};
+	struct spore_image_config ic = {0};
+	char rootfs[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX], status[64] = "";
+	bool store_open = false;
+	uint8_t uuid[16];
+	int r, pty = -1;
+
+	if (!l)
+		return spore_err_set(err, ENOMEM, "launch");
+	if ((r = parse_args(l, argc, argv, err)) != 0) {
+		r = r > 0 ? 0 : r;
+		goto out_free;
+	}
+	if (l->kernel)
+		snprintf(kernel, sizeof(kernel), "%s", l->kernel);
+	else if (find_asset("SPORE_KERNEL", kernels, kernel, sizeof(kernel)) < 0) {
+		r = spore_err_setx(err, ENOENT, "launch: no guest kernel found (build it with kernel/build.sh, or give --kernel or $SPORE_KERNEL)");
+		goto out_free;
+	}
+	if (find_asset("SPORE_INITRD", initrds, initrd, sizeof(initrd)) < 0) {
+		r = spore_err_setx(err, ENOENT, "launch: sporeinit's initrd not found (set $SPORE_INITRD)");
+		goto out_free;
+	}
+
+	/* The image first: nothing Xen-side exists if it cannot be had. */
+	struct spore_pull_opts po = {.registry = {.insecure = l->insecure, .n_insecure = l->ninsecure},
+				     .quiet = !isatty(STDERR_FILENO)};
+	if ((r = spore_store_open(&store, NULL, false, err)) < 0)
+		goto out_free;
+	store_open = true;
+	if ((r = spore_image_open(&store, l->image, true, &po, rootfs, sizeof(rootfs), &ic, err)) < 0)
+		goto out;
+
+	if ((r = spore_xc_open(&l->xc, err)) < 0 || (r = spore_xs_open(&l->xs, err)) < 0)
+		goto out;
+	if ((r = spore_uuid_generate(uuid, err)) < 0 ||
+	    (r = guest_name_pick(l->xs, l->name, l->rec.name, sizeof(l->rec.name), err)) < 0)
+		goto out;
+	spore_uuid_format(uuid, l->rec.uuid);
+	snprintf(l->rec.image, sizeof(l->rec.image), "%s", l->image);
+	if ((size_t)snprintf(l->rec.kernel, sizeof(l->rec.kernel), "%s", kernel) >= sizeof(l->rec.kernel))
+		l->rec.kernel[0] = '\0'; /* informational only */
+	snprintf(l->rec.state, sizeof(l->rec.state), "building");
+	l->rec.domid = -1;
+	l->rec.created = time(NULL);
+	l->rec.memory_mib = l->memory_mib;
+	l->rec.vcpus = l->vcpus;
+	l->rec.owner_pid = getpid();
+	/* Recorded before anything is allocated, so a sporectl killed at any
+	 * later point leaves a record the reaper can clean up from. */
+	if ((r = spore_guest_write(l->xs, &l->rec, err)) < 0)
+		goto out;
+	l->rec_written = true;
+
+	char rundir[PATH_MAX];
+	snprintf(rundir, sizeof(rundir), "%s/run", spore_store_default_root());
+	mkdir(rundir, 0700);
+	if ((size_t)snprintf(l->bundle_path, sizeof(l->bundle_path), "%s/%s.bundle", rundir,
+			     l->rec.uuid) >= sizeof(l->bundle_path)) {
+		l->bundle_path[0] = '\0';
+		r = spore_err_setx(err, ENAMETOOLONG, "launch: $SPORE_ROOT is too long");
+		goto fail;
+	}
+	if ((r = make_bundle(l, &ic, err)) < 0)
+		goto fail;
+
+	struct spore_loop img_loop, bdl_loop;
+	if ((r = spore_loop_attach(rootfs, &img_loop, err)) < 0)
+		goto fail;
+	snprintf(l->rec.loops, sizeof(l->rec.loops), "%s", img_loop.path);
+	if ((r = spore_loop_attach(l->bundle_path, &bdl_loop, err)) < 0) {
+		spore_guest_set(l->xs, l->rec.uuid, "loops", l->rec.loops, err);
+		goto fail;
+	}
+	snprintf(l->rec.loops, sizeof(l->rec.loops), "%s %s", img_loop.path, bdl_loop.path);
+	if ((r = spore_guest_set(l->xs, l->rec.uuid, "loops", l->rec.loops, err)) < 0)
+		goto fail;
+
+	struct pv_build_config cfg = {
+		.kernel = kernel, .initrd = initrd, .name = l->rec.name,
+		.cmdline = "console=hvc0 quiet", .memory_mib = l->memory_mib, .vcpus = l->vcpus,
+		.kernel_cache = spore_kernel_cache_dir(), .uuid = uuid,
+	};
+	if ((r = pv_build_run(&l->build, l->xc, l->xs, &cfg, err)) < 0)
+		goto fail;
+	struct spore_vbd vbds[2] = {
+		{.domid = l->build.domid, .index = 0, .rdev = img_loop.rdev, .params = img_loop.path,
+		 .readonly = true},
+		{.domid = l->build.domid, .index = 1, .rdev = bdl_loop.rdev, .params = bdl_loop.path,
+		 .readonly = true},
+	};
+	if ((r = spore_vbd_add(l->xs, vbds, 2, err)) < 0)
+		goto fail;
+	l->rec.domid = l->build.domid;
+	snprintf(l->rec.state, sizeof(l->rec.state), "running");
+	l->rec.owner_pid = 0;
+	if ((r = spore_guest_write(l->xs, &l->rec, err)) < 0)
+		goto fail;
+
+	if (!l->attach) {
+		if ((r = pv_build_unpause(&l->build, err)) < 0)
+			goto fail;
+		printf("%s\n", l->rec.uuid);
+		r = 0;
+		goto out; /* the reaper frees it when it stops */
+	}
+	if ((pty = console_open_pty(l->xs, l->build.domid, 10000, err)) < 0) {
+		r = pty;
+		goto fail;
+	}
+	unsigned reason = 0;
+	/* The guest's exit status must be read before the domain (and its
+	 * xenstore directory) goes. */
+	r = console_attach(l->xc, l->xs, l->build.domid, pty, true, &reason, err);
+	if (r == ATTACH_DETACHED) {
+		fprintf(stderr, "\r\nsporectl: detached from %s; it keeps running (sporectl console %s)\n",
+			l->rec.name, l->rec.name);
+		r = 0;
+		goto out;
+	}
+	if (r < 0)
+		goto fail;
+	char path[96], *val = NULL;
+	size_t len;
+	struct spore_err e2 = {0};
+	snprintf(path, sizeof(path), "/local/domain/%" PRIu32 "/data/spore/exit-status",
+		 l->build.domid);
+	if (spore_xs_read(l->xs, 0, path, &val, &len, &e2) >= 0)
+		snprintf(status, sizeof(status), "%s", val);
+	free(val);
+	if (!status[0])
+		snprintf(status, sizeof(status), "%s",
+			 r == ATTACH_SHUTDOWN && reason == SHUTDOWN_crash ? "crash" : "poweroff");
+	teardown(l, status);
+	int code = exit_code_of(status);
+	if (code < 0) {
+		r = spore_err_setx(err, EIO, "launch: guest %s stopped (%s) without reporting the container's exit status",
+				   l->rec.name, status);
+	} else {
+		r = code;
+	}
+	goto out;
+fail:
+	teardown(l, "failed");
+out:
+	if (pty >= 0)
+		close(pty);
+	pv_build_free(&l->build);
+	spore_image_config_free(&ic);
+	if (store_open)
+		spore_store_close(&store);
+	spore_xs_close(l->xs);
+	spore_xc_close(l->xc);
+out_free:
+	free(l);
+	return r;
+}
+
+int cmd_launch(int argc, char **argv, struct spore_err *err)
+{
+	int r = launch(argc, argv, err);
+	if (r >= 0)
+		return r;
+	/* docker's convention: 125 when the launcher itself failed, so it is
+	 * told apart from the container's own statuses. */
+	fprintf(stderr, "sporectl: %s\n", err->msg[0] ? err->msg : "launch failed");
+	return 125;
+}
