@@ -15,6 +15,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,11 +61,34 @@ static int src_manifest(struct source *src, const char *which, char **body, size
 	return spore_oci_layout_manifest(&src->layout, which, body, len, ct, ctn, digest, err);
 }
 
-static int src_blob(struct source *src, const struct spore_descriptor *d, int fd, struct spore_err *err)
+static int src_blob(struct source *src, const struct spore_descriptor *d, int fd, uint64_t offset,
+		    struct spore_err *err)
 {
 	if (src->reg)
-		return spore_registry_blob(src->reg, d, fd, err);
+		return spore_registry_blob(src->reg, d, fd, offset, err);
+	if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return spore_err_set(err, errno, "copying blob %s", d->digest);
 	return spore_oci_layout_blob(&src->layout, d, fd, err);
+}
+
+/* The file a registry blob downloads into: tmp/partial-<hex>, kept when the
+ * transfer breaks so the next pull resumes it. A pull that finds it locked
+ * by another pull uses a private temp file instead. *offset is its size. */
+static int partial_file(struct spore_store *s, const struct spore_descriptor *d, char *path,
+			size_t n, uint64_t *offset, struct spore_err *err)
+{
+	struct stat st;
+	*offset = 0;
+	int w = snprintf(path, n, "%s/tmp/partial-%s", s->dir, d->digest + 7);
+	int fd = w > 0 && (size_t)w < n ? open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600) : -1;
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		if (fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size < d->size)
+			*offset = (uint64_t)st.st_size;
+		return fd;
+	}
+	if (fd >= 0)
+		close(fd);
+	return spore_store_tmpfile(s, path, n, err);
 }
 
 static void step(const struct spore_pull_opts *o, const char *fmt, ...)
@@ -139,25 +164,31 @@ static int fetch_blob(struct spore_store *s, struct source *src, const struct sp
 	static const struct spore_pull_opts silent = {.quiet = true};
 	if (src->progress && src->progress->on)
 		o = &silent;
-	char tmp[PATH_MAX], dest[PATH_MAX], sz[32];
+	char tmp[PATH_MAX], dest[PATH_MAX], sz[32], sz2[32];
 	if (spore_store_blob_ok(s, d->digest, d->size)) {
 		step(o, "%s %.19s: cached", what, d->digest);
 		return 0;
 	}
 	if (spore_store_blob_path(s, d->digest, dest, sizeof(dest)) < 0)
 		return spore_err_setx(err, EINVAL, "invalid digest '%s'", d->digest);
-	int fd = spore_store_tmpfile(s, tmp, sizeof(tmp), err);
+	uint64_t offset = 0;
+	int fd = src->reg ? partial_file(s, d, tmp, sizeof(tmp), &offset, err)
+			  : spore_store_tmpfile(s, tmp, sizeof(tmp), err);
 	if (fd < 0)
 		return fd;
-	step(o, "%s %.19s: fetching %s", what, d->digest, human(d->size, sz, sizeof(sz)));
-	int r = src_blob(src, d, fd, err);
-	if (close(fd) < 0 && r == 0)
-		r = spore_err_set(err, errno, "writing %s", tmp);
-	if (r < 0) {
+	if (offset)
+		step(o, "%s %.19s: resuming at %s of %s", what, d->digest, human(offset, sz, sizeof(sz)),
+		     human(d->size, sz2, sizeof(sz2)));
+	else
+		step(o, "%s %.19s: fetching %s", what, d->digest, human(d->size, sz, sizeof(sz)));
+	int r = src_blob(src, d, fd, offset, err);
+	/* Rename before closing: the lock keeps other pulls off the file. */
+	if (r == 0)
+		r = spore_store_commit(tmp, dest, err);
+	else if (r != -ECONNABORTED)
 		unlink(tmp);
-		return spore_err_wrap(err, "%s", what);
-	}
-	return spore_store_commit(tmp, dest, err);
+	close(fd);
+	return r < 0 ? spore_err_wrap(err, "%s", what) : 0;
 }
 
 struct progress_slot {
@@ -420,7 +451,7 @@ int spore_image_pull(struct spore_store *s, const char *refstr, const struct spo
 		r = cfd;
 		goto out;
 	}
-	r = src_blob(&src, &m.config, cfd, err);
+	r = src_blob(&src, &m.config, cfd, 0, err);
 	close(cfd);
 	if (r == 0) {
 		FILE *f = fopen(ctmp, "re");

@@ -38,12 +38,15 @@ struct sink {
 	char *mem;            /* memory mode: grows up to limit */
 	size_t len;
 	int fd;               /* file mode when >= 0 */
+	uint64_t base;        /* file mode: bytes already in fd, asked for with Range */
+	bool started, bad_range;
 	uint64_t limit;
 	bool over;
 	struct spore_hasher h;
 	char errbody[ERRBODY_MAX + 1];
 	size_t errlen;
 	char content_type[128], dcd[SPORE_DIGEST_LEN + 8], www_auth[2048], retry_after[32];
+	char content_range[96];
 };
 
 static void hdr_value(char *dst, size_t n, const char *v, size_t vlen)
@@ -70,9 +73,11 @@ static size_t on_header(char *buf, size_t size, size_t nmemb, void *arg)
 		{"docker-content-digest:", offsetof(struct sink, dcd), sizeof(((struct sink *)0)->dcd)},
 		{"www-authenticate:", offsetof(struct sink, www_auth), sizeof(((struct sink *)0)->www_auth)},
 		{"retry-after:", offsetof(struct sink, retry_after), sizeof(((struct sink *)0)->retry_after)},
+		{"content-range:", offsetof(struct sink, content_range), sizeof(((struct sink *)0)->content_range)},
 	};
 	if (n >= 5 && !strncmp(buf, "HTTP/", 5)) { /* a new response: forget the last one's */
 		s->content_type[0] = s->dcd[0] = s->www_auth[0] = s->retry_after[0] = '\0';
+		s->content_range[0] = '\0';
 		return n;
 	}
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -95,6 +100,24 @@ static size_t on_body(char *buf, size_t size, size_t nmemb, void *arg)
 		s->errlen += k;
 		s->errbody[s->errlen] = '\0';
 		return n;
+	}
+	if (!s->started) {
+		s->started = true;
+		if (s->base && code == 200) { /* Range ignored: start over */
+			if (ftruncate(s->fd, 0) < 0 || lseek(s->fd, 0, SEEK_SET) < 0)
+				return 0;
+			spore_hasher_free(&s->h);
+			if (spore_hasher_init(&s->h, NULL) < 0)
+				return 0;
+			s->base = 0;
+		} else if (s->base) {
+			char want[40];
+			snprintf(want, sizeof(want), "bytes %llu-", (unsigned long long)s->base);
+			if (code != 206 || strncmp(s->content_range, want, strlen(want))) {
+				s->bad_range = true;
+				return 0;
+			}
+		}
 	}
 	if (s->h.bytes + n > s->limit) {
 		s->over = true;
@@ -282,24 +305,41 @@ static void registry_says(const struct sink *s, char *buf, size_t n)
 	json_decref(j);
 }
 
-static void sink_reset(struct sink *s)
+/* Readies s for an attempt: empty, or (resuming) hashing the base bytes
+ * already in the file. */
+static int sink_start(struct sink *s, struct spore_err *err)
 {
+	char buf[65536];
 	s->len = 0;
-	s->over = false;
+	s->over = s->started = s->bad_range = false;
 	s->errlen = 0;
 	s->errbody[0] = '\0';
-	s->h.bytes = 0;
-	if (s->fd >= 0) {
-		if (ftruncate(s->fd, 0) == 0)
-			lseek(s->fd, 0, SEEK_SET);
+	int e = spore_hasher_init(&s->h, err);
+	if (e < 0 || s->fd < 0)
+		return e;
+	for (uint64_t off = 0; off < s->base;) {
+		size_t want = s->base - off < sizeof(buf) ? (size_t)(s->base - off) : sizeof(buf);
+		ssize_t n = pread(s->fd, buf, want, (off_t)off);
+		if (n <= 0) { /* shorter than we thought: start over */
+			s->base = 0;
+			spore_hasher_free(&s->h);
+			return sink_start(s, err);
+		}
+		spore_hasher_update(&s->h, buf, (size_t)n);
+		off += (uint64_t)n;
 	}
+	if (ftruncate(s->fd, (off_t)s->base) < 0 || lseek(s->fd, (off_t)s->base, SEEK_SET) < 0) {
+		spore_hasher_free(&s->h);
+		return spore_err_set(err, errno, "preparing a download");
+	}
+	return 0;
 }
 
 static int perform(struct spore_registry *r, const char *url, const char *accept,
 		   const char *auth, struct sink *s, long *code, struct spore_err *err)
 {
 	struct curl_slist *h = NULL;
-	char acc[512];
+	char acc[512], range[64];
 	CURL *c = r->curl;
 	curl_easy_reset(c);
 	if (accept) {
@@ -308,6 +348,10 @@ static int perform(struct spore_registry *r, const char *url, const char *accept
 	}
 	if (auth && *auth)
 		h = curl_slist_append(h, auth);
+	if (s->fd >= 0 && s->base) {
+		snprintf(range, sizeof(range), "Range: bytes=%llu-", (unsigned long long)s->base);
+		h = curl_slist_append(h, range);
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
@@ -331,8 +375,12 @@ static int perform(struct spore_registry *r, const char *url, const char *accept
 	if (s->over)
 		return spore_err_setx(err, EFBIG, "%s: the registry sent more than the expected %llu bytes",
 				      url, (unsigned long long)s->limit);
+	if (s->bad_range)
+		return spore_err_setx(err, EPROTO, "%s: the server answered a Range request with the wrong range",
+				      url);
+	/* ECONNABORTED: the transfer broke; what arrived may be resumed. */
 	if (cr != CURLE_OK)
-		return spore_err_setx(err, EIO, "%s: %s", url, curl_easy_strerror(cr));
+		return spore_err_setx(err, ECONNABORTED, "%s: %s", url, curl_easy_strerror(cr));
 	return 0;
 }
 
@@ -349,8 +397,7 @@ static int get(struct spore_registry *r, const char *path, const char *accept, s
 	int throttled = 0;
 	snprintf(url, sizeof(url), "%s/v2/%s/%s", r->base, r->repo, path);
 	for (;;) {
-		sink_reset(s);
-		int e = spore_hasher_init(&s->h, err);
+		int e = sink_start(s, err);
 		if (e < 0)
 			return e;
 		e = perform(r, url, accept, r->auth, s, &code, err);
@@ -514,10 +561,10 @@ int spore_registry_manifest(struct spore_registry *r, const char *which, char **
 }
 
 int spore_registry_blob(struct spore_registry *r, const struct spore_descriptor *d, int fd,
-			struct spore_err *err)
+			uint64_t offset, struct spore_err *err)
 {
 	char path[300], got[SPORE_DIGEST_LEN + 1];
-	struct sink s = {.r = r, .fd = fd, .limit = d->size};
+	struct sink s = {.r = r, .fd = fd, .limit = d->size, .base = offset < d->size ? offset : 0};
 	if (!spore_digest_valid(d->digest))
 		return spore_err_setx(err, EINVAL, "invalid blob digest '%s'", d->digest);
 	snprintf(path, sizeof(path), "blobs/%s", d->digest);

@@ -47,10 +47,14 @@ int spore_registry_manifest(struct spore_registry *r, const char *which, char **
 			    size_t *len, char *content_type, size_t ct_len,
 			    char digest[SPORE_DIGEST_LEN + 1], struct spore_err *err);
 
-/* Streams a blob into fd (at its current offset), verifying size and
- * digest. On error the fd's content is garbage. */
+/* Streams a blob into fd, verifying size and digest. With offset > 0, fd
+ * already holds that many bytes of it (an interrupted download): they are
+ * re-hashed and the rest is asked for with Range (a server that ignores
+ * Range is read from the start). Fails with -ECONNABORTED when the transfer
+ * broke (fd then holds a prefix worth resuming); any other error means the
+ * content is wrong and fd must be discarded. */
 int spore_registry_blob(struct spore_registry *r, const struct spore_descriptor *d, int fd,
-			struct spore_err *err);
+			uint64_t offset, struct spore_err *err);
 
 /* Whether host[:port] is on loopback (plain HTTP allowed). */
 bool spore_registry_is_loopback(const char *domain);

@@ -7,6 +7,7 @@ tests: what Docker Hub does, on loopback.
             blobs are redirected (307) to a second port, the "CDN".
   /token    hands out the token; with --user U:P it wants Basic U:P.
   --basic   instead: /v2/ wants Basic U:P directly (docker-registry htpasswd)
+  --cut-once  the first download of each blob over 64 KiB stops halfway
   --throttle-once  the first manifest request of each repository gets 429
   Hostile repositories (after auth): spore-test/huge (a 5 MiB manifest),
   spore-test/dupkeys (duplicate JSON keys), spore-test/liar (busybox whose
@@ -24,10 +25,12 @@ ap.add_argument("--ports-file", required=True)
 ap.add_argument("--log", required=True)
 ap.add_argument("--user")
 ap.add_argument("--throttle-once", action="store_true")
+ap.add_argument("--cut-once", action="store_true", help="break each blob's first download halfway")
 ap.add_argument("--basic", help="U:P: a htpasswd-style registry (Basic on /v2/, no tokens)")
 args = ap.parse_args()
 TOKEN = "spore-test-token"
 throttled = set()
+cut = set()
 MT = "application/vnd.oci.image.manifest.v1+json"
 log = open(args.log, "a", buffering=1)
 
@@ -40,6 +43,15 @@ def upstream(handler, path, extra=b""):
     body = r.read()
     if r.status == 200:
         body += extra
+    if args.cut_once and "/blobs/" in path and r.status == 200 and path not in cut and len(body) > 65536:
+        cut.add(path)
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body[:len(body) // 2])
+        handler.wfile.flush()
+        handler.close_connection = True
+        return
     handler.send_response(r.status)
     for k in ("Content-Type", "Docker-Content-Digest", "Content-Range"):
         if r.getheader(k):
@@ -66,7 +78,8 @@ class Quiet(http.server.BaseHTTPRequestHandler):
 
 class Cdn(Quiet):
     def do_GET(self):
-        log.write("cdn %s auth=%s\n" % (self.path, self.headers.get("Authorization", "-")))
+        log.write("cdn %s auth=%s range=%s\n" % (self.path, self.headers.get("Authorization", "-"),
+                                                  self.headers.get("Range", "-")))
         upstream(self, self.path)
 
 
