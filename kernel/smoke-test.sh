@@ -44,11 +44,26 @@ CFG
 	}
 	rc=0
 	guest spore-smoke-nodisk "" || rc=$?
+	# Debian's /etc/xen/scripts/block times out in the sandbox's dom0: a
+	# minimal hotplug script for a target that is already a loop device.
+	cat >/tmp/spore-smoke-block <<'SCRIPT'
+#!/bin/sh
+case $1 in
+add | online)
+	dev=$(xenstore-read "$XENBUS_PATH/params") || exit 1
+	set -- $(stat -L -c '%t %T' "$dev") || exit 1
+	xenstore-write "$XENBUS_PATH/physical-device" "$1:$2" \
+		"$XENBUS_PATH/physical-device-path" "$dev" || exit 1
+	xenstore-write "$XENBUS_PATH/hotplug-status" connected ;;
+esac
+exit 0
+SCRIPT
+	chmod +x /tmp/spore-smoke-block
 	loops=() disks=() letters=(a b c d)
 	for c in gzip xz zstd lz4; do
 		# dom0's losetup may be busybox's: no --show.
 		l=$(losetup -f) && losetup -r "$l" "$imgs/$c.sqfs"
-		disks+=("'format=raw,vdev=xvd${letters[${#loops[@]}]},access=ro,target=$l'")
+		disks+=("'format=raw,vdev=xvd${letters[${#loops[@]}]},access=ro,script=/tmp/spore-smoke-block,target=$l'")
 		loops+=("$l")
 	done
 	guest spore-smoke-disks "$(
