@@ -8,6 +8,7 @@
 #include <spore/oci_registry.h>
 #include <spore/log.h>
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -206,7 +207,10 @@ bool spore_registry_is_loopback(const char *domain)
 	char *colon = strrchr(host, ':');
 	if (colon)
 		*colon = '\0';
-	return !strcmp(host, "localhost") || !strncmp(host, "127.", 4);
+	/* A numeric 127/8 address only: "127.example.com" could resolve anywhere. */
+	struct in_addr a;
+	return !strcmp(host, "localhost") ||
+	       (inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127);
 }
 
 static bool listed(const char *domain, const char *list)

@@ -141,7 +141,9 @@ int main(void)
 	   "Basic challenge");
 	ok(spore_challenge_parse("Bearer realm=\"unterminated", &ch) < 0, "unterminated quote refused");
 	ok(spore_registry_is_loopback("127.0.0.1:5000") && spore_registry_is_loopback("localhost") &&
-		   !spore_registry_is_loopback("docker.io") && !spore_registry_is_loopback("127x.example"),
+		   !spore_registry_is_loopback("docker.io") && !spore_registry_is_loopback("127x.example") &&
+		   !spore_registry_is_loopback("127.0.0.1.example.com") && !spore_registry_is_loopback("127.evil") &&
+		   spore_registry_is_loopback("127.1.2.3:80"),
 	   "loopback detection");
 
 	char dg[SPORE_DIGEST_LEN + 1];
