@@ -170,6 +170,7 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 			discard(xc, xs, &b);
 			goto out;
 		}
+		log_unpaused(b.domid);
 		printf("%s %s\n", b.uuid_str, name);
 		r = 0;
 		goto out;

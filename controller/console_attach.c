@@ -21,6 +21,16 @@ static int64_t now_ms(void)
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+void log_unpaused(uint32_t domid)
+{
+	/* Wall-clock time on purpose: tests/bench/boot-vs-xl.sh compares it with
+	 * bash's $EPOCHREALTIME taken before sporectl started. */
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	log_debug("unpaused domain %" PRIu32 " at %lld.%06ld (CLOCK_REALTIME)", domid,
+		  (long long)t.tv_sec, t.tv_nsec / 1000);
+}
+
 int console_open_pty(struct spore_xs *xs, uint32_t domid, int timeout_ms, struct spore_err *err)
 {
 	char path[80], token[32];
@@ -42,6 +52,8 @@ int console_open_pty(struct spore_xs *xs, uint32_t domid, int timeout_ms, struct
 			if (fd < 0)
 				r = spore_err_set(err, errno, "open console %s of domain %" PRIu32, tty,
 						  domid);
+			log_debug("console: pty %s after %lld ms", tty,
+				  (long long)(now_ms() - deadline + timeout_ms));
 			free(tty);
 			break;
 		}
@@ -82,8 +94,11 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int
 	/* @releaseDomain fires when any domain shuts down or dies. */
 	if ((r = spore_xs_watch(xs, "@releaseDomain", "release", err)) < 0)
 		return r;
-	if (unpause && (r = spore_xc_domain_unpause(xc, domid, err)) < 0)
-		goto out;
+	if (unpause) {
+		if ((r = spore_xc_domain_unpause(xc, domid, err)) < 0)
+			goto out;
+		log_unpaused(domid);
+	}
 	struct console_relay c = {
 		.in_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
 		.out_fd = STDOUT_FILENO,

@@ -19,6 +19,9 @@ enum attach_end {
 /* Waits (without fixed sleeps: a xenstore watch) until xenconsoled has
  * published the guest's pty, up to timeout_ms, and opens it. Returns the
  * fd or a negative errno. */
+/* Logs (debug) that domid was unpaused, with a wall-clock timestamp. */
+void log_unpaused(uint32_t domid);
+
 int console_open_pty(struct spore_xs *xs, uint32_t domid, int timeout_ms, struct spore_err *err);
 
 /* Relays between the terminal and pty_fd until the user detaches or the

@@ -98,8 +98,10 @@ static int step_kernel(struct pv_build *b, struct spore_err *err)
 	int r = spore_kernel_open(b->cfg.kernel, b->cfg.kernel_cache, &b->kimg, err);
 	if (r < 0)
 		return r;
-	if (b->cfg.initrd)
-		return read_file(b->cfg.initrd, &b->initrd, &b->initrd_len, MAX_INITRD, err);
+	/* Say which input failed: read_file's own message names only a path. */
+	if (b->cfg.initrd &&
+	    (r = read_file(b->cfg.initrd, &b->initrd, &b->initrd_len, MAX_INITRD, err)) < 0)
+		return spore_err_wrap(err, "initrd");
 	return 0;
 }
 
