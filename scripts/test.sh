@@ -82,6 +82,9 @@ fi
 
 if [ $unit_only = 0 ] && [ $e2e = 1 ]; then
 	echo "== end-to-end (Xen sandbox)"
+	# Launch tests pull from the test registry (10.0.2.2:5000 from dom0).
+	"$SPORE_ROOT_DIR/scripts/test-registry.sh" start >"$out/registry.log" 2>&1 ||
+		echo "# the test registry did not start: $(tail -n 1 "$out/registry.log")"
 	"$SPORE_ROOT_DIR/tests/e2e/run.sh" "$pattern" >"$out/e2e.tap" 2>"$out/e2e.err"
 	cat "$out/e2e.tap"
 	[ -s "$out/e2e.err" ] && sed 's/^/# /' "$out/e2e.err"

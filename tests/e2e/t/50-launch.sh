@@ -1,0 +1,50 @@
+#!/bin/bash
+# sporectl launch: an OCI image from the test registry (on the host, seen
+# from dom0 as 10.0.2.2:5000) runs as a container in its own PV guest.
+. tests/e2e/lib.sh
+
+reg=10.0.2.2:5000
+img=$reg/spore-test/busybox:latest
+if ! wget -q -O /dev/null "http://$reg/v2/" 2>/dev/null; then
+	skip "launch tests" "test registry not reachable at $reg (scripts/test-registry.sh start)"
+	exit 0
+fi
+if [ ! -e .cache/kernel/spore-vmlinuz ]; then
+	skip "launch tests" "spore's guest kernel is not built (kernel/build.sh)"
+	exit 0
+fi
+
+domains() { xl list | awk 'NR > 1 && $1 != "Domain-0"' | wc -l; }
+L() { timeout 600 sporectl launch --insecure-registry "$reg" "$@"; }
+
+out=$(L --attach --name e2e-hello "$img" /bin/sh -c 'echo hello; exit 3' 2>"$E2E_TMP/err")
+rc=$?
+check_match "launch --attach shows the container's output" "$out" '^hello'
+check_eq "launch --attach exits with the container's status" "$rc" 3
+check_eq "the guest is gone afterwards" "$(domains)" 0
+check_eq "no loop device is left" "$(losetup -a 2>/dev/null | wc -l)" 0
+check_eq "no backend nodes are left" "$(xenstore-list /local/domain/0/backend/vbd 2>/dev/null | wc -l)" 0
+uuid=$(xenstore-list /spore/guests 2>/dev/null | while read -r u; do
+	[ "$(xenstore-read /spore/guests/$u/name)" = e2e-hello ] && echo "$u"; done)
+check_eq "the record keeps the exit status" "$(xenstore-read /spore/guests/$uuid/exit-status 2>&1)" "exited 3"
+check_eq "the record says exited" "$(xenstore-read /spore/guests/$uuid/state 2>&1)" exited
+[ -s "$E2E_TMP/err" ] && sed 's/^/#   stderr: /' "$E2E_TMP/err" | head -n 5
+
+out=$(L --attach --rm -e FOO='a b=c' -w /work/dir -u 1000:50 "$img" \
+	/bin/sh -c 'echo "foo=$FOO"; pwd; echo "ids=$(id -u):$(id -g)"' 2>&1)
+check_match "-e sets the environment (spaces and = kept)" "$out" 'foo=a b=c'
+check_match "-w sets (and creates) the working directory" "$out" '/work/dir'
+check_match "-u sets uid and gid" "$out" 'ids=1000:50'
+check_eq "--rm leaves no record" "$(for u in $(xenstore-list /spore/guests 2>/dev/null); do
+	xenstore-read /spore/guests/$u/image; done | grep -c . )" 1
+
+L --attach --rm "$img" /no/such/command >/dev/null 2>&1
+check_eq "a command that does not exist exits 127" "$?" 127
+L --attach --rm "$img" /etc/passwd >/dev/null 2>&1
+check_eq "a command that is not executable exits 126" "$?" 126
+
+out=$(L --attach "$reg/spore-test/no-such-image:latest" true 2>&1)
+rc=$?
+check_eq "a missing image exits 125" "$rc" 125
+check_match "with one clear line" "$out" '^sporectl: .*no-such-image'
+check_eq "and nothing is left behind" "$(domains)$(losetup -a | wc -l)" 00
