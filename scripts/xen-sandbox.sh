@@ -73,6 +73,10 @@ flock 9
 sandbox_prepare >/dev/null 2>&1 # sets the paths; cached, so instant
 flock -u 9
 
+# Sweep run directories of sandboxes that were killed outright.
+for d in "$SANDBOX_DIR"/runs/*-*; do
+	[ -d "$d" ] && ! kill -0 "${d##*-}" 2>/dev/null && rm -rf "$d"
+done
 run_id=$(date +%s)-$$
 run_dir=$SANDBOX_DIR/runs/$run_id
 mkdir -p "$run_dir"
