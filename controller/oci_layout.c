@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define REF_NAME "org.opencontainers.image.ref.name"
@@ -116,6 +117,12 @@ int spore_oci_layout_manifest(struct spore_oci_layout *l, const char *which, cha
 		int fd = openat(l->dirfd, "index.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
 			return spore_err_set(err, errno, "%s: index.json", l->path);
+		struct stat st;
+		if (fstat(fd, &st) < 0 || st.st_size > (off_t)SPORE_MANIFEST_MAX) {
+			close(fd);
+			return spore_err_setx(err, EFBIG, "%s: index.json is over the %u-byte limit", l->path,
+					      SPORE_MANIFEST_MAX);
+		}
 		FILE *f = fdopen(fd, "r");
 		json_error_t jerr;
 		json_t *j = f ? json_loadf(f, JSON_REJECT_DUPLICATES, &jerr) : NULL;
