@@ -1,7 +1,7 @@
 #!/bin/bash
 # The first command a new user runs: sets everything up, boots the embedded
-# Xen sandbox and runs spore's main job in it. Until `sporectl launch`
-# exists, it drops into the sandbox's dom0 shell with a message saying so.
+# Xen sandbox and runs spore's main job in it: a shell in a busybox container
+# launched attached in its own PV guest.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
@@ -18,12 +18,13 @@ USAGE
 esac
 
 "$SPORE_ROOT_DIR/scripts/setup.sh"
-"$SPORE_ROOT_DIR/scripts/test-registry.sh" start >/dev/null 2>&1 || true
-if grep -q '"launch"' "$SPORE_ROOT_DIR/controller/sporectl.c" 2>/dev/null; then
-	exec "$SPORE_ROOT_DIR/scripts/xen-sandbox.sh" -- \
-		sporectl launch --attach --insecure-registry 10.0.2.2:5000/spore-test/busybox:latest \
-		sh -c 'echo "Hello from a spore guest: $(uname -sr)"'
-fi
-echo "$spore_prog: 'sporectl launch' is not implemented yet; opening the sandbox's dom0 shell instead." >&2
-echo "$spore_prog: try: xl info, xenstore-ls, sporectl --help" >&2
-exec "$SPORE_ROOT_DIR/scripts/xen-sandbox.sh"
+"$SPORE_ROOT_DIR/scripts/test-registry.sh" start >/dev/null || die "the test registry did not start"
+cat >&2 <<'MSG'
+quickstart: booting Xen 4.17 + dom0 under QEMU, then
+quickstart:   sporectl launch --attach -t -i 10.0.2.2:5000/spore-test/busybox:latest /bin/sh
+quickstart: (a shell in a container in its own PV guest; 'exit' ends it and powers off;
+quickstart:  Ctrl+] detaches from the container.)
+MSG
+exec "$SPORE_ROOT_DIR/scripts/xen-sandbox.sh" --console -- \
+	sporectl launch --attach -t -i --insecure-registry 10.0.2.2:5000 \
+	10.0.2.2:5000/spore-test/busybox:latest /bin/sh

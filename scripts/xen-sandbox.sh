@@ -29,6 +29,8 @@ Options:
   --xenstored NAME    oxenstored (default, as Debian) or xenstored (the C one)
   --timeout S         Give up after S seconds (default 1200)
   --keep-log FILE     Save the full Xen + dom0 serial log to FILE
+  --console           Run COMMAND on the Xen console, as an interactive
+                      terminal program (e.g. an attached container shell)
   -h, --help          Show this help
 
 Exit status: the command's own status; $EXIT_TIMEOUT if the timeout expired;
@@ -37,7 +39,7 @@ dom0 failed before running the command).
 USAGE
 }
 
-mem=3072 dom0_mem=1024 cpus=2 xenstored=oxenstored timeout=1200 keep_log=
+mem=3072 dom0_mem=1024 cpus=2 xenstored=oxenstored timeout=1200 keep_log= console=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--memory) mem=${2:?--memory needs MIB}; shift 2 ;;
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--xenstored) xenstored=${2:?--xenstored needs NAME}; shift 2 ;;
 	--timeout) timeout=${2:?--timeout needs S}; shift 2 ;;
 	--keep-log) keep_log=${2:?--keep-log needs FILE}; shift 2 ;;
+	--console) console=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; break ;;
 	*) echo "$spore_prog: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -129,6 +132,20 @@ esac
 	printf "SPORE_CWD='/mnt/host%s'\n" "${rel//\'/}"
 	[ -z "${SPORE_LOG:-}" ] || printf "export SPORE_LOG='%s'\n" "${SPORE_LOG//\'/}"
 } >"$run_dir/env"
+
+if [ $console = 1 ]; then
+	qemu+=(-initrd "$SANDBOX_VMLINUZ $dom0_args quiet spore.run=$run_id spore.console=1,$SANDBOX_INITRD"
+		-chardev "stdio,id=con,signal=off,logfile=$log" -serial chardev:con)
+	rc=0
+	timeout --foreground "$timeout" "${qemu[@]}" || rc=$?
+	[ $rc -ne 124 ] || { echo "$spore_prog: timed out after ${timeout}s" >&2; exit $EXIT_TIMEOUT; }
+	status=$(cat "$run_dir/status" 2>/dev/null || true)
+	case $status in
+	"exit "*) exit "${status#exit }" ;;
+	"fail: "*) fail "dom0 failed: ${status#fail: }" ;;
+	*) fail "the sandbox stopped before the command finished (QEMU exit $rc)" ;;
+	esac
+fi
 
 qemu+=(-initrd "$SANDBOX_VMLINUZ $dom0_args spore.run=$run_id,$SANDBOX_INITRD"
 	-serial "file:$log"
