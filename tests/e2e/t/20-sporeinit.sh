@@ -35,13 +35,19 @@ echo "# kernel: $kname"
 root=$E2E_TMP/rootfs
 mkdir -p "$root/bin" "$root/etc" "$root/home/app"
 cp "$(command -v busybox)" "$root/bin/busybox"
-for a in sh echo id pwd env sleep cat true; do ln -s busybox "$root/bin/$a"; done
+for a in sh echo id pwd env sleep cat true ip ping; do ln -s busybox "$root/bin/$a"; done
 printf 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:App:/home/app:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\nwheel:x:10:root,app\napp:x:1000:\nstaff:x:50:\n' >"$root/etc/group"
 printf '#!/bin/sh\necho never\n' >"$root/bin/noexec"
 chmod 0644 "$root/bin/noexec"
 image=$E2E_TMP/image.squashfs
 mksquashfs "$root" "$image" -noappend -quiet -all-root >/dev/null
+
+# Progress with timestamps on the host share, for diagnosing hangs.
+progress=.cache/e2e-sporeinit/progress.log
+mkdir -p "${progress%/*}"
+: >"$progress"
+note() { echo "$(cut -d' ' -f1 /proc/uptime) $*" >>"$progress"; }
 
 # loop_ro FILE: a read-only loop device for FILE (busybox losetup: no --show).
 loop_ro() {
@@ -69,8 +75,9 @@ ramdisk = "$initrd"
 extra = "console=hvc0"
 memory = 256
 vcpus = 1
-disk = [ 'format=raw,vdev=xvda,access=ro,script=$PWD/tests/e2e/sporeinit-block.sh,target=$limg',
-	'format=raw,vdev=xvdb,access=ro,script=$PWD/tests/e2e/sporeinit-block.sh,target=$lbun' ]
+disk = [ 'format=raw,vdev=xvda,access=ro,script=$PWD/tests/e2e/sporeinit-hotplug.sh,target=$limg',
+	'format=raw,vdev=xvdb,access=ro,script=$PWD/tests/e2e/sporeinit-hotplug.sh,target=$lbun' ]
+$([ -n "${RUN_VIF:-}" ] && echo "vif = [ 'mac=00:16:3e:5e:00:02,script=$PWD/tests/e2e/sporeinit-hotplug.sh' ]")
 on_poweroff = "destroy"
 on_crash = "destroy"
 on_reboot = "destroy"
@@ -78,7 +85,9 @@ CFG
 	local clog=/var/log/xen/console/guest-$name.log
 	rm -f "$clog"
 	console= status= reason=
-	if ! xl create -q "$E2E_TMP/$name.cfg" >"$E2E_TMP/$name.xl" 2>&1; then
+	note "$name: xl create"
+	if ! timeout 120 xl create -q "$E2E_TMP/$name.cfg" >"$E2E_TMP/$name.xl" 2>&1 </dev/null; then
+		note "$name: xl create failed: $(cat "$E2E_TMP/$name.xl")"
 		console=$(cat "$E2E_TMP/$name.xl")
 		losetup -d "$limg"
 		losetup -d "$lbun"
@@ -86,11 +95,16 @@ CFG
 	fi
 	domid=$(xl domid "$name")
 	echo "$domid" >"$E2E_TMP/$1.domid"
+	if [ -n "${RUN_VIF:-}" ]; then
+		ip addr add 10.99.0.1/24 dev "vif$domid.0"
+		ip -6 addr add fd99::1/64 dev "vif$domid.0"
+	fi
 	local key=/local/domain/$domid/data/spore/exit-status sf=$E2E_TMP/$1.status
 	rm -f "$sf"
+	note "$name: domid $domid"
 	(while xl list "$domid" >/dev/null 2>&1; do
 		v=$(xenstore-read "$key" 2>/dev/null) && [ -n "$v" ] && { echo "$v" >"$sf"; exit 0; }
-	done) &
+	done) >/dev/null 2>&1 </dev/null &
 	local poller=$!
 	for ((i = 0; i < limit * 10; i++)); do
 		xl list "$domid" >/dev/null 2>&1 || { reason=gone; break; }
@@ -99,10 +113,11 @@ CFG
 	kill "$poller" 2>/dev/null
 	wait "$poller" 2>/dev/null
 	status=$(cat "$sf" 2>/dev/null)
+	note "$name: ${reason:-still running}, status '$status'"
 	sleep 0.5 # let xenconsoled flush the log
 	console=$(tr -d '\r' <"$clog" 2>/dev/null)
 	mkdir -p .cache/e2e-sporeinit && cp "$clog" ".cache/e2e-sporeinit/$name.log" 2>/dev/null
-	xl destroy "$domid" >/dev/null 2>&1
+	timeout 60 xl destroy "$domid" >/dev/null 2>&1 </dev/null
 	losetup -d "$limg" 2>/dev/null
 	losetup -d "$lbun" 2>/dev/null
 	[ -n "$reason" ]
@@ -124,13 +139,6 @@ check_match "sporeinit logs the exit status on the console" "$console" 'sporeini
 [ "$status" = "exited 3" ] || show_console
 [ -n "$status" ] || exit 0 # sporeinit does not work at all: the rest would only time out
 
-run notfound 120 -- nosuchcmd arg
-check_eq "a command not in PATH exits 127" "$status" "exited 127"
-check_match "...with one clear line" "$console" 'sporeinit: exec: "nosuchcmd": executable file not found in \$PATH'
-
-run noexec 120 -- /bin/noexec
-check_eq "a non-executable command exits 126" "$status" "exited 126"
-
 run ident 120 --user app --workdir /srv/work --env 'FOO=a b=c"q' -- \
 	/bin/sh -c 'echo "ID[$(id)]"; echo "PWD[$(pwd)]"; echo "FOO[$FOO]"; echo "HOME[$HOME]"; echo "HOST[$(cat /etc/hostname 2>/dev/null; cat /proc/sys/kernel/hostname)]"'
 check_eq "user, workdir and env run: exit 0" "$status" "exited 0"
@@ -150,10 +158,31 @@ check_match "hostname set" "$console" 'HOST\[spore-e2e-ident\]'
 			{ xenstore-write "/local/domain/$d/control/shutdown" poweroff; exit 0; }
 		sleep 0.1
 	done
-) &
+) >/dev/null 2>&1 </dev/null &
 stopper=$!
 run stop 150 --stop-timeout 30 -- /bin/sh -c 'trap "echo TRAPPED; exit 7" TERM; echo STOP-READY; while :; do sleep 1; done'
-wait $stopper
+kill $stopper 2>/dev/null
+wait $stopper 2>/dev/null
 check_match "a stop request reaches the container's TERM trap" "$console" 'TRAPPED'
 check_eq "...and its exit status is reported" "$status" "exited 7"
 [ "$status" = "exited 7" ] || show_console
+
+run notfound 120 -- nosuchcmd arg
+check_eq "a command not in PATH exits 127" "$status" "exited 127"
+check_match "...with one clear line" "$console" 'sporeinit: exec: "nosuchcmd": executable file not found in \$PATH'
+
+run noexec 120 -- /bin/noexec
+check_eq "a non-executable command exits 126" "$status" "exited 126"
+
+# Network: addresses, routes and MTU through rtnetlink; dom0 answers pings.
+RUN_VIF=1 run net 150 --ipv4 10.99.0.2/24 --gw4 10.99.0.1 --ipv6 fd99::2/64 --gw6 fd99::1 \
+	--mtu 1400 --dns 10.99.0.1 --dns fd99::1 -- /bin/sh -c \
+	'ip addr show eth0; ip route; ip -6 route; cat /etc/resolv.conf; ping -c 1 -W 10 10.99.0.1'
+check_eq "network container: exit 0 (dom0 answered a ping)" "$status" "exited 0"
+check_match "IPv4 address and MTU on eth0" "$console" 'eth0: .*mtu 1400'
+check_match "...inet 10.99.0.2/24" "$console" 'inet 10\.99\.0\.2/24'
+check_match "...inet6 fd99::2/64" "$console" 'inet6 fd99::2/64'
+check_match "IPv4 default route" "$console" 'default via 10\.99\.0\.1 dev eth0'
+check_match "IPv6 default route" "$console" 'default via fd99::1 dev eth0'
+check_match "resolv.conf from the bundle" "$console" 'nameserver fd99::1'
+[ "$status" = "exited 0" ] || show_console
