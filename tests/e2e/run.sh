@@ -6,14 +6,16 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 log=${SPORE_E2E_LOG:-$root/.cache/e2e-serial.log}
 mkdir -p "$(dirname "$log")"
+tap=$(mktemp "${TMPDIR:-/tmp}/spore-e2e.XXXXXX")
+trap 'rm -f "$tap"' EXIT
 # shellcheck disable=SC2086
 "$root/scripts/xen-sandbox.sh" --timeout "${SPORE_E2E_TIMEOUT:-2400}" --keep-log "$log" \
-	${SPORE_SANDBOX_OPTS:-} -- bash tests/e2e/suite.sh "${1:-}" >"$root/.cache/e2e.tap"
+	${SPORE_SANDBOX_OPTS:-} -- bash tests/e2e/suite.sh "${1:-}" >"$tap"
 rc=$?
-cat "$root/.cache/e2e.tap"
+cat "$tap"
 if [ $rc -ne 0 ]; then
 	echo "not ok - the sandbox failed (exit $rc; serial log: $log)"
 	exit 1
 fi
-grep -q '^not ok' "$root/.cache/e2e.tap" && exit 1
+grep -q '^not ok' "$tap" && exit 1
 exit 0
