@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "console_attach.h"
 #include "guest_name.h"
@@ -42,17 +43,6 @@ static void usage(FILE *out)
 		"  -h, --help         Show this help\n"
 		"\n"
 		"Without --attach, prints the guest's UUID and name and returns.\n");
-}
-
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
 }
 
 /* The record goes in before the domain exists, as "building" with this
@@ -124,12 +114,12 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 		case 'i': cfg.initrd = optarg; break;
 		case 'c': cfg.cmdline = optarg; break;
 		case 'm':
-			if (parse_u64(optarg, 16, 1 << 20, &v) < 0)
+			if (cli_parse_u64(optarg, 16, 1 << 20, &v) < 0)
 				return spore_err_setx(err, EINVAL, "boot: --memory '%s' is not 16..1048576 MiB", optarg);
 			cfg.memory_mib = v;
 			break;
 		case 'v':
-			if (parse_u64(optarg, 1, 64, &v) < 0)
+			if (cli_parse_u64(optarg, 1, 64, &v) < 0)
 				return spore_err_setx(err, EINVAL, "boot: --vcpus '%s' is not 1..64", optarg);
 			cfg.vcpus = (uint32_t)v;
 			break;

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "console_attach.h"
 #include "guest_name.h"
@@ -111,17 +112,6 @@ struct launch {
 	char *env_file_buf;
 };
 
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static int parse_args(struct launch *l, int argc, char **argv, struct spore_err *err)
 {
 	enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_VCPUS, O_KERNEL, O_RM, O_INSECURE };
@@ -159,12 +149,12 @@ static int parse_args(struct launch *l, int argc, char **argv, struct spore_err 
 		case 'u': l->user = optarg; break;
 		case O_ENTRY: l->entrypoint = optarg; l->entrypoint_set = true; break;
 		case 'm':
-			if (parse_u64(optarg, 32, 1 << 20, &v) < 0)
+			if (cli_parse_u64(optarg, 32, 1 << 20, &v) < 0)
 				return spore_err_setx(err, EINVAL, "launch: --memory '%s' is not 32..1048576 MiB", optarg);
 			l->memory_mib = v;
 			break;
 		case O_VCPUS:
-			if (parse_u64(optarg, 1, 64, &v) < 0)
+			if (cli_parse_u64(optarg, 1, 64, &v) < 0)
 				return spore_err_setx(err, EINVAL, "launch: --vcpus '%s' is not 1..64", optarg);
 			l->vcpus = (uint32_t)v;
 			break;
