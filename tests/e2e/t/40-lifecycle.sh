@@ -71,9 +71,9 @@ out=$(sporectl list 2>&1)
 check_match "list shows it Up, with the short ID" "$out" "^${up:0:12} +life-up +- +Up "
 check_match "list has docker's columns" "$(echo "$out" | head -n 1)" \
 	'^ID +NAME +IMAGE +STATUS +CREATED +IPV4 +IPV6$'
-out=$(sporectl list --json 2>&1)
-check_eq "list --json: the guest, running" \
-	"$(echo "$out" | jq -r '.[] | select(.name == "life-up") | .state + " " + .id')" "running $up"
+out=$(sporectl list --json 2>&1 | tr -d ' \n')
+check_match "list --json: an array of objects, the guest's running" "$out" \
+	"^\\[.*\\{\"id\":\"$up\",\"name\":\"life-up\",[^}]*\"state\":\"running\",\"status\":\"Up"
 
 if wait_for 120 console_says life-up LIFE-READY; then
 	out=$( (printf 'hello-console\n'; sleep 3; printf 'quit\n') | timeout 60 sporectl console life-up 2>&1)
@@ -142,14 +142,23 @@ check "... so life-up's record is still there" xenstore-exists "/spore/guests/$u
 check "destroy of an exited guest removes its record" sporectl destroy life-up
 check_fails "... gone" xenstore-exists "/spore/guests/$up"
 
-# --- a launch that died half-way ------------------------------------------
-# A "building" record whose owner no longer runs (as after SIGKILL).
+# --- launches in progress, and one that died half-way ---------------------
+# Records as a launch writes them ("building", its pid as owner). owner-pid
+# goes first: every partial record already names its owner.
+building() { # UUID NAME OWNER
+	xenstore-write "/spore/guests/$1/owner-pid" "$3" "/spore/guests/$1/created" "$(date +%s)" \
+		"/spore/guests/$1/name" "$2" "/spore/guests/$1/state" building
+}
+live=feedbeef-0000-4000-8000-$(printf '%012d' $$)
+check "a launch in progress (owner alive) is recorded" building "$live" life-live $$
 dead=$(sh -c 'echo $$')
 fake=deadbeef-0000-4000-8000-$(printf '%012d' $$)
-xenstore-write "/spore/guests/$fake/name" life-dead "/spore/guests/$fake/state" building \
-	"/spore/guests/$fake/owner-pid" "$dead" "/spore/guests/$fake/created" "$(date +%s)" \
-	"/spore/guests/$fake/domid" -1
-check "the record of a launch whose sporectl died is cleaned up" \
-	wait_for 10 sh -c "! xenstore-exists /spore/guests/$fake"
+check "a launch whose sporectl died is recorded" building "$fake" life-dead "$dead"
+check "... and its record is cleaned up within a few seconds" \
+	wait_for 5 sh -c "! xenstore-exists /spore/guests/$fake"
+check "the live launch's record is left alone" xenstore-exists "/spore/guests/$live"
+check_match "list -a shows it as Created" "$(sporectl list -a 2>&1)" "life-live +- +Created "
+check "destroy removes a launch in progress" sporectl destroy life-live
+check_fails "... gone" xenstore-exists "/spore/guests/$live"
 
 check_eq "no lifecycle guest is left" "$(xl list | grep -c " life-")" 0
