@@ -16,8 +16,11 @@ enum spore_reap_action spore_reap_decide(const struct spore_guest *g,
 					 const struct spore_dominfo *dom, bool owner_alive)
 {
 	if (!strcmp(g->state, "running")) {
+		/* An attached sporectl (boot/launch --attach) owns the guest and
+		 * tears it down itself once it has read what it needs (e.g. the
+		 * exit status); the reaper takes over when that process ends. */
 		if (!dom || spore_dominfo_shutdown(dom) || spore_dominfo_dying(dom))
-			return SPORE_REAP_TEARDOWN;
+			return owner_alive ? SPORE_REAP_NONE : SPORE_REAP_TEARDOWN;
 		return SPORE_REAP_NONE;
 	}
 	if (!strcmp(g->state, "exited")) {
@@ -109,8 +112,7 @@ int spore_reap_pass(struct spore_xc *xc, struct spore_xs *xs, pid_t **building, 
 	}
 	for (size_t i = 0; i < n; i++) {
 		int d = spore_guest_match_domain(&g[i], doms, ndoms);
-		bool building_state = strcmp(g[i].state, "running") && strcmp(g[i].state, "exited");
-		bool alive = building_state &&
+		bool alive = strcmp(g[i].state, "exited") &&
 			     spore_owner_alive((pid_t)g[i].owner_pid, g[i].created);
 		enum spore_reap_action a = spore_reap_decide(&g[i], d >= 0 ? &doms[d] : NULL, alive);
 		if (a == SPORE_REAP_NONE) {

@@ -21,7 +21,9 @@ enum spore_reap_action {
 };
 
 /* Pure. dom is the guest's domain or NULL if it has none; owner_alive says
- * whether the record's owner-pid still runs (for "building" records). */
+ * whether the record's owner-pid still runs: the launch of a "building"
+ * guest, or the attached sporectl of a "running" one, which tears its guest
+ * down itself. */
 enum spore_reap_action spore_reap_decide(const struct spore_guest *g,
 					 const struct spore_dominfo *dom, bool owner_alive);
 
@@ -30,8 +32,8 @@ enum spore_reap_action spore_reap_decide(const struct spore_guest *g,
 bool spore_owner_alive(pid_t pid, int64_t created);
 
 /* One pass: tears down every record that needs it. *building gets the
- * owner pids of "building" records whose owner still runs (malloc'd; NULL
- * to skip), for callers that want to wait on them. Returns how many guests
+ * pids of owners that still run (malloc'd; NULL to skip), for callers that
+ * want to wake when they end. Returns how many guests
  * were torn down; failures on one guest are logged and the pass goes on. */
 int spore_reap_pass(struct spore_xc *xc, struct spore_xs *xs, pid_t **building, size_t *nbuilding,
 		    struct spore_err *err);

@@ -41,6 +41,10 @@ int main(void)
 	is_int(spore_reap_decide(&g, &dying, false), SPORE_REAP_TEARDOWN, "dying: torn down");
 	is_int(spore_reap_decide(&g, NULL, false), SPORE_REAP_TEARDOWN,
 	       "domain gone (xl destroy): torn down");
+	is_int(spore_reap_decide(&g, &off, true), SPORE_REAP_NONE,
+	       "shut down, but its attached sporectl tears it down itself");
+	is_int(spore_reap_decide(&g, NULL, true), SPORE_REAP_NONE,
+	       "gone, attached sporectl still running: left to it");
 
 	g = rec("building", -1, "");
 	is_int(spore_reap_decide(&g, NULL, true), SPORE_REAP_NONE, "building, owner alive");
