@@ -60,7 +60,7 @@ loop_ro() {
 # (on_poweroff=preserve would keep it readable, but made xl abort in the
 # next create).
 # Sets: console, status (data/spore/exit-status), reason (shutdown reason).
-run() {
+run_once() {
 	local name=spore-e2e-$1 limit=$2 bundle=$E2E_TMP/$1.bundle domid i
 	shift 2
 	"$mkbundle" --out "$bundle" --hostname "$name" "$@" || return 1
@@ -106,7 +106,8 @@ CFG
 		v=$(xenstore-read "$key" 2>/dev/null) && [ -n "$v" ] && { echo "$v" >"$sf"; exit 0; }
 	done) >/dev/null 2>&1 </dev/null &
 	local poller=$!
-	for ((i = 0; i < limit * 10; i++)); do
+	local end=$((SECONDS + limit))
+	while [ $SECONDS -lt $end ]; do
 		xl list "$domid" >/dev/null 2>&1 || { reason=gone; break; }
 		sleep 0.1
 	done
@@ -121,6 +122,21 @@ CFG
 	losetup -d "$limg" 2>/dev/null
 	losetup -d "$lbun" 2>/dev/null
 	[ -n "$reason" ]
+}
+
+# The emulated guest kernel occasionally dies before running init (under
+# TCG and heavy host load): that says nothing about sporeinit, so retry once.
+run() {
+	local args=("$@")
+	run_once "${args[@]}"
+	local rc=$?
+	if [ -z "$status" ] && ! printf '%s' "$console" | grep -q 'sporeinit: started'; then
+		echo "# ${args[0]}: the guest kernel did not reach init; retrying once"
+		note "${args[0]}: retry"
+		run_once "${args[@]}"
+		rc=$?
+	fi
+	return $rc
 }
 
 show_console() {
@@ -152,10 +168,11 @@ check_match "hostname set" "$console" 'HOST\[spore-e2e-ident\]'
 
 # Graceful stop: dom0 writes control/shutdown while the container traps TERM.
 (
-	for ((i = 0; i < 1800; i++)); do
+	end=$((SECONDS + 200))
+	while [ $SECONDS -lt $end ]; do
 		d=$(cat "$E2E_TMP/stop.domid" 2>/dev/null) && [ -n "$d" ] &&
 			grep -q STOP-READY "/var/log/xen/console/guest-spore-e2e-stop.log" 2>/dev/null &&
-			{ xenstore-write "/local/domain/$d/control/shutdown" poweroff; exit 0; }
+			{ xenstore-write "/local/domain/$d/control/shutdown" poweroff; note "stop: wrote control/shutdown of $d: $?"; exit 0; }
 		sleep 0.1
 	done
 ) >/dev/null 2>&1 </dev/null &
