@@ -25,8 +25,10 @@ enum spore_reap_action spore_reap_decide(const struct spore_guest *g,
 	}
 	if (!strcmp(g->state, "exited")) {
 		/* A teardown that was interrupted: finish it. A dying domain is
-		 * one Xen is still freeing (backends letting go): not ours. */
-		if ((dom && !spore_dominfo_dying(dom)) || g->domid >= 0 || g->loops[0])
+		 * one Xen is still freeing (backends letting go): not ours. Loops
+		 * still listed are not a reason: by now another guest may have
+		 * been given the same /dev/loopN. */
+		if ((dom && !spore_dominfo_dying(dom)) || g->domid >= 0)
 			return SPORE_REAP_TEARDOWN;
 		return SPORE_REAP_NONE;
 	}
