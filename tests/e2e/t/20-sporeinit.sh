@@ -103,7 +103,7 @@ CFG
 	local key=/local/domain/$domid/data/spore/exit-status sf=$E2E_TMP/$1.status
 	rm -f "$sf"
 	note "$name: domid $domid"
-	(while xl list "$domid" >/dev/null 2>&1; do
+	(while xenstore-exists "/local/domain/$domid" 2>/dev/null; do
 		v=$(xenstore-read "$key" 2>/dev/null) && [ -n "$v" ] && { echo "$v" >"$sf"; exit 0; }
 	done) >/dev/null 2>&1 </dev/null &
 	local poller=$!
@@ -111,7 +111,8 @@ CFG
 	while [ $SECONDS -lt $end ]; do
 		reason=$(xl list "$domid" 2>/dev/null | awk 'NR == 2 && $5 ~ /[sc]/ { print $5 }')
 		[ -n "$reason" ] && break
-		xl list "$domid" >/dev/null 2>&1 || { reason=gone; break; }
+		# xl list fails now and then under load: ask xenstore if it is gone.
+		xenstore-exists "/local/domain/$domid" 2>/dev/null || { reason=gone; break; }
 		sleep 0.2
 	done
 	kill "$poller" 2>/dev/null
