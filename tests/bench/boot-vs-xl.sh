@@ -131,7 +131,7 @@ CFG
 			printf '  %-18s %8.1f ms\n' "$step" "$m"
 			echo "$m" >>"$work/steps"
 		done
-	awk -v t="$mst" '{ s += $1 } END { printf "  %-18s %8.1f ms (exec, open handles, name check, unpause, rounding)\n", "other", t / 1000 - s }' "$work/steps"
+	awk -v t="$mst" '{ s += $1 } END { printf "  %-18s %8.1f ms (rest of the median total: exec, handles, name check, guest record writes, unpause)\n", "other", t / 1000 - s }' "$work/steps"
 	rm -rf "$work"
 	exit 0
 fi
