@@ -62,7 +62,7 @@ loop_ro() {
 # heavy host load) and the domain goes away.
 # Sets: console, status (data/spore/exit-status), reason (shutdown reason).
 run_once() {
-	local name=spore-e2e-$1 limit=$2 bundle=$E2E_TMP/$1.bundle domid i
+	local id=$1 name=spore-e2e-$1 limit=$2 bundle=$E2E_TMP/$1.bundle domid i
 	shift 2
 	"$mkbundle" --out "$bundle" --hostname "$name" "$@" || return 1
 	local limg lbun
@@ -95,12 +95,12 @@ CFG
 		return 1
 	fi
 	domid=$(xl domid "$name")
-	echo "$domid" >"$E2E_TMP/$1.domid"
+	echo "$domid" >"$E2E_TMP/$id.domid"
 	if [ -n "${RUN_VIF:-}" ]; then
 		ip addr add 10.99.0.1/24 dev "vif$domid.0"
 		ip -6 addr add fd99::1/64 dev "vif$domid.0"
 	fi
-	local key=/local/domain/$domid/data/spore/exit-status sf=$E2E_TMP/$1.status
+	local key=/local/domain/$domid/data/spore/exit-status sf=$E2E_TMP/$id.status
 	rm -f "$sf"
 	note "$name: domid $domid"
 	(while xenstore-exists "/local/domain/$domid" 2>/dev/null; do
