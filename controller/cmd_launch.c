@@ -7,6 +7,7 @@
  * failed, otherwise the container's status (128+N when killed by signal N). */
 #include <spore/bundle.h>
 #include <spore/guest_record.h>
+#include <spore/guest_teardown.h>
 #include <spore/image_pull.h>
 #include <spore/log.h>
 #include <spore/loopdev.h>
@@ -300,37 +301,27 @@ out:
 	return r;
 }
 
-/* Everything the launch made, in reverse; leaves the record as "exited". */
-static void teardown(struct launch *l, const char *status)
+/* Frees everything the launch made, through the teardown the reaper and
+ * `destroy` share (it keeps the exit status sporeinit left and finds the
+ * domain by its UUID). A failed launch leaves no record; --rm removes it. */
+static void teardown(struct launch *l, bool failed)
 {
 	struct spore_err e = {0};
-	char path[96];
 
-	if (l->build.created) {
-		uint32_t domid = l->build.domid;
-		pv_build_abort(&l->build);
-		snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%" PRIu32, domid);
-		spore_xs_rm(l->xs, 0, path, &e);
-	}
-	/* Loops still held by blkback unbind themselves when it lets go. */
-	char loops[sizeof(l->rec.loops)], *save = NULL;
-	snprintf(loops, sizeof(loops), "%s", l->rec.loops);
-	for (char *t = strtok_r(loops, " ", &save); t; t = strtok_r(NULL, " ", &save))
-		spore_loop_detach(t, &e);
 	if (l->bundle_path[0])
 		unlink(l->bundle_path);
-	if (!l->rec_written)
-		return;
-	if (l->rm) {
-		spore_guest_remove(l->xs, l->rec.uuid, &e);
+	if (!l->rec_written) {
+		pv_build_abort(&l->build);
 		return;
 	}
-	l->rec.domid = -1;
-	l->rec.exited = time(NULL);
-	snprintf(l->rec.state, sizeof(l->rec.state), "exited");
-	snprintf(l->rec.exit_status, sizeof(l->rec.exit_status), "%s", status ? status : "");
-	l->rec.owner_pid = 0;
-	spore_guest_write(l->xs, &l->rec, &e);
+	if (spore_guest_teardown(l->xc, l->xs, &l->rec, &e) < 0)
+		log_warn("cleaning up guest %s: %s", l->rec.name, e.msg);
+	l->build.created = false; /* destroyed above */
+	struct spore_guest now;
+	if (spore_guest_read(l->xs, l->rec.uuid, &now, &e) >= 0)
+		l->rec = now;
+	if (failed || l->rm)
+		spore_guest_remove(l->xs, l->rec.uuid, &e);
 }
 
 /* "exited N" -> N, "signaled N" -> 128+N; -1 if not reported. */
@@ -425,6 +416,10 @@ static int launch(int argc, char **argv, struct spore_err *err)
 		spore_guest_set(l->xs, l->rec.uuid, "loops", l->rec.loops, err);
 		goto fail;
 	}
+	/* The loop device holds the bundle open: its name can go now, so a
+	 * crash cannot leak the file. */
+	unlink(l->bundle_path);
+	l->bundle_path[0] = '\0';
 	snprintf(l->rec.loops, sizeof(l->rec.loops), "%s %s", img_loop.path, bdl_loop.path);
 	if ((r = spore_guest_set(l->xs, l->rec.uuid, "loops", l->rec.loops, err)) < 0)
 		goto fail;
@@ -446,7 +441,9 @@ static int launch(int argc, char **argv, struct spore_err *err)
 		goto fail;
 	l->rec.domid = l->build.domid;
 	snprintf(l->rec.state, sizeof(l->rec.state), "running");
-	l->rec.owner_pid = 0;
+	/* While attached, this process owns the guest (the reaper leaves it
+	 * alone until we exit); detached, the reaper frees it when it stops. */
+	l->rec.owner_pid = l->attach ? getpid() : 0;
 	if ((r = spore_guest_write(l->xs, &l->rec, err)) < 0)
 		goto fail;
 
@@ -473,18 +470,10 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	}
 	if (r < 0)
 		goto fail;
-	char path[96], *val = NULL;
-	size_t len;
-	struct spore_err e2 = {0};
-	snprintf(path, sizeof(path), "/local/domain/%" PRIu32 "/data/spore/exit-status",
-		 l->build.domid);
-	if (spore_xs_read(l->xs, 0, path, &val, &len, &e2) >= 0)
-		snprintf(status, sizeof(status), "%s", val);
-	free(val);
-	if (!status[0])
-		snprintf(status, sizeof(status), "%s",
-			 r == ATTACH_SHUTDOWN && reason == SHUTDOWN_crash ? "crash" : "poweroff");
-	teardown(l, status);
+	teardown(l, false);
+	snprintf(status, sizeof(status), "%s",
+		 l->rec.exit_status[0] ? l->rec.exit_status
+				       : (r == ATTACH_SHUTDOWN && reason == SHUTDOWN_crash ? "crash" : "poweroff"));
 	int code = exit_code_of(status);
 	if (code < 0) {
 		r = spore_err_setx(err, EIO, "launch: guest %s stopped (%s) without reporting the container's exit status",
@@ -494,7 +483,7 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	}
 	goto out;
 fail:
-	teardown(l, "failed");
+	teardown(l, true);
 out:
 	if (pty >= 0)
 		close(pty);
