@@ -340,7 +340,7 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	static const char *const kernels[] = {"../../.cache/kernel/spore-vmlinuz",
 					      "../share/spore/vmlinuz", NULL};
 	static const char *const initrds[] = {"../container/sporeinit.cpio",
-					      "../share/spore/sporeinit.cpio", NULL};
+					      "../libexec/spore/sporeinit.cpio", NULL};
 	struct launch *l = calloc(1, sizeof(*l));
 	struct spore_store store = {.lock_fd = -1};
 	struct spore_image_config ic = {0};
