@@ -90,6 +90,15 @@ if [ $unit_only = 0 ] && [ $e2e = 1 ]; then
 	[ -s "$out/e2e.err" ] && sed 's/^/# /' "$out/e2e.err"
 	count_tap "$out/e2e.tap"
 	[ $((passed + failed)) -gt 0 ] || failed=$((failed + 1))
+	if [ -z "$pattern" ]; then
+		# Debian ships both xenstoreds: the xenstore tests again on the C one.
+		echo "== end-to-end, C xenstored (xenstore tests)"
+		SPORE_SANDBOX_OPTS="--xenstored xenstored" "$SPORE_ROOT_DIR/tests/e2e/run.sh" xen \
+			>"$out/e2e-cxs.tap" 2>"$out/e2e-cxs.err"
+		sed 's/^\(not \)\{0,1\}ok [0-9]* - /&C xenstored: /' "$out/e2e-cxs.tap"
+		[ -s "$out/e2e-cxs.err" ] && sed 's/^/# /' "$out/e2e-cxs.err"
+		count_tap "$out/e2e-cxs.tap"
+	fi
 fi
 
 echo
