@@ -44,6 +44,11 @@ out=$SPORE_CACHE/test-results
 mkdir -p "$out"
 
 echo "== unit tests (ASan+UBSan)"
+# The kernel loader's real-kernel test uses the sandbox's Debian kernels.
+if [ -z "${SPORE_TEST_KERNEL:-}" ]; then
+	SPORE_TEST_KERNEL=$(ls "$SPORE_CACHE"/sandbox/pkgroot-*/boot/vmlinuz-* 2>/dev/null | paste -sd: -)
+	export SPORE_TEST_KERNEL
+fi
 meson test -C "$SPORE_ROOT_DIR/build-san" --suite unit --print-errorlogs >"$out/unit.log" 2>&1
 python3 - "$SPORE_ROOT_DIR/build-san/meson-logs/testlog.json" >"$out/unit.tap" <<'PY'
 import json, sys
