@@ -10,6 +10,8 @@
 # Usage: tests/bench/kernel-boot.sh [RUNS]   (default 5)
 set -euo pipefail
 
+. "$(dirname "$0")/lib.sh"
+
 if [ "${1:-}" = --inside ]; then
 	spore=$2 cloud=$3 initrd=$4 runs=$5
 	export SPORE_ROOT=$(mktemp -d /tmp/kbench.XXXXXX)
@@ -36,9 +38,8 @@ if [ "${1:-}" = --inside ]; then
 		printf '%-4s %-6s %8s %9s\n' "$i" cloud "$a" "$b"
 		c_init+=("$a") c_mark+=("$b")
 	done
-	median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-	si=$(median "${s_init[@]}") sm=$(median "${s_mark[@]}")
-	ci=$(median "${c_init[@]}") cm=$(median "${c_mark[@]}")
+	si=$(bench_median "${s_init[@]}") sm=$(bench_median "${s_mark[@]}")
+	ci=$(bench_median "${c_init[@]}") cm=$(bench_median "${c_mark[@]}")
 	printf '%-11s %8s %9s\n' median-spore "$si" "$sm"
 	printf '%-11s %8s %9s\n' median-cloud "$ci" "$cm"
 	awk -v a="$si" -v b="$ci" -v c="$sm" -v d="$cm" \

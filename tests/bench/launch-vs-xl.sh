@@ -10,6 +10,8 @@
 # Usage: tests/bench/launch-vs-xl.sh [RUNS]   (default 5)
 set -euo pipefail
 
+. "$(dirname "$0")/lib.sh"
+
 if [ "${1:-}" = --inside ]; then
 	kernel=$2 initrd=$3 runs=$4 img=10.0.2.2:5000/spore-test/busybox:latest
 	secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e6 }'; }
@@ -44,8 +46,7 @@ if [ "${1:-}" = --inside ]; then
 		printf '%-4s %10s %10s\n' "$i" "$a" "$b"
 		s+=("$a") x+=("$b")
 	done
-	median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-	ms=$(median "${s[@]}") mx=$(median "${x[@]}")
+	ms=$(bench_median "${s[@]}") mx=$(bench_median "${x[@]}")
 	printf '%-4s %10s %10s\n' med "$ms" "$mx"
 	awk -v a="$ms" -v b="$mx" 'BEGIN { printf "ratio spore/xl: %.2fx (target <= 0.6x)\n", a / b }'
 	exit 0
