@@ -6,7 +6,6 @@
 #include <spore/log.h>
 #include <spore/pv_boot.h>
 #include <spore/pv_builder.h>
-#include <spore/vbd.h>
 #include <spore/xs_skeleton.h>
 
 #include <errno.h>

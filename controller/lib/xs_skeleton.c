@@ -1,6 +1,8 @@
 /* The xenstore skeleton of a new PV domain; see xs_skeleton.h. */
 #include <spore/xs_skeleton.h>
 
+#include <spore/xenstore.h>
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -163,5 +165,36 @@ int xs_skeleton_build(struct xs_node_list *l, const struct dom_skeleton *d, stru
 #undef NUM
 	if (r < 0)
 		return spore_err_set(err, -r, "building the xenstore skeleton of domain %" PRIu32, n);
+	return 0;
+}
+
+static bool same_perms_as_parent(const struct xs_node_list *l, const struct xs_node *n)
+{
+	const char *slash = strrchr(n->path, '/');
+	if (!slash || slash == n->path)
+		return false;
+	for (size_t i = 0; i < l->n && &l->v[i] != n; i++) {
+		const struct xs_node *p = &l->v[i];
+		if (strlen(p->path) == (size_t)(slash - n->path) &&
+		    !strncmp(p->path, n->path, slash - n->path))
+			return p->nperms == n->nperms &&
+			       !memcmp(p->perms, n->perms, n->nperms * sizeof(n->perms[0]));
+	}
+	return false; /* parent not written here: be explicit */
+}
+
+int spore_xs_write_nodes(struct spore_xs *xs, uint32_t tx, const struct xs_node_list *l,
+			 struct spore_err *err)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct xs_node *n = &l->v[i];
+		int r = spore_xs_write_str(xs, tx, n->path, n->value, err);
+		/* A new node inherits its parent's permissions: set them only
+		 * where they differ, halving the requests. */
+		if (r >= 0 && !same_perms_as_parent(l, n))
+			r = spore_xs_set_perms(xs, tx, n->path, n->perms, n->nperms, err);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }

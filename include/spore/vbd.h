@@ -29,9 +29,5 @@ struct spore_vbd {
 int spore_vbd_nodes(struct xs_node_list *l, const struct spore_vbd *v, struct spore_err *err);
 /* Writes the nodes of n devices in one transaction. */
 int spore_vbd_add(struct spore_xs *xs, const struct spore_vbd *v, size_t n, struct spore_err *err);
-/* Writes nodes (with their permissions, only where they differ from the
- * parent's) inside transaction tx. Shared with the domain builder. */
-int spore_xs_write_nodes(struct spore_xs *xs, uint32_t tx, const struct xs_node_list *l,
-			 struct spore_err *err);
 
 #endif

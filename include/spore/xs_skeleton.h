@@ -44,6 +44,12 @@ int xs_node_add(struct xs_node_list *l, const char *value, int nperms, const str
 const struct xs_node *xs_node_find(const struct xs_node_list *l, const char *path);
 void xs_node_list_free(struct xs_node_list *l);
 
+struct spore_xs;
+/* Writes the nodes (with their permissions, only where they differ from
+ * the parent's) inside xenstore transaction tx. */
+int spore_xs_write_nodes(struct spore_xs *xs, uint32_t tx, const struct xs_node_list *l,
+			 struct spore_err *err);
+
 /* A guest name is 1..64 of [A-Za-z0-9_.-], not starting with '.' or '-':
  * it ends up in xenstore paths, interface names and log lines. */
 int spore_name_valid(const char *name);
