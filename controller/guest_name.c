@@ -1,6 +1,7 @@
 #include "guest_name.h"
 
 #include <spore/guest_record.h>
+#include <spore/image_store.h>
 #include <spore/pv_builder.h>
 #include <spore/xs_skeleton.h>
 
@@ -12,8 +13,7 @@
 const char *spore_kernel_cache_dir(void)
 {
 	static char dir[4096];
-	const char *root = getenv("SPORE_ROOT");
-	snprintf(dir, sizeof(dir), "%s/kernels", root && *root ? root : "/var/lib/spore");
+	snprintf(dir, sizeof(dir), "%s/kernels", spore_store_default_root());
 	return dir;
 }
 
