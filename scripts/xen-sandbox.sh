@@ -33,6 +33,10 @@ Options:
                       terminal program (e.g. an attached container shell)
   -h, --help          Show this help
 
+Environment (debugging): SPORE_SANDBOX_CPU replaces QEMU's -cpu model
+(default max,-smap,-smep); SPORE_SANDBOX_XEN_ARGS is appended to Xen's
+command line.
+
 Exit status: the command's own status; $EXIT_TIMEOUT if the timeout expired;
 $EXIT_SANDBOX if the sandbox failed (QEMU, Xen or dom0 did not come up, or
 dom0 failed before running the command).
@@ -94,10 +98,14 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=$cpus"
-xen_args+=" loglvl=info guest_loglvl=info"
+# Eager FPU switching: with Xen's default lazy switching (CR0.TS + #NM) on
+# QEMU's TCG, dom0 processes lost SSE/AVX register state whenever a domU ran
+# (measured: most of a register-heavy loop's runs corrupted, random
+# segfaults and malloc aborts); with eager-fpu, none.
+xen_args+=" loglvl=info guest_loglvl=info spec-ctrl=eager-fpu ${SPORE_SANDBOX_XEN_ARGS:-}"
 dom0_args="console=hvc0 earlyprintk=xen loglevel=4 spore.xenstored=$xenstored spore.build=$SPORE_BUILD_DIR"
 
-qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max,-smap,-smep -m "$mem" -smp "$cpus"
+qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu "${SPORE_SANDBOX_CPU:-max,-smap,-smep}" -m "$mem" -smp "$cpus"
 	-nodefaults -display none -no-reboot -no-user-config
 	-kernel "$SANDBOX_XEN" -append "$xen_args"
 	-virtfs "local,path=$SPORE_ROOT_DIR,mount_tag=host,security_model=none,id=host"
