@@ -5,6 +5,7 @@
 #include <spore/guest_teardown.h>
 #include <spore/log.h>
 #include <spore/pv_builder.h>
+#include <spore/step_hook.h>
 #include <spore/xenstore.h>
 
 #include <xen/sched.h>
@@ -144,6 +145,7 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 	if ((r = spore_uuid_generate(uuid, err)) < 0)
 		goto out;
 	cfg.uuid = uuid;
+	spore_step("record");
 	if ((r = record_building(xs, &cfg, uuid, err)) < 0) {
 		spore_err_wrap(err, "boot: recording guest '%s'", name);
 		goto out;
@@ -155,24 +157,33 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 		spore_guest_remove(xs, u, &e);
 		goto out;
 	}
+	/* The console is open before the guest runs (its pty buffers the first
+	 * output), and the record says "running" only once it runs: killed
+	 * before, the "building" record makes the reaper free it all. */
+	spore_step("console");
+	if (attach && (pty = console_open_pty(xs, b.domid, 10000, err)) < 0) {
+		r = pty;
+		discard(xc, xs, &b);
+		goto out;
+	}
+	spore_step("unpause");
+	if ((r = pv_build_unpause(&b, err)) < 0) {
+		discard(xc, xs, &b);
+		goto out;
+	}
+	log_unpaused(b.domid);
+	spore_step("record-running");
+	if ((r = record_running(xs, &b, err)) < 0) {
+		discard(xc, xs, &b);
+		goto out;
+	}
 	if (!attach) {
-		if ((r = pv_build_unpause(&b, err)) < 0 || (r = record_running(xs, &b, err)) < 0) {
-			discard(xc, xs, &b);
-			goto out;
-		}
-		log_unpaused(b.domid);
 		printf("%s %s\n", b.uuid_str, name);
 		r = 0;
 		goto out;
 	}
-	if ((pty = console_open_pty(xs, b.domid, 10000, err)) < 0 ||
-	    (r = record_running(xs, &b, err)) < 0) {
-		r = pty < 0 ? pty : r;
-		discard(xc, xs, &b);
-		goto out;
-	}
 	unsigned reason = 0;
-	r = console_attach(xc, xs, b.domid, pty, true, &reason, err);
+	r = console_attach(xc, xs, b.domid, pty, false, &reason, err);
 	if (r == ATTACH_DETACHED) {
 		fprintf(stderr, "\r\nsporectl: detached from %s (%s); it keeps running\n", name,
 			b.uuid_str);

@@ -12,6 +12,7 @@
 #include <spore/log.h>
 #include <spore/loopdev.h>
 #include <spore/pv_builder.h>
+#include <spore/step_hook.h>
 #include <spore/vbd.h>
 
 #include <xen/sched.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -109,7 +111,7 @@ struct launch {
 	struct spore_guest rec;
 	bool rec_written;
 	struct pv_build build;
-	char bundle_path[PATH_MAX];
+	int bundle_fd; /* a memfd: no file name for a crash to leave behind */
 	char *env_file_buf;
 };
 
@@ -284,15 +286,21 @@ static int make_bundle(struct launch *l, const struct spore_image_config *ic, st
 				   why ? why : "invalid");
 		goto out;
 	}
-	/* Padded to whole pages: a loop device's size is rounded down. */
-	fd = open(l->bundle_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	/* In memory, not a file: the loop device holds it, and a sporectl
+	 * killed at any point leaves no file to clean up. Padded to whole
+	 * pages: a loop device's size is rounded down. */
+	fd = memfd_create("spore-bundle", MFD_CLOEXEC);
 	if (fd < 0) {
-		r = spore_err_set(err, errno, "launch: creating %s", l->bundle_path);
+		r = spore_err_set(err, errno, "launch: creating the launch bundle");
 		goto out;
 	}
 	size_t padded = (len + SPORE_BUNDLE_ALIGN - 1) / SPORE_BUNDLE_ALIGN * SPORE_BUNDLE_ALIGN;
-	if (write(fd, buf, len) != (ssize_t)len || ftruncate(fd, padded) < 0)
-		r = spore_err_set(err, errno ? errno : EIO, "launch: writing %s", l->bundle_path);
+	if (write(fd, buf, len) != (ssize_t)len || ftruncate(fd, padded) < 0) {
+		r = spore_err_set(err, errno ? errno : EIO, "launch: writing the launch bundle");
+		goto out;
+	}
+	l->bundle_fd = fd;
+	fd = -1;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -308,8 +316,9 @@ static void teardown(struct launch *l, bool failed)
 {
 	struct spore_err e = {0};
 
-	if (l->bundle_path[0])
-		unlink(l->bundle_path);
+	if (l->bundle_fd >= 0)
+		close(l->bundle_fd);
+	l->bundle_fd = -1;
 	if (!l->rec_written) {
 		pv_build_abort(&l->build);
 		return;
@@ -351,6 +360,7 @@ static int launch(int argc, char **argv, struct spore_err *err)
 
 	if (!l)
 		return spore_err_set(err, ENOMEM, "launch");
+	l->bundle_fd = -1;
 	if ((r = parse_args(l, argc, argv, err)) != 0) {
 		r = r > 0 ? 0 : r;
 		goto out_free;
@@ -372,6 +382,7 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	if ((r = spore_store_open(&store, NULL, false, err)) < 0)
 		goto out_free;
 	store_open = true;
+	spore_step("image");
 	if ((r = spore_image_open(&store, l->image, true, &po, rootfs, sizeof(rootfs), &ic, err)) < 0)
 		goto out;
 
@@ -391,36 +402,32 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	l->rec.vcpus = l->vcpus;
 	l->rec.owner_pid = getpid();
 	/* Recorded before anything is allocated, so a sporectl killed at any
-	 * later point leaves a record the reaper can clean up from. */
+	 * later point leaves a record the reaper can clean up from: it names
+	 * the owner (gone), the UUID (the domain's handle, the loops' tag). */
+	spore_step("record");
 	if ((r = spore_guest_write(l->xs, &l->rec, err)) < 0)
 		goto out;
 	l->rec_written = true;
 
-	char rundir[PATH_MAX];
-	snprintf(rundir, sizeof(rundir), "%s/run", spore_store_default_root());
-	mkdir(rundir, 0700);
-	if ((size_t)snprintf(l->bundle_path, sizeof(l->bundle_path), "%s/%s.bundle", rundir,
-			     l->rec.uuid) >= sizeof(l->bundle_path)) {
-		l->bundle_path[0] = '\0';
-		r = spore_err_setx(err, ENAMETOOLONG, "launch: $SPORE_ROOT is too long");
-		goto fail;
-	}
+	spore_step("bundle");
 	if ((r = make_bundle(l, &ic, err)) < 0)
 		goto fail;
 
+	/* Tagged with the UUID: the teardown finds them by the tag, whether
+	 * or not the record got to list them. */
 	struct spore_loop img_loop, bdl_loop;
-	if ((r = spore_loop_attach(rootfs, &img_loop, err)) < 0)
+	char tag[64];
+	snprintf(tag, sizeof(tag), SPORE_LOOP_TAG_FMT, l->rec.uuid);
+	spore_step("loop-image");
+	if ((r = spore_loop_attach(rootfs, tag, &img_loop, err)) < 0)
 		goto fail;
-	snprintf(l->rec.loops, sizeof(l->rec.loops), "%s", img_loop.path);
-	if ((r = spore_loop_attach(l->bundle_path, &bdl_loop, err)) < 0) {
-		spore_guest_set(l->xs, l->rec.uuid, "loops", l->rec.loops, err);
+	spore_step("loop-bundle");
+	if ((r = spore_loop_attach_fd(l->bundle_fd, "the launch bundle", tag, &bdl_loop, err)) < 0)
 		goto fail;
-	}
-	/* The loop device holds the bundle open: its name can go now, so a
-	 * crash cannot leak the file. */
-	unlink(l->bundle_path);
-	l->bundle_path[0] = '\0';
+	close(l->bundle_fd);
+	l->bundle_fd = -1;
 	snprintf(l->rec.loops, sizeof(l->rec.loops), "%s %s", img_loop.path, bdl_loop.path);
+	spore_step("loops-record");
 	if ((r = spore_guest_set(l->xs, l->rec.uuid, "loops", l->rec.loops, err)) < 0)
 		goto fail;
 
@@ -437,31 +444,41 @@ static int launch(int argc, char **argv, struct spore_err *err)
 		{.domid = l->build.domid, .index = 1, .rdev = bdl_loop.rdev, .params = bdl_loop.path,
 		 .readonly = true},
 	};
+	spore_step("vbd");
 	if ((r = spore_vbd_add(l->xs, vbds, 2, err)) < 0)
 		goto fail;
+	/* The console is open before the guest runs: its pty buffers the
+	 * first output until the relay reads it. */
+	spore_step("console");
+	if (l->attach && (pty = console_open_pty(l->xs, l->build.domid, 10000, err)) < 0) {
+		r = pty;
+		goto fail;
+	}
+	spore_step("unpause");
+	if ((r = pv_build_unpause(&l->build, err)) < 0)
+		goto fail;
+	log_unpaused(l->build.domid);
+	/* "running" only once the guest runs: a launch killed before this
+	 * leaves a "building" record, which the reaper removes with all it
+	 * finds (a paused domain never to be unpaused included). While
+	 * attached, this process owns the guest (the reaper leaves it alone
+	 * until we exit); detached, the reaper frees it when it stops. */
 	l->rec.domid = l->build.domid;
 	snprintf(l->rec.state, sizeof(l->rec.state), "running");
-	/* While attached, this process owns the guest (the reaper leaves it
-	 * alone until we exit); detached, the reaper frees it when it stops. */
 	l->rec.owner_pid = l->attach ? getpid() : 0;
+	spore_step("record-running");
 	if ((r = spore_guest_write(l->xs, &l->rec, err)) < 0)
 		goto fail;
 
 	if (!l->attach) {
-		if ((r = pv_build_unpause(&l->build, err)) < 0)
-			goto fail;
 		printf("%s\n", l->rec.uuid);
 		r = 0;
 		goto out; /* the reaper frees it when it stops */
 	}
-	if ((pty = console_open_pty(l->xs, l->build.domid, 10000, err)) < 0) {
-		r = pty;
-		goto fail;
-	}
 	unsigned reason = 0;
 	/* The guest's exit status must be read before the domain (and its
 	 * xenstore directory) goes. */
-	r = console_attach(l->xc, l->xs, l->build.domid, pty, true, &reason, err);
+	r = console_attach(l->xc, l->xs, l->build.domid, pty, false, &reason, err);
 	if (r == ATTACH_DETACHED) {
 		fprintf(stderr, "\r\nsporectl: detached from %s; it keeps running (sporectl console %s)\n",
 			l->rec.name, l->rec.name);
@@ -487,6 +504,8 @@ fail:
 out:
 	if (pty >= 0)
 		close(pty);
+	if (l->bundle_fd >= 0)
+		close(l->bundle_fd);
 	pv_build_free(&l->build);
 	spore_image_config_free(&ic);
 	if (store_open)

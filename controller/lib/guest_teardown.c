@@ -127,15 +127,16 @@ static void rm_backends(struct spore_xs *xs, uint32_t domid, const char *guest)
 	free(kinds);
 }
 
-static void detach_loops(const char *loops, const char *guest)
+/* By the guest's tag rather than the record's list: that finds devices a
+ * killed launch bound but never recorded, and never one that another guest
+ * has been given since. */
+static void detach_loops(const struct spore_guest *g)
 {
-	char buf[sizeof(((struct spore_guest *)0)->loops)], *save = NULL;
-	snprintf(buf, sizeof(buf), "%s", loops);
-	for (char *p = strtok_r(buf, " ", &save); p; p = strtok_r(NULL, " ", &save)) {
-		struct spore_err e = {0};
-		if (spore_loop_detach(p, &e) < 0)
-			log_warn("guest %s: %s", guest, e.msg);
-	}
+	char tag[64];
+	struct spore_err e = {0};
+	snprintf(tag, sizeof(tag), SPORE_LOOP_TAG_FMT, g->uuid);
+	if (spore_loop_detach_tagged(tag, &e) < 0)
+		log_warn("guest %s: %s", g->name, e.msg);
 }
 
 struct record_update {
@@ -247,7 +248,7 @@ int spore_guest_teardown(struct spore_xc *xc, struct spore_xs *xs, const struct 
 	}
 	snprintf(path, sizeof(path), "/vm/%s", g->uuid);
 	rm_quiet(xs, path, g->name);
-	detach_loops(g->loops, g->name);
+	detach_loops(g);
 
 	struct record_update u = {g->uuid, status, reason, (int64_t)time(NULL)};
 	r = spore_xs_transact(xs, update_tx, &u, err);

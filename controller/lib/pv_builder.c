@@ -6,6 +6,7 @@
 #include <spore/log.h>
 #include <spore/pv_boot.h>
 #include <spore/pv_builder.h>
+#include <spore/step_hook.h>
 #include <spore/xs_skeleton.h>
 
 #include <errno.h>
@@ -478,6 +479,7 @@ int pv_build_run(struct pv_build *b, struct spore_xc *xc, struct spore_xs *xs,
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		b->step = steps[i].name;
+		spore_step(b->step);
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		int r = steps[i].run(b, err);

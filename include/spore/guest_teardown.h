@@ -29,7 +29,8 @@ int spore_domain_snapshot(struct spore_xc *xc, struct spore_dominfo **out, size_
 /* Keeps the container's exit status that sporeinit wrote under the domain's
  * data/spore/ (it vanishes with the domain), destroys the domain, removes
  * /local/domain/N, /vm/<uuid> and the backends' /local/domain/0/backend/
- * KIND/N, detaches the record's loop devices, and marks the record exited
+ * KIND/N, detaches the guest's loop devices (found by their tag, see
+ * loopdev.h), and marks the record exited
  * (exit time and status, domid -1, no loops). A record removed meanwhile is
  * not recreated. */
 int spore_guest_teardown(struct spore_xc *xc, struct spore_xs *xs, const struct spore_guest *g,
