@@ -10,7 +10,7 @@ XEN_VER=4.17
 # Modules dom0 loads (dependencies are added automatically).
 SANDBOX_MODULES=(
 	xenfs xen-evtchn xen-privcmd xen-gntdev xen-gntalloc xen-blkback xen-netback
-	loop squashfs overlay tun af_packet
+	loop squashfs overlay tun af_packet bridge
 	virtio_pci virtio_net virtio_console 9pnet_virtio 9p
 )
 
@@ -18,6 +18,7 @@ SANDBOX_MODULES=(
 SANDBOX_HOST_TOOLS=(
 	/usr/bin/mksquashfs /usr/bin/unsquashfs /usr/bin/tar2sqfs /usr/bin/sqfs2tar
 	/usr/bin/curl /bin/bash
+	/usr/bin/flock /usr/sbin/losetup # xl's hotplug scripts (benchmarks' peer)
 )
 
 # Xen binaries dom0 runs, from xen-utils-4.17 and xenstore-utils.
