@@ -17,35 +17,22 @@ const char *spore_kernel_cache_dir(void)
 	return dir;
 }
 
-/* 1 if a domain is named name, 0 if not. */
+/* 1 if a spore guest (running or exited: names are kept until destroy or
+ * rm, as in docker) holds name, 0 if not. One read of the name's claim, not
+ * a scan of every guest, so launch time does not grow with the guest count;
+ * spore_guest_write enforces it again atomically. Domains made by other
+ * toolstacks are not spore guests and are not looked at. */
 static int name_taken(struct spore_xs *xs, const char *name, struct spore_err *err)
 {
-	char **ids = NULL;
-	size_t n = 0;
-	int r = spore_xs_directory(xs, 0, "/local/domain", &ids, &n, err);
+	char owner[37];
+	struct spore_err e = {0};
+	int r = spore_guest_claim_owner(xs, "name", name, owner, sizeof(owner), &e);
+
+	if (r == -ENOENT)
+		return 0;
 	if (r < 0)
-		return r;
-	int taken = 0;
-	for (size_t i = 0; i < n && !taken; i++) {
-		char path[128], *val = NULL;
-		size_t len;
-		struct spore_err e = {0};
-		snprintf(path, sizeof(path), "/local/domain/%s/name", ids[i]);
-		if (spore_xs_read(xs, 0, path, &val, &len, &e) >= 0 && !strcmp(val, name))
-			taken = 1;
-		free(val);
-	}
-	free(ids);
-	if (taken)
-		return 1;
-	/* Exited guests keep their names until destroy or rm, as in docker. */
-	struct spore_guest *g = NULL;
-	if ((r = spore_guest_list(xs, &g, &n, err)) < 0)
-		return r;
-	for (size_t i = 0; i < n && !taken; i++)
-		taken = !strcmp(g[i].name, name);
-	free(g);
-	return taken;
+		*err = e;
+	return r < 0 ? r : 1;
 }
 
 int guest_name_pick(struct spore_xs *xs, const char *want, char *out, size_t n,

@@ -51,6 +51,96 @@ static void field_parse(struct spore_guest *g, const struct field *f, const char
 	}
 }
 
+/* Record keys whose values are unique across guests. Each value is claimed
+ * at SPORE_XS_CLAIMS/<key>/<value up to any '/'> = uuid in the record's own
+ * transaction, so uniqueness costs one read per key, not a scan of every
+ * record, and two concurrent launches cannot both win. */
+static const char *const claimed_keys[] = {"name", "ipv4"};
+
+static int claim_path(const struct spore_guest *g, const char *key, char *path, size_t n)
+{
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (strcmp(fields[i].key, key))
+			continue;
+		const char *v = (const char *)g + fields[i].off;
+		int len = (int)strcspn(v, "/");
+		if (!len)
+			return 0; /* unset: nothing to claim */
+		snprintf(path, n, SPORE_XS_CLAIMS "/%s/%.*s", key, len, v);
+		return 1;
+	}
+	return 0;
+}
+
+/* Claims g's unique values: -EEXIST naming the value if another guest holds
+ * one. */
+static int claims_take(struct spore_xs *xs, uint32_t tx, const struct spore_guest *g,
+		       const struct spore_xs_perm *perm, struct spore_err *err)
+{
+	for (size_t i = 0; i < sizeof(claimed_keys) / sizeof(claimed_keys[0]); i++) {
+		char path[320], *owner = NULL;
+		size_t len;
+		struct spore_err e = {0};
+		int r;
+
+		if (!claim_path(g, claimed_keys[i], path, sizeof(path)))
+			continue;
+		r = spore_xs_read(xs, tx, path, &owner, &len, &e);
+		if (r >= 0 && strcmp(owner, g->uuid)) {
+			r = !strcmp(claimed_keys[i], "name")
+				    ? spore_err_setx(err, EEXIST, "a guest named '%s' already exists",
+						     strrchr(path, '/') + 1)
+				    : spore_err_setx(err, EEXIST, "%s %s is already another guest's",
+						     claimed_keys[i], strrchr(path, '/') + 1);
+			free(owner);
+			return r;
+		}
+		free(owner);
+		if (r < 0 && r != -ENOENT)
+			return spore_err_set(err, -r, "reading %s", path);
+		if ((r = spore_xs_write_str(xs, tx, path, g->uuid, err)) < 0 ||
+		    (r = spore_xs_set_perms(xs, tx, path, perm, 1, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Drops the claims g holds (those naming its uuid). */
+static int claims_drop(struct spore_xs *xs, uint32_t tx, const struct spore_guest *g,
+		       struct spore_err *err)
+{
+	for (size_t i = 0; i < sizeof(claimed_keys) / sizeof(claimed_keys[0]); i++) {
+		char path[320], *owner = NULL;
+		size_t len;
+		struct spore_err e = {0};
+		int r = 0;
+
+		if (!claim_path(g, claimed_keys[i], path, sizeof(path)))
+			continue;
+		if (spore_xs_read(xs, tx, path, &owner, &len, &e) >= 0 && !strcmp(owner, g->uuid))
+			r = spore_xs_rm(xs, tx, path, err);
+		free(owner);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	return 0;
+}
+
+int spore_guest_claim_owner(struct spore_xs *xs, const char *key, const char *value, char *uuid,
+			    size_t n, struct spore_err *err)
+{
+	char path[320], *owner = NULL;
+	size_t len;
+
+	snprintf(path, sizeof(path), SPORE_XS_CLAIMS "/%s/%.*s", key, (int)strcspn(value, "/"),
+		 value);
+	int r = spore_xs_read(xs, 0, path, &owner, &len, err);
+	if (r >= 0)
+		copy_str(uuid, n, owner);
+	free(owner);
+	return r;
+}
+
 static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
 {
 	const struct spore_guest *g = arg;
@@ -58,6 +148,8 @@ static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_er
 	char path[256], val[600];
 	int r;
 
+	if ((r = claims_take(xs, tx, g, &dom0_only, err)) < 0)
+		return r;
 	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s", g->uuid);
 	if ((r = spore_xs_mkdir(xs, tx, path, err)) < 0 ||
 	    (r = spore_xs_set_perms(xs, tx, path, &dom0_only, 1, err)) < 0)
@@ -142,12 +234,30 @@ int spore_guest_list(struct spore_xs *xs, struct spore_guest **out, size_t *n,
 	return 0;
 }
 
+static int remove_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
+{
+	const struct spore_guest *g = arg;
+	char path[256];
+	int r;
+
+	if ((r = claims_drop(xs, tx, g, err)) < 0)
+		return r;
+	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s", g->uuid);
+	r = spore_xs_rm(xs, tx, path, err);
+	return r == -ENOENT ? 0 : r;
+}
+
 int spore_guest_remove(struct spore_xs *xs, const char *uuid, struct spore_err *err)
 {
-	char path[256];
-	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s", uuid);
-	int r = spore_xs_rm(xs, 0, path, err);
-	return r == -ENOENT ? 0 : r;
+	struct spore_guest g;
+	struct spore_err e = {0};
+
+	/* The claimed values come from the record itself; a record that is
+	 * already gone leaves nothing of its own to drop. */
+	if (spore_guest_read(xs, uuid, &g, &e) == -ENOENT)
+		return 0;
+	copy_str(g.uuid, sizeof(g.uuid), uuid);
+	return spore_xs_transact(xs, remove_tx, &g, err);
 }
 
 int spore_guest_match(const struct spore_guest *list, size_t n, const char *id)

@@ -18,6 +18,10 @@
 #include <stdint.h>
 
 #define SPORE_XS_GUESTS "/spore/guests"
+/* Unique record values (name, ipv4 without its prefix length) are claimed at
+ * SPORE_XS_CLAIMS/<key>/<value> = uuid by spore_guest_write and released by
+ * spore_guest_remove: a second record with a claimed value is refused. */
+#define SPORE_XS_CLAIMS "/spore/claims"
 
 struct spore_guest {
 	char uuid[37];
@@ -36,7 +40,8 @@ struct spore_guest {
 	int64_t owner_pid;
 };
 
-/* Writes every field (one transaction). */
+/* Writes every field and claims the unique ones (one transaction); -EEXIST
+ * with a message if another guest holds the name or address. */
 int spore_guest_write(struct spore_xs *xs, const struct spore_guest *g, struct spore_err *err);
 /* Sets one key of an existing record. */
 int spore_guest_set(struct spore_xs *xs, const char *uuid, const char *key, const char *value,
@@ -47,7 +52,12 @@ int spore_guest_read(struct spore_xs *xs, const char *uuid, struct spore_guest *
 /* All records, malloc'd array (free()). */
 int spore_guest_list(struct spore_xs *xs, struct spore_guest **out, size_t *n,
 		     struct spore_err *err);
+/* Removes the record and the claims it holds. */
 int spore_guest_remove(struct spore_xs *xs, const char *uuid, struct spore_err *err);
+/* The uuid (n >= 37) of the guest holding value for key ("name", "ipv4"):
+ * one xenstore read; -ENOENT if nobody does. */
+int spore_guest_claim_owner(struct spore_xs *xs, const char *key, const char *value, char *uuid,
+			    size_t n, struct spore_err *err);
 /* Finds the one guest id names: full UUID, unique UUID prefix, name, or
  * domid. -ENOENT if none, -EEXIST (ambiguous prefix) with a message naming
  * the id. */
