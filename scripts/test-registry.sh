@@ -12,7 +12,7 @@ REG_PID=$SPORE_CACHE/registry.pid
 REG_LOG=$SPORE_CACHE/registry.log
 IMG_DIR=$SPORE_CACHE/test-images
 # Bump when the images below change, so that a stale registry is refilled.
-IMG_VERSION=4
+IMG_VERSION=5
 
 usage() {
 	cat <<USAGE
@@ -128,6 +128,34 @@ build_busybox() {
 	commit busybox
 	umoci_q config --image "$IMG_DIR/oci:busybox" --config.cmd /bin/sh \
 		--config.env PATH=/usr/sbin:/usr/bin:/sbin:/bin
+}
+
+# app: docker's run semantics to compare against: Entrypoint + Cmd, a named
+# non-root user with supplementary groups, a WorkingDir the image lacks, Env.
+# Its entrypoint prints what it was given.
+build_app() {
+	local r=$IMG_DIR/b-app/rootfs
+	new_image app
+	fill_busybox "$r"
+	echo 'app:x:1000:1000:app:/home/app:/bin/sh' >>"$r/etc/passwd"
+	printf 'app:x:1000:\nextra:x:2000:app\nmore:x:2001:root,app\nother:x:2002:root\n' >>"$r/etc/group"
+	mkdir -p "$r/home/app" "$r/usr/local/bin"
+	chown 1000:1000 "$r/home/app"
+	cat >"$r/usr/local/bin/show" <<'SH'
+#!/bin/sh
+printf 'args:'; printf '[%s]' "$@"; echo
+echo "id:$(id)"
+echo "pwd:$(pwd)"
+echo "home:$HOME"
+echo "mode:$APP_MODE"
+SH
+	chmod 0755 "$r/usr/local/bin/show"
+	commit app
+	umoci_q config --image "$IMG_DIR/oci:app" \
+		--config.entrypoint /usr/local/bin/show --config.entrypoint ep-arg \
+		--config.cmd cmd1 --config.cmd "cmd 2" \
+		--config.user app --config.workingdir /home/app/work \
+		--config.env PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --config.env APP_MODE=test
 }
 
 # layered: busybox, then layers exercising what a layer merge must get right.
@@ -287,7 +315,7 @@ tamper_corrupt() {
 }
 
 push_images() {
-	local want="spore-test/busybox:latest spore-test/busybox-v2s2:latest spore-test/busybox-zstd:latest
+	local want="spore-test/busybox:latest spore-test/app:latest spore-test/busybox-v2s2:latest spore-test/busybox-zstd:latest
 		spore-test/large:latest spore-test/layered:latest
 		spore-test/multiarch:latest spore-test/corrupt:latest spore-test/evil-dotdot:latest
 		spore-test/evil-symlink:latest spore-test/evil-hardlink:latest" i missing=
@@ -299,6 +327,7 @@ push_images() {
 	rm -rf "$IMG_DIR" && mkdir -p "$IMG_DIR"
 	umoci_q init --layout "$IMG_DIR/oci"
 	build_busybox
+	build_app
 	build_layered
 	build_multiarch
 	build_zstd
