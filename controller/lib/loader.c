@@ -120,9 +120,26 @@ int spore_kernel_open(const char *path, const char *cache_dir, struct spore_kern
 				      st.st_size == 0 ? "file is empty" :
 				      "file is larger than 512 MiB");
 	}
+	size_t len = (size_t)st.st_size;
+	/* A kernel file whose identity the cache knows: the probe needs only its
+	 * head, and a cache hit then spares reading and hashing the rest. */
+	bool known = cache_dir && spore_kcache_source_get(cache_dir, &st, sha);
+	if (known) {
+		uint8_t head[4096];
+		ssize_t n = pread(fd, head, len < sizeof(head) ? len : sizeof(head), 0);
+		const struct spore_loader *hl = n > 0 ? spore_loader_find(head, (size_t)n) : NULL;
+		if (hl && hl != &spore_loader_elf) {
+			memcpy(img->file_sha256, sha, 32);
+			img->file_size = len;
+			if (from_cache(cache_dir, head, (size_t)n, img)) {
+				close(fd);
+				return 0;
+			}
+			spore_kernel_image_free(img);
+		}
+	}
 	/* Read, not mmap: a file truncated under a mapping raises SIGBUS later,
 	 * possibly mid-build with a domain already created. */
-	size_t len = (size_t)st.st_size;
 	uint8_t *file = malloc(len);
 	if (!file) {
 		close(fd);
@@ -148,9 +165,12 @@ int spore_kernel_open(const char *path, const char *cache_dir, struct spore_kern
 	const struct spore_loader *l = spore_loader_find(file, len);
 	bool cacheable = cache_dir && l && l != &spore_loader_elf;
 	if (cacheable) {
-		if (spore_sha256(file, len, sha, err) < 0) {
-			free(file);
-			return spore_err_wrap(err, "kernel %s", path);
+		if (!known) {
+			if (spore_sha256(file, len, sha, err) < 0) {
+				free(file);
+				return spore_err_wrap(err, "kernel %s", path);
+			}
+			spore_kcache_source_put(cache_dir, &st, sha);
 		}
 		memcpy(img->file_sha256, sha, 32);
 		img->file_size = len;

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 /* Limits on untrusted kernels. */
 #define SPORE_KERNEL_MAX_FILE   (512ULL << 20) /* kernel file as given */
@@ -210,7 +211,7 @@ int spore_decompress(enum spore_comp c, const uint8_t *in, size_t in_len, bool s
 
 /* Kernel cache (kernel_cache.c): decompressed ELFs keyed by the sha256 of the
  * kernel file, in files DIR/HEX.elf that start with a small header
- * recording the ELF's own sha256, so a corrupt entry is detected. */
+ * recording the ELF's length and CRC-32, so a corrupt entry is detected. */
 int spore_sha256(const void *buf, size_t len, uint8_t out[32], struct spore_err *err);
 void spore_sha256_hex(const uint8_t sha[32], char hex[65]);
 
@@ -222,6 +223,11 @@ void spore_sha256_hex(const uint8_t sha[32], char hex[65]);
 int spore_kcache_get(const char *dir, const uint8_t file_sha[32], const uint8_t **elf,
 		     size_t *elf_len, enum spore_comp *comp, void **map, size_t *map_len,
 		     struct spore_err *err);
+/* The kernel file's sha256 remembered for its identity st (dev, inode,
+ * size, mtime, ctime): 1 and sha filled if known, else 0. */
+int spore_kcache_source_get(const char *dir, const struct stat *st, uint8_t sha[32]);
+/* Remembers sha for st (atomically; failures only cost a rehash later). */
+void spore_kcache_source_put(const char *dir, const struct stat *st, const uint8_t sha[32]);
 /* Stores elf atomically (temporary file, then rename), creating dir. */
 int spore_kcache_put(const char *dir, const uint8_t file_sha[32], const uint8_t *elf,
 		     size_t elf_len, enum spore_comp comp, struct spore_err *err);

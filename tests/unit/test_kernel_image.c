@@ -873,6 +873,32 @@ static void test_cache(void)
 	   "cached ELF is identical");
 	spore_kernel_image_free(&img);
 
+	/* The file's sha256 is remembered under its identity... */
+	struct stat kst;
+	char srcpath[1200], srchex[65] = {0};
+	stat(kpath, &kst);
+	snprintf(srcpath, sizeof(srcpath), "%s/src/%llx-%llx-%llx-%lld.%09ld-%lld.%09ld", cdir,
+		 (unsigned long long)kst.st_dev, (unsigned long long)kst.st_ino,
+		 (unsigned long long)kst.st_size, (long long)kst.st_mtim.tv_sec, kst.st_mtim.tv_nsec,
+		 (long long)kst.st_ctim.tv_sec, kst.st_ctim.tv_nsec);
+	int sfd = open(srcpath, O_RDONLY);
+	ok(sfd >= 0 && read(sfd, srchex, 64) == 64 && !strcmp(srchex, hex),
+	   "kernel's sha256 remembered under its identity");
+	if (sfd >= 0)
+		close(sfd);
+	/* ...and a changed file (same size, new content) gets its own. */
+	struct buf bz2 = build_bzimage(p.p, p.len, 0x020f);
+	bz2.p[0x1f0] ^= 0xff; /* a byte of the boot sector: not used by the loader */
+	write_file(kpath, &bz2);
+	uint8_t sha2[32];
+	spore_sha256(bz2.p, bz2.len, sha2, &err);
+	is_int(spore_kernel_open(kpath, cdir, &img, &err), 0, "open the changed kernel");
+	ok(!memcmp(img.file_sha256, sha2, 32) && memcmp(sha2, sha, 32),
+	   "a changed kernel file is hashed again, not taken from the index");
+	spore_kernel_image_free(&img);
+	write_file(kpath, &bz);
+	free(bz2.p);
+
 	/* Flip one byte of the cached ELF: detected, rebuilt. */
 	int fd = open(entry, O_RDWR);
 	uint8_t x;
