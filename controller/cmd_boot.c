@@ -1,11 +1,13 @@
-/* sporectl boot: a bare PV guest from a kernel file (no image, disk or
- * network), with its console served by xenconsoled. */
+/* sporectl boot: a bare PV guest from a kernel file (no image or disk; a
+ * network device with --net), with its console served by xenconsoled. */
 #include <spore/domctl.h>
 #include <spore/guest_record.h>
 #include <spore/guest_teardown.h>
 #include <spore/log.h>
+#include <spore/net_plan.h>
 #include <spore/pv_builder.h>
 #include <spore/step_hook.h>
+#include <spore/vif.h>
 #include <spore/xenstore.h>
 
 #include <xen/sched.h>
@@ -30,7 +32,7 @@ static void usage(FILE *out)
 		"Usage: sporectl boot KERNEL [OPTIONS]\n"
 		"\n"
 		"Boot a bare x86_64 PV guest from KERNEL (ELF vmlinux or bzImage, compressed\n"
-		"with gzip, xz, lzma, lz4, zstd or bzip2). No image, disk or network.\n"
+		"with gzip, xz, lzma, lz4, zstd or bzip2). No image or disk.\n"
 		"\n"
 		"Options:\n"
 		"  --initrd FILE      Initial ramdisk\n"
@@ -39,6 +41,9 @@ static void usage(FILE *out)
 		"  -m, --memory MIB   Memory (default 128)\n"
 		"  --vcpus N          Virtual CPUs (default 1)\n"
 		"  --name NAME        Guest name (default: spore-XXXXXXXX)\n"
+		"  --net              A network device (eth0 in the guest, vif<domid>.0 in\n"
+		"                     dom0) with planned addresses, as launch gives (the\n"
+		"                     guest configures them itself: `sporectl list` shows them)\n"
 		"  -a, --attach       Attach to the console; Ctrl+] detaches; exits when the\n"
 		"                     guest shuts down (and destroys it)\n"
 		"  -h, --help         Show this help\n"
@@ -50,7 +55,8 @@ static void usage(FILE *out)
  * process as owner: if sporectl dies at any step, the reaper (or the next
  * list/destroy) finds the owner gone and frees whatever exists by then. */
 static int record_building(struct spore_xs *xs, const struct pv_build_config *cfg,
-			   const uint8_t uuid[16], struct spore_err *err)
+			   const uint8_t uuid[16], struct spore_net_plan *plan,
+			   struct spore_guest *out, struct spore_err *err)
 {
 	struct spore_guest g = {.domid = -1, .created = (int64_t)time(NULL), .state = "building",
 				.memory_mib = cfg->memory_mib, .vcpus = cfg->vcpus,
@@ -58,7 +64,27 @@ static int record_building(struct spore_xs *xs, const struct pv_build_config *cf
 	spore_uuid_format(uuid, g.uuid);
 	snprintf(g.name, sizeof(g.name), "%s", cfg->name);
 	snprintf(g.kernel, sizeof(g.kernel), "%s", cfg->kernel);
-	return spore_guest_write(xs, &g, err);
+	int r = spore_net_record_new(xs, &g, uuid, plan, err);
+	*out = g;
+	return r;
+}
+
+/* The vif, up, and the record's vif key last (sporenet's cue). */
+static int add_vif(struct spore_xs *xs, const struct pv_build *b, const struct spore_guest *g,
+		   struct spore_err *err)
+{
+	struct spore_vif vif = {.domid = b->domid, .mac = g->mac, .mtu = g->mtu};
+	char name[IFNAMSIZ];
+	int r;
+
+	spore_step("vif");
+	if ((r = spore_vif_add(xs, &vif, err)) < 0)
+		return r;
+	spore_step("vif-up");
+	spore_vif_ifname(&vif, name);
+	if ((r = spore_vif_wait_up(xs, &vif, 10000, err)) < 0)
+		return r;
+	return spore_guest_set(xs, b->uuid_str, "vif", name, err);
 }
 
 static int record_running(struct spore_xs *xs, const struct pv_build *b, struct spore_err *err)
@@ -97,6 +123,7 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 		{"initrd", required_argument, 0, 'i'}, {"cmdline", required_argument, 0, 'c'},
 		{"memory", required_argument, 0, 'm'}, {"vcpus", required_argument, 0, 'v'},
 		{"name", required_argument, 0, 'n'},   {"attach", no_argument, 0, 'a'},
+		{"net", no_argument, 0, 'N'},
 		{"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
 	};
 	struct pv_build_config cfg = {.memory_mib = 128, .vcpus = 1, .cmdline = "console=hvc0"};
@@ -104,7 +131,9 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 	struct spore_xs *xs = NULL;
 	struct pv_build b = {0};
 	char name[72];
-	bool attach = false;
+	bool attach = false, net = false;
+	struct spore_net_plan plan;
+	struct spore_guest rec;
 	uint64_t v;
 	uint8_t uuid[16];
 	int c, r, pty = -1;
@@ -126,6 +155,7 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 			break;
 		case 'n': cfg.name = optarg; break;
 		case 'a': attach = true; break;
+		case 'N': net = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -146,7 +176,7 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 		goto out;
 	cfg.uuid = uuid;
 	spore_step("record");
-	if ((r = record_building(xs, &cfg, uuid, err)) < 0) {
+	if ((r = record_building(xs, &cfg, uuid, net ? &plan : NULL, &rec, err)) < 0) {
 		spore_err_wrap(err, "boot: recording guest '%s'", name);
 		goto out;
 	}
@@ -155,6 +185,10 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 		char u[37];
 		spore_uuid_format(uuid, u);
 		spore_guest_remove(xs, u, &e);
+		goto out;
+	}
+	if (net && (r = add_vif(xs, &b, &rec, err)) < 0) {
+		discard(xc, xs, &b);
 		goto out;
 	}
 	/* The console is open before the guest runs (its pty buffers the first

@@ -11,9 +11,12 @@
 #include <spore/image_pull.h>
 #include <spore/log.h>
 #include <spore/loopdev.h>
+#include <spore/net_config.h>
+#include <spore/net_plan.h>
 #include <spore/pv_builder.h>
 #include <spore/step_hook.h>
 #include <spore/vbd.h>
+#include <spore/vif.h>
 
 #include <xen/sched.h>
 
@@ -59,6 +62,11 @@ static void usage(FILE *out)
 		"  --vcpus N                 Virtual CPUs (default 1)\n"
 		"  --kernel FILE             Guest kernel (default: $SPORE_KERNEL, spore's kernel)\n"
 		"  --rm                      Remove the record when the container exits\n"
+		"  --network MODE            'default' (a NAT network through sporenet: eth0 with\n"
+		"                            a private IPv4 and IPv6 address) or 'none'\n"
+		"  -p, --publish [HOSTIP:]HOSTPORT:GUESTPORT[/udp]\n"
+		"                            Publish a guest port on dom0 (repeatable)\n"
+		"  --allow-dom0              Let the guest reach dom0's own addresses\n"
 		"  --insecure-registry HOST  Allow plain HTTP to HOST[:PORT]\n"
 		"  -h, --help                Show this help\n"
 		"\n"
@@ -105,19 +113,24 @@ struct launch {
 	int ncmd;
 	const char *insecure[16];
 	size_t ninsecure;
+	bool network, allow_dom0;
+	char ports[sizeof(((struct spore_guest *)0)->ports)];
+	size_t nports;
 	/* state */
 	struct spore_xc *xc;
 	struct spore_xs *xs;
 	struct spore_guest rec;
 	bool rec_written;
 	struct pv_build build;
+	struct spore_net_plan plan;
 	int bundle_fd; /* a memfd: no file name for a crash to leave behind */
 	char *env_file_buf;
 };
 
 static int parse_args(struct launch *l, int argc, char **argv, struct spore_err *err)
 {
-	enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_VCPUS, O_KERNEL, O_RM, O_INSECURE };
+	enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_VCPUS, O_KERNEL, O_RM, O_INSECURE, O_NETWORK,
+	       O_ALLOW_DOM0 };
 	static const struct option opts[] = {
 		{"attach", no_argument, 0, 'a'},         {"tty", no_argument, 0, 't'},
 		{"interactive", no_argument, 0, 'i'},    {"name", required_argument, 0, O_NAME},
@@ -127,16 +140,22 @@ static int parse_args(struct launch *l, int argc, char **argv, struct spore_err 
 		{"memory", required_argument, 0, 'm'},   {"vcpus", required_argument, 0, O_VCPUS},
 		{"kernel", required_argument, 0, O_KERNEL}, {"rm", no_argument, 0, O_RM},
 		{"insecure-registry", required_argument, 0, O_INSECURE},
+		{"network", required_argument, 0, O_NETWORK}, {"publish", required_argument, 0, 'p'},
+		{"allow-dom0", no_argument, 0, O_ALLOW_DOM0},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
 	uint64_t v;
 	int c;
 
+	struct net_fwd fwd;
+	char one[64];
+
 	l->memory_mib = 256;
 	l->vcpus = 1;
+	l->network = true;
 	optind = 1;
 	/* '+': options end at IMAGE; what follows is the container's. */
-	while ((c = getopt_long(argc, argv, "+atie:w:u:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+atie:w:u:m:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': l->attach = true; break;
 		case 't': l->tty = true; break;
@@ -168,10 +187,30 @@ static int parse_args(struct launch *l, int argc, char **argv, struct spore_err 
 				return spore_err_setx(err, E2BIG, "launch: at most 16 --insecure-registry options");
 			l->insecure[l->ninsecure++] = optarg;
 			break;
+		case O_NETWORK:
+			if (strcmp(optarg, "none") && strcmp(optarg, "default"))
+				return spore_err_setx(err, EINVAL, "launch: --network '%s' is not 'default' or 'none'",
+						      optarg);
+			l->network = !strcmp(optarg, "default");
+			break;
+		case 'p':
+			/* Kept in the record as sporenet's own format. */
+			if (net_fwd_parse(optarg, &fwd, err) < 0)
+				return spore_err_wrap(err, "launch: --publish");
+			if (l->nports == NET_MAX_FWD)
+				return spore_err_setx(err, E2BIG, "launch: at most %d --publish options",
+						      NET_MAX_FWD);
+			net_fwd_format(&fwd, one, sizeof(one));
+			snprintf(l->ports + strlen(l->ports), sizeof(l->ports) - strlen(l->ports), "%s%s",
+				 l->nports++ ? " " : "", one);
+			break;
+		case O_ALLOW_DOM0: l->allow_dom0 = true; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return spore_err_setx(err, EINVAL, "launch: bad usage");
 		}
 	}
+	if (!l->network && (l->nports || l->allow_dom0))
+		return spore_err_setx(err, EINVAL, "launch: --publish and --allow-dom0 need a network (not --network none)");
 	if (optind >= argc) {
 		usage(stderr);
 		return spore_err_setx(err, EINVAL, "launch: no IMAGE given");
@@ -281,6 +320,8 @@ static int make_bundle(struct launch *l, const struct spore_image_config *ic, st
 	b->image_dev = SPORE_BUNDLE_IMAGE_DEV;
 	b->tty = l->tty;
 	b->stdin_open = l->interactive;
+	if (l->network)
+		spore_net_plan_bundle(&l->plan, b);
 	if (spore_bundle_encode(b, &buf, &len, &why) < 0) {
 		r = spore_err_setx(err, EINVAL, "launch: cannot encode the launch bundle: %s",
 				   why ? why : "invalid");
@@ -404,8 +445,14 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	/* Recorded before anything is allocated, so a sporectl killed at any
 	 * later point leaves a record the reaper can clean up from: it names
 	 * the owner (gone), the UUID (the domain's handle, the loops' tag). */
+	if (l->network) {
+		snprintf(l->rec.ports, sizeof(l->rec.ports), "%s", l->ports);
+		l->rec.allow_dom0 = l->allow_dom0;
+	}
 	spore_step("record");
-	if ((r = spore_guest_write(l->xs, &l->rec, err)) < 0)
+	/* With the network, the planned addresses go in this first write: the
+	 * record's claims make them unique. */
+	if ((r = spore_net_record_new(l->xs, &l->rec, uuid, l->network ? &l->plan : NULL, err)) < 0)
 		goto out;
 	l->rec_written = true;
 
@@ -447,12 +494,25 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	spore_step("vbd");
 	if ((r = spore_vbd_add(l->xs, vbds, 2, err)) < 0)
 		goto fail;
+	struct spore_vif vif = {.domid = l->build.domid, .mac = l->rec.mac, .mtu = l->rec.mtu};
+	spore_step("vif");
+	if (l->network && (r = spore_vif_add(l->xs, &vif, err)) < 0)
+		goto fail;
 	/* The console is open before the guest runs: its pty buffers the
 	 * first output until the relay reads it. */
 	spore_step("console");
 	if (l->attach && (pty = console_open_pty(l->xs, l->build.domid, 10000, err)) < 0) {
 		r = pty;
 		goto fail;
+	}
+	/* The record's vif key last, once the interface is up: sporenet
+	 * attaches when it sees it. The guest is still paused. */
+	spore_step("vif-up");
+	if (l->network) {
+		spore_vif_ifname(&vif, l->rec.vif);
+		if ((r = spore_vif_wait_up(l->xs, &vif, 10000, err)) < 0 ||
+		    (r = spore_guest_set(l->xs, l->rec.uuid, "vif", l->rec.vif, err)) < 0)
+			goto fail;
 	}
 	spore_step("unpause");
 	if ((r = pv_build_unpause(&l->build, err)) < 0)

@@ -27,6 +27,9 @@ static const struct field fields[] = {
 	FS("kernel", kernel),     FN("memory", F_U64, memory_mib), FN("vcpus", F_U32, vcpus),
 	FS("ipv4", ipv4),         FS("ipv6", ipv6),              FS("mac", mac),
 	FN("owner-pid", F_I64, owner_pid),
+	FS("gateway4", gateway4), FS("dns4", dns4),              FS("gateway6", gateway6),
+	FS("dns6", dns6),         FN("mtu", F_U32, mtu),         FS("ports", ports),
+	FN("allow-dom0", F_U32, allow_dom0),                     FS("vif", vif),
 };
 
 static void field_format(const struct spore_guest *g, const struct field *f, char *buf, size_t n)
@@ -55,20 +58,27 @@ static void field_parse(struct spore_guest *g, const struct field *f, const char
  * at SPORE_XS_CLAIMS/<key>/<value up to any '/'> = uuid in the record's own
  * transaction, so uniqueness costs one read per key, not a scan of every
  * record, and two concurrent launches cannot both win. */
-static const char *const claimed_keys[] = {"name", "ipv4"};
+static const char *const claimed_keys[] = {"name", "ipv4", "mac"};
+
+/* SPORE_XS_CLAIMS/key/value up to any '/', with '.' and ':' (not allowed in
+ * xenstore paths; in no name, so no clash) as '@'. 0 if value is unset. */
+static int claim_value_path(const char *key, const char *v, char *path, size_t n)
+{
+	size_t len = strcspn(v, "/"), at;
+	if (!len)
+		return 0;
+	at = (size_t)snprintf(path, n, SPORE_XS_CLAIMS "/%s/", key);
+	for (size_t i = 0; i < len && at + 1 < n; i++)
+		path[at++] = v[i] == '.' || v[i] == ':' ? '@' : v[i];
+	path[at < n ? at : n - 1] = '\0';
+	return 1;
+}
 
 static int claim_path(const struct spore_guest *g, const char *key, char *path, size_t n)
 {
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (strcmp(fields[i].key, key))
-			continue;
-		const char *v = (const char *)g + fields[i].off;
-		int len = (int)strcspn(v, "/");
-		if (!len)
-			return 0; /* unset: nothing to claim */
-		snprintf(path, n, SPORE_XS_CLAIMS "/%s/%.*s", key, len, v);
-		return 1;
-	}
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (!strcmp(fields[i].key, key))
+			return claim_value_path(key, (const char *)g + fields[i].off, path, n);
 	return 0;
 }
 
@@ -132,8 +142,8 @@ int spore_guest_claim_owner(struct spore_xs *xs, const char *key, const char *va
 	char path[320], *owner = NULL;
 	size_t len;
 
-	snprintf(path, sizeof(path), SPORE_XS_CLAIMS "/%s/%.*s", key, (int)strcspn(value, "/"),
-		 value);
+	if (!claim_value_path(key, value, path, sizeof(path)))
+		return spore_err_setx(err, ENOENT, "no %s given", key);
 	int r = spore_xs_read(xs, 0, path, &owner, &len, err);
 	if (r >= 0)
 		copy_str(uuid, n, owner);
@@ -145,7 +155,7 @@ static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_er
 {
 	const struct spore_guest *g = arg;
 	const struct spore_xs_perm dom0_only = {0, 'n'};
-	char path[256], val[600];
+	char path[256], val[1100]; /* ports: up to 1040 */
 	int r;
 
 	if ((r = claims_take(xs, tx, g, &dom0_only, err)) < 0)

@@ -180,6 +180,7 @@ static int update_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_e
 	SET("state", "exited");
 	SET("domid", "-1");
 	SET("loops", "");
+	SET("vif", ""); /* sporenet detaches */
 	/* The first teardown to see the exit decides its time and status. */
 	if (read_key(xs, tx, u->uuid, "exited", &old, err) < 0 || strtoll(old, NULL, 10) <= 0) {
 		char t[24];

@@ -7,7 +7,8 @@
  * seconds), state ("building", "running", "exited"), exit-status ("exited
  * N" or "signaled N" as sporeinit reports, or "poweroff"/"crash"), loops
  * (space-separated loop device paths), kernel, memory (MiB), vcpus, ipv4,
- * ipv6, mac, owner-pid (the sporectl building it, for crash cleanup). */
+ * ipv6, mac, owner-pid (the sporectl building it, for crash cleanup),
+ * gateway4, dns4, gateway6, dns6, mtu, ports, allow-dom0, vif. */
 #ifndef SPORE_GUEST_RECORD_H
 #define SPORE_GUEST_RECORD_H
 
@@ -18,7 +19,8 @@
 #include <stdint.h>
 
 #define SPORE_XS_GUESTS "/spore/guests"
-/* Unique record values (name, ipv4 without its prefix length) are claimed at
+/* Unique record values (name, ipv4 without its prefix length, mac) are
+ * claimed (with '.' and ':', which xenstore paths cannot hold, as '@') at
  * SPORE_XS_CLAIMS/<key>/<value> = uuid by spore_guest_write and released by
  * spore_guest_remove: a second record with a claimed value is refused. */
 #define SPORE_XS_CLAIMS "/spore/claims"
@@ -38,6 +40,14 @@ struct spore_guest {
 	uint32_t vcpus;
 	char ipv4[64], ipv6[64], mac[24];
 	int64_t owner_pid;
+	/* The network (README "Networking"; empty strings and 0 without one):
+	 * gateways and DNS addresses, ports as "HOSTIP:HOSTPORT:GUESTPORT/tcp"
+	 * separated by spaces, and vif, the dom0 interface, set last once it
+	 * is up (sporenet attaches to records that have it). */
+	char gateway4[16], dns4[16], gateway6[48], dns6[48];
+	uint32_t mtu, allow_dom0;
+	char ports[1040];
+	char vif[24];
 };
 
 /* Writes every field and claims the unique ones (one transaction); -EEXIST

@@ -1,0 +1,35 @@
+/* Virtual network interfaces (xen-netback in dom0, netfront in the guest)
+ * written by spore itself. No hotplug script and no bridge: the backend
+ * interface vif<domid>.<handle> is left alone for sporenet, so spore does
+ * what the script would (set it UP with the MTU) and writes
+ * hotplug-status = "connected", which netback waits for before Connected. */
+#ifndef SPORE_VIF_H
+#define SPORE_VIF_H
+
+#include <spore/err.h>
+#include <spore/xenstore.h>
+#include <spore/xs_skeleton.h>
+
+#include <net/if.h>
+#include <stdint.h>
+
+struct spore_vif {
+	uint32_t domid;
+	uint32_t backend_domid; /* 0 */
+	unsigned handle;        /* 0 = eth0 */
+	const char *mac;        /* "02:xx:xx:xx:xx:xx" */
+	uint32_t mtu;
+};
+
+/* "vif<domid>.<handle>", the interface netback creates. */
+void spore_vif_ifname(const struct spore_vif *v, char name[IFNAMSIZ]);
+/* Appends the frontend and backend nodes (pure, unit tested). */
+int spore_vif_nodes(struct xs_node_list *l, const struct spore_vif *v, struct spore_err *err);
+/* Writes the nodes in one transaction. */
+int spore_vif_add(struct spore_xs *xs, const struct spore_vif *v, struct spore_err *err);
+/* Waits (a xenstore watch on the backend's state, at most timeout_ms) for
+ * netback to create the interface, then sets it UP with the MTU. */
+int spore_vif_wait_up(struct spore_xs *xs, const struct spore_vif *v, int timeout_ms,
+		      struct spore_err *err);
+
+#endif
