@@ -82,37 +82,42 @@ static int claim_path(const struct spore_guest *g, const char *key, char *path, 
 	return 0;
 }
 
-/* Claims g's unique values: -EEXIST naming the value if another guest holds
- * one. */
-static int claims_take(struct spore_xs *xs, uint32_t tx, const struct spore_guest *g,
-		       const struct spore_xs_perm *perm, struct spore_err *err)
-{
-	for (size_t i = 0; i < sizeof(claimed_keys) / sizeof(claimed_keys[0]); i++) {
-		char path[320], *owner = NULL;
-		size_t len;
-		struct spore_err e = {0};
-		int r;
+#define N_CLAIMED (sizeof(claimed_keys) / sizeof(claimed_keys[0]))
 
-		if (!claim_path(g, claimed_keys[i], path, sizeof(path)))
-			continue;
-		r = spore_xs_read(xs, tx, path, &owner, &len, &e);
-		if (r >= 0 && strcmp(owner, g->uuid)) {
-			r = !strcmp(claimed_keys[i], "name")
-				    ? spore_err_setx(err, EEXIST, "a guest named '%s' already exists",
-						     strrchr(path, '/') + 1)
-				    : spore_err_setx(err, EEXIST, "%s %s is already another guest's",
-						     claimed_keys[i], strrchr(path, '/') + 1);
-			free(owner);
-			return r;
+/* Checks g's unique values against their claims (one pipelined round trip):
+ * -EEXIST naming the value if another guest holds one. Fills paths[i] ("" if
+ * key i is unset) for the writes that take the claims. */
+static int claims_check(struct spore_xs *xs, uint32_t tx, const struct spore_guest *g,
+			char paths[][320], struct spore_err *err)
+{
+	struct spore_xs_op ops[N_CLAIMED];
+	size_t n = 0, idx[N_CLAIMED];
+	int r;
+
+	for (size_t i = 0; i < N_CLAIMED; i++) {
+		paths[i][0] = 0;
+		if (claim_path(g, claimed_keys[i], paths[i], 320)) {
+			idx[n] = i;
+			ops[n++] = (struct spore_xs_op){.type = XS_READ, .path = paths[i],
+							.may_fail = true};
 		}
-		free(owner);
-		if (r < 0 && r != -ENOENT)
-			return spore_err_set(err, -r, "reading %s", path);
-		if ((r = spore_xs_write_str(xs, tx, path, g->uuid, err)) < 0 ||
-		    (r = spore_xs_set_perms(xs, tx, path, perm, 1, err)) < 0)
-			return r;
 	}
-	return 0;
+	if ((r = spore_xs_batch(xs, tx, ops, n, err)) < 0)
+		goto out;
+	for (size_t k = 0; k < n && r == 0; k++) {
+		const char *key = claimed_keys[idx[k]], *v = strrchr(paths[idx[k]], '/') + 1;
+		if (ops[k].result == -ENOENT || (!ops[k].result && !strcmp(ops[k].out, g->uuid)))
+			continue;
+		if (ops[k].result < 0)
+			r = spore_err_set(err, -ops[k].result, "reading %s", paths[idx[k]]);
+		else if (!strcmp(key, "name"))
+			r = spore_err_setx(err, EEXIST, "a guest named '%s' already exists", v);
+		else
+			r = spore_err_setx(err, EEXIST, "%s %s is already another guest's", key, v);
+	}
+out:
+	spore_xs_batch_free(ops, n);
+	return r;
 }
 
 /* Drops the claims g holds (those naming its uuid). */
@@ -154,23 +159,37 @@ int spore_guest_claim_owner(struct spore_xs *xs, const char *key, const char *va
 static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
 {
 	const struct spore_guest *g = arg;
-	const struct spore_xs_perm dom0_only = {0, 'n'};
-	char path[256], val[1100]; /* ports: up to 1040 */
+	static const struct spore_xs_perm dom0_only = {0, 'n'};
+	enum { NF = sizeof(fields) / sizeof(fields[0]) };
+	char claims[N_CLAIMED][320], dir[200], paths[NF][256], vals[NF][1100]; /* ports: 1040 */
+	struct spore_xs_op ops[2 + 2 * N_CLAIMED + NF];
+	size_t n = 0;
 	int r;
 
-	if ((r = claims_take(xs, tx, g, &dom0_only, err)) < 0)
+	if ((r = claims_check(xs, tx, g, claims, err)) < 0)
 		return r;
-	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s", g->uuid);
-	if ((r = spore_xs_mkdir(xs, tx, path, err)) < 0 ||
-	    (r = spore_xs_set_perms(xs, tx, path, &dom0_only, 1, err)) < 0)
-		return r;
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s/%s", g->uuid, fields[i].key);
-		field_format(g, &fields[i], val, sizeof(val));
-		if ((r = spore_xs_write_str(xs, tx, path, val, err)) < 0)
-			return r;
+	for (size_t i = 0; i < N_CLAIMED; i++) {
+		if (!claims[i][0])
+			continue;
+		ops[n++] = (struct spore_xs_op){.type = XS_WRITE, .path = claims[i], .val = g->uuid,
+						.len = strlen(g->uuid)};
+		ops[n++] = (struct spore_xs_op){.type = XS_SET_PERMS, .path = claims[i],
+						.perms = &dom0_only, .nperms = 1};
 	}
-	return 0;
+	/* The record's keys inherit its dom0-only permissions. */
+	snprintf(dir, sizeof(dir), SPORE_XS_GUESTS "/%s", g->uuid);
+	ops[n++] = (struct spore_xs_op){.type = XS_MKDIR, .path = dir};
+	ops[n++] = (struct spore_xs_op){.type = XS_SET_PERMS, .path = dir, .perms = &dom0_only,
+					.nperms = 1};
+	for (size_t i = 0; i < NF; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, fields[i].key);
+		field_format(g, &fields[i], vals[i], sizeof(vals[i]));
+		ops[n++] = (struct spore_xs_op){.type = XS_WRITE, .path = paths[i], .val = vals[i],
+						.len = strlen(vals[i])};
+	}
+	r = spore_xs_batch(xs, tx, ops, n, err);
+	spore_xs_batch_free(ops, n);
+	return r;
 }
 
 int spore_guest_write(struct spore_xs *xs, const struct spore_guest *g, struct spore_err *err)
@@ -188,36 +207,55 @@ int spore_guest_set(struct spore_xs *xs, const char *uuid, const char *key, cons
 	return spore_xs_write_str(xs, 0, path, value, err);
 }
 
-int spore_guest_read(struct spore_xs *xs, const char *uuid, struct spore_guest *g,
-		     struct spore_err *err)
-{
-	char path[256], **keys = NULL;
-	size_t nkeys = 0;
-	int r;
+/* Read ops for one record: the record node itself (so a missing record is
+ * -ENOENT), then each field (absent fields stay zero). paths holds NF+1. */
+enum { NF_READ = sizeof(fields) / sizeof(fields[0]) + 1 };
 
+static void read_ops(const char *uuid, char paths[][256], struct spore_xs_op *ops)
+{
+	snprintf(paths[0], 256, SPORE_XS_GUESTS "/%s", uuid);
+	ops[0] = (struct spore_xs_op){.type = XS_READ, .path = paths[0], .may_fail = true};
+	for (size_t i = 1; i < NF_READ; i++) {
+		snprintf(paths[i], 256, SPORE_XS_GUESTS "/%s/%s", uuid, fields[i - 1].key);
+		ops[i] = (struct spore_xs_op){.type = XS_READ, .path = paths[i], .may_fail = true};
+	}
+}
+
+/* Fills g from the results of read_ops: -ENOENT if the record is gone. */
+static int read_fill(const char *uuid, const struct spore_xs_op *ops, struct spore_guest *g)
+{
 	memset(g, 0, sizeof(*g));
 	g->domid = -1;
 	copy_str(g->uuid, sizeof(g->uuid), uuid);
-	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s", uuid);
-	if ((r = spore_xs_directory(xs, 0, path, &keys, &nkeys, err)) < 0)
-		return r;
-	free(keys);
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		char *val = NULL;
-		size_t len;
-		struct spore_err e = {0};
-		snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s/%s", uuid, fields[i].key);
-		if (spore_xs_read(xs, 0, path, &val, &len, &e) >= 0)
-			field_parse(g, &fields[i], val);
-		free(val);
-	}
+	if (ops[0].result < 0)
+		return ops[0].result;
+	for (size_t i = 1; i < NF_READ; i++)
+		if (!ops[i].result)
+			field_parse(g, &fields[i - 1], ops[i].out);
 	return 0;
+}
+
+int spore_guest_read(struct spore_xs *xs, const char *uuid, struct spore_guest *g,
+		     struct spore_err *err)
+{
+	char paths[NF_READ][256], id[37];
+	struct spore_xs_op ops[NF_READ];
+
+	copy_str(id, sizeof(id), uuid); /* uuid may be g->uuid, which g's fill clears */
+	read_ops(id, paths, ops);
+	int r = spore_xs_batch(xs, 0, ops, NF_READ, err);
+	if (r >= 0 && (r = read_fill(id, ops, g)) < 0)
+		spore_err_set(err, -r, "reading guest record %s", id);
+	spore_xs_batch_free(ops, NF_READ);
+	return r;
 }
 
 int spore_guest_list(struct spore_xs *xs, struct spore_guest **out, size_t *n,
 		     struct spore_err *err)
 {
-	char **ids = NULL;
+	char **ids = NULL, (*paths)[256] = NULL;
+	struct spore_xs_op *ops = NULL;
+	struct spore_guest *v = NULL;
 	size_t nids = 0, k = 0;
 	int r = spore_xs_directory(xs, 0, SPORE_XS_GUESTS, &ids, &nids, err);
 
@@ -227,21 +265,34 @@ int spore_guest_list(struct spore_xs *xs, struct spore_guest **out, size_t *n,
 		return 0;
 	if (r < 0)
 		return r;
-	struct spore_guest *v = calloc(nids ? nids : 1, sizeof(*v));
-	if (!v) {
-		free(ids);
-		return spore_err_set(err, ENOMEM, "listing guests");
+	/* Every record's reads in one pipelined batch: the cost barely grows
+	 * with the number of guests. */
+	v = calloc(nids ? nids : 1, sizeof(*v));
+	ops = calloc(nids * NF_READ + 1, sizeof(*ops));
+	paths = calloc(nids * NF_READ + 1, sizeof(*paths));
+	if (!v || !ops || !paths) {
+		r = spore_err_set(err, ENOMEM, "listing guests");
+		goto out;
 	}
-	for (size_t i = 0; i < nids; i++) {
-		struct spore_err e = {0};
+	for (size_t i = 0; i < nids; i++)
+		read_ops(ids[i], paths + i * NF_READ, ops + i * NF_READ);
+	if ((r = spore_xs_batch(xs, 0, ops, nids * NF_READ, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < nids; i++)
 		/* A record removed meanwhile is simply skipped. */
-		if (spore_guest_read(xs, ids[i], &v[k], &e) >= 0)
+		if (read_fill(ids[i], ops + i * NF_READ, &v[k]) >= 0)
 			k++;
-	}
-	free(ids);
 	*out = v;
 	*n = k;
-	return 0;
+	v = NULL;
+out:
+	if (ops)
+		spore_xs_batch_free(ops, nids * NF_READ);
+	free(ops);
+	free(paths);
+	free(v);
+	free(ids);
+	return r;
 }
 
 static int remove_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)

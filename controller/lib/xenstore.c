@@ -316,38 +316,41 @@ static void drain_events(struct spore_xs *xs)
 	struct spore_err e = {0};
 	int n;
 
-	while (xs->rlen && (n = take(xs, &m, &e)) > 0) {
-		if (m.type == XS_WATCH_EVENT)
-			queue_event(xs, &m, &e);
-		else
-			log_warn("xenstore: ignoring an unexpected %s message",
-				 spore_xs_type_name(m.type));
+	/* A reply stops the drain: it answers a pipelined request (see
+	 * spore_xs_batch) that is still to be collected. */
+	while (xs->rlen && (n = take(xs, &m, &e)) > 0 && m.type == XS_WATCH_EVENT) {
+		queue_event(xs, &m, &e);
 		consume(xs, (size_t)n);
 	}
 }
 
-/* Sends a request and waits for its reply, queueing watch events met on
- * the way. The reply body is left in xs->reply. */
-static int talk(struct spore_xs *xs, uint32_t type, uint32_t tx, const char *const *strs,
-		size_t nstrs, const void *raw, size_t rawlen, struct spore_err *err)
+/* Sends a request without waiting; *req gets its id. */
+static int send_req(struct spore_xs *xs, uint32_t type, uint32_t tx, const char *const *strs,
+		    size_t nstrs, const void *raw, size_t rawlen, uint32_t *req,
+		    struct spore_err *err)
 {
 	char buf[SPORE_XS_HDR_LEN + XENSTORE_PAYLOAD_MAX];
-	uint32_t req = xs->next_req++;
-	struct spore_xs_msg m;
 	int r;
 
+	*req = xs->next_req++;
 	if (xs->next_req == 0)
 		xs->next_req = 1;
-	r = spore_xs_encode(buf, sizeof(buf), type, req, tx, strs, nstrs, raw, rawlen, err);
+	r = spore_xs_encode(buf, sizeof(buf), type, *req, tx, strs, nstrs, raw, rawlen, err);
 	if (r < 0)
 		return r;
-	r = write_all(xs, buf, (size_t)r, err);
-	if (r < 0)
-		return r;
+	return write_all(xs, buf, (size_t)r, err);
+}
 
+/* Waits for the next reply, queueing watch events met on the way. Its body
+ * is left in xs->reply, its header in *m (m->body points at xs->reply). */
+static int next_reply(struct spore_xs *xs, uint32_t type, struct spore_xs_msg *m,
+		      struct spore_err *err)
+{
 	long long deadline = now_ms() + XS_REPLY_TIMEOUT_MS;
+	int r;
+
 	for (;;) {
-		r = take(xs, &m, err);
+		r = take(xs, m, err);
 		if (r < 0)
 			return r;
 		if (r == 0) {
@@ -364,34 +367,51 @@ static int talk(struct spore_xs *xs, uint32_t type, uint32_t tx, const char *con
 			continue;
 		}
 		size_t used = (size_t)r;
-		if (m.type == XS_WATCH_EVENT) {
-			r = queue_event(xs, &m, err);
+		if (m->type == XS_WATCH_EVENT) {
+			r = queue_event(xs, m, err);
 			consume(xs, used);
 			if (r < 0)
 				return r;
 			continue;
 		}
-		if (m.req_id != req) {
-			consume(xs, used);
-			return spore_err_setx(err, EPROTO,
-					      "xenstore: reply for request %u while awaiting %u",
-					      m.req_id, req);
-		}
-		char *body = realloc(xs->reply, m.len + 1);
+		char *body = realloc(xs->reply, m->len + 1);
 		if (!body) {
 			consume(xs, used);
 			return spore_err_set(err, ENOMEM, "xenstore reply");
 		}
-		memcpy(body, m.body, m.len);
-		body[m.len] = 0;
+		memcpy(body, m->body, m->len);
+		body[m->len] = 0;
 		xs->reply = body;
-		xs->reply_len = m.len;
-		struct spore_xs_msg copy = m;
-		copy.body = body;
+		xs->reply_len = m->len;
+		m->body = body;
 		consume(xs, used);
 		drain_events(xs);
-		return spore_xs_reply_check(&copy, type, err);
+		return 0;
 	}
+}
+
+/* Waits for the reply to request req, the only one outstanding. */
+static int await_reply(struct spore_xs *xs, uint32_t type, uint32_t req, struct spore_err *err)
+{
+	struct spore_xs_msg m;
+	int r = next_reply(xs, type, &m, err);
+
+	if (r < 0)
+		return r;
+	if (m.req_id != req)
+		return spore_err_setx(err, EPROTO, "xenstore: reply for request %u while awaiting %u",
+				      m.req_id, req);
+	return spore_xs_reply_check(&m, type, err);
+}
+
+/* Sends a request and waits for its reply. */
+static int talk(struct spore_xs *xs, uint32_t type, uint32_t tx, const char *const *strs,
+		size_t nstrs, const void *raw, size_t rawlen, struct spore_err *err)
+{
+	uint32_t req;
+	int r = send_req(xs, type, tx, strs, nstrs, raw, rawlen, &req, err);
+
+	return r < 0 ? r : await_reply(xs, type, req, err);
 }
 
 static int path_op(struct spore_xs *xs, uint32_t type, uint32_t tx, const char *path,
@@ -738,4 +758,108 @@ int spore_xs_get_domain_path(struct spore_xs *xs, uint32_t domid, char **path,
 	*path = xs->reply;
 	xs->reply = NULL;
 	return 0;
+}
+
+/* Sends op (its request only). */
+static int batch_send(struct spore_xs *xs, uint32_t tx, const struct spore_xs_op *op,
+		      uint32_t *req, struct spore_err *err)
+{
+	const char *strs[1 + SPORE_XS_OP_MAX_PERMS] = {op->path};
+	char txt[SPORE_XS_OP_MAX_PERMS][8];
+	size_t nstrs = 1;
+	int r = spore_xs_check_path(op->path, err);
+
+	if (r < 0)
+		return r;
+	switch (op->type) {
+	case XS_READ:
+	case XS_MKDIR:
+	case XS_RM:
+		break;
+	case XS_WRITE:
+		return send_req(xs, XS_WRITE, tx, strs, 1, op->val, op->len, req, err);
+	case XS_SET_PERMS:
+		if (op->nperms == 0 || op->nperms > SPORE_XS_OP_MAX_PERMS)
+			return spore_err_setx(err, EINVAL, "%zu permission entries", op->nperms);
+		for (size_t i = 0; i < op->nperms; i++) {
+			if (spore_xs_perm_format(&op->perms[i], txt[i], sizeof(txt[i])) < 0)
+				return spore_err_setx(err, EINVAL, "bad permission entry %zu", i);
+			strs[nstrs++] = txt[i];
+		}
+		break;
+	default:
+		return spore_err_setx(err, EINVAL, "%s cannot be batched",
+				      spore_xs_type_name(op->type));
+	}
+	return send_req(xs, op->type, tx, strs, nstrs, NULL, 0, req, err);
+}
+
+int spore_xs_batch(struct spore_xs *xs, uint32_t tx, struct spore_xs_op *ops, size_t n,
+		   struct spore_err *err)
+{
+	uint32_t reqs[SPORE_XS_BATCH_MAX];
+	int first = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		ops[i].result = 0;
+		ops[i].out = NULL;
+		ops[i].out_len = 0;
+	}
+	/* In chunks, so that the replies waiting on the connection stay far
+	 * below a socket buffer whatever the daemon does meanwhile. */
+	for (size_t base = 0; base < n; base += SPORE_XS_BATCH_MAX) {
+		size_t cnt = n - base < SPORE_XS_BATCH_MAX ? n - base : SPORE_XS_BATCH_MAX, sent;
+		int r = 0;
+
+		for (sent = 0; sent < cnt; sent++) {
+			struct spore_xs_op *op = &ops[base + sent];
+			if ((r = batch_send(xs, tx, op, &reqs[sent], err)) < 0) {
+				spore_err_wrap(err, "%s %s", spore_xs_type_name(op->type), op->path);
+				break;
+			}
+		}
+		/* Collect what was sent even after a send failed: the connection
+		 * must stay in step. Replies are matched by id, not by order. */
+		for (size_t got = 0; got < sent; got++) {
+			struct spore_xs_msg m;
+			struct spore_err e = {0};
+			size_t i = 0;
+			int t = next_reply(xs, ops[base].type, &m, &e);
+
+			while (t >= 0 && i < sent && reqs[i] != m.req_id)
+				i++;
+			if (t >= 0 && i == sent)
+				t = spore_err_setx(&e, EPROTO, "xenstore: reply for unknown request %u",
+						   m.req_id);
+			if (t < 0) {
+				*err = e;
+				return t; /* the connection is unusable */
+			}
+			struct spore_xs_op *op = &ops[base + i];
+			reqs[i] = 0; /* ids are never 0: a duplicate reply is unknown */
+			t = spore_xs_reply_check(&m, op->type, &e);
+			op->result = t < 0 ? t : 0;
+			if (t >= 0 && op->type == XS_READ) {
+				op->out = xs->reply;
+				op->out_len = xs->reply_len;
+				xs->reply = NULL;
+			}
+			if (t < 0 && !op->may_fail && !first) {
+				*err = e;
+				spore_err_wrap(err, "%s %s", spore_xs_type_name(op->type), op->path);
+				first = t;
+			}
+		}
+		if (r < 0)
+			return r;
+	}
+	return first;
+}
+
+void spore_xs_batch_free(struct spore_xs_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(ops[i].out);
+		ops[i].out = NULL;
+	}
 }

@@ -186,15 +186,25 @@ static bool same_perms_as_parent(const struct xs_node_list *l, const struct xs_n
 int spore_xs_write_nodes(struct spore_xs *xs, uint32_t tx, const struct xs_node_list *l,
 			 struct spore_err *err)
 {
+	struct spore_xs_op *ops = calloc(2 * l->n + 1, sizeof(*ops));
+	size_t n = 0;
+
+	if (!ops)
+		return spore_err_set(err, ENOMEM, "writing %zu xenstore nodes", l->n);
 	for (size_t i = 0; i < l->n; i++) {
-		const struct xs_node *n = &l->v[i];
-		int r = spore_xs_write_str(xs, tx, n->path, n->value, err);
+		const struct xs_node *nd = &l->v[i];
+		ops[n++] = (struct spore_xs_op){.type = XS_WRITE, .path = nd->path,
+						.val = nd->value, .len = strlen(nd->value)};
 		/* A new node inherits its parent's permissions: set them only
 		 * where they differ, halving the requests. */
-		if (r >= 0 && !same_perms_as_parent(l, n))
-			r = spore_xs_set_perms(xs, tx, n->path, n->perms, n->nperms, err);
-		if (r < 0)
-			return r;
+		if (!same_perms_as_parent(l, nd))
+			ops[n++] = (struct spore_xs_op){.type = XS_SET_PERMS, .path = nd->path,
+							.perms = nd->perms,
+							.nperms = (size_t)nd->nperms};
 	}
-	return 0;
+	/* Pipelined: one round trip per batch instead of one per request. */
+	int r = spore_xs_batch(xs, tx, ops, n, err);
+	spore_xs_batch_free(ops, n);
+	free(ops);
+	return r;
 }
