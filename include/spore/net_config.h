@@ -27,6 +27,8 @@ struct net_fwd {
 
 struct net_attach {
 	char ifname[IFNAMSIZ];
+	/* The guest record it came from (empty for --attach): for status. */
+	char uuid[37], name[65];
 	struct in_addr guest4, gateway4, dns4, net4, mask4;
 	uint8_t prefix4;
 	/* A ULA /64 derived from the guest's IPv4 address so that it is unique
