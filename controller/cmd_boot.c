@@ -1,12 +1,15 @@
-/* sporectl boot: a bare PV guest from a kernel file (no image or disk; a
- * network device with --net), with its console served by xenconsoled. */
+/* sporectl boot: a bare PV guest from a kernel file (no image; read-only
+ * disks with --disk, a network device with --net), with its console served
+ * by xenconsoled. */
 #include <spore/domctl.h>
 #include <spore/guest_record.h>
 #include <spore/guest_teardown.h>
 #include <spore/log.h>
+#include <spore/loopdev.h>
 #include <spore/net_plan.h>
 #include <spore/pv_builder.h>
 #include <spore/step_hook.h>
+#include <spore/vbd.h>
 #include <spore/vif.h>
 #include <spore/xenstore.h>
 
@@ -32,7 +35,7 @@ static void usage(FILE *out)
 		"Usage: sporectl boot KERNEL [OPTIONS]\n"
 		"\n"
 		"Boot a bare x86_64 PV guest from KERNEL (ELF vmlinux or bzImage, compressed\n"
-		"with gzip, xz, lzma, lz4, zstd or bzip2). No image or disk.\n"
+		"with gzip, xz, lzma, lz4, zstd or bzip2).\n"
 		"\n"
 		"Options:\n"
 		"  --initrd FILE      Initial ramdisk\n"
@@ -41,6 +44,8 @@ static void usage(FILE *out)
 		"  -m, --memory MIB   Memory (default 128)\n"
 		"  --vcpus N          Virtual CPUs (default 1)\n"
 		"  --name NAME        Guest name (default: spore-XXXXXXXX)\n"
+		"  --disk FILE        A read-only disk (xvda, then xvdb, ...; repeatable, up\n"
+		"                     to 8), e.g. a squashfs image\n"
 		"  --net              A network device (eth0 in the guest, vif<domid>.0 in\n"
 		"                     dom0) with planned addresses, as launch gives (the\n"
 		"                     guest configures them itself: `sporectl list` shows them)\n"
@@ -67,6 +72,43 @@ static int record_building(struct spore_xs *xs, const struct pv_build_config *cf
 	int r = spore_net_record_new(xs, &g, uuid, plan, err);
 	*out = g;
 	return r;
+}
+
+#define MAX_DISKS 8
+
+/* Read-only loop devices for the disks, tagged with the guest's UUID (the
+ * teardown finds them by it) and listed in the record. */
+static int attach_disks(struct spore_xs *xs, const char *uuid, const char *const *files,
+			size_t n, struct spore_loop *loops, struct spore_err *err)
+{
+	char tag[64], list[256] = "";
+	int r;
+
+	snprintf(tag, sizeof(tag), SPORE_LOOP_TAG_FMT, uuid);
+	for (size_t i = 0; i < n; i++) {
+		spore_step("loop-disk");
+		if ((r = spore_loop_attach(files[i], tag, &loops[i], err)) < 0)
+			return r;
+		size_t at = strlen(list), len = strnlen(loops[i].path, 31);
+		if (at + len + 2 <= sizeof(list)) { /* 8 paths of at most 31 bytes fit */
+			if (at)
+				list[at++] = ' ';
+			memcpy(list + at, loops[i].path, len);
+			list[at + len] = '\0';
+		}
+	}
+	return n ? spore_guest_set(xs, uuid, "loops", list, err) : 0;
+}
+
+static int add_disks(struct spore_xs *xs, const struct pv_build *b,
+		     const struct spore_loop *loops, size_t n, struct spore_err *err)
+{
+	struct spore_vbd v[MAX_DISKS];
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct spore_vbd){.domid = b->domid, .index = (unsigned)i, .rdev = loops[i].rdev,
+					  .params = loops[i].path, .readonly = true};
+	spore_step("vbd");
+	return n ? spore_vbd_add(xs, v, n, err) : 0;
 }
 
 /* The vif, up, and the record's vif key last (sporenet's cue). */
@@ -123,7 +165,7 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 		{"initrd", required_argument, 0, 'i'}, {"cmdline", required_argument, 0, 'c'},
 		{"memory", required_argument, 0, 'm'}, {"vcpus", required_argument, 0, 'v'},
 		{"name", required_argument, 0, 'n'},   {"attach", no_argument, 0, 'a'},
-		{"net", no_argument, 0, 'N'},
+		{"net", no_argument, 0, 'N'},          {"disk", required_argument, 0, 'D'},
 		{"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
 	};
 	struct pv_build_config cfg = {.memory_mib = 128, .vcpus = 1, .cmdline = "console=hvc0"};
@@ -134,6 +176,9 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 	bool attach = false, net = false;
 	struct spore_net_plan plan;
 	struct spore_guest rec;
+	const char *disks[MAX_DISKS];
+	struct spore_loop loops[MAX_DISKS];
+	size_t ndisks = 0;
 	uint64_t v;
 	uint8_t uuid[16];
 	int c, r, pty = -1;
@@ -156,6 +201,11 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 		case 'n': cfg.name = optarg; break;
 		case 'a': attach = true; break;
 		case 'N': net = true; break;
+		case 'D':
+			if (ndisks == MAX_DISKS)
+				return spore_err_setx(err, E2BIG, "boot: at most %d --disk options", MAX_DISKS);
+			disks[ndisks++] = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -180,11 +230,16 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 		spore_err_wrap(err, "boot: recording guest '%s'", name);
 		goto out;
 	}
-	if ((r = pv_build_run(&b, xc, xs, &cfg, err)) < 0) {
+	if ((r = attach_disks(xs, rec.uuid, disks, ndisks, loops, err)) < 0 ||
+	    (r = pv_build_run(&b, xc, xs, &cfg, err)) < 0) {
+		/* No domain: the teardown finds the tagged loops. */
 		struct spore_err e = {0};
-		char u[37];
-		spore_uuid_format(uuid, u);
-		spore_guest_remove(xs, u, &e);
+		spore_guest_teardown(xc, xs, &rec, &e);
+		spore_guest_remove(xs, rec.uuid, &e);
+		goto out;
+	}
+	if ((r = add_disks(xs, &b, loops, ndisks, err)) < 0) {
+		discard(xc, xs, &b);
 		goto out;
 	}
 	if (net && (r = add_vif(xs, &b, &rec, err)) < 0) {

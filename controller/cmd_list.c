@@ -35,18 +35,47 @@ static int by_created(const void *a, const void *b)
 	return x->created < y->created ? 1 : x->created > y->created ? -1 : strcmp(x->uuid, y->uuid);
 }
 
+/* The record's "HOSTIP:HOSTPORT:GUESTPORT/PROTO ..." as docker shows it:
+ * "HOSTIP:HOSTPORT->GUESTPORT/PROTO, ...". */
+static void ports_human(const char *ports, char *out, size_t n)
+{
+	size_t at = 0;
+	out[0] = '\0';
+	for (const char *p = ports; *p && at < n;) {
+		size_t len = strcspn(p, " ");
+		char one[64];
+		snprintf(one, sizeof(one), "%.*s", (int)len, p);
+		char *guest = strrchr(one, ':');
+		if (guest) {
+			*guest++ = '\0';
+			at += (size_t)snprintf(out + at, n - at, "%s%s->%s", at ? ", " : "", one, guest);
+		}
+		p += len;
+		p += strspn(p, " ");
+	}
+}
+
 static json_t *guest_json(const struct spore_guest *g, const char *status)
 {
 	int code = spore_exit_code(g->exit_status);
+	json_t *ports = json_array();
+	for (const char *p = g->ports; *p;) {
+		size_t len = strcspn(p, " ");
+		if (len)
+			json_array_append_new(ports, json_stringn(p, len));
+		p += len;
+		p += strspn(p, " ");
+	}
 	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:s, "
-			 "s:s, s:I, s:i}",
+			 "s:s, s:I, s:i, s:o, s:s, s:b}",
 			 "id", g->uuid, "name", g->name, "domid", (json_int_t)g->domid, "image",
 			 g->image, "digest", g->digest, "state", g->state, "status", status,
 			 "exit_status", g->exit_status, "created", (json_int_t)g->created,
 			 "exited", g->exited > 0 ? json_integer(g->exited) : json_null(),
 			 "exit_code", code >= 0 ? json_integer(code) : json_null(), "ipv4", g->ipv4,
 			 "ipv6", g->ipv6, "mac", g->mac, "kernel", g->kernel, "memory_mib",
-			 (json_int_t)g->memory_mib, "vcpus", (int)g->vcpus);
+			 (json_int_t)g->memory_mib, "vcpus", (int)g->vcpus, "ports", ports, "vif",
+			 g->vif, "allow_dom0", (int)(g->allow_dom0 != 0));
 }
 
 int cmd_list(int argc, char **argv, struct spore_err *err)
@@ -93,8 +122,8 @@ int cmd_list(int argc, char **argv, struct spore_err *err)
 	int64_t now = (int64_t)time(NULL);
 	json_t *arr = json ? json_array() : NULL;
 	if (!json)
-		printf("%-12s  %-20s  %-24s  %-28s  %-16s  %-15s  %s\n", "ID", "NAME", "IMAGE",
-		       "STATUS", "CREATED", "IPV4", "IPV6");
+		printf("%-12s  %-20s  %-24s  %-28s  %-16s  %-15s  %-27s  %s\n", "ID", "NAME", "IMAGE",
+		       "STATUS", "CREATED", "IPV4", "IPV6", "PORTS");
 	for (size_t i = 0; i < n; i++) {
 		/* The record may lag behind Xen (no reaper, or it failed): a
 		 * guest whose domain is down is shown as exited. */
@@ -107,7 +136,7 @@ int cmd_list(int argc, char **argv, struct spore_err *err)
 		}
 		if (!all && strcmp(g[i].state, "running"))
 			continue;
-		char status[96], created[48], ago[40];
+		char status[96], created[48], ago[40], ports[1200];
 		spore_guest_status(&g[i], now, status, sizeof(status));
 		if (json) {
 			json_array_append_new(arr, guest_json(&g[i], status));
@@ -115,9 +144,11 @@ int cmd_list(int argc, char **argv, struct spore_err *err)
 		}
 		spore_human_duration(now - g[i].created, ago, sizeof(ago));
 		snprintf(created, sizeof(created), "%s ago", ago);
-		printf("%-12.12s  %-20s  %-24s  %-28s  %-16s  %-15s  %s\n", g[i].uuid, g[i].name,
+		ports_human(g[i].ports, ports, sizeof(ports));
+		printf("%-12.12s  %-20s  %-24s  %-28s  %-16s  %-15s  %-27s  %s\n", g[i].uuid, g[i].name,
 		       g[i].image[0] ? g[i].image : "-", status, created,
-		       g[i].ipv4[0] ? g[i].ipv4 : "-", g[i].ipv6[0] ? g[i].ipv6 : "-");
+		       g[i].ipv4[0] ? g[i].ipv4 : "-", g[i].ipv6[0] ? g[i].ipv6 : "-",
+		       ports[0] ? ports : "-");
 	}
 	if (json) {
 		char *s = json_dumps(arr, JSON_INDENT(2));

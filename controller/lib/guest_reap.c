@@ -117,12 +117,25 @@ int spore_reap_pass(struct spore_xc *xc, struct spore_xs *xs, pid_t **building, 
 		bool alive = strcmp(g[i].state, "exited") &&
 			     spore_owner_alive((pid_t)g[i].owner_pid, g[i].created);
 		enum spore_reap_action a = spore_reap_decide(&g[i], d >= 0 ? &doms[d] : NULL, alive);
+		struct spore_err e = {0};
+		/* The list reads a record key by key, not atomically: a launch's
+		 * write committing meanwhile can show "building" with the owner
+		 * of "running" (0). Before acting, read it again: what reads
+		 * mixed once was written before this second read began. */
+		if (a != SPORE_REAP_NONE) {
+			char uuid[sizeof(g[i].uuid)];
+			memcpy(uuid, g[i].uuid, sizeof(uuid));
+			if (spore_guest_read(xs, uuid, &g[i], &e) < 0)
+				continue; /* removed meanwhile */
+			alive = strcmp(g[i].state, "exited") &&
+				spore_owner_alive((pid_t)g[i].owner_pid, g[i].created);
+			a = spore_reap_decide(&g[i], d >= 0 ? &doms[d] : NULL, alive);
+		}
 		if (a == SPORE_REAP_NONE) {
 			if (alive && pids)
 				pids[nb++] = (pid_t)g[i].owner_pid;
 			continue;
 		}
-		struct spore_err e = {0};
 		if (spore_guest_teardown(xc, xs, &g[i], &e) < 0) {
 			log_warn("reaping: %s", e.msg);
 			continue;

@@ -52,6 +52,10 @@ leftovers() { # NAME
 	n=$(for k in $(xenstore-list /local/domain/0/backend 2>/dev/null); do
 		xenstore-list "/local/domain/0/backend/$k" 2>/dev/null; done | wc -l)
 	[ "$n" = 0 ] || out+="backends:$n "
+	n=$(ls /sys/class/net | grep -c '^vif')
+	[ "$n" = 0 ] || out+="vifs:$n "
+	n=$(xenstore-list /spore/claims/ipv4 /spore/claims/mac 2>/dev/null | wc -l)
+	[ "$n" = 0 ] || out+="claims:$n "
 	n=$(xenstore-list /vm 2>/dev/null | wc -l)
 	[ "$n" = 0 ] || out+="/vm/*:$n "
 	n=$(records_named "$1")
@@ -102,7 +106,7 @@ kill_at() {
 }
 
 for step in image record bundle loop-image loop-bundle loops-record kernel create-domain \
-	populate load grant-table xenstore introduce vbd console unpause record-running; do
+	populate load grant-table xenstore introduce vbd vif console vif-up unpause record-running; do
 	kill_at launch "$step" sporectl launch --attach --insecure-registry "$reg" --name "kill-$step" "$img" \
 		/bin/sh -c 'sleep 1000'
 done
@@ -112,6 +116,12 @@ initrd=build/container/sporeinit.cpio
 for step in record create-domain introduce console unpause record-running; do
 	kill_at boot "$step" sporectl boot .cache/kernel/spore-vmlinuz --initrd "$initrd" \
 		--memory 64 --attach --name "kill-$step"
+done
+# boot's own devices: a disk and the network.
+sq=$(sporectl image path "$img" 2>/dev/null | awk 'NR == 1 {print $NF}')
+for step in loop-disk vbd vif vif-up; do
+	kill_at boot "$step" sporectl boot .cache/kernel/spore-vmlinuz --initrd "$initrd" \
+		--memory 64 --attach --net --disk "$sq" --name "kill-$step"
 done
 
 # Past its last step a detached launch has a running guest: it stays, and
