@@ -211,7 +211,7 @@ int spore_decompress(enum spore_comp c, const uint8_t *in, size_t in_len, bool s
 
 /* Kernel cache (kernel_cache.c): decompressed ELFs keyed by the sha256 of the
  * kernel file, in files DIR/HEX.elf that start with a small header
- * recording the ELF's length and CRC-32, so a corrupt entry is detected. */
+ * recording the ELF's length and checksum, so a corrupt entry is detected. */
 int spore_sha256(const void *buf, size_t len, uint8_t out[32], struct spore_err *err);
 void spore_sha256_hex(const uint8_t sha[32], char hex[65]);
 
@@ -228,7 +228,17 @@ int spore_kcache_get(const char *dir, const uint8_t file_sha[32], const uint8_t 
 int spore_kcache_source_get(const char *dir, const struct stat *st, uint8_t sha[32]);
 /* Remembers sha for st (atomically; failures only cost a rehash later). */
 void spore_kcache_source_put(const char *dir, const struct stat *st, const uint8_t sha[32]);
-/* Stores elf atomically (temporary file, then rename), creating dir. */
+/* An entry's header; what spore_kcache_get() checks, as pure functions. */
+#define SPORE_KCACHE_HDR_LEN 128
+/* Two 64-bit sums over len bytes as little-endian words (the running sum
+ * and the sum of it): cheap, and every byte counts. */
+void spore_kcache_sum(const uint8_t *p, size_t len, uint64_t sum[2]);
+void spore_kcache_header(uint8_t h[SPORE_KCACHE_HDR_LEN], const uint8_t file_sha[32],
+			 const uint8_t *elf, size_t elf_len, enum spore_comp comp);
+/* Checks a whole entry (header then ELF, len bytes) for key file_sha: NULL
+ * if usable, else what is wrong with it. */
+const char *spore_kcache_check(const uint8_t *entry, size_t len, const uint8_t file_sha[32]);
+/* Stores elf atomically (temporary file, fsync, rename), creating dir. */
 int spore_kcache_put(const char *dir, const uint8_t file_sha[32], const uint8_t *elf,
 		     size_t elf_len, enum spore_comp comp, struct spore_err *err);
 

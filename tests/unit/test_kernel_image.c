@@ -837,6 +837,81 @@ static int write_file(const char *path, const struct buf *b)
 	return w == (ssize_t)b->len ? 0 : -1;
 }
 
+/* The entry check on its own: what a cache file can suffer (cut short,
+ * a torn write leaving a zeroed range, a flipped bit, words moved, another
+ * kernel's or another version's entry) is refused; a good entry passes. */
+static void test_cache_check(void)
+{
+	enum { ELF_LEN = 3 * 4096 + 5 }; /* a tail shorter than a word */
+	size_t len = SPORE_KCACHE_HDR_LEN + ELF_LEN;
+	uint8_t key[32], *e = malloc(len), *c = malloc(len);
+	for (int i = 0; i < 32; i++)
+		key[i] = (uint8_t)(i * 11 + 3);
+	for (size_t i = 0; i < ELF_LEN; i++)
+		e[SPORE_KCACHE_HDR_LEN + i] = (uint8_t)(i * 131 + (i >> 9));
+	spore_kcache_header(e, key, e + SPORE_KCACHE_HDR_LEN, ELF_LEN, SPORE_COMP_LZ4);
+	ok(spore_kcache_check(e, len, key) == NULL, "a good entry passes");
+
+	const char *why = spore_kcache_check(e, len - 1, key);
+	ok(why && strstr(why, "length"), "one byte short: %s", why ? why : "accepted");
+	ok(spore_kcache_check(e, 100, key) != NULL, "shorter than the header");
+	ok(spore_kcache_check(e, 0, key) != NULL, "empty");
+
+	uint8_t other[32];
+	memcpy(other, key, 32);
+	other[31] ^= 1;
+	why = spore_kcache_check(e, len, other);
+	ok(why && strstr(why, "another kernel"), "another key: %s", why ? why : "accepted");
+
+	int missed = 0;
+	for (size_t bit = 0; bit < (size_t)ELF_LEN * 8; bit += 37) {
+		memcpy(c, e, len);
+		c[SPORE_KCACHE_HDR_LEN + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		missed += spore_kcache_check(c, len, key) == NULL;
+	}
+	is_int(missed, 0, "every single flipped bit in the ELF is detected");
+	memcpy(c, e, len);
+	c[len - 1] ^= 0x80; /* in the partial last word */
+	ok(spore_kcache_check(c, len, key) != NULL, "a flip in the tail is detected");
+
+	memcpy(c, e, len);
+	memset(c + SPORE_KCACHE_HDR_LEN + 4096, 0, 4096); /* a page that never hit the disk */
+	why = spore_kcache_check(c, len, key);
+	ok(why && strstr(why, "checksum"), "a zeroed page: %s", why ? why : "accepted");
+
+	memcpy(c, e, len);
+	uint8_t w[8];
+	memcpy(w, c + SPORE_KCACHE_HDR_LEN, 8);
+	memcpy(c + SPORE_KCACHE_HDR_LEN, c + SPORE_KCACHE_HDR_LEN + 8, 8);
+	memcpy(c + SPORE_KCACHE_HDR_LEN + 8, w, 8);
+	ok(spore_kcache_check(c, len, key) != NULL, "two words swapped (same plain sum)");
+
+	memcpy(c, e, len);
+	c[7] = '2';
+	why = spore_kcache_check(c, len, key);
+	ok(why && strstr(why, "version"), "an older version's entry: %s", why ? why : "accepted");
+	memcpy(c, e, len);
+	c[0] = 'X';
+	ok(spore_kcache_check(c, len, key) != NULL, "bad magic");
+	memcpy(c, e, len);
+	c[SPORE_KCACHE_HDR_LEN - 1] = 1;
+	ok(spore_kcache_check(c, len, key) != NULL, "header padding not zero");
+	memcpy(c, e, len);
+	c[8] = 0; /* compression: none */
+	ok(spore_kcache_check(c, len, key) != NULL, "bad compression field");
+
+	/* The sums: known values, so the format cannot drift unnoticed. */
+	uint64_t sum[2];
+	const uint8_t bytes[9] = {1, 0, 0, 0, 0, 0, 0, 0, 2};
+	spore_kcache_sum(bytes, sizeof(bytes), sum);
+	ok(sum[0] == 3 && sum[1] == 4, "sum of words 1, 2: (%llu, %llu)",
+	   (unsigned long long)sum[0], (unsigned long long)sum[1]);
+	spore_kcache_sum(bytes, 0, sum);
+	ok(sum[0] == 0 && sum[1] == 0, "sum of nothing");
+	free(e);
+	free(c);
+}
+
 static void test_cache(void)
 {
 	char dir[] = "/tmp/spore-kcache-test.XXXXXX";
@@ -1026,6 +1101,7 @@ int main(int argc, char **argv)
 	test_bzimage();
 	test_whole_file_and_garbage();
 	test_bombs();
+	test_cache_check();
 	test_cache();
 	return tap_done();
 }
