@@ -129,7 +129,18 @@ sandbox_prepare() {
 		bins+=("$root/$t")
 	done
 	mapfile -t exes < <(sandbox_build_exes)
-	closure=$(sandbox_lib_closure "${bins[@]}" "${tools[@]}" "${exes[@]}" /bin/busybox)
+	# Libraries sporectl dlopen()s when it pulls an image (lazy_libs.c),
+	# which ldd does not list: the libraries themselves and their closure.
+	local dl=() l p
+	for l in libcurl.so.4 libarchive.so.13; do
+		p=$(ldconfig -p | awk -v l="$l" '$1 == l && /x86-64/ { print $NF; exit }')
+		[ -n "$p" ] || die "$l not found on the host (scripts/setup.sh installs it)"
+		dl+=("$p")
+	done
+	closure=$( {
+		sandbox_lib_closure "${bins[@]}" "${tools[@]}" "${exes[@]}" /bin/busybox "${dl[@]}"
+		printf '%s\n' "${dl[@]}"
+	} | sort -u)
 	missing=$( (grep '^MISSING' <<<"$closure" || true) | cut -d' ' -f2 | sort -u | tr '\n' ' ')
 	[ -z "$missing" ] || die "libraries not found for dom0: $missing"
 	key=$( {
