@@ -33,12 +33,9 @@ int net_dom0_addrs(struct net_filter *flt, struct spore_err *err)
 	return 0;
 }
 
-int net_dom0_watch_open(struct spore_err *err)
+static int rtnl_open(unsigned groups, struct spore_err *err)
 {
-	struct sockaddr_nl sa = {
-		.nl_family = AF_NETLINK,
-		.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR,
-	};
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = groups};
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
 	if (fd < 0)
 		return spore_err_set(err, errno, "netlink socket");
@@ -48,6 +45,16 @@ int net_dom0_watch_open(struct spore_err *err)
 		return r;
 	}
 	return fd;
+}
+
+int net_dom0_watch_open(struct spore_err *err)
+{
+	return rtnl_open(RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, err);
+}
+
+int net_link_watch_open(struct spore_err *err)
+{
+	return rtnl_open(RTMGRP_LINK, err);
 }
 
 int net_dom0_watch_drain(int fd)

@@ -55,6 +55,26 @@ static int parse_cidr(int family, const char *s, void *addr, unsigned min, unsig
 	return 0;
 }
 
+int net_vif_parse(const char *vif, unsigned *domid, unsigned *dev)
+{
+	char dom[8];
+	unsigned long d, n;
+	const char *dot;
+
+	if (!vif || strncmp(vif, "vif", 3) || !net_ifname_valid(vif) || !(dot = strchr(vif + 3, '.')))
+		return -EINVAL;
+	size_t dn = (size_t)(dot - (vif + 3));
+	if (dn == 0 || dn >= sizeof(dom))
+		return -EINVAL;
+	memcpy(dom, vif + 3, dn);
+	dom[dn] = '\0';
+	if (parse_uint(dom, 0x7fef, &d) < 0 || d == 0 || parse_uint(dot + 1, 255, &n) < 0)
+		return -EINVAL;
+	*domid = (unsigned)d;
+	*dev = (unsigned)n;
+	return 0;
+}
+
 static int parse_ports(const char *s, struct net_attach *a, struct spore_err *err)
 {
 	const char *p = s;
@@ -89,9 +109,8 @@ static bool in6_same64(const struct in6_addr *a, const struct in6_addr *b)
 int net_attach_from_record(const char *uuid, const struct net_record *r, struct net_attach *a,
 			   struct spore_err *err)
 {
-	unsigned long domid, dev, v;
+	unsigned long domid, v;
 	unsigned len;
-	char *dot;
 
 	memset(a, 0, sizeof(*a));
 	if (!uuid || strlen(uuid) >= sizeof(a->uuid))
@@ -99,22 +118,24 @@ int net_attach_from_record(const char *uuid, const struct net_record *r, struct 
 	strcpy(a->uuid, uuid);
 	snprintf(a->name, sizeof(a->name), "%s", r->name ? r->name : "");
 
-	/* The interface must be the one netback made for this guest's domain:
-	 * a record naming another interface would have sporenet read someone
-	 * else's frames. */
-	if (parse_uint(r->domid, 0x7fef, &domid) < 0 || domid == 0)
-		return bad(err, uuid, "domid", r->domid, NULL);
-	if (!r->vif || strncmp(r->vif, "vif", 3) || !net_ifname_valid(r->vif) ||
-	    !(dot = strchr(r->vif + 3, '.')))
+	/* The interface must be the one netback made for this guest: a record
+	 * naming another interface would have sporenet read someone else's
+	 * frames. The domid is recorded only after the vif (-1 until then). */
+	unsigned vdom, vdev;
+	if (net_vif_parse(r->vif, &vdom, &vdev) < 0)
 		return bad(err, uuid, "vif", r->vif, "want vif<domid>.<n>");
-	char dom[16];
-	size_t dn = (size_t)(dot - (r->vif + 3));
-	if (dn == 0 || dn >= sizeof(dom))
-		return bad(err, uuid, "vif", r->vif, "want vif<domid>.<n>");
-	memcpy(dom, r->vif + 3, dn);
-	dom[dn] = '\0';
-	if (parse_uint(dom, 0x7fef, &v) < 0 || v != domid || parse_uint(dot + 1, 255, &dev) < 0)
-		return bad(err, uuid, "vif", r->vif, "not an interface of the record's domid");
+	if (r->domid && strcmp(r->domid, "-1")) {
+		if (parse_uint(r->domid, 0x7fef, &domid) < 0 || domid == 0)
+			return bad(err, uuid, "domid", r->domid, NULL);
+		if (domid != vdom)
+			return bad(err, uuid, "vif", r->vif, "not an interface of the record's domid");
+	}
+	uint8_t bmac[6];
+	if (net_mac_parse(r->mac, a->mac) < 0)
+		return bad(err, uuid, "mac", r->mac, "want unicast aa:bb:cc:dd:ee:ff");
+	if (!r->backend_mac || net_mac_parse(r->backend_mac, bmac) < 0 || memcmp(bmac, a->mac, 6))
+		return bad(err, uuid, "vif", r->vif, "its backend's mac is not the record's");
+	a->has_mac = true;
 	strcpy(a->ifname, r->vif);
 
 	if (parse_cidr(AF_INET, r->ipv4, &a->guest4, 8, 29, &len) < 0)
@@ -161,10 +182,6 @@ int net_attach_from_record(const char *uuid, const struct net_record *r, struct 
 	}
 	if (!memcmp(&a->gateway6, &a->dns6, 16))
 		return bad(err, uuid, "dns6", r->dns6, "same as the gateway");
-
-	if (net_mac_parse(r->mac, a->mac) < 0)
-		return bad(err, uuid, "mac", r->mac, "want unicast aa:bb:cc:dd:ee:ff");
-	a->has_mac = true;
 
 	a->mtu = NET_MTU_DEFAULT;
 	if (r->mtu && (parse_uint(r->mtu, NET_MTU_MAX, &v) < 0 || v < NET_MTU_MIN))

@@ -1,10 +1,9 @@
 /* sporenet: the dom0 network daemon giving each spore guest a userspace NAT
  * stack (libslirp) on its backend interface, privilege separated.
  *
- * Guests are attached by hand with --attach for now.
- * TODO(issue 8): discover spore guests' vif backends by a xenstore watch on
- * backend/vif (spore_xs_watch in include/spore/xenstore.h) and attach/detach
- * as they come and go, re-attaching every running guest at start-up. */
+ * Guests are found through their xenstore records (a watch on
+ * /spore/guests: README "Networking"); --attach serves an interface by hand
+ * (tests, debugging). */
 #include <spore/log.h>
 #include <spore/net_config.h>
 #include <spore/net_supervisor.h>
@@ -25,9 +24,15 @@ static void usage(FILE *out)
 		"       sporenet status [--control PATH]\n"
 		"\n"
 		"Gives spore guests a userspace NAT network stack (libslirp) on their backend\n"
-		"interfaces. Runs in the foreground until SIGTERM.\n"
+		"interfaces. Runs in the foreground until SIGTERM. Guests are found by a\n"
+		"xenstore watch on their records (/spore/guests/UUID: ipv4, mac, ports, vif...):\n"
+		"every guest whose record has a vif is served while its interface exists, and\n"
+		"a restarted sporenet serves the running guests again.\n"
+		"`sporenet status` lists the served guests with their counters.\n"
 		"\n"
 		"Options:\n"
+		"  --no-discover    Do not watch xenstore; serve the --attach interfaces only\n"
+		"                   (without xenstore, --attach interfaces are served anyway)\n"
 		"  --attach IFNAME:GUEST_IPV4/PREFIX:GATEWAY[:MAC]\n"
 		"                   Serve the guest behind IFNAME (e.g. vif3.0). The DNS alias is\n"
 		"                   the next free address after GATEWAY; IPv6 gets a ULA /64.\n"
@@ -81,7 +86,7 @@ int main(int argc, char **argv)
 {
 	static struct net_attach attaches[MAX_ATTACH];
 	size_t n = 0;
-	struct net_supervisor_opts opts = {.control_path = NET_CONTROL_PATH};
+	struct net_supervisor_opts opts = {.control_path = NET_CONTROL_PATH, .discover = true};
 	const char *user = NULL;
 	struct spore_err err = {0};
 	int use_syslog = 0;
@@ -98,6 +103,8 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--syslog")) {
 			use_syslog = 1;
+		} else if (!strcmp(a, "--no-discover")) {
+			opts.discover = false;
 		} else if (!strcmp(a, "--no-dhcp")) {
 			if (!n)
 				return usage_error("%s must follow an --attach", a);
@@ -171,9 +178,10 @@ int main(int argc, char **argv)
 	}
 	opts.uid = pw->pw_uid;
 	opts.gid = pw->pw_gid;
-	if (!n)
-		log_warn("no --attach given: nothing to serve (xenstore discovery is not "
-			 "implemented yet)");
+	if (!n && !opts.discover) {
+		log_error("--no-discover without --attach: nothing to serve");
+		return 1;
+	}
 
 	if (net_supervisor_run(attaches, n, &opts, &err) < 0) {
 		log_error("%s", err.msg);

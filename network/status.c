@@ -18,6 +18,10 @@ static const char *state_name(uint32_t s)
 		return "running";
 	case NET_WORKER_RESTARTING:
 		return "restarting";
+	case NET_WORKER_NO_IFACE:
+		return "detached (no interface)";
+	case NET_WORKER_INVALID:
+		return "skipped (bad record)";
 	default:
 		return "?";
 	}
@@ -39,14 +43,25 @@ static void print_one(FILE *out, const struct net_msg_status *m)
 	inet_ntop(AF_INET6, &a->guest6, guest6, sizeof(guest6));
 	inet_ntop(AF_INET6, &a->gateway6, gw6, sizeof(gw6));
 
+	if (m->state == NET_WORKER_INVALID) {
+		fprintf(out, "guest %s: %s\n  %.*s\n", a->uuid, state_name(m->state),
+			(int)sizeof(m->why), m->why);
+		return;
+	}
 	fprintf(out, "%s: %s", a->ifname, state_name(m->state));
 	if (m->pid > 0)
 		fprintf(out, ", worker %d", m->pid);
 	fprintf(out, ", %u restart%s%s%s\n", m->restarts, m->restarts == 1 ? "" : "s",
 		a->allow_dom0 ? ", dom0 access allowed" : "", a->no_dhcp ? ", no DHCP" : "");
+	if (m->discovered)
+		fprintf(out, "  guest %s%s%s\n", a->uuid, a->name[0] ? "  name " : "", a->name);
+	else
+		fprintf(out, "  attached by hand (--attach)\n");
 	fprintf(out, "  ipv4  %s/%u  gateway %s  dns %s  mtu %u\n", guest, a->prefix4, gw, dns,
 		a->mtu);
-	fprintf(out, "  ipv6  %s/64  gateway %s\n", guest6, gw6);
+	char dns6[INET6_ADDRSTRLEN];
+	inet_ntop(AF_INET6, &a->dns6, dns6, sizeof(dns6));
+	fprintf(out, "  ipv6  %s/64  gateway %s  dns %s\n", guest6, gw6, dns6);
 	fprintf(out, "  rx    %llu frames  %llu bytes\n", (unsigned long long)st->rx_frames,
 		(unsigned long long)st->rx_bytes);
 	fprintf(out, "  rx    %llu partial checksums completed\n",
@@ -101,7 +116,7 @@ int net_status_print(const char *control_path, FILE *out, struct spore_err *err)
 		}
 		if (r == NET_MSG_STATUS_END) {
 			if (!count)
-				fprintf(out, "no interfaces attached\n");
+				fprintf(out, "no guests attached\n");
 			r = 0;
 			break;
 		}

@@ -1,5 +1,6 @@
 /* The privileged parent; see net_supervisor.h. */
 #include <spore/log.h>
+#include <spore/net_discover.h>
 #include <spore/net_ipc.h>
 #include <spore/net_packet.h>
 #include <spore/net_supervisor.h>
@@ -7,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -24,6 +26,9 @@
 
 struct guest {
 	struct net_attach attach;
+	bool discovered;  /* from a guest record (else --attach) */
+	unsigned ifindex; /* of the interface the worker serves */
+	char why[256];    /* NET_WORKER_INVALID: the record's problem */
 	enum net_worker_state state;
 	pid_t pid;
 	int ipc;
@@ -35,9 +40,10 @@ struct guest {
 
 struct sup {
 	const struct net_supervisor_opts *opts;
-	struct guest *guests;
-	size_t n;
-	int sigfd, ctl, addrs;
+	struct guest **guests;
+	size_t n, cap;
+	struct net_discover *disc; /* NULL: --attach interfaces only */
+	int sigfd, ctl, addrs, links;
 	struct net_msg_dom0_addrs last; /* as last sent to the workers */
 };
 
@@ -54,6 +60,16 @@ static void schedule_restart(struct guest *g)
 		close(g->ipc);
 	g->ipc = -1;
 	g->pid = 0;
+	/* A discovered guest's interface that is gone (the guest stopped) is
+	 * not retried: the link watch brings it back if it reappears. */
+	if (g->discovered && !if_nametoindex(g->attach.ifname)) {
+		if (g->state != NET_WORKER_NO_IFACE)
+			log_info("%s: interface gone, detached (guest %s)", g->attach.ifname,
+				 g->attach.uuid);
+		g->state = NET_WORKER_NO_IFACE;
+		g->ifindex = 0;
+		return;
+	}
 	g->state = NET_WORKER_RESTARTING;
 	/* A worker that ran for a minute earns a fresh, short backoff. */
 	if (now_ms() - g->started_ms > 60000)
@@ -77,6 +93,7 @@ static int spawn(struct sup *s, struct guest *g, struct spore_err *err)
 	m.gid = (uint32_t)s->opts->gid;
 	m.use_syslog = s->opts->use_syslog;
 
+	g->ifindex = if_nametoindex(g->attach.ifname);
 	if ((r = net_iface_prepare(g->attach.ifname, g->attach.mtu, err)) < 0)
 		return r;
 	if ((pkt = net_packet_open(g->attach.ifname, g->attach.has_mac ? g->attach.mac : NULL,
@@ -129,10 +146,12 @@ static void try_spawn(struct sup *s, struct guest *g)
 	if (spawn(s, g, &err) < 0) {
 		/* A missing interface (guest not up yet, or gone) is retried with
 		 * backoff; say so once, not every few seconds. */
+		schedule_restart(g);
+		if (g->state == NET_WORKER_NO_IFACE)
+			return;
 		spore_log(g->failing ? SPORE_LOG_DEBUG : SPORE_LOG_ERROR, "%s: %s (retrying)",
 			  g->attach.ifname, err.msg);
 		g->failing = true;
-		schedule_restart(g);
 		return;
 	}
 	if (g->failing)
@@ -145,8 +164,9 @@ static void reap(struct sup *s)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		/* Workers of detached guests are no longer listed: nothing to do. */
 		for (size_t i = 0; i < s->n; i++) {
-			struct guest *g = &s->guests[i];
+			struct guest *g = s->guests[i];
 			if (g->pid != pid)
 				continue;
 			if (WIFSIGNALED(status))
@@ -218,8 +238,8 @@ static void update_dom0_addrs(struct sup *s)
 	s->last = m;
 	log_info("dom0 addresses changed (%u IPv4, %u IPv6): updating the filters", m.n4, m.n6);
 	for (size_t i = 0; i < s->n; i++)
-		if (s->guests[i].ipc >= 0 && net_msg_send(s->guests[i].ipc, &m, -1, &err) < 0)
-			log_error("%s: %s", s->guests[i].attach.ifname, err.msg);
+		if (s->guests[i]->ipc >= 0 && net_msg_send(s->guests[i]->ipc, &m, -1, &err) < 0)
+			log_error("%s: %s", s->guests[i]->attach.ifname, err.msg);
 }
 
 static void serve_status(struct sup *s)
@@ -237,14 +257,16 @@ static void serve_status(struct sup *s)
 		return;
 	}
 	for (size_t i = 0; i < s->n; i++) {
-		struct guest *g = &s->guests[i];
+		struct guest *g = s->guests[i];
 		struct net_msg_status m;
 		net_msg_init(&m, NET_MSG_STATUS);
 		m.attach = g->attach;
 		m.pid = g->pid;
 		m.state = g->state;
 		m.restarts = g->restarts;
+		m.discovered = g->discovered;
 		m.stats = g->stats;
+		memcpy(m.why, g->why, sizeof(m.why));
 		if (net_msg_send(c, &m, -1, &err) < 0)
 			goto out;
 	}
@@ -291,11 +313,11 @@ static int open_control(const char *path, struct spore_err *err)
 static void shutdown_workers(struct sup *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (s->guests[i].pid > 0)
-			kill(s->guests[i].pid, SIGTERM);
+		if (s->guests[i]->pid > 0)
+			kill(s->guests[i]->pid, SIGTERM);
 	int64_t deadline = now_ms() + 2000;
 	for (size_t i = 0; i < s->n; i++) {
-		struct guest *g = &s->guests[i];
+		struct guest *g = s->guests[i];
 		while (g->pid > 0) {
 			if (waitpid(g->pid, NULL, WNOHANG) == g->pid || errno == ECHILD)
 				break;
@@ -312,16 +334,229 @@ static void shutdown_workers(struct sup *s)
 	}
 }
 
+static struct guest *guest_add(struct sup *s, const struct net_attach *a, bool discovered)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		struct guest **v = realloc(s->guests, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		s->guests = v;
+		s->cap = cap;
+	}
+	struct guest *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	g->attach = *a;
+	g->discovered = discovered;
+	g->ipc = -1;
+	g->backoff_ms = BACKOFF_MIN_MS;
+	s->guests[s->n++] = g;
+	return g;
+}
+
+/* Ends the guest's worker, if any (closing its channel ends it; the
+ * signal makes sure; SIGCHLD reaps it). */
+static void guest_stop(struct guest *g)
+{
+	if (g->pid > 0)
+		kill(g->pid, SIGTERM);
+	if (g->ipc >= 0)
+		close(g->ipc);
+	g->pid = 0;
+	g->ipc = -1;
+	g->ifindex = 0;
+	g->failing = false;
+	g->backoff_ms = BACKOFF_MIN_MS;
+	memset(&g->stats, 0, sizeof(g->stats));
+}
+
+static void guest_remove(struct sup *s, size_t i)
+{
+	guest_stop(s->guests[i]);
+	free(s->guests[i]);
+	memmove(&s->guests[i], &s->guests[i + 1], (s->n - i - 1) * sizeof(*s->guests));
+	s->n--;
+}
+
+/* (Re)starts a discovered guest's worker if its interface exists. */
+static void guest_start(struct sup *s, struct guest *g)
+{
+	if (!if_nametoindex(g->attach.ifname)) {
+		g->state = NET_WORKER_NO_IFACE;
+		return;
+	}
+	g->state = NET_WORKER_STARTING;
+	try_spawn(s, g);
+}
+
+static struct guest *find_uuid(struct sup *s, const char *uuid, size_t *idx)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->guests[i]->discovered && !strcmp(s->guests[i]->attach.uuid, uuid)) {
+			if (idx)
+				*idx = i;
+			return s->guests[i];
+		}
+	return NULL;
+}
+
+/* What one record asks for, applied: attach, re-attach with a changed
+ * network, detach, or skip a record that does not parse. */
+static void apply_record(struct sup *s, const char *uuid, struct net_record_result *res)
+{
+	size_t idx;
+	struct guest *g = find_uuid(s, uuid, &idx);
+
+	if (res->state == NET_RECORD_ATTACH) {
+		/* Two guests claiming one interface: neither gets a worker from
+		 * the second record (a --attach always wins). */
+		for (size_t i = 0; i < s->n; i++) {
+			struct guest *o = s->guests[i];
+			if (o != g && o->state != NET_WORKER_INVALID &&
+			    !strcmp(o->attach.ifname, res->attach.ifname)) {
+				res->state = NET_RECORD_INVALID;
+				snprintf(res->msg, sizeof(res->msg),
+					 "guest %s: interface %s is already served (%s)", uuid,
+					 res->attach.ifname,
+					 o->discovered ? o->attach.uuid : "--attach");
+				break;
+			}
+		}
+	}
+	switch (res->state) {
+	case NET_RECORD_NONE:
+		if (g) {
+			log_info("%s: detached (guest %s %s: no vif in its record)", g->attach.ifname,
+				 uuid, g->attach.name);
+			guest_remove(s, idx);
+		}
+		return;
+	case NET_RECORD_INVALID:
+		if (g && g->state == NET_WORKER_INVALID && !strcmp(g->why, res->msg))
+			return; /* said already */
+		log_warn("%s: skipped", res->msg);
+		if (g)
+			guest_stop(g);
+		else if (!(g = guest_add(s, &res->attach, true))) {
+			log_error("guest %s: out of memory", uuid);
+			return;
+		}
+		memset(&g->attach, 0, sizeof(g->attach));
+		snprintf(g->attach.uuid, sizeof(g->attach.uuid), "%s", uuid);
+		snprintf(g->why, sizeof(g->why), "%s", res->msg);
+		g->state = NET_WORKER_INVALID;
+		return;
+	case NET_RECORD_ATTACH:
+		if (g && g->state != NET_WORKER_INVALID &&
+		    !memcmp(&g->attach, &res->attach, sizeof(g->attach)))
+			return; /* unchanged: another key of the record changed */
+		if (g) {
+			log_info("%s: guest %s's network changed: re-attaching", res->attach.ifname,
+				 uuid);
+			guest_stop(g);
+			g->attach = res->attach;
+			g->why[0] = '\0';
+		} else if (!(g = guest_add(s, &res->attach, true))) {
+			log_error("guest %s: out of memory", uuid);
+			return;
+		} else {
+			log_info("%s: guest %s %s found", res->attach.ifname, uuid, res->attach.name);
+		}
+		guest_start(s, g);
+		return;
+	}
+}
+
+/* Reads the records of uuids (every record if all) and applies them. */
+static int reconcile(struct sup *s, net_uuid *uuids, size_t n, bool all, struct spore_err *err)
+{
+	net_uuid *list = NULL;
+	struct net_record_result *res = NULL;
+	int r = 0;
+
+	if (all) {
+		if ((r = net_discover_list(s->disc, &list, &n, err)) < 0)
+			return r;
+		uuids = list;
+	}
+	if (n && !(res = calloc(n, sizeof(*res)))) {
+		r = spore_err_set(err, ENOMEM, "guest records");
+		goto out;
+	}
+	if (n && (r = net_discover_read(s->disc, uuids, n, res, err)) < 0)
+		goto out;
+	/* Records gone from the listing (removed while sporenet was away, or
+	 * with the whole of /spore/guests). */
+	if (all)
+		for (size_t i = s->n; i-- > 0;) {
+			struct guest *g = s->guests[i];
+			bool listed = false;
+			for (size_t k = 0; k < n && g->discovered && !listed; k++)
+				listed = !strcmp(uuids[k], g->attach.uuid);
+			if (g->discovered && !listed) {
+				log_info("%s: detached (guest %s: record gone)", g->attach.ifname,
+					 g->attach.uuid);
+				guest_remove(s, i);
+			}
+		}
+	for (size_t i = 0; i < n; i++)
+		apply_record(s, uuids[i], &res[i]);
+out:
+	free(res);
+	free(list);
+	return r;
+}
+
+static int handle_discovery(struct sup *s, struct spore_err *err)
+{
+	net_uuid *uuids = NULL;
+	size_t n = 0;
+	bool all = false;
+	int r = net_discover_events(s->disc, &uuids, &n, &all, err);
+	if (r >= 0 && (all || n))
+		r = reconcile(s, uuids, n, all, err);
+	free(uuids);
+	return r;
+}
+
+/* An interface appeared, changed or went: discovered guests follow their
+ * interface (a worker on a vanished or replaced one is stopped; one that
+ * (re)appeared gets a worker). */
+static void handle_links(struct sup *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct guest *g = s->guests[i];
+		if (!g->discovered || g->state == NET_WORKER_INVALID)
+			continue;
+		unsigned idx = if_nametoindex(g->attach.ifname);
+		if (g->state == NET_WORKER_NO_IFACE) {
+			if (idx) {
+				log_info("%s: interface back (guest %s)", g->attach.ifname,
+					 g->attach.uuid);
+				guest_start(s, g);
+			}
+		} else if (idx != g->ifindex && g->state != NET_WORKER_RESTARTING) {
+			if (idx)
+				log_info("%s: interface replaced: re-attaching", g->attach.ifname);
+			guest_stop(g);
+			if (idx)
+				guest_start(s, g);
+			else
+				schedule_restart(g); /* notes NO_IFACE */
+		}
+	}
+}
+
 int net_supervisor_run(const struct net_attach *attaches, size_t n,
 		       const struct net_supervisor_opts *opts, struct spore_err *err)
 {
-	struct sup s = {.opts = opts, .n = n, .sigfd = -1, .ctl = -1, .addrs = -1};
+	struct sup s = {.opts = opts, .sigfd = -1, .ctl = -1, .addrs = -1, .links = -1};
+	struct pollfd *fds = NULL;
+	size_t fcap = 0;
 	sigset_t mask;
 	int r = 0;
 
-	s.guests = calloc(n ? n : 1, sizeof(*s.guests));
-	if (!s.guests)
-		return spore_err_set(err, ENOMEM, "guests");
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
@@ -334,39 +569,70 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 		r = spore_err_set(err, errno, "signalfd");
 		goto out;
 	}
+	if (opts->discover) {
+		struct spore_err e = {0};
+		if ((r = net_discover_open(&s.disc, &e)) < 0) {
+			if (!n) {
+				*err = e;
+				spore_err_wrap(err, "guest discovery");
+				goto out;
+			}
+			log_warn("guest discovery: %s: serving the --attach interfaces only", e.msg);
+			s.disc = NULL;
+			r = 0;
+		}
+	}
 	if ((s.ctl = open_control(opts->control_path, err)) < 0) {
 		r = s.ctl;
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		s.guests[i].attach = attaches[i];
-		s.guests[i].ipc = -1;
-		s.guests[i].backoff_ms = BACKOFF_MIN_MS;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (!guest_add(&s, &attaches[i], false)) {
+			r = spore_err_set(err, ENOMEM, "guests");
+			goto out;
+		}
 	/* Subscribe before the workers take their first snapshot. */
 	if ((s.addrs = net_dom0_watch_open(err)) < 0) {
 		r = s.addrs;
 		goto out;
 	}
-	update_dom0_addrs(&s);
-	for (size_t i = 0; i < n; i++)
-		try_spawn(&s, &s.guests[i]);
-	log_info("running: %zu interface(s), control socket %s", n, opts->control_path);
-
-	struct pollfd *fds = calloc(n + 3, sizeof(*fds));
-	if (!fds) {
-		r = spore_err_set(err, ENOMEM, "pollfds");
+	if (s.disc && (s.links = net_link_watch_open(err)) < 0) {
+		r = s.links;
 		goto out;
 	}
+	update_dom0_addrs(&s);
+	for (size_t i = 0; i < s.n; i++)
+		try_spawn(&s, s.guests[i]);
+	/* Every record with a vif, before the first event: a restarted
+	 * sporenet restores the running guests' networks. */
+	if (s.disc && (r = reconcile(&s, NULL, 0, true, err)) < 0)
+		goto out;
+	log_info("running: %zu interface(s)%s, control socket %s", s.n,
+		 s.disc ? ", discovering guests in xenstore" : "", opts->control_path);
+
+	enum { F_SIG, F_CTL, F_ADDRS, F_LINKS, F_DISC, F_GUESTS };
 	for (;;) {
 		int timeout = -1;
 		int64_t now = now_ms();
-		fds[0] = (struct pollfd){.fd = s.sigfd, .events = POLLIN};
-		fds[1] = (struct pollfd){.fd = s.ctl, .events = POLLIN};
-		fds[n + 2] = (struct pollfd){.fd = s.addrs, .events = POLLIN};
-		for (size_t i = 0; i < n; i++) {
-			struct guest *g = &s.guests[i];
-			fds[i + 2] = (struct pollfd){.fd = g->ipc, .events = POLLIN};
+		size_t ng = s.n;
+		if (fcap < ng + F_GUESTS) {
+			fcap = (ng + F_GUESTS) * 2;
+			struct pollfd *p = realloc(fds, fcap * sizeof(*p));
+			if (!p) {
+				r = spore_err_set(err, ENOMEM, "pollfds");
+				break;
+			}
+			fds = p;
+		}
+		fds[F_SIG] = (struct pollfd){.fd = s.sigfd, .events = POLLIN};
+		fds[F_CTL] = (struct pollfd){.fd = s.ctl, .events = POLLIN};
+		fds[F_ADDRS] = (struct pollfd){.fd = s.addrs, .events = POLLIN};
+		fds[F_LINKS] = (struct pollfd){.fd = s.links, .events = POLLIN};
+		fds[F_DISC] = (struct pollfd){.fd = s.disc ? net_discover_fd(s.disc) : -1,
+					      .events = POLLIN};
+		for (size_t i = 0; i < ng; i++) {
+			struct guest *g = s.guests[i];
+			fds[i + F_GUESTS] = (struct pollfd){.fd = g->ipc, .events = POLLIN};
 			if (g->state == NET_WORKER_RESTARTING) {
 				int64_t wait = g->restart_at_ms - now;
 				if (wait < 0)
@@ -375,18 +641,18 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 					timeout = (int)wait;
 			}
 		}
-		if (poll(fds, n + 3, timeout) < 0 && errno != EINTR) {
+		if (poll(fds, ng + F_GUESTS, timeout) < 0 && errno != EINTR) {
 			r = spore_err_set(err, errno, "poll");
 			break;
 		}
-		if (fds[0].revents & POLLIN) {
+		if (fds[F_SIG].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			int stop = 0;
 			while (read(s.sigfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGCHLD)
 					reap(&s);
 				else if (si.ssi_signo == SIGHUP)
-					log_info("SIGHUP ignored (nothing to reload yet)");
+					log_info("SIGHUP ignored (nothing to reload)");
 				else
 					stop = 1;
 			}
@@ -395,13 +661,15 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 				break;
 			}
 		}
-		if (fds[1].revents & POLLIN)
+		if (fds[F_CTL].revents & POLLIN)
 			serve_status(&s);
-		if ((fds[n + 2].revents & POLLIN) && net_dom0_watch_drain(s.addrs))
+		if ((fds[F_ADDRS].revents & POLLIN) && net_dom0_watch_drain(s.addrs))
 			update_dom0_addrs(&s);
-		for (size_t i = 0; i < n; i++) {
-			struct guest *g = &s.guests[i];
-			if (g->ipc >= 0 && fds[i + 2].fd == g->ipc && fds[i + 2].revents)
+		/* The guests polled are the first ng; discovery may add or remove
+		 * some below, so serve the workers first. */
+		for (size_t i = 0; i < ng; i++) {
+			struct guest *g = s.guests[i];
+			if (g->ipc >= 0 && fds[i + F_GUESTS].fd == g->ipc && fds[i + F_GUESTS].revents)
 				handle_worker(g);
 			if (g->state == NET_WORKER_RESTARTING && now_ms() >= g->restart_at_ms) {
 				spore_log(g->failing ? SPORE_LOG_DEBUG : SPORE_LOG_INFO,
@@ -409,10 +677,18 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 				try_spawn(&s, g);
 			}
 		}
+		if (s.disc && fds[F_DISC].revents && (r = handle_discovery(&s, err)) < 0) {
+			/* The xenstore connection is gone: exit, and let the service
+			 * manager restart us (a restart restores every guest). */
+			spore_err_wrap(err, "guest discovery");
+			break;
+		}
+		if ((fds[F_LINKS].revents & POLLIN) && net_dom0_watch_drain(s.links))
+			handle_links(&s);
 	}
-	free(fds);
 	shutdown_workers(&s);
 out:
+	free(fds);
 	if (s.ctl >= 0) {
 		close(s.ctl);
 		unlink(opts->control_path);
@@ -421,6 +697,11 @@ out:
 		close(s.sigfd);
 	if (s.addrs >= 0)
 		close(s.addrs);
+	if (s.links >= 0)
+		close(s.links);
+	net_discover_close(s.disc);
+	for (size_t i = 0; i < s.n; i++)
+		free(s.guests[i]);
 	free(s.guests);
 	return r;
 }

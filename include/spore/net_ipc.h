@@ -63,6 +63,8 @@ enum net_worker_state {
 	NET_WORKER_STARTING = 0,
 	NET_WORKER_RUNNING,
 	NET_WORKER_RESTARTING,
+	NET_WORKER_NO_IFACE, /* a discovered guest whose interface is gone */
+	NET_WORKER_INVALID,  /* a guest record that does not parse: why says */
 };
 
 struct net_msg_status {
@@ -71,7 +73,9 @@ struct net_msg_status {
 	int32_t pid;
 	uint32_t state;    /* enum net_worker_state */
 	uint32_t restarts;
+	uint32_t discovered; /* from a guest record, not --attach */
 	struct net_stats stats;
+	char why[256]; /* NET_WORKER_INVALID: the record's problem */
 };
 
 struct net_msg_dom0_addrs {

@@ -18,10 +18,19 @@ extern const char *const net_record_keys[NET_RECORD_NKEYS];
 struct net_record {
 	const char *name, *domid, *vif, *ipv4, *gateway4, *dns4, *ipv6, *gateway6, *dns6, *mac,
 		*mtu, *ports, *allow_dom0;
+	/* Not a record key: the mac of the vif's backend node
+	 * (/local/domain/0/backend/vif/<domid>/<n>/mac), which netback's
+	 * interface was made from. */
+	const char *backend_mac;
 };
 
-/* Builds the attach of the guest uuid from its record. Required: vif (which
- * must be "vif<domid>.<n>" of the record's domid), ipv4 ("A.B.C.D/8..29"),
+/* Parses "vif<domid>.<n>" (no leading zeros, domid 1..32751, n 0..255). */
+int net_vif_parse(const char *vif, unsigned *domid, unsigned *dev);
+
+/* Builds the attach of the guest uuid from its record. Required: vif
+ * ("vif<domid>.<n>", of the record's domid once that is recorded: launch
+ * records the domid after the vif; and the backend's mac must be the
+ * record's: the interface is this guest's), ipv4 ("A.B.C.D/8..29"),
  * gateway4 and dns4 (distinct hosts in the guest's network), ipv6
  * ("ADDR/64"), gateway6 and dns6 (distinct, in the guest's /64), mac
  * (unicast). Optional: mtu (default 1500), ports (space-separated

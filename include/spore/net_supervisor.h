@@ -21,6 +21,10 @@ struct net_supervisor_opts {
 	uid_t uid; /* the workers' unprivileged ids */
 	gid_t gid;
 	bool use_syslog;
+	/* Discover guests through their xenstore records (README
+	 * "Networking"); without xenstore, only the --attach interfaces are
+	 * served, and only when there are some. */
+	bool discover;
 };
 
 /* Runs until SIGTERM or SIGINT; returns 0 then, or a negative errno. */
@@ -35,6 +39,10 @@ int net_dom0_addrs(struct net_filter *flt, struct spore_err *err);
 int net_dom0_watch_open(struct spore_err *err);
 /* Reads all pending notifications; returns 1 if any arrived. */
 int net_dom0_watch_drain(int fd);
+
+/* A netlink socket that becomes readable when a network interface appears,
+ * changes or goes (RTNLGRP_LINK). Drained with net_dom0_watch_drain(). */
+int net_link_watch_open(struct spore_err *err);
 
 /* `sporenet status`: prints the attachments known to a running sporenet. */
 int net_status_print(const char *control_path, FILE *out, struct spore_err *err);

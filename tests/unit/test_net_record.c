@@ -31,6 +31,7 @@ static struct net_record good(void)
 		.ipv6 = "fd53:706f:7265:c22::100/64", .gateway6 = "fd53:706f:7265:c22::1",
 		.dns6 = "fd53:706f:7265:c22::3", .mac = "02:0b:5e:1a:2c:11", .mtu = "1500",
 		.ports = "0.0.0.0:8080:80/tcp 127.0.0.1:5353:53/udp", .allow_dom0 = "0",
+		.backend_mac = "02:0B:5E:1A:2C:11",
 	};
 }
 
@@ -114,6 +115,22 @@ int main(void)
 	r.vif = "vif7.1";
 	is_int(net_attach_from_record(UUID, &r, &a, &err), 0, "a second vif of the domain");
 
+	r = good();
+	r.domid = "-1";
+	is_int(net_attach_from_record(UUID, &r, &a, &err), 0, "domid not recorded yet (-1)");
+	r.domid = NULL;
+	is_int(net_attach_from_record(UUID, &r, &a, &err), 0, "no domid key yet");
+	r = good();
+	r.backend_mac = NULL;
+	ok(net_attach_from_record(UUID, &r, &a, &err) == -EINVAL && strstr(err.msg, "bad vif "),
+	   "no backend mac: refused (%s)", err.msg);
+	r.backend_mac = "02:0b:5e:1a:2c:12";
+	ok(net_attach_from_record(UUID, &r, &a, &err) == -EINVAL && strstr(err.msg, "backend"),
+	   "another backend mac: refused (%s)", err.msg);
+	r = good();
+	r.mac = "02:0b:5e:1a:2c:12";
+	ok(net_attach_from_record(UUID, &r, &a, &err) == -EINVAL, "record mac not the backend's");
+
 	refused("vif", NULL, "no vif");
 	refused("vif", "", "empty vif");
 	refused("vif", "eth0", "not a vif");
@@ -125,7 +142,6 @@ int main(void)
 	refused("vif", "vif7.0/x", "slash");
 	refused("vif", "vif7.0.0", "two dots");
 	refused("vif", "vif7.0123456789", "too long");
-	refused("domid", NULL, "no domid");
 	refused("domid", "0", "dom0");
 	refused("domid", "-7", "negative");
 	refused("domid", "7 ", "trailing space");
@@ -163,7 +179,6 @@ int main(void)
 	refused("dns6", NULL, "no dns6");
 	refused("dns6", "fd53:706f:7265:c22::", "dns6 is the prefix");
 	refused("mac", NULL, "no MAC");
-	refused("mac", "03:00:00:00:00:01", "multicast MAC");
 	refused("mac", "02:00:00:00:00", "short MAC");
 	refused("mtu", "", "empty MTU");
 	refused("mtu", "1279", "MTU below IPv6's minimum");
