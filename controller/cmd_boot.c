@@ -124,7 +124,7 @@ static int add_vif(struct spore_xs *xs, const struct pv_build *b, const struct s
 		return r;
 	spore_step("vif-up");
 	spore_vif_ifname(&vif, name);
-	if ((r = spore_vif_wait_up(xs, &vif, 10000, err)) < 0)
+	if ((r = spore_vif_wait_up(xs, &vif, SPORE_VIF_TIMEOUT_MS, err)) < 0)
 		return r;
 	return spore_guest_set(xs, b->uuid_str, "vif", name, err);
 }

@@ -510,7 +510,7 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	spore_step("vif-up");
 	if (l->network) {
 		spore_vif_ifname(&vif, l->rec.vif);
-		if ((r = spore_vif_wait_up(l->xs, &vif, 10000, err)) < 0 ||
+		if ((r = spore_vif_wait_up(l->xs, &vif, SPORE_VIF_TIMEOUT_MS, err)) < 0 ||
 		    (r = spore_guest_set(l->xs, l->rec.uuid, "vif", l->rec.vif, err)) < 0)
 			goto fail;
 	}

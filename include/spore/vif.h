@@ -27,6 +27,10 @@ void spore_vif_ifname(const struct spore_vif *v, char name[IFNAMSIZ]);
 int spore_vif_nodes(struct xs_node_list *l, const struct spore_vif *v, struct spore_err *err);
 /* Writes the nodes in one transaction. */
 int spore_vif_add(struct spore_xs *xs, const struct spore_vif *v, struct spore_err *err);
+/* How long netback may take to create the interface: instant on real
+ * hardware, but seconds in a loaded TCG sandbox; xl allows its hotplug
+ * scripts 40 s. */
+#define SPORE_VIF_TIMEOUT_MS 30000
 /* Waits (a xenstore watch on the backend's state, at most timeout_ms) for
  * netback to create the interface, then sets it UP with the MTU. */
 int spore_vif_wait_up(struct spore_xs *xs, const struct spore_vif *v, int timeout_ms,
