@@ -331,10 +331,13 @@ out:
 	return r;
 }
 
-/* Merges the cached layers into a squashfs at dest. */
-static int build_rootfs(struct spore_store *s, const struct spore_manifest *m, const char *dest,
+/* Merges the cached layers into a squashfs at dest, each layer checked
+ * against its diff_id on the way. */
+static int build_rootfs(struct spore_store *s, const struct spore_manifest *m,
+			const char (*diff_ids)[SPORE_DIGEST_LEN + 1], const char *dest,
 			struct spore_err *err)
 {
+	struct spore_merge_stats st = {0};
 	char tmp[PATH_MAX], path[PATH_MAX];
 	struct spore_sqfs_writer w;
 	int *fds = calloc(m->n_layers, sizeof(int));
@@ -361,12 +364,17 @@ static int build_rootfs(struct spore_store *s, const struct spore_manifest *m, c
 		unlink(tmp);
 		goto out;
 	}
-	r = spore_layer_merge(fds, m->n_layers, w.fd, NULL, NULL, err);
+	r = spore_layer_merge(fds, m->n_layers, diff_ids, w.fd, NULL, &st, err);
 	int f = spore_sqfs_finish(&w, r < 0, r < 0 ? NULL : err);
 	if (r == 0)
 		r = f;
 	if (r < 0)
 		unlink(tmp);
+	/* Its digest matched, but it is not the layer the config describes:
+	 * keep nothing of a tampered image. */
+	if (st.bad_layer && spore_store_blob_path(s, m->layers[st.bad_layer - 1].digest, path,
+						   sizeof(path)) == 0)
+		unlink(path);
 	else
 		r = spore_store_commit(tmp, dest, err);
 out:
@@ -384,6 +392,7 @@ int spore_image_pull(struct spore_store *s, const char *refstr, const struct spo
 	struct source src = {.layout.dirfd = -1};
 	struct spore_manifest m = {0};
 	char *mbody = NULL, *cbody = NULL, dest[PATH_MAX];
+	char(*diff_ids)[SPORE_DIGEST_LEN + 1] = NULL;
 	size_t mlen = 0, clen = 0;
 	int r;
 
@@ -467,7 +476,9 @@ int spore_image_pull(struct spore_store *s, const char *refstr, const struct spo
 		spore_err_wrap(err, "image config");
 		goto out;
 	}
-	r = spore_image_config_check(cbody, clen, &m, o->os, o->arch, err);
+	diff_ids = calloc(m.n_layers ? m.n_layers : 1, sizeof(*diff_ids));
+	r = diff_ids ? spore_image_config_check(cbody, clen, &m, o->os, o->arch, diff_ids, err)
+		     : spore_err_set(err, ENOMEM, "checking the image config");
 	if (r < 0)
 		goto out;
 
@@ -475,7 +486,7 @@ int spore_image_pull(struct spore_store *s, const char *refstr, const struct spo
 	if (r < 0)
 		goto out;
 	step(o, "merging %zu layers into a squashfs", m.n_layers);
-	r = build_rootfs(s, &m, dest, err);
+	r = build_rootfs(s, &m, (const char(*)[SPORE_DIGEST_LEN + 1])diff_ids, dest, err);
 	if (r < 0)
 		goto out;
 	r = spore_store_put_blob(s, rec->config, cbody, clen, err);
@@ -495,6 +506,7 @@ out:
 		spore_err_wrap(err, "pulling %s", rec->ref);
 	free(mbody);
 	free(cbody);
+	free(diff_ids);
 	spore_manifest_free(&m);
 	spore_registry_close(src.reg);
 	spore_oci_layout_close(&src.layout);

@@ -9,6 +9,7 @@
  * of comparing layer numbers strictly. */
 #include <spore/layer_merge.h>
 #include <spore/log.h>
+#include <spore/oci_digest.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -47,7 +48,21 @@ struct merge {
 	struct archive *out;
 	const struct spore_merge_limits *lim;
 	struct spore_merge_stats st;
-	uint64_t bytes_in;
+	uint64_t bytes_in;    /* file data over all layers */
+	uint64_t stream_in;   /* uncompressed tar bytes over all layers */
+};
+
+/* A layer's uncompressed stream: one libarchive reader only decompresses
+ * (format "raw"), and the tar reader reads from it through stream_read, so
+ * that every byte, including what follows the tar's end marker, is counted
+ * against the size cap and hashed for the config's diff_id. */
+struct stream {
+	struct merge *m;
+	struct archive *raw;
+	struct spore_hasher h;
+	bool hashing, eof;
+	int failed; /* 0, or why stream_read gave up: EIO (raw's error), EFBIG */
+	char buf[65536];
 };
 
 static uint64_t hash(const char *s, size_t n)
@@ -323,29 +338,92 @@ static int entry(struct merge *m, struct archive *in, struct archive_entry *e, i
 	return emit(m, in, e, path, rawlink ? link : NULL, k, is_dir, err);
 }
 
-static int merge_layer(struct merge *m, int fd, int k, struct spore_err *err)
+static la_ssize_t stream_read(struct archive *a, void *arg, const void **buf)
 {
-	struct archive *in = archive_read_new();
+	struct stream *s = arg;
+	(void)a;
+	if (s->eof)
+		return 0;
+	la_ssize_t n = archive_read_data(s->raw, s->buf, sizeof(s->buf));
+	if (n < 0) {
+		s->failed = EIO;
+		return -1;
+	}
+	s->m->stream_in += (uint64_t)n;
+	if (s->m->stream_in > s->m->lim->max_bytes) {
+		s->failed = EFBIG;
+		return -1;
+	}
+	if (s->hashing)
+		spore_hasher_update(&s->h, s->buf, (size_t)n);
+	*buf = s->buf;
+	return n;
+}
+
+/* Why layer k's stream stopped, as err (r: the tar reader's own failure). */
+static int stream_error(struct stream *s, struct archive *in, int k, const char *what,
+			struct spore_err *err)
+{
+	if (s->failed == EFBIG)
+		return spore_err_setx(err, EFBIG, "layer %d: the image unpacks to more than %llu bytes", k + 1,
+				      (unsigned long long)s->m->lim->max_bytes);
+	if (s->failed)
+		return spore_err_setx(err, EINVAL, "layer %d: corrupt or truncated: %s", k + 1,
+				      archive_error_string(s->raw));
+	return spore_err_setx(err, EINVAL, "layer %d: %s: %s", k + 1, what,
+			      in ? archive_error_string(in) : "read error");
+}
+
+/* Reads what follows the tar's end marker, so the diff_id covers it all. */
+static int stream_drain(struct stream *s, int k, struct spore_err *err)
+{
+	const void *p;
+	la_ssize_t n;
+	while ((n = stream_read(NULL, s, &p)) > 0)
+		;
+	return n < 0 ? stream_error(s, NULL, k, "", err) : 0;
+}
+
+static int merge_layer(struct merge *m, int fd, int k, const char *diff_id, struct spore_err *err)
+{
+	struct stream s = {.m = m};
+	struct archive *in = archive_read_new(), *raw = archive_read_new();
 	struct archive_entry *e;
 	int r = 0;
-	if (!in)
-		return spore_err_set(err, ENOMEM, "merging layers");
+	s.raw = raw;
+	if (!in || !raw) {
+		r = spore_err_set(err, ENOMEM, "merging layers");
+		goto out;
+	}
+	if (diff_id) {
+		r = spore_hasher_init(&s.h, err);
+		if (r < 0)
+			goto out;
+		s.hashing = true;
+	}
+	archive_read_support_format_raw(raw);
+	archive_read_support_filter_gzip(raw);
+	archive_read_support_filter_zstd(raw);
+	archive_read_support_filter_xz(raw);
+	int ar = archive_read_open_fd(raw, fd, 65536);
+	if (ar == ARCHIVE_OK)
+		ar = archive_read_next_header(raw, &e);
+	s.eof = ar == ARCHIVE_EOF; /* an empty blob */
+	if (ar != ARCHIVE_OK && !s.eof) {
+		r = spore_err_setx(err, EINVAL, "layer %d: corrupt or truncated: %s", k + 1, archive_error_string(raw));
+		goto out;
+	}
 	archive_read_support_format_tar(in);
-	archive_read_support_filter_gzip(in);
-	archive_read_support_filter_zstd(in);
-	archive_read_support_filter_xz(in);
-	if (archive_read_open_fd(in, fd, 65536) != ARCHIVE_OK) {
-		r = spore_err_setx(err, EINVAL, "layer %d: not a tar archive: %s", k + 1,
-				   archive_error_string(in));
+	if (archive_read_open(in, &s, NULL, stream_read, NULL) != ARCHIVE_OK) {
+		r = stream_error(&s, in, k, "not a tar archive", err);
 		goto out;
 	}
 	for (;;) {
-		int ar = archive_read_next_header(in, &e);
+		ar = archive_read_next_header(in, &e);
 		if (ar == ARCHIVE_EOF)
 			break;
 		if (ar < ARCHIVE_WARN) {
-			r = spore_err_setx(err, EINVAL, "layer %d: corrupt or truncated: %s", k + 1,
-					   archive_error_string(in));
+			r = stream_error(&s, in, k, "corrupt or truncated", err);
 			goto out;
 		}
 		m->st.entries_in++;
@@ -362,11 +440,31 @@ static int merge_layer(struct merge *m, int fd, int k, struct spore_err *err)
 			goto out;
 		}
 		r = entry(m, in, e, k, err);
-		if (r < 0)
+		if (r < 0) {
+			if (s.failed) /* reading the entry's data hit the stream's own error */
+				r = stream_error(&s, in, k, "", err);
 			goto out;
+		}
+	}
+	r = stream_drain(&s, k, err);
+	if (r == 0 && diff_id) {
+		char got[SPORE_DIGEST_LEN + 1];
+		spore_hasher_final(&s.h, got);
+		s.hashing = false;
+		if (strcmp(got, diff_id)) {
+			m->st.bad_layer = (size_t)k + 1;
+			r = spore_err_setx(err, EBADMSG,
+					   "layer %d: its uncompressed content has digest %s, not the %s of the image config's rootfs.diff_ids (corrupt or tampered image)",
+					   k + 1, got, diff_id);
+		}
 	}
 out:
-	archive_read_free(in);
+	if (s.hashing)
+		spore_hasher_free(&s.h);
+	if (in)
+		archive_read_free(in);
+	if (raw)
+		archive_read_free(raw);
 	return r;
 }
 
@@ -387,7 +485,8 @@ static int check_links(struct merge *m, struct spore_err *err)
 	return 0;
 }
 
-int spore_layer_merge(const int *layer_fds, size_t n_layers, int out_fd,
+int spore_layer_merge(const int *layer_fds, size_t n_layers,
+		      const char (*diff_ids)[SPORE_DIGEST_LEN + 1], int out_fd,
 		      const struct spore_merge_limits *lim, struct spore_merge_stats *st,
 		      struct spore_err *err)
 {
@@ -406,7 +505,7 @@ int spore_layer_merge(const int *layer_fds, size_t n_layers, int out_fd,
 		goto out;
 	}
 	for (size_t i = n_layers; i-- > 0;) {
-		r = merge_layer(&m, layer_fds[i], (int)i, err);
+		r = merge_layer(&m, layer_fds[i], (int)i, diff_ids ? diff_ids[i] : NULL, err);
 		if (r < 0)
 			goto out;
 	}

@@ -69,6 +69,11 @@ static void resolve(void *h, const char *soname, const char *name, void *slot, s
 	X(int, archive_read_support_filter_xz, (struct archive * a), (a))                            \
 	X(int, archive_read_support_filter_zstd, (struct archive * a), (a))                          \
 	X(int, archive_read_support_format_tar, (struct archive * a), (a))                           \
+	X(int, archive_read_support_format_raw, (struct archive * a), (a))                           \
+	X(int, archive_read_open,                                                                    \
+	  (struct archive * a, void *d, archive_open_callback *o, archive_read_callback *r,          \
+	   archive_close_callback *c),                                                               \
+	  (a, d, o, r, c))                                                                           \
 	X(int, archive_read_open_fd, (struct archive * a, int fd, size_t bs), (a, fd, bs))           \
 	X(int, archive_read_open_filename, (struct archive * a, const char *f, size_t bs),          \
 	  (a, f, bs))                                                                                \

@@ -224,7 +224,8 @@ void spore_manifest_free(struct spore_manifest *m)
 }
 
 int spore_image_config_check(const char *body, size_t len, const struct spore_manifest *m,
-			     const char *os, const char *arch, struct spore_err *err)
+			     const char *os, const char *arch,
+			     char (*diff_ids)[SPORE_DIGEST_LEN + 1], struct spore_err *err)
 {
 	json_t *j = load(body, len, "the image config", err);
 	if (!j)
@@ -239,6 +240,14 @@ int spore_image_config_check(const char *body, size_t len, const struct spore_ma
 	else if ((cos && strcmp(cos, os)) || (carch && strcmp(carch, arch)))
 		r = spore_err_setx(err, ENOEXEC, "the image is for %s/%s, not %s/%s", cos ? cos : "?",
 				   carch ? carch : "?", os, arch);
+	for (size_t i = 0; r == 0 && i < m->n_layers; i++) {
+		const char *id = json_string_value(json_array_get(ids, i));
+		if (!spore_digest_valid(id))
+			r = spore_err_setx(err, EBADMSG,
+					   "the image config's rootfs.diff_ids[%zu] is not a sha256 digest", i);
+		else if (diff_ids)
+			strcpy(diff_ids[i], id);
+	}
 	json_decref(j);
 	return r;
 }

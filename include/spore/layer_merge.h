@@ -19,12 +19,14 @@
 #define SPORE_LAYER_MERGE_H
 
 #include <spore/err.h>
+#include <spore/oci_digest.h>
 
 #include <stddef.h>
 #include <stdint.h>
 
 struct spore_merge_limits {
-	uint64_t max_bytes;   /* uncompressed tar bytes over all layers */
+	uint64_t max_bytes;   /* uncompressed tar bytes over all layers (what
+			       * follows a tar's end marker included) */
 	uint64_t max_entries; /* entries over all layers */
 };
 
@@ -33,12 +35,17 @@ struct spore_merge_limits {
 
 struct spore_merge_stats {
 	uint64_t entries_in, entries_out, bytes_out;
+	size_t bad_layer; /* 1-based: the layer whose diff_id did not match */
 };
 
 /* layer_fds: open layer blobs, bottom layer first (manifest order); read
- * from their current offset. out_fd receives the merged tar. lim and st may
- * be NULL. Errors name the layer (1-based, bottom first) and the path. */
-int spore_layer_merge(const int *layer_fds, size_t n_layers, int out_fd,
+ * from their current offset. diff_ids (NULL: unchecked): the image config's
+ * rootfs.diff_ids, one per layer: each layer's whole uncompressed stream is
+ * hashed as it is merged and a mismatch fails with -EBADMSG. out_fd receives
+ * the merged tar. lim and st may be NULL. Errors name the layer (1-based,
+ * bottom first) and the path. */
+int spore_layer_merge(const int *layer_fds, size_t n_layers,
+		      const char (*diff_ids)[SPORE_DIGEST_LEN + 1], int out_fd,
 		      const struct spore_merge_limits *lim, struct spore_merge_stats *st,
 		      struct spore_err *err);
 

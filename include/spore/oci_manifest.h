@@ -58,10 +58,12 @@ int spore_manifest_parse(const char *body, size_t len, struct spore_manifest *m,
 			 struct spore_err *err);
 void spore_manifest_free(struct spore_manifest *m);
 
-/* Checks an image config against its manifest: one diff_id per layer, and
- * the platform (os/arch) if the config names one. */
+/* Checks an image config against its manifest: one valid sha256 diff_id
+ * per layer, copied to diff_ids (m->n_layers entries; may be NULL), and the
+ * platform (os/arch) if the config names one. */
 int spore_image_config_check(const char *body, size_t len, const struct spore_manifest *m,
-			     const char *os, const char *arch, struct spore_err *err);
+			     const char *os, const char *arch,
+			     char (*diff_ids)[SPORE_DIGEST_LEN + 1], struct spore_err *err);
 
 /* What launching needs from an image config ("config" object of
  * application/vnd.oci.image.config.v1+json or Docker's equivalent). Absent

@@ -42,9 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct spore_err err = {0};
 	int fds[2] = {layer(data, size), layer(data, size)};
 	if (fds[0] >= 0 && fds[1] >= 0) {
-		spore_layer_merge(fds, 1, out_fd, &lim, NULL, &err);
+		spore_layer_merge(fds, 1, NULL, out_fd, &lim, NULL, &err);
 		lseek(fds[0], 0, SEEK_SET);
-		spore_layer_merge(fds, 2, out_fd, &lim, NULL, &err);
+		spore_layer_merge(fds, 2, NULL, out_fd, &lim, NULL, &err);
 	}
 	for (int i = 0; i < 2; i++)
 		if (fds[i] >= 0)

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	spore_manifest_kind(NULL, body, size, &err);
 	spore_index_select(body, size, "linux", "amd64", &d, &err);
 	if (spore_manifest_parse(body, size, &m, &err) == 0) {
-		spore_image_config_check(body, size, &m, "linux", "amd64", &err);
+		spore_image_config_check(body, size, &m, "linux", "amd64", NULL, &err);
 		spore_manifest_free(&m);
 	}
 	if (size < 4096) {

@@ -79,7 +79,7 @@ static int merge(const struct ent *const *layers, size_t n, const struct spore_m
 	for (size_t i = 0; i < n; i++)
 		fds[i] = layer(layers[i], (int)(i % 2));
 	memset(&err, 0, sizeof(err));
-	int r = spore_layer_merge(fds, n, ofd, lim, NULL, &err);
+	int r = spore_layer_merge(fds, n, NULL, ofd, lim, NULL, &err);
 	for (size_t i = 0; i < n; i++)
 		close(fds[i]);
 	out[0] = '\0';
@@ -239,7 +239,7 @@ int main(void)
 	struct spore_merge_limits lim = {15, 100};
 	one[0] = big;
 	ok(merge(one, 1, &lim) == -EFBIG && strstr(err.msg, "more than 15 bytes"), "byte cap: %s", err.msg);
-	lim = (struct spore_merge_limits){1000, 1};
+	lim = (struct spore_merge_limits){1u << 20, 1};
 	ok(merge(one, 1, &lim) == -EFBIG && strstr(err.msg, "more than 1 files"), "entry cap: %s", err.msg);
 
 	/* A truncated gzip layer. */
@@ -250,8 +250,8 @@ int main(void)
 		ok(n > 100 && write(t, buf, (size_t)n / 2) == n / 2, "made a truncated gzip layer");
 		lseek(t, 0, SEEK_SET);
 		memset(&err, 0, sizeof(err));
-		int r = spore_layer_merge(&t, 1, ofd, NULL, NULL, &err);
-		ok(r < 0 && strstr(err.msg, "layer 1"), "truncated gzip refused: %s", err.msg);
+		int r = spore_layer_merge(&t, 1, NULL, ofd, NULL, NULL, &err);
+		ok(r < 0 && strstr(err.msg, "layer 1: corrupt or truncated"), "truncated gzip refused: %s", err.msg);
 		close(fd);
 		close(t);
 		close(ofd);
@@ -260,9 +260,54 @@ int main(void)
 		int t = memfd_create("junk", 0), ofd = memfd_create("o", 0);
 		ok(write(t, "this is not a tar archive at all\n", 33) == 33, "made a non-tar layer");
 		lseek(t, 0, SEEK_SET);
-		int r = spore_layer_merge(&t, 1, ofd, NULL, NULL, &err);
+		int r = spore_layer_merge(&t, 1, NULL, ofd, NULL, NULL, &err);
 		ok(r < 0 && strstr(err.msg, "layer 1"), "non-tar layer refused: %s", err.msg);
 		close(t);
+		close(ofd);
+	}
+
+	/* diff_ids: each layer's uncompressed stream hashed while merging. */
+	{
+		int plain = layer(l1, 0), gz = layer(l1, 1), ofd = memfd_create("o", 0);
+		char ids[2][SPORE_DIGEST_LEN + 1], *buf = malloc(1 << 20);
+		ssize_t n = read(plain, buf, 1 << 20);
+		spore_digest_buf(buf, (size_t)n, ids[0], NULL);
+		strcpy(ids[1], ids[0]);
+		lseek(plain, 0, SEEK_SET);
+		int fds[2] = {plain, gz};
+		struct spore_merge_stats st;
+		memset(&err, 0, sizeof(err));
+		ok(spore_layer_merge(fds, 2, (const char(*)[SPORE_DIGEST_LEN + 1])ids, ofd, NULL, &st, &err) == 0 &&
+			   st.bad_layer == 0,
+		   "matching diff_ids (plain and gzip'd layer) accepted: %s", err.msg);
+		lseek(plain, 0, SEEK_SET);
+		lseek(gz, 0, SEEK_SET);
+		ids[1][10] = ids[1][10] == '0' ? '1' : '0';
+		memset(&err, 0, sizeof(err));
+		ok(spore_layer_merge(fds, 2, (const char(*)[SPORE_DIGEST_LEN + 1])ids, ofd, NULL, &st, &err) == -EBADMSG &&
+			   st.bad_layer == 2 && strstr(err.msg, "layer 2: its uncompressed content has digest ") &&
+			   strstr(err.msg, ids[1]),
+		   "a gzip'd layer whose content is not its diff_id refused: %s", err.msg);
+		/* Bytes after the tar's end marker are part of the stream. */
+		int tail = memfd_create("tail", 0);
+		ok(write(tail, buf, (size_t)n) == n && write(tail, "x", 1) == 1, "made a layer with a trailing byte");
+		lseek(tail, 0, SEEK_SET);
+		ok(spore_layer_merge(&tail, 1, (const char(*)[SPORE_DIGEST_LEN + 1])ids, ofd, NULL, &st, &err) == -EBADMSG &&
+			   st.bad_layer == 1,
+		   "a byte after the end marker changes the layer's digest: %s", err.msg);
+		/* ... and counts against the size cap (a bomb of padding). */
+		int bomb = memfd_create("bomb", 0);
+		ok(write(bomb, buf, (size_t)n) == n && ftruncate(bomb, 64 << 20) == 0, "made a layer padded to 64 MiB");
+		lseek(bomb, 0, SEEK_SET);
+		struct spore_merge_limits cap = {1u << 20, 100};
+		ok(spore_layer_merge(&bomb, 1, NULL, ofd, &cap, NULL, &err) == -EFBIG &&
+			   strstr(err.msg, "more than 1048576 bytes"),
+		   "padding after the end marker counts against the byte cap: %s", err.msg);
+		free(buf);
+		close(plain);
+		close(gz);
+		close(tail);
+		close(bomb);
 		close(ofd);
 	}
 

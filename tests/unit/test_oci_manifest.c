@@ -96,11 +96,22 @@ int main(void)
 	const char *cfg = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
 			  "\"diff_ids\":[\"" D1 "\",\"" D2 "\"]}}";
 	spore_manifest_parse(oci_manifest, strlen(oci_manifest), &m, &err);
-	ok(spore_image_config_check(cfg, strlen(cfg), &m, "linux", "amd64", &err) == 0, "config matches");
-	ok(spore_image_config_check(cfg, strlen(cfg), &m, "linux", "arm64", &err) == -ENOEXEC,
+	ok(spore_image_config_check(cfg, strlen(cfg), &m, "linux", "amd64", NULL, &err) == 0, "config matches");
+	char ids[2][SPORE_DIGEST_LEN + 1] = {"", ""};
+	ok(spore_image_config_check(cfg, strlen(cfg), &m, "linux", "amd64", ids, &err) == 0 &&
+		   !strcmp(ids[0], D1) && !strcmp(ids[1], D2),
+	   "config's diff_ids handed out in layer order");
+	snprintf(buf, sizeof(buf), "{\"rootfs\":{\"diff_ids\":[\"" D1 "\",\"sha512:abc\"]}}");
+	ok(spore_image_config_check(buf, strlen(buf), &m, "linux", "amd64", ids, &err) == -EBADMSG &&
+		   strstr(err.msg, "diff_ids[1] is not a sha256 digest"),
+	   "a diff_id that is not a sha256 digest refused: %s", err.msg);
+	snprintf(buf, sizeof(buf), "{\"rootfs\":{\"diff_ids\":[\"" D1 "\",7]}}");
+	ok(spore_image_config_check(buf, strlen(buf), &m, "linux", "amd64", NULL, &err) == -EBADMSG,
+	   "a diff_id that is not a string refused: %s", err.msg);
+	ok(spore_image_config_check(cfg, strlen(cfg), &m, "linux", "arm64", NULL, &err) == -ENOEXEC,
 	   "config for another arch refused: %s", err.msg);
 	snprintf(buf, sizeof(buf), "{\"rootfs\":{\"diff_ids\":[\"" D1 "\"]}}");
-	ok(spore_image_config_check(buf, strlen(buf), &m, "linux", "amd64", &err) == -EBADMSG,
+	ok(spore_image_config_check(buf, strlen(buf), &m, "linux", "amd64", NULL, &err) == -EBADMSG,
 	   "diff_ids count mismatch refused: %s", err.msg);
 	spore_manifest_free(&m);
 
