@@ -337,7 +337,6 @@ static int build_rootfs(struct spore_store *s, const struct spore_manifest *m,
 			const char (*diff_ids)[SPORE_DIGEST_LEN + 1], const char *dest,
 			struct spore_err *err)
 {
-	struct spore_merge_stats st = {0};
 	char tmp[PATH_MAX], path[PATH_MAX];
 	struct spore_sqfs_writer w;
 	int *fds = calloc(m->n_layers, sizeof(int));
@@ -364,19 +363,17 @@ static int build_rootfs(struct spore_store *s, const struct spore_manifest *m,
 		unlink(tmp);
 		goto out;
 	}
-	r = spore_layer_merge(fds, m->n_layers, diff_ids, w.fd, NULL, &st, err);
+	r = spore_layer_merge(fds, m->n_layers, diff_ids, w.fd, NULL, NULL, err);
 	int f = spore_sqfs_finish(&w, r < 0, r < 0 ? NULL : err);
 	if (r == 0)
 		r = f;
-	if (r < 0)
-		unlink(tmp);
-	/* Its digest matched, but it is not the layer the config describes:
-	 * keep nothing of a tampered image. */
-	if (st.bad_layer && spore_store_blob_path(s, m->layers[st.bad_layer - 1].digest, path,
-						   sizeof(path)) == 0)
-		unlink(path);
-	else
+	/* On a diff_id mismatch the layer blob stays: it matched its own
+	 * digest, other images may share it, and nothing records this image
+	 * (prune removes the blob if no image needs it). */
+	if (r == 0)
 		r = spore_store_commit(tmp, dest, err);
+	else
+		unlink(tmp);
 out:
 	for (size_t i = 0; i < opened; i++)
 		close(fds[i]);

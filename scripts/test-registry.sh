@@ -12,7 +12,7 @@ REG_PID=$SPORE_CACHE/registry.pid
 REG_LOG=$SPORE_CACHE/registry.log
 IMG_DIR=$SPORE_CACHE/test-images
 # Bump when the images below change, so that a stale registry is refilled.
-IMG_VERSION=5
+IMG_VERSION=6
 
 usage() {
 	cat <<USAGE
@@ -287,6 +287,32 @@ json.dump(idx, open(os.path.join(d, "index.json"), "w"))
 PY
 }
 
+# evil-diffid: busybox whose config names another layer in rootfs.diff_ids
+# (the blob matches its digest; its content is not the one the config says).
+build_baddiff() {
+	local d=$IMG_DIR/oci
+	python3 - "$d" <<'PY' || die "crafting a test image with python3 failed (see above)"
+import hashlib, json, os, sys
+d = sys.argv[1]
+idx = json.load(open(os.path.join(d, "index.json")))
+blob = lambda dg: os.path.join(d, "blobs", "sha256", dg.split(":")[1])
+def put(data):
+    dg = hashlib.sha256(data).hexdigest()
+    open(os.path.join(d, "blobs", "sha256", dg), "wb").write(data)
+    return "sha256:" + dg
+ref = [m for m in idx["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"] == "busybox"][0]
+man = json.load(open(blob(ref["digest"])))
+cfg = json.load(open(blob(man["config"]["digest"])))
+cfg["rootfs"]["diff_ids"][0] = "sha256:" + hashlib.sha256(b"not this layer").hexdigest()
+body = json.dumps(cfg).encode()
+man["config"].update(digest=put(body), size=len(body))
+body = json.dumps(man).encode()
+idx["manifests"].append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": put(body), "size": len(body),
+                         "annotations": {"org.opencontainers.image.ref.name": "evil-diffid"}})
+json.dump(idx, open(os.path.join(d, "index.json"), "w"))
+PY
+}
+
 # large: busybox plus a 100 MiB file (zeros after a random MiB: it
 # compresses well, but the merge and the squashfs writer see all of it).
 build_large() {
@@ -318,7 +344,7 @@ push_images() {
 	local want="spore-test/busybox:latest spore-test/app:latest spore-test/busybox-v2s2:latest spore-test/busybox-zstd:latest
 		spore-test/large:latest spore-test/layered:latest
 		spore-test/multiarch:latest spore-test/corrupt:latest spore-test/evil-dotdot:latest
-		spore-test/evil-symlink:latest spore-test/evil-hardlink:latest" i missing=
+		spore-test/evil-symlink:latest spore-test/evil-hardlink:latest spore-test/evil-diffid:latest" i missing=
 	for i in $want; do has_image "$i" || missing+=" $i"; done
 	[ -n "$missing" ] || return 0
 	command -v umoci >/dev/null || die "umoci not found (install the Debian package umoci)"
@@ -331,6 +357,7 @@ push_images() {
 	build_layered
 	build_multiarch
 	build_zstd
+	build_baddiff
 	build_corrupt
 	build_large
 	local k

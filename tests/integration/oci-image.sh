@@ -183,6 +183,12 @@ ok $([ $rc = 1 ] && grep -q 'corrupt or tampered' "$tmp/err" && [ "$(wc -l <"$tm
 	"a tampered layer is refused with one clear line: $(cat "$tmp/err")"
 ok $([ -z "$(ls -A "$cache/images/tmp")" ] && [ "$(ls "$cache/images/rootfs" | wc -l)" = "$rootfs_before" ] &&
 	! sc list -q | grep -q corrupt; echo $?) "the tampered pull leaves no cache file and no record"
+sc pull -q "$reg/spore-test/evil-diffid" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $([ $rc = 1 ] && grep -q 'layer 1: its uncompressed content has digest sha256:[0-9a-f]*, not the sha256:' "$tmp/err" &&
+	[ "$(wc -l <"$tmp/err")" = 1 ]; echo $?) "a layer that is not the config's diff_id is refused: $(cat "$tmp/err")"
+ok $([ -z "$(ls -A "$cache/images/tmp")" ] && [ "$(ls "$cache/images/rootfs" | wc -l)" = "$rootfs_before" ] &&
+	! sc list -q | grep -q evil-diffid; echo $?) "the diff_id mismatch leaves no squashfs and no record"
 for kind in dotdot symlink hardlink; do
 	sc pull -q "$reg/spore-test/evil-$kind" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
