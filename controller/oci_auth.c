@@ -66,28 +66,36 @@ static int lookup_file(const char *file, const char *domain, char **b64, struct 
 	return 0;
 }
 
-int spore_auth_lookup(const char *domain, char **b64, struct spore_err *err)
+/* The auth files in the order they are searched; returns how many. */
+static int auth_files(char paths[4][4096])
 {
-	char path[4096];
-	const char *env;
-	int r;
-	*b64 = NULL;
-	if ((env = getenv("REGISTRY_AUTH_FILE")) && *env)
-		return lookup_file(env, domain, b64, err);
-	if ((env = getenv("XDG_RUNTIME_DIR")) && *env) {
-		snprintf(path, sizeof(path), "%s/containers/auth.json", env);
-		if ((r = lookup_file(path, domain, b64, err)) < 0 || *b64)
-			return r;
+	const char *env, *home = getenv("HOME");
+	int n = 0;
+	if ((env = getenv("REGISTRY_AUTH_FILE")) && *env) {
+		snprintf(paths[n++], 4096, "%s", env);
+		return n;
 	}
-	const char *home = getenv("HOME");
+	if ((env = getenv("XDG_RUNTIME_DIR")) && *env)
+		snprintf(paths[n++], 4096, "%s/containers/auth.json", env);
 	if ((env = getenv("XDG_CONFIG_HOME")) && *env)
-		snprintf(path, sizeof(path), "%s/containers/auth.json", env);
+		snprintf(paths[n++], 4096, "%s/containers/auth.json", env);
 	else
-		snprintf(path, sizeof(path), "%s/.config/containers/auth.json", home ? home : "/");
-	if ((r = lookup_file(path, domain, b64, err)) < 0 || *b64)
-		return r;
-	if (!home)
-		return 0;
-	snprintf(path, sizeof(path), "%s/.docker/config.json", home);
-	return lookup_file(path, domain, b64, err);
+		snprintf(paths[n++], 4096, "%s/.config/containers/auth.json", home ? home : "/");
+	if (home)
+		snprintf(paths[n++], 4096, "%s/.docker/config.json", home);
+	return n;
+}
+
+int spore_auth_lookup(const char *domain, char **b64, char *from, size_t from_len,
+		      struct spore_err *err)
+{
+	char paths[4][4096];
+	int n = auth_files(paths), r = 0;
+	*b64 = NULL;
+	for (int i = 0; i < n && r == 0 && !*b64; i++) {
+		r = lookup_file(paths[i], domain, b64, err);
+		if (*b64 && from)
+			snprintf(from, from_len, "%s", paths[i]);
+	}
+	return r;
 }

@@ -11,8 +11,11 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,7 @@
 
 #define ERRBODY_MAX 4096
 #define TOKEN_MAX   (64u << 10)
+#define CA_FILE_MAX (4u << 20)
 
 struct spore_registry {
 	CURL *curl;
@@ -28,7 +32,15 @@ struct spore_registry {
 	char domain[256];
 	char repo[256];
 	char *basic;      /* base64 user:password, or NULL */
+	char basic_from[4096]; /* the auth file it came from */
 	char auth[TOKEN_MAX + 32]; /* "Authorization: ..." or "" */
+	/* CAs to trust: the system's plus the registry's certs.d *.crt, when
+	 * it has any; else NULL (libcurl's default). Clones share the
+	 * original's, which outlives them. */
+	char *ca;
+	size_t ca_len;
+	bool owns_ca;
+	char ca_dir[4096];
 	spore_progress_fn progress;
 	void *progress_arg;
 };
@@ -226,13 +238,109 @@ static bool listed(const char *domain, const char *list)
 	return false;
 }
 
+/* Appends a file's bytes (at most CA_FILE_MAX) and a newline to *buf. */
+static int append_file(const char *path, char **buf, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), r = 0;
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CA_FILE_MAX) {
+		r = -EINVAL;
+		goto out;
+	}
+	char *b = realloc(*buf, *len + (size_t)st.st_size + 2);
+	if (!b) {
+		r = -ENOMEM;
+		goto out;
+	}
+	*buf = b;
+	ssize_t n = pread(fd, b + *len, (size_t)st.st_size, 0);
+	if (n < 0) {
+		r = -errno;
+		goto out;
+	}
+	*len += (size_t)n;
+	b[(*len)++] = '\n';
+	b[*len] = '\0';
+out:
+	close(fd);
+	return r;
+}
+
+/* The certs.d directory for domain: $SPORE_CERTS_DIR/<domain> alone when
+ * set, else the first of /etc/spore, /etc/containers and /etc/docker's
+ * certs.d/<domain> that exists (the layout docker and podman use). */
+static bool certs_dir(const char *domain, char *dir, size_t n)
+{
+	static const char *const roots[] = {"/etc/spore/certs.d", "/etc/containers/certs.d",
+					    "/etc/docker/certs.d"};
+	const char *env = getenv("SPORE_CERTS_DIR");
+	struct stat st;
+	if (!*domain || strchr(domain, '/') || domain[0] == '.')
+		return false;
+	for (size_t i = 0; i < (env && *env ? 1 : sizeof(roots) / sizeof(roots[0])); i++) {
+		int w = snprintf(dir, n, "%s/%s", env && *env ? env : roots[i], domain);
+		if (w > 0 && (size_t)w < n && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			return true;
+	}
+	return false;
+}
+
+/* Where a private CA for domain goes, for messages. */
+static const char *certs_hint(const char *domain, char *buf, size_t n)
+{
+	const char *env = getenv("SPORE_CERTS_DIR");
+	snprintf(buf, n, "%s/%s/ca.crt", env && *env ? env : "/etc/spore/certs.d", domain);
+	return buf;
+}
+
+/* Loads the system's CAs plus the *.crt files of the registry's certs.d
+ * directory into r->ca, if that directory has any. */
+static int load_cas(struct spore_registry *r, struct spore_err *err)
+{
+	char path[4400];
+	struct dirent *de;
+	size_t extra = 0;
+	int e = 0;
+	if (!certs_dir(r->domain, r->ca_dir, sizeof(r->ca_dir)))
+		return 0;
+	DIR *d = opendir(r->ca_dir);
+	if (!d)
+		return spore_err_set(err, errno, "reading %s", r->ca_dir);
+	while ((de = readdir(d)) && e == 0) {
+		size_t l = strlen(de->d_name);
+		if (l < 5 || strcmp(de->d_name + l - 4, ".crt") || de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", r->ca_dir, de->d_name);
+		e = append_file(path, &r->ca, &r->ca_len);
+		extra++;
+	}
+	closedir(d);
+	if (e < 0)
+		return spore_err_set(err, e, "reading the CA certificate %s", path);
+	if (!extra)
+		return 0;
+	/* A blob replaces libcurl's CA file: put the system's back in. */
+	char *sys = NULL;
+	if (curl_easy_getinfo(r->curl, CURLINFO_CAINFO, &sys) != CURLE_OK || !sys)
+		sys = "/etc/ssl/certs/ca-certificates.crt";
+	if (append_file(sys, &r->ca, &r->ca_len) < 0)
+		log_debug("no system CA bundle at %s; trusting %s only", sys, r->ca_dir);
+	r->owns_ca = true;
+	log_debug("trusting the CAs in %s for %s", r->ca_dir, r->domain);
+	return 0;
+}
+
 int spore_registry_open(struct spore_registry **out, const struct spore_ref *ref,
 			const struct spore_registry_opts *opts, struct spore_err *err)
 {
 	static bool inited;
 	struct spore_registry *r;
 	const char *ep = spore_ref_endpoint(ref);
-	bool plain = spore_registry_is_loopback(ep) ||
+	char cdir[4096];
+	/* Loopback means plain HTTP, unless the registry has a certs.d entry. */
+	bool plain = (spore_registry_is_loopback(ep) && !certs_dir(ref->domain, cdir, sizeof(cdir))) ||
 		     listed(ref->domain, getenv("SPORE_INSECURE_REGISTRIES"));
 
 	for (size_t i = 0; opts && i < opts->n_insecure; i++)
@@ -248,7 +356,7 @@ int spore_registry_open(struct spore_registry **out, const struct spore_ref *ref
 	snprintf(r->base, sizeof(r->base), "%s://%s", plain ? "http" : "https", ep);
 	snprintf(r->domain, sizeof(r->domain), "%s", ref->domain);
 	snprintf(r->repo, sizeof(r->repo), "%s", ref->repo);
-	int e = spore_auth_lookup(ref->domain, &r->basic, err);
+	int e = spore_auth_lookup(ref->domain, &r->basic, r->basic_from, sizeof(r->basic_from), err);
 	if (e < 0) {
 		free(r);
 		return e;
@@ -258,6 +366,11 @@ int spore_registry_open(struct spore_registry **out, const struct spore_ref *ref
 		free(r->basic);
 		free(r);
 		return spore_err_setx(err, EIO, "initialising libcurl failed");
+	}
+	e = plain ? 0 : load_cas(r, err);
+	if (e < 0) {
+		spore_registry_close(r);
+		return e;
 	}
 	*out = r;
 	return 0;
@@ -276,6 +389,7 @@ int spore_registry_clone(struct spore_registry *r, struct spore_registry **out,
 	if (!c)
 		return spore_err_set(err, ENOMEM, "opening registry %s", r->domain);
 	memcpy(c, r, sizeof(*c));
+	c->owns_ca = false;
 	c->basic = r->basic ? strdup(r->basic) : NULL;
 	c->curl = curl_easy_init();
 	if (!c->curl || (r->basic && !c->basic)) {
@@ -292,6 +406,8 @@ void spore_registry_close(struct spore_registry *r)
 		return;
 	curl_easy_cleanup(r->curl);
 	free(r->basic);
+	if (r->owns_ca)
+		free(r->ca);
 	explicit_bzero(r->auth, sizeof(r->auth));
 	free(r);
 }
@@ -372,6 +488,9 @@ static int perform(struct spore_registry *r, const char *url, const char *accept
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	struct curl_blob ca = {r->ca, r->ca_len, CURL_BLOB_NOCOPY};
+	if (r->ca)
+		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
 	CURLcode cr = curl_easy_perform(c);
 	curl_slist_free_all(h);
 	*code = 0;
@@ -383,6 +502,12 @@ static int perform(struct spore_registry *r, const char *url, const char *accept
 		return spore_err_setx(err, EPROTO, "%s: the server answered a Range request with the wrong range",
 				      url);
 	/* ECONNABORTED: the transfer broke; what arrived may be resumed. */
+	char hint[4400];
+	if (cr == CURLE_PEER_FAILED_VERIFICATION)
+		return spore_err_setx(err, EPROTO, "%s: %s%s%s%s", url, curl_easy_strerror(cr),
+				      r->ca ? " (with the CAs of " : "; to trust a private CA put it in ",
+				      r->ca ? r->ca_dir : certs_hint(r->domain, hint, sizeof(hint)),
+				      r->ca ? ")" : "");
 	if (cr != CURLE_OK)
 		return spore_err_setx(err, ECONNABORTED, "%s: %s", url, curl_easy_strerror(cr));
 	return 0;
@@ -431,6 +556,9 @@ static int get(struct spore_registry *r, const char *path, const char *accept, s
 		}
 		char why[512];
 		registry_says(s, why, sizeof(why));
+		if (code == 401 && tried_auth && !strncmp(r->auth, "Authorization: Basic ", 21))
+			return spore_err_setx(err, EACCES, "%s: the registry refused the credentials from %s (HTTP 401%s)",
+					      r->domain, r->basic_from, why);
 		if (code == 401 || code == 403)
 			return spore_err_setx(err, EACCES, "%s/%s: access denied (HTTP %ld%s)%s", r->domain,
 					      r->repo, code, why,
@@ -441,7 +569,11 @@ static int get(struct spore_registry *r, const char *path, const char *accept, s
 		if (code == 429)
 			return spore_err_setx(err, EAGAIN, "%s: rate limited (HTTP 429%s%s)", r->domain,
 					      s->retry_after[0] ? ", retry after " : "", s->retry_after);
-		return spore_err_setx(err, EIO, "%s: HTTP %ld%s", url, code, why);
+		char hint[4500] = "", where[4400];
+		if (code == 400 && strstr(s->errbody, "HTTPS server"))
+			snprintf(hint, sizeof(hint), "; it speaks HTTPS: put its CA in %s",
+				 certs_hint(r->domain, where, sizeof(where)));
+		return spore_err_setx(err, EIO, "%s: HTTP %ld%s%s", url, code, why, hint);
 	}
 }
 
@@ -509,8 +641,9 @@ static int spore_registry_authenticate(struct spore_registry *r, const char *hdr
 		char why[512];
 		registry_says(&s, why, sizeof(why));
 		free(s.mem);
-		return spore_err_setx(err, EACCES, "getting a token for %s/%s: HTTP %ld%s", r->domain, r->repo,
-				      code, why);
+		return spore_err_setx(err, EACCES, "getting a token for %s/%s: HTTP %ld%s%s%s%s", r->domain,
+				      r->repo, code, why, r->basic ? " (credentials from " : "",
+				      r->basic ? r->basic_from : "", r->basic ? ")" : "");
 	}
 	json_t *j = s.mem ? json_loadb(s.mem, s.len, JSON_REJECT_DUPLICATES, NULL) : NULL;
 	free(s.mem);

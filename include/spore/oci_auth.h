@@ -7,9 +7,13 @@
 
 #include <spore/err.h>
 
+#include <stddef.h>
+
 /* Finds the base64 "user:password" for domain (Docker Hub's aliases
- * included). *b64 is malloc'd, or NULL when there is none. Returns 0 or a
- * negative code for a file that exists but cannot be parsed. */
-int spore_auth_lookup(const char *domain, char **b64, struct spore_err *err);
+ * included). *b64 is malloc'd, or NULL when there is none; the file it came
+ * from goes to from (may be NULL), for messages. Returns 0 or a negative
+ * code for a file that exists but cannot be parsed. */
+int spore_auth_lookup(const char *domain, char **b64, char *from, size_t from_len,
+		      struct spore_err *err);
 
 #endif

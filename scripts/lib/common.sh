@@ -38,7 +38,7 @@ SPORE_HOST_PKGS=(
 	squashfs-tools squashfs-tools-ng
 	linux-source-6.1 bc flex bison libelf-dev
 	qemu-system-x86 busybox-static cpio kmod file xz-utils zstd gzip curl
-	docker-registry umoci skopeo socat iputils-ping ethtool iproute2 python3 jq time
+	docker-registry apache2-utils umoci skopeo socat iputils-ping ethtool iproute2 python3 jq time
 )
 
 # missing_pkgs PKG...: prints the packages that are not installed.

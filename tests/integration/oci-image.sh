@@ -249,6 +249,94 @@ ok $([ $rc = 0 ] && [ "$(tail -n 1 "$tmp/out")" = "$bb" ] && grep -q 'auth=Basic
 	"a Basic-auth registry with credentials in the auth file"
 [ $rc = 0 ] || diag <"$tmp/err"
 
+# --- a real docker-registry with htpasswd (bcrypt) auth over TLS, with a CA
+# made here; it serves the test registry's storage read-only. The CA is
+# trusted through a certs.d directory (SPORE_CERTS_DIR instead of
+# /etc/spore/certs.d), credentials come from the user's auth files.
+tls=$tmp/tls
+mkdir -p "$tls"
+tls_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+treg=127.0.0.1:$tls_port
+(
+	cd "$tls" &&
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj "/CN=spore test CA" &&
+		openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj "/CN=127.0.0.1" &&
+		printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >ext &&
+		openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt -days 2 -extfile ext &&
+		htpasswd -Bbc htpasswd spore s3cret
+) >"$tls/setup.log" 2>&1
+rc=$?
+cat >"$tls/reg.yml" <<YML
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: ${SPORE_CACHE:-$root/.cache}/registry
+  maintenance:
+    readonly:
+      enabled: true
+http:
+  addr: $treg
+  tls:
+    certificate: $tls/srv.crt
+    key: $tls/srv.key
+auth:
+  htpasswd:
+    realm: spore-test
+    path: $tls/htpasswd
+YML
+if [ $rc = 0 ]; then
+	setsid docker-registry serve "$tls/reg.yml" >"$tls/reg.log" 2>&1 </dev/null &
+	mocks+=($!)
+	for _ in $(seq 50); do
+		curl -s -o /dev/null --cacert "$tls/ca.crt" "https://$treg/v2/" && break
+		sleep 0.1
+	done
+	curl -sf -o /dev/null --cacert "$tls/ca.crt" -u spore:s3cret "https://$treg/v2/"
+	rc=$?
+fi
+ok $rc "docker-registry with htpasswd -B credentials over TLS (CA made by openssl) runs on $treg"
+[ $rc = 0 ] || diag <"$tls/setup.log"
+[ $rc = 0 ] || diag <"$tls/reg.log"
+mkdir -p "$tls/certs.d/$treg" "$tls/nocerts.d" "$tls/h-none" "$tls/h-wrong/.docker" "$tls/h-right/.config/containers"
+cp "$tls/ca.crt" "$tls/certs.d/$treg/ca.crt"
+printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$treg" "$(printf spore:wrong | base64)" >"$tls/h-wrong/.docker/config.json"
+printf '{"auths":{"https://%s":{"auth":"%s"}}}\n' "$treg" "$(printf spore:s3cret | base64)" \
+	>"$tls/h-right/.config/containers/auth.json"
+# tpull HOME CERTS_DIR ARGS...: a pull from the TLS registry into $tmp/tls-root.
+tpull() {
+	local home=$1 certs=$2
+	shift 2
+	env -u REGISTRY_AUTH_FILE -u XDG_RUNTIME_DIR -u XDG_CONFIG_HOME HOME="$home" SPORE_CERTS_DIR="$certs" \
+		"$sporectl" image pull --root "$tmp/tls-root" "$@" >"$tmp/out" 2>"$tmp/err"
+}
+one_line() { [ "$(wc -l <"$tmp/err")" = 1 ]; }
+tpull "$tls/h-right" "$tls/nocerts.d" -q "$treg/spore-test/busybox"
+ok $([ $? = 1 ] && one_line && grep -q "HTTP 400; it speaks HTTPS: put its CA in $tls/nocerts.d/$treg/ca.crt" "$tmp/err"; echo $?) \
+	"a loopback TLS registry without a certs.d entry: $(cat "$tmp/err")"
+mkdir -p "$tls/untrusted.d/$treg" && openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tls/other.key" \
+	-out "$tls/untrusted.d/$treg/ca.crt" -days 2 -subj "/CN=other CA" >/dev/null 2>&1
+tpull "$tls/h-right" "$tls/untrusted.d" -q "$treg/spore-test/busybox"
+ok $([ $? = 1 ] && one_line && grep -q "certificate .*not OK (with the CAs of $tls/untrusted.d/$treg)" "$tmp/err"; echo $?) \
+	"a certificate from another CA is refused: $(cat "$tmp/err")"
+tpull "$tls/h-none" "$tls/certs.d" -q "$treg/spore-test/busybox"
+ok $([ $? = 1 ] && one_line && grep -q "$treg requires a login; add credentials for it to ~/.docker/config.json" "$tmp/err"; echo $?) \
+	"TLS + htpasswd, no credentials: $(cat "$tmp/err")"
+tpull "$tls/h-wrong" "$tls/certs.d" -q "$treg/spore-test/busybox"
+ok $([ $? = 1 ] && one_line &&
+	grep -q "$treg: the registry refused the credentials from $tls/h-wrong/.docker/config.json (HTTP 401" "$tmp/err"; echo $?) \
+	"TLS + htpasswd, wrong password in ~/.docker/config.json: $(cat "$tmp/err")"
+ok $([ -z "$(ls -A "$tmp/tls-root/images/tmp")" ] && [ -z "$(ls -A "$tmp/tls-root/images/rootfs")" ]; echo $?) \
+	"refused TLS pulls leave nothing in the cache"
+tpull "$tls/h-right" "$tls/certs.d" -q "$treg/spore-test/layered"
+rc=$?
+ok $([ $rc = 0 ] && [ "$(tail -n 1 "$tmp/out")" = "$ly" ]; echo $?) \
+	"TLS + htpasswd with credentials in containers' auth.json: pulled, same image as over HTTP"
+[ $rc = 0 ] || diag <"$tmp/err"
+
 start_mock hostile --throttle-once
 start=$(date +%s)
 "$sporectl" image pull --root "$tmp/auth4" -q "127.0.0.1:$mock_port/spore-test/busybox" >"$tmp/out" 2>"$tmp/err"
