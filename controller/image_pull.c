@@ -2,6 +2,7 @@
  * lacks, merge the layers into a squashfs. Every blob is verified before it
  * is used; nothing becomes visible in the cache until it is complete, and a
  * failed pull leaves only verified layer blobs behind (so a retry resumes). */
+#include <spore/image_progress.h>
 #include <spore/image_pull.h>
 #include <spore/layer_merge.h>
 #include <spore/log.h>
@@ -25,23 +26,15 @@
 #include <time.h>
 #include <unistd.h>
 
-/* On a terminal, one line that says how far the layer downloads are,
- * redrawn at most ten times a second; elsewhere one line per step. */
-struct progress {
-	pthread_mutex_t lock;
-	uint64_t total, *got;
-	size_t n;
-	struct timespec start, last;
-	bool on;
-};
-
 /* Where blobs come from: a registry or an OCI layout directory (for a
  * docker-archive, one converted into tmpdir). */
 struct source {
 	struct spore_registry *reg;
 	struct spore_oci_layout layout;
 	char tmpdir[PATH_MAX];
-	struct progress *progress;
+	/* On a terminal: a line per layer (image_progress.h) instead of a
+	 * line per step. */
+	struct spore_progress *progress;
 };
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -106,17 +99,6 @@ static void step(const struct spore_pull_opts *o, const char *fmt, ...)
 	fputs(line, stderr); /* one write: layer threads print too */
 }
 
-static const char *human(uint64_t n, char *buf, size_t len)
-{
-	if (n >= (1u << 20))
-		snprintf(buf, len, "%.1f MiB", (double)n / (1 << 20));
-	else if (n >= 1024)
-		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
-	else
-		snprintf(buf, len, "%llu B", (unsigned long long)n);
-	return buf;
-}
-
 /* Resolves to an image manifest for os/arch: an index is followed once. */
 static int resolve(struct source *src, const char *which, const struct spore_pull_opts *o,
 		   char **body, size_t *len, char *digest, struct spore_err *err)
@@ -157,16 +139,19 @@ fail:
 	return r;
 }
 
-/* Fetches a blob into the cache unless it is there (and intact). */
+/* Fetches layer i's blob into the cache unless it is there (and intact). */
 static int fetch_blob(struct spore_store *s, struct source *src, const struct spore_descriptor *d,
-		      const char *what, const struct spore_pull_opts *o, struct spore_err *err)
+		      size_t i, size_t n, const struct spore_pull_opts *o, struct spore_err *err)
 {
 	static const struct spore_pull_opts silent = {.quiet = true};
-	if (src->progress && src->progress->on)
+	struct spore_progress *p = src->progress;
+	char what[48], tmp[PATH_MAX], dest[PATH_MAX], sz[32], sz2[32];
+	if (p)
 		o = &silent;
-	char tmp[PATH_MAX], dest[PATH_MAX], sz[32], sz2[32];
+	snprintf(what, sizeof(what), "layer %zu/%zu", i + 1, n);
 	if (spore_store_blob_ok(s, d->digest, d->size)) {
 		step(o, "%s %.19s: cached", what, d->digest);
+		spore_progress_state(p, i, SPORE_LAYER_CACHED, 0);
 		return 0;
 	}
 	if (spore_store_blob_path(s, d->digest, dest, sizeof(dest)) < 0)
@@ -177,10 +162,11 @@ static int fetch_blob(struct spore_store *s, struct source *src, const struct sp
 	if (fd < 0)
 		return fd;
 	if (offset)
-		step(o, "%s %.19s: resuming at %s of %s", what, d->digest, human(offset, sz, sizeof(sz)),
-		     human(d->size, sz2, sizeof(sz2)));
+		step(o, "%s %.19s: resuming at %s of %s", what, d->digest, spore_human_bytes(offset, sz, sizeof(sz)),
+		     spore_human_bytes(d->size, sz2, sizeof(sz2)));
 	else
-		step(o, "%s %.19s: fetching %s", what, d->digest, human(d->size, sz, sizeof(sz)));
+		step(o, "%s %.19s: fetching %s", what, d->digest, spore_human_bytes(d->size, sz, sizeof(sz)));
+	spore_progress_state(p, i, SPORE_LAYER_FETCHING, offset);
 	int r = src_blob(src, d, fd, offset, err);
 	/* Rename before closing: the lock keeps other pulls off the file. */
 	if (r == 0)
@@ -188,43 +174,33 @@ static int fetch_blob(struct spore_store *s, struct source *src, const struct sp
 	else if (r != -ECONNABORTED)
 		unlink(tmp);
 	close(fd);
+	spore_progress_state(p, i, r < 0 ? SPORE_LAYER_FAILED : SPORE_LAYER_DONE, 0);
 	return r < 0 ? spore_err_wrap(err, "%s", what) : 0;
 }
 
+/* Where a registry handle reports layer i's bytes. */
 struct progress_slot {
-	struct progress *p;
+	struct spore_progress *p;
 	size_t layer;
 };
-
-static double since(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
-static void progress_draw(struct progress *p, bool final)
-{
-	char a[32], b[32], rate[32];
-	uint64_t done = 0;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!final && since(&p->last, &now) < 0.1)
-		return;
-	p->last = now;
-	for (size_t i = 0; i < p->n; i++)
-		done += p->got[i];
-	double t = since(&p->start, &now);
-	human(t > 0 ? (uint64_t)((double)done / t) : 0, rate, sizeof(rate));
-	fprintf(stderr, "\r\033[Kfetching layers: %s of %s, %s/s%s", human(done, a, sizeof(a)),
-		human(p->total, b, sizeof(b)), rate, final ? "\n" : "");
-}
 
 static void on_progress(void *arg, uint64_t bytes)
 {
 	struct progress_slot *sl = arg;
-	pthread_mutex_lock(&sl->p->lock);
-	sl->p->got[sl->layer] = bytes;
-	progress_draw(sl->p, false);
-	pthread_mutex_unlock(&sl->p->lock);
+	spore_progress_bytes(sl->p, sl->layer, bytes);
+}
+
+/* fetch_blob for layer i, with its bytes reported when on a terminal. */
+static int fetch_layer(struct spore_store *s, struct source *src, const struct spore_manifest *m,
+		       size_t i, const struct spore_pull_opts *o, struct spore_err *err)
+{
+	struct progress_slot slot = {src->progress, i};
+	if (src->reg && slot.p)
+		spore_registry_set_progress(src->reg, on_progress, &slot);
+	int r = fetch_blob(s, src, &m->layers[i], i, m->n_layers, o, err);
+	if (src->reg)
+		spore_registry_set_progress(src->reg, NULL, NULL);
+	return r;
 }
 
 /* Layers are fetched by up to FETCH_THREADS threads, each with its own
@@ -263,14 +239,7 @@ static void *fetch_worker(void *arg)
 		pthread_mutex_unlock(&f->lock);
 		if (stop)
 			break;
-		char what[48];
-		struct progress_slot slot = {f->src->progress, i};
-		snprintf(what, sizeof(what), "layer %zu/%zu", i + 1, f->m->n_layers);
-		if (mine.reg && slot.p->on)
-			spore_registry_set_progress(mine.reg, on_progress, &slot);
-		r = fetch_blob(f->s, &mine, &f->m->layers[i], what, f->o, &err);
-		if (mine.reg)
-			spore_registry_set_progress(mine.reg, NULL, NULL);
+		r = fetch_layer(f->s, &mine, f->m, i, f->o, &err);
 	}
 	if (f->src->reg)
 		spore_registry_close(mine.reg);
@@ -281,30 +250,15 @@ static int fetch_layers(struct spore_store *s, struct source *src, const struct 
 			const struct spore_pull_opts *o, struct spore_err *err)
 {
 	struct fetch_all f = {.s = s, .src = src, .m = m, .o = o, .lock = PTHREAD_MUTEX_INITIALIZER};
-	struct progress prog = {.lock = PTHREAD_MUTEX_INITIALIZER, .n = m->n_layers};
 	pthread_t t[FETCH_THREADS];
 	size_t n = m->n_layers < FETCH_THREADS ? m->n_layers : FETCH_THREADS, started = 0;
 	int r = 0;
 
-	prog.got = calloc(m->n_layers, sizeof(*prog.got));
-	if (!prog.got)
-		return spore_err_set(err, ENOMEM, "fetching layers");
-	for (size_t i = 0; i < m->n_layers; i++)
-		prog.total += m->layers[i].size;
-	prog.on = !o->quiet && src->reg && isatty(STDERR_FILENO);
-	clock_gettime(CLOCK_MONOTONIC, &prog.start);
-	src->progress = &prog;
+	if (!o->quiet && src->reg && m->n_layers && isatty(STDERR_FILENO))
+		src->progress = spore_progress_new(STDERR_FILENO, m->layers, m->n_layers);
 	if (n <= 1) {
-		for (size_t i = 0; i < m->n_layers && r == 0; i++) {
-			char what[48];
-			struct progress_slot slot = {&prog, i};
-			snprintf(what, sizeof(what), "layer %zu/%zu", i + 1, m->n_layers);
-			if (prog.on)
-				spore_registry_set_progress(src->reg, on_progress, &slot);
-			r = fetch_blob(s, src, &m->layers[i], what, o, err);
-			if (src->reg)
-				spore_registry_set_progress(src->reg, NULL, NULL);
-		}
+		for (size_t i = 0; i < m->n_layers && r == 0; i++)
+			r = fetch_layer(s, src, m, i, o, err);
 		goto out;
 	}
 	for (; started < n; started++)
@@ -320,14 +274,8 @@ static int fetch_layers(struct spore_store *s, struct source *src, const struct 
 		*err = f.err;
 	r = f.r;
 out:
-	if (prog.on) {
-		if (r == 0) /* cached layers count as fetched */
-			for (size_t i = 0; i < m->n_layers; i++)
-				prog.got[i] = m->layers[i].size;
-		progress_draw(&prog, true);
-	}
+	spore_progress_end(src->progress);
 	src->progress = NULL;
-	free(prog.got);
 	return r;
 }
 

@@ -134,6 +134,62 @@ ok $(has '^l.* squashfs-root/data/link -> keep$'; echo $?) "the symlink is kept"
 ok $(has '^-.* squashfs-root/data/flip$' && ! has 'squashfs-root/data/flip/inner'; echo $?) "a file replaced by a directory and back is a file"
 check_umoci "layered: squashfs content (incl. hard links across layers) equals umoci unpack" layered "$ly"
 
+# --- progress: a line per layer on a terminal, a line per step elsewhere
+# (the plain build's: build-san's ptyrun reports its own leaks in the output)
+ptyrun=$root/build/tests/ptyrun
+[ -x "$ptyrun" ] || ptyrun=$(dirname "$sporectl")/../tests/ptyrun
+# screen FILE: what a terminal shows after FILE's output (\r, ESC[K, ESC[nA).
+screen() {
+	python3 - "$1" <<'PY'
+import re, sys
+data = open(sys.argv[1], "rb").read().decode(errors="replace")
+lines, row, i = [""], 0, 0
+while i < len(data):
+    m = re.match(r"\x1b\[(\d*)([AK])", data[i:])
+    if m:
+        if m.group(2) == "A":
+            row = max(0, row - int(m.group(1) or 1))
+        else:
+            lines[row] = ""
+        i += len(m.group(0))
+        continue
+    c = data[i]
+    i += 1
+    if c == "\r":
+        continue
+    if c == "\n":
+        row += 1
+        if row == len(lines):
+            lines.append("")
+        continue
+    lines[row] += c
+print("\n".join(lines))
+PY
+}
+"$sporectl" image pull --root "$tmp/notty" "$reg/spore-test/layered" >/dev/null 2>"$tmp/notty.err"
+ok $([ "$(grep -cE '^layer [1-6]/6 sha256:[0-9a-f]{12}: fetching [0-9.]+ (B|KiB|MiB)$' "$tmp/notty.err")" = 6 ] &&
+	! grep -q $'\033' "$tmp/notty.err"; echo $?) "off a terminal, one plain line per step (no escape sequences)"
+if [ -x "$ptyrun" ]; then
+	"$ptyrun" -- "$sporectl" image pull --root "$tmp/tty" "$reg/spore-test/layered" >"$tmp/pty" 2>&1
+	rc=$?
+	screen "$tmp/pty" >"$tmp/screen"
+	[ $rc = 0 ] && [ "$(grep -cE '^layer [1-6]/6 [0-9a-f]{12} \[#+\] [0-9.]+ (B|KiB|MiB) / [0-9.]+ (B|KiB|MiB)  [0-9.]+ (B|KiB|MiB)/s  done$' "$tmp/screen")" = 6 ] &&
+		! grep -q ': fetching' "$tmp/screen"
+	rc=$?
+	ok $rc "on a terminal, one progress line per layer with a bar, bytes and rate"
+	[ $rc = 0 ] || diag <"$tmp/screen"
+	"$sporectl" image rm --root "$tmp/tty" "$reg/spore-test/layered" >/dev/null 2>&1
+	"$ptyrun" -- "$sporectl" image pull --root "$tmp/tty" "$reg/spore-test/layered" >"$tmp/pty" 2>&1
+	screen "$tmp/pty" >"$tmp/screen"
+	ok $([ "$(grep -cE '^layer [1-6]/6 [0-9a-f]{12} cached \([0-9.]+ (B|KiB|MiB)\)$' "$tmp/screen")" = 6 ]; echo $?) \
+		"layers already in the cache show as cached"
+	"$sporectl" image rm --root "$tmp/tty" "$reg/spore-test/layered" >/dev/null 2>&1
+	"$ptyrun" -- "$sporectl" image pull --root "$tmp/tty" --quiet "$reg/spore-test/layered" >"$tmp/pty" 2>&1
+	ok $([ "$(screen "$tmp/pty" | grep -v '^$')" = "$ly" ]; echo $?) "--quiet on a terminal prints the digest only"
+else
+	ok 1 "ptyrun is built next to sporectl ($ptyrun)"
+fi
+
 # --- other manifest forms
 sc pull -q "$reg/spore-test/busybox-v2s2" >"$tmp/out" 2>"$tmp/err"
 rc=$?
@@ -189,10 +245,11 @@ ok $([ $rc = 1 ] && grep -q 'layer 1: its uncompressed content has digest sha256
 	[ "$(wc -l <"$tmp/err")" = 1 ]; echo $?) "a layer that is not the config's diff_id is refused: $(cat "$tmp/err")"
 ok $([ -z "$(ls -A "$cache/images/tmp")" ] && [ "$(ls "$cache/images/rootfs" | wc -l)" = "$rootfs_before" ] &&
 	! sc list -q | grep -q evil-diffid; echo $?) "the diff_id mismatch leaves no squashfs and no record"
-for kind in dotdot symlink hardlink; do
+for kind in dotdot symlink hardlink absolute truncated; do
 	sc pull -q "$reg/spore-test/evil-$kind" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	ok $([ $rc = 1 ] && grep -qE "layer 1: .*(\.\.|not a directory|outside the image)" "$tmp/err"; echo $?) \
+	ok $([ $rc = 1 ] && grep -qE "layer 1: .*(\.\.|not a directory|outside the image|absolute|corrupt or truncated)" "$tmp/err" &&
+		[ "$(wc -l <"$tmp/err")" = 1 ]; echo $?) \
 		"evil-$kind is refused: $(cat "$tmp/err")"
 done
 ok $([ -z "$(ls -A "$cache/images/tmp")" ] && [ "$(ls "$cache/images/rootfs" | wc -l)" = "$rootfs_before" ] &&
