@@ -30,14 +30,22 @@ static void usage(FILE *out)
 		"  path REF     Print a cached image's squashfs and config paths\n"
 		"  inspect REF  Print what a launch uses: squashfs, entrypoint, cmd, env...\n"
 		"\n"
-		"REF: NAME[:TAG][@DIGEST] (Docker Hub by default), oci:DIR[:TAG]\n"
+		"REF: NAME[:TAG][@DIGEST] (Docker Hub by default), oci:DIR[:TAG],\n"
+		"     docker-archive:FILE.tar\n"
 		"\n"
 		"Options:\n"
 		"  --root DIR                  Cache root (images live in DIR/images)\n"
-		"  --insecure-registry HOST    Allow plain HTTP to HOST[:PORT] (loopback always is)\n"
+		"  --insecure-registry HOST    Allow plain HTTP to HOST[:PORT] (loopback is, unless\n"
+		"                              it has a certs.d entry)\n"
 		"  --platform OS/ARCH          Image to pick from an index (default linux/amd64)\n"
 		"  -q, --quiet                 pull: no progress; list: references only\n"
-		"  -h, --help                  Show this help\n",
+		"  -h, --help                  Show this help\n"
+		"\n"
+		"pull shows a progress line per layer on a terminal, one line per step elsewhere.\n"
+		"Credentials: $REGISTRY_AUTH_FILE, else containers' auth.json, else\n"
+		"~/.docker/config.json (\"auth\" entries). Private CAs: *.crt files in\n"
+		"/etc/spore/certs.d/HOST[:PORT]/ (or $SPORE_CERTS_DIR/HOST[:PORT]/;\n"
+		"/etc/containers/certs.d and /etc/docker/certs.d are read too).\n",
 		SPORE_DEFAULT_ROOT);
 }
 
