@@ -229,6 +229,8 @@ with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as tf:
         add("etc2/escaped", data=b"pwned\n")
     elif kind == "hardlink":
         add("evil", tarfile.LNKTYPE, link="../../../etc/shadow")
+    elif kind == "absolute":
+        add("/tmp/escaped", data=b"pwned\n")
 PY
 	umoci_q new --image "$IMG_DIR/oci:evil-$kind"
 	umoci_q raw add-layer --image "$IMG_DIR/oci:evil-$kind" "$t"
@@ -313,6 +315,32 @@ json.dump(idx, open(os.path.join(d, "index.json"), "w"))
 PY
 }
 
+# evil-truncated: busybox's layer cut in half (a gzip stream that ends
+# early), announced with the digest and size of the cut blob.
+build_truncated() {
+	local d=$IMG_DIR/oci
+	python3 - "$d" <<'PY' || die "crafting a test image with python3 failed (see above)"
+import hashlib, json, os, sys
+d = sys.argv[1]
+idx = json.load(open(os.path.join(d, "index.json")))
+blob = lambda dg: os.path.join(d, "blobs", "sha256", dg.split(":")[1])
+def put(data):
+    dg = hashlib.sha256(data).hexdigest()
+    open(os.path.join(d, "blobs", "sha256", dg), "wb").write(data)
+    return "sha256:" + dg
+ref = [m for m in idx["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"] == "busybox"][0]
+man = json.load(open(blob(ref["digest"])))
+l = man["layers"][0]
+cut = open(blob(l["digest"]), "rb").read()
+cut = cut[:len(cut) // 2]
+l.update(digest=put(cut), size=len(cut))
+body = json.dumps(man).encode()
+idx["manifests"].append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": put(body), "size": len(body),
+                         "annotations": {"org.opencontainers.image.ref.name": "evil-truncated"}})
+json.dump(idx, open(os.path.join(d, "index.json"), "w"))
+PY
+}
+
 # large: busybox plus a 100 MiB file (zeros after a random MiB: it
 # compresses well, but the merge and the squashfs writer see all of it).
 build_large() {
@@ -344,7 +372,8 @@ push_images() {
 	local want="spore-test/busybox:latest spore-test/app:latest spore-test/busybox-v2s2:latest spore-test/busybox-zstd:latest
 		spore-test/large:latest spore-test/layered:latest
 		spore-test/multiarch:latest spore-test/corrupt:latest spore-test/evil-dotdot:latest
-		spore-test/evil-symlink:latest spore-test/evil-hardlink:latest spore-test/evil-diffid:latest" i missing=
+		spore-test/evil-symlink:latest spore-test/evil-hardlink:latest spore-test/evil-diffid:latest
+		spore-test/evil-absolute:latest spore-test/evil-truncated:latest" i missing=
 	for i in $want; do has_image "$i" || missing+=" $i"; done
 	[ -n "$missing" ] || return 0
 	command -v umoci >/dev/null || die "umoci not found (install the Debian package umoci)"
@@ -358,10 +387,11 @@ push_images() {
 	build_multiarch
 	build_zstd
 	build_baddiff
+	build_truncated
 	build_corrupt
 	build_large
 	local k
-	for k in dotdot symlink hardlink; do build_evil $k; done
+	for k in dotdot symlink hardlink absolute; do build_evil $k; done
 	for i in $missing; do
 		case $i in
 		spore-test/busybox-v2s2:*) push "$IMG_DIR/oci:busybox" "$i" --format v2s2 ;;
