@@ -11,13 +11,17 @@ tests: what Docker Hub does, on loopback.
   --throttle-once  the first manifest request of each repository gets 429
   Hostile repositories (after auth): spore-test/huge (a 5 MiB manifest),
   spore-test/dupkeys (duplicate JSON keys), spore-test/liar (busybox whose
-  blobs come with extra bytes).
+  blobs come with extra bytes), spore-test/short (busybox whose layer comes
+  whole but 100 bytes short), spore-test/fakedigest (busybox's manifest with
+  a Docker-Content-Digest of another), spore-test/swap (layered's manifest,
+  whatever digest is asked for), spore-test/badindex (multiarch's index with
+  its amd64 entry's size off by one).
   CDN port  proxies blobs and records any Authorization header it gets
             (libcurl must not forward it to another host).
 
 Usage: auth-registry.py --upstream 127.0.0.1:5000 --ports-file F --log F [--user U:P]
 Writes "REGISTRY_PORT CDN_PORT" to the ports file once listening."""
-import argparse, base64, http.client, http.server, threading
+import argparse, base64, http.client, http.server, json, threading
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--upstream", required=True)
@@ -35,7 +39,7 @@ MT = "application/vnd.oci.image.manifest.v1+json"
 log = open(args.log, "a", buffering=1)
 
 
-def upstream(handler, path, extra=b""):
+def upstream(handler, path, extra=b"", edit=None, headers=()):
     c = http.client.HTTPConnection(args.upstream, timeout=30)
     hdrs = {k: v for k, v in handler.headers.items() if k.lower() in ("accept", "range")}
     c.request("GET", path, headers=hdrs)
@@ -43,6 +47,8 @@ def upstream(handler, path, extra=b""):
     body = r.read()
     if r.status == 200:
         body += extra
+        if edit:
+            body = edit(body)
     if args.cut_once and "/blobs/" in path and r.status == 200 and path not in cut and len(body) > 65536:
         cut.add(path)
         handler.send_response(200)
@@ -54,8 +60,10 @@ def upstream(handler, path, extra=b""):
         return
     handler.send_response(r.status)
     for k in ("Content-Type", "Docker-Content-Digest", "Content-Range"):
-        if r.getheader(k):
+        if r.getheader(k) and k not in dict(headers) and not (edit and k == "Docker-Content-Digest"):
             handler.send_header(k, r.getheader(k))
+    for k, v in headers:
+        handler.send_header(k, v)
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
@@ -117,6 +125,24 @@ class Registry(Quiet):
         if repo == "spore-test/liar":
             return upstream(self, self.path.replace("/liar/", "/busybox/"),
                             b"trailing junk" if "/blobs/" in self.path else b"")
+        if repo == "spore-test/short":
+            return upstream(self, self.path.replace("/short/", "/busybox/"),
+                            edit=(lambda b: b[:-100] if len(b) > 4096 else b) if "/blobs/" in self.path else None)
+        if repo == "spore-test/fakedigest":
+            return upstream(self, self.path.replace("/fakedigest/", "/busybox/"),
+                            headers=[("Docker-Content-Digest", "sha256:" + "0" * 64)] if "/manifests/" in self.path else ())
+        if repo == "spore-test/swap":
+            path = self.path.replace("/swap/", "/layered/")
+            return upstream(self, path.split("/manifests/")[0] + "/manifests/latest" if "/manifests/" in path else path)
+        if repo == "spore-test/badindex":
+            def bump(b):
+                j = json.loads(b)
+                for m in j.get("manifests", []):
+                    if m.get("platform", {}).get("architecture") == "amd64":
+                        m["size"] += 1
+                return json.dumps(j).encode()
+            path = self.path.replace("/badindex/", "/multiarch/")
+            return upstream(self, path, edit=bump if path.endswith("/manifests/latest") else None)
         if "/blobs/" in self.path:
             return self.reply(307, b"", [("Location", "http://127.0.0.1:%d%s" % (cdn.server_port, self.path))])
         upstream(self, self.path)

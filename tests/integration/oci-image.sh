@@ -401,14 +401,22 @@ rc=$?
 ok $([ $rc = 0 ] && [ "$(tail -n 1 "$tmp/out")" = "$bb" ] && [ $(($(date +%s) - start)) -ge 1 ]; echo $?) \
 	"a 429 is retried after the registry's Retry-After"
 [ $rc = 0 ] || diag <"$tmp/err"
-for t in "huge:over the 4194304-byte limit" "dupkeys:duplicate" "liar:larger than the"; do
+for t in "huge:over the 4194304-byte limit" "dupkeys:duplicate" "liar:larger than the" \
+	"short:layer 1/1: blob sha256:[0-9a-f]* from 127.0.0.1:$mock_port: got [0-9]* bytes, want" \
+	"fakedigest:the manifest's digest is sha256:[0-9a-f]*, not the sha256:0000* the registry promised" \
+	"badindex:manifest sha256:[0-9a-f]* is [0-9]* bytes, the index says"; do
 	name=${t%%:*} want=${t#*:}
 	"$sporectl" image pull --root "$tmp/auth5" -q "127.0.0.1:$mock_port/spore-test/$name" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	ok $([ $rc = 1 ] && grep -q "$want" "$tmp/err" && [ "$(wc -l <"$tmp/err")" = 1 ]; echo $?) \
 		"hostile registry reply ($name) refused: $(cat "$tmp/err")"
 done
-ok $([ -z "$(ls -A "$tmp/auth5/images/tmp")" ] && ! "$sporectl" image list --root "$tmp/auth5" -q | grep -qE 'huge|dupkeys|liar'; echo $?) \
+# A digest-pinned pull answered with another manifest.
+"$sporectl" image pull --root "$tmp/auth5" -q "127.0.0.1:$mock_port/spore-test/swap@$bb" >"$tmp/out" 2>"$tmp/err"
+ok $([ $? = 1 ] && grep -q "the manifest's digest is $ly, not the $bb the registry promised" "$tmp/err" &&
+	[ "$(wc -l <"$tmp/err")" = 1 ]; echo $?) "hostile registry reply (another manifest for a pinned digest) refused: $(cat "$tmp/err")"
+ok $([ -z "$(ls -A "$tmp/auth5/images/tmp")" ] && [ -z "$(ls -A "$tmp/auth5/images/rootfs")" ] &&
+	! "$sporectl" image list --root "$tmp/auth5" -q | grep -qE 'huge|dupkeys|liar|short|fakedigest|badindex|swap'; echo $?) \
 	"hostile replies leave no temp files and no records"
 
 # --- a download that breaks is resumed with Range
