@@ -395,20 +395,9 @@ static int step_grant_table(struct pv_build *b, struct spore_err *err)
 	return 0;
 }
 
-struct skel_tx {
-	struct pv_build *b;
-	struct xs_node_list nodes;
-};
-
-static int write_nodes(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
-{
-	struct skel_tx *t = arg;
-	return spore_xs_write_nodes(xs, tx, &t->nodes, err);
-}
-
 static int step_xenstore(struct pv_build *b, struct spore_err *err)
 {
-	struct skel_tx t = {.b = b};
+	struct xs_node_list nodes = {0};
 	struct dom_skeleton d = {
 		.domid = b->domid, .uuid = b->uuid_str, .name = b->cfg.name, .vcpus = b->cfg.vcpus,
 		.max_kb = (b->cfg.memory_mib << 10) + 1024, .target_kb = b->cfg.memory_mib << 10,
@@ -418,10 +407,14 @@ static int step_xenstore(struct pv_build *b, struct spore_err *err)
 		.kernel = b->cfg.kernel, .ramdisk = b->cfg.initrd, .cmdline = b->cfg.cmdline,
 		.backend_domid = BACKEND_DOMID,
 	};
-	int r = xs_skeleton_build(&t.nodes, &d, err);
+	/* One pipelined batch, outside a transaction (which would cost two
+	 * more round trips): nothing reads the domain's directory before the
+	 * introduce that follows, and a failure removes all of it
+	 * (pv_build_abort). */
+	int r = xs_skeleton_build(&nodes, &d, err);
 	if (r >= 0)
-		r = spore_xs_transact(b->xs, write_nodes, &t, err);
-	xs_node_list_free(&t.nodes);
+		r = spore_xs_write_nodes(b->xs, 0, &nodes, err);
+	xs_node_list_free(&nodes);
 	return r;
 }
 
