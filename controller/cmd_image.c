@@ -3,6 +3,7 @@
 #include <spore/image_store.h>
 #include <spore/oci_ref.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -38,6 +39,8 @@ static void usage(FILE *out)
 		"  --insecure-registry HOST    Allow plain HTTP to HOST[:PORT] (loopback is, unless\n"
 		"                              it has a certs.d entry)\n"
 		"  --platform OS/ARCH          Image to pick from an index (default linux/amd64)\n"
+		"  --max-size SIZE             pull: refuse an image whose layers unpack to more than\n"
+		"                              SIZE bytes (K, M, G suffixes; default 64G)\n"
 		"  -q, --quiet                 pull: no progress; list: references only\n"
 		"  -h, --help                  Show this help\n"
 		"\n"
@@ -47,6 +50,26 @@ static void usage(FILE *out)
 		"/etc/spore/certs.d/HOST[:PORT]/ (or $SPORE_CERTS_DIR/HOST[:PORT]/;\n"
 		"/etc/containers/certs.d and /etc/docker/certs.d are read too).\n",
 		SPORE_DEFAULT_ROOT);
+}
+
+/* SIZE[K|M|G] (powers of 1024) into *out; 0 or an overflow is an error. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	unsigned shift = 0;
+	if (end == s || *s == '-' || errno)
+		return -EINVAL;
+	const char *units = "KMG", *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+	if (u) {
+		shift = 10 * (unsigned)(u - units + 1);
+		end++;
+	}
+	if (*end || v == 0 || v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
 }
 
 /* Canonical form of a user's reference, for cache lookups. */
@@ -119,6 +142,7 @@ int cmd_image(int argc, char **argv, struct spore_err *err)
 		{"root", required_argument, NULL, 'r'},
 		{"insecure-registry", required_argument, NULL, 'i'},
 		{"platform", required_argument, NULL, 'p'},
+		{"max-size", required_argument, NULL, 'm'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -161,6 +185,11 @@ int cmd_image(int argc, char **argv, struct spore_err *err)
 			po.arch = slash + 1;
 			break;
 		}
+		case 'm':
+			if (parse_size(optarg, &po.max_bytes) < 0)
+				return spore_err_setx(err, EINVAL, "image: --max-size wants a size such as 512M, not '%s'",
+						      optarg);
+			break;
 		case 'q':
 			po.quiet = true;
 			break;

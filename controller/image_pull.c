@@ -282,9 +282,13 @@ out:
 /* Merges the cached layers into a squashfs at dest, each layer checked
  * against its diff_id on the way. */
 static int build_rootfs(struct spore_store *s, const struct spore_manifest *m,
-			const char (*diff_ids)[SPORE_DIGEST_LEN + 1], const char *dest,
-			struct spore_err *err)
+			const char (*diff_ids)[SPORE_DIGEST_LEN + 1], uint64_t max_bytes,
+			const char *dest, struct spore_err *err)
 {
+	struct spore_merge_limits lim = {
+		.max_bytes = max_bytes ? max_bytes : SPORE_MERGE_DEFAULT_MAX_BYTES,
+		.max_entries = SPORE_MERGE_DEFAULT_MAX_ENTRIES,
+	};
 	char tmp[PATH_MAX], path[PATH_MAX];
 	struct spore_sqfs_writer w;
 	int *fds = calloc(m->n_layers, sizeof(int));
@@ -311,7 +315,7 @@ static int build_rootfs(struct spore_store *s, const struct spore_manifest *m,
 		unlink(tmp);
 		goto out;
 	}
-	r = spore_layer_merge(fds, m->n_layers, diff_ids, w.fd, NULL, NULL, err);
+	r = spore_layer_merge(fds, m->n_layers, diff_ids, w.fd, &lim, NULL, err);
 	int f = spore_sqfs_finish(&w, r < 0, r < 0 ? NULL : err);
 	if (r == 0)
 		r = f;
@@ -431,7 +435,7 @@ int spore_image_pull(struct spore_store *s, const char *refstr, const struct spo
 	if (r < 0)
 		goto out;
 	step(o, "merging %zu layers into a squashfs", m.n_layers);
-	r = build_rootfs(s, &m, (const char(*)[SPORE_DIGEST_LEN + 1])diff_ids, dest, err);
+	r = build_rootfs(s, &m, (const char(*)[SPORE_DIGEST_LEN + 1])diff_ids, o->max_bytes, dest, err);
 	if (r < 0)
 		goto out;
 	r = spore_store_put_blob(s, rec->config, cbody, clen, err);

@@ -15,6 +15,7 @@ struct spore_pull_opts {
 	struct spore_registry_opts registry;
 	bool quiet; /* no progress lines on stderr */
 	const char *os, *arch; /* NULL: linux/amd64 */
+	uint64_t max_bytes; /* what the layers may unpack to; 0: the merge's default */
 };
 
 int spore_image_pull(struct spore_store *s, const char *ref, const struct spore_pull_opts *o,

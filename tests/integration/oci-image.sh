@@ -252,6 +252,12 @@ for kind in dotdot symlink hardlink absolute truncated; do
 		[ "$(wc -l <"$tmp/err")" = 1 ]; echo $?) \
 		"evil-$kind is refused: $(cat "$tmp/err")"
 done
+# A layer that unpacks past the cap (spore-test/large: 1 MiB of gzip, 100 MiB of tar).
+"$sporectl" image pull --root "$tmp/bomb" -q --max-size 50M "$reg/spore-test/large" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+ok $([ $rc = 1 ] && grep -q 'layer 1: the image unpacks to more than 52428800 bytes' "$tmp/err" &&
+	[ "$(wc -l <"$tmp/err")" = 1 ] && [ -z "$(find "$tmp/bomb/images/"{tmp,rootfs,refs} -mindepth 1)" ]; echo $?) \
+	"a layer unpacking past --max-size is refused, nothing cached: $(cat "$tmp/err")"
 ok $([ -z "$(ls -A "$cache/images/tmp")" ] && [ "$(ls "$cache/images/rootfs" | wc -l)" = "$rootfs_before" ] &&
 	[ ! -e "$cache/escaped" ] && [ ! -e "$cache/images/escaped" ] && [ ! -e /tmp/escaped ]; echo $?) \
 	"hostile pulls leave no files, inside or outside the cache"
