@@ -114,8 +114,15 @@ static enum net_verdict check4(const struct net_filter *flt, const struct net_fr
 	if (in4_net(d, 0x00000000, 8) || in4_net(d, 0xa9fe0000, 16) ||
 	    in4_net(d, 0xe0000000, 4) || in4_net(d, 0xf0000000, 4))
 		return NET_DROP_DST;
-	if (in4_net(d, 0x7f000000, 8) || is_dom0_4(flt, f->dst4))
+	if (in4_net(d, 0x7f000000, 8))
 		return flt->allow_dom0 ? NET_PASS : NET_DROP_DST;
+	/* A client on one of dom0's own addresses reached a published port:
+	 * libslirp gives the guest that address as the peer. TCP only: libslirp
+	 * opens nothing for a segment with ACK set, but would for UDP. */
+	if (is_dom0_4(flt, f->dst4))
+		return flt->allow_dom0 || (f->l4_proto == IPPROTO_TCP && fwd_reply(flt, f))
+			       ? NET_PASS
+			       : NET_DROP_DST;
 	return NET_PASS;
 }
 
@@ -162,8 +169,12 @@ static enum net_verdict check6(const struct net_filter *flt, const struct net_fr
 	 * critical for each attempt: do not let a guest flood the log. */
 	if (f->l4_proto == IPPROTO_ICMPV6)
 		return NET_DROP_DST;
-	if (IN6_IS_ADDR_LOOPBACK(d) || is_dom0_6(flt, d))
+	if (IN6_IS_ADDR_LOOPBACK(d))
 		return flt->allow_dom0 ? NET_PASS : NET_DROP_DST;
+	if (is_dom0_6(flt, d)) /* as for IPv4 */
+		return flt->allow_dom0 || (f->l4_proto == IPPROTO_TCP && fwd_reply(flt, f))
+			       ? NET_PASS
+			       : NET_DROP_DST;
 	return NET_PASS;
 }
 

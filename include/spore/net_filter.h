@@ -7,8 +7,9 @@
  * to ordinary unicast destinations outside its virtual network. Refused:
  * 0/8, 127/8, 169.254/16, 224/4, 240/4 and broadcast, ::, ::1, fe80::/10,
  * ff00::/8, ::ffff:0:0/96, other addresses inside the guest's own virtual
- * networks, and dom0's own addresses. allow_dom0 lifts only the loopback
- * and dom0-address rules. The gateway also takes the guest's side of
+ * networks, and dom0's own addresses (but for TCP with ACK from a published
+ * port: the guest's side of a connection from a client on dom0's own
+ * address). allow_dom0 lifts only the loopback and dom0-address rules. The gateway also takes the guest's side of
  * published ports: TCP segments with ACK set and UDP, from a published
  * guest port. Pure: no I/O. */
 #ifndef SPORE_NET_FILTER_H

@@ -155,6 +155,13 @@ int main(void)
 	is_int(udp_from(80, "10.75.0.2"), NET_DROP_DST, "UDP from a TCP-published port");
 	is_int(tcp_from(80, "10.75.0.3", 0x10), NET_DROP_DST, "published port to the DNS alias");
 	is_int(tcp_from(80, "127.0.0.1", 0x10), NET_DROP_DST, "published port to loopback");
+	is_int(tcp_from(80, "192.168.1.10", 0x12), NET_PASS,
+	       "SYN-ACK from a published port to a client on dom0's own address");
+	is_int(tcp_from(80, "192.168.1.10", 0x10), NET_PASS, "ACK from it too");
+	is_int(tcp_from(80, "192.168.1.10", 0x02), NET_DROP_DST, "SYN from it to dom0's address");
+	is_int(tcp_from(81, "192.168.1.10", 0x10), NET_DROP_DST, "ACK from another port to dom0");
+	is_int(udp_from(53, "192.168.1.10"), NET_DROP_DST,
+	       "UDP from a published UDP port to dom0's address (libslirp would open a socket)");
 
 	/* DHCP. */
 	n = pkt_ipv4(b, "0.0.0.0", "255.255.255.255", IPPROTO_UDP, 68, 67, 300);
