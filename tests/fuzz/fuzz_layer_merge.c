@@ -44,7 +44,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fds[0] >= 0 && fds[1] >= 0) {
 		spore_layer_merge(fds, 1, NULL, out_fd, &lim, NULL, &err);
 		lseek(fds[0], 0, SEEK_SET);
-		spore_layer_merge(fds, 2, NULL, out_fd, &lim, NULL, &err);
+		/* With diff_ids: the whole stream is hashed and drained. */
+		static const char ids[2][SPORE_DIGEST_LEN + 1] = {
+			"sha256:0000000000000000000000000000000000000000000000000000000000000000",
+			"sha256:0000000000000000000000000000000000000000000000000000000000000000"};
+		spore_layer_merge(fds, 2, ids, out_fd, &lim, NULL, &err);
 	}
 	for (int i = 0; i < 2; i++)
 		if (fds[i] >= 0)
