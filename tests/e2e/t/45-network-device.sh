@@ -35,6 +35,8 @@ gone() { [ "$(rec "$1" state)" = exited ]; }
 
 # What the guest reports about its eth0, on its console.
 show='echo NET-MAC=$(cat /sys/class/net/eth0/address) NET-MTU=$(cat /sys/class/net/eth0/mtu)
+echo NET-DNS=$(sed -n "s/^nameserver //p" /etc/resolv.conf | tr "\n" ,)
+echo NET-HOSTS=$(grep -w "$(hostname)" /etc/hosts | tr "\t\n" " ,")
 ip -4 addr show eth0; ip -6 addr show eth0 scope global; ip route; echo NET-READY'
 
 # Two guests launched at once: they race for addresses.
@@ -66,11 +68,16 @@ for g in a b; do
 		check_match "$name: the guest's eth0 has the planned IPv4" "$log" "inet ${ip4//./\\.} "
 		check_match "$name: the guest's eth0 has the planned IPv6" "$log" "inet6 ${ip6} "
 		check_match "$name: the guest's default route is the gateway" "$log" 'default via 10\.75\.0\.1 dev eth0'
+		check_match "$name: the guest's resolv.conf names the planned DNS" "$log" \
+			"NET-DNS=10\.75\.0\.3,$(rec "$u" dns6),"
+		check_match "$name: the guest's /etc/hosts maps its name to its addresses" "$log" \
+			"NET-HOSTS=${ip4%/*} $name,${ip6%/*} $name,"
 	else
 		echo "not ok - $name: the guest reports its eth0 on the console"
 		sed 's/^/#   /' "/var/log/xen/console/guest-$name.log" 2>/dev/null | tail -n 20
 	fi
-	list=$(sporectl list)
+	# -a: net-b may have exited by now under a loaded TCG sandbox.
+	list=$(sporectl list -a)
 	check_match "$name: list shows its IPv4 and IPv6" "$list" "net-$g .* ${ip4//./\\.} +${ip6}"
 done
 check "net-a and net-b have distinct addresses" test "$(rec "$a" ipv4)" != "$(rec "$b" ipv4)"
@@ -137,4 +144,26 @@ if [ -f "$sq" ]; then
 	sporectl rm net-boot >/dev/null 2>&1
 else
 	echo "not ok - image path gives the busybox squashfs (got '$sq')"
+fi
+
+# A launch that fails once its domain exists (netback unloaded: the vif
+# cannot be added, after the domain, loops and vbds are there) leaves
+# nothing behind.
+ko=$(grep -m1 '/xen-netback\.ko' /lib/modules/load.order 2>/dev/null)
+if [ -n "$ko" ] && rmmod xen_netback 2>/dev/null; then
+	out=$(timeout 300 sporectl launch --insecure-registry "$reg" --name net-nb "$img" true 2>&1)
+	rc=$?
+	insmod "$ko" || echo "# could not reload $ko"
+	check_eq "without netback: launch fails as spore's failure (125)" "$rc" 125
+	check_match "without netback: one line naming the missing backend" \
+		"$(printf '%s\n' "$out" | wc -l) $out" '^1 sporectl: .*xen-netback'
+	check "without netback: no record left" test -z "$(sporectl list -a | grep -w net-nb)"
+	check_eq "without netback: no domain left (only dom0 in xenstore)" \
+		"$(xenstore-list /local/domain 2>&1 | tr '\n' ' ')" "0 "
+	check "without netback: no loop device left" test -z "$(losetup -a)"
+	check "without netback: no backend nodes left" test -z \
+		"$(for k in $(xenstore-list /local/domain/0/backend 2>/dev/null); do
+			xenstore-list "/local/domain/0/backend/$k"; done 2>/dev/null)"
+else
+	skip "a launch failing at its vif leaves nothing" "xen-netback is not an unloadable module here"
 fi
