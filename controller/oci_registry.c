@@ -489,8 +489,11 @@ static int perform(struct spore_registry *r, const char *url, const char *accept
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	struct curl_blob ca = {r->ca, r->ca_len, CURL_BLOB_NOCOPY};
-	if (r->ca)
-		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+	if (r->ca && curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca) != CURLE_OK) {
+		curl_slist_free_all(h);
+		return spore_err_setx(err, ENOTSUP, "%s: this libcurl cannot use the CAs of %s (no CAINFO_BLOB)",
+				      url, r->ca_dir);
+	}
 	CURLcode cr = curl_easy_perform(c);
 	curl_slist_free_all(h);
 	*code = 0;
