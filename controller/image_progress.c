@@ -195,6 +195,8 @@ void spore_progress_state(struct spore_progress *p, size_t i, enum spore_layer_s
 	} else if (st == SPORE_LAYER_DONE || st == SPORE_LAYER_CACHED) {
 		clock_gettime(CLOCK_MONOTONIC, &l->end);
 		l->got = l->size;
+		if (st == SPORE_LAYER_CACHED) /* not downloaded: no part of a rate */
+			l->from = l->size;
 	}
 	draw(p, false, true);
 	pthread_mutex_unlock(&p->lock);
