@@ -123,6 +123,29 @@ static void read_frames(struct worker *w)
 	}
 }
 
+/* Tells libslirp the guest's MAC for its address before the guest says
+ * anything: an ARP request from the guest for the gateway, as the guest
+ * would send it. libslirp learns the pair (and answers the guest), so the
+ * first packet towards the guest (a published port's SYN, the SYN-ACK of
+ * the guest's first connection after a restart of sporenet) does not wait
+ * for an ARP round trip. */
+static void seed_arp(struct worker *w)
+{
+	uint8_t f[60] = {0};
+	if (!w->attach.has_mac)
+		return;
+	memset(f, 0xff, 6);                  /* broadcast */
+	memcpy(f + 6, w->attach.mac, 6);
+	f[12] = 0x08, f[13] = 0x06;          /* ARP */
+	f[14] = 0, f[15] = 1;                /* Ethernet */
+	f[16] = 0x08, f[17] = 0x00;          /* IPv4 */
+	f[18] = 6, f[19] = 4, f[20] = 0, f[21] = 1; /* request */
+	memcpy(f + 22, w->attach.mac, 6);
+	memcpy(f + 28, &w->attach.guest4.s_addr, 4);
+	memcpy(f + 38, &w->attach.gateway4.s_addr, 4);
+	net_stack_input(w->stack, f, sizeof(f));
+}
+
 static void send_stats(struct worker *w)
 {
 	struct net_msg_stats m;
@@ -265,6 +288,7 @@ void net_worker_main(int ipc, pid_t parent)
 		die("ready", &err);
 	log_info("%s: worker %d running as uid %u", w.attach.ifname, (int)getpid(),
 		 (unsigned)am->uid);
+	seed_arp(&w);
 	loop(&w);
 	_exit(0);
 }
