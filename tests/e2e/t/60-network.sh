@@ -57,33 +57,33 @@ echo dom0-loopback-secret >"$E2E_TMP/lo/s"
 echo dom0-address-secret >"$E2E_TMP/own/s"
 busybox httpd -f -p 127.0.0.1:7001 -h "$E2E_TMP/lo" & pids+=($!)
 busybox httpd -f -p "$dom0ip:7002" -h "$E2E_TMP/own" & pids+=($!)
-# A UDP echo (answering DNS queries: what the guest's busybox can send) on
-# dom0's loopback, for the guest allowed to reach dom0.
-build/tests/udp-echo 127.0.0.1 53 192.0.2.53 >"$E2E_TMP/udp.log" 2>&1 & pids+=($!)
+# A UDP echo on dom0's loopback (speaking enough TFTP for busybox's tftp),
+# for the guest allowed to reach dom0.
+build/tests/udp-echo 127.0.0.1 5300 >"$E2E_TMP/udp.log" 2>&1 & pids+=($!)
 
 # The server guest: httpd on port 80 published as dom0's 8080, and a loop
-# of connections out (one per second) that shows when its network works.
+# of connections out (a new one 0.2 s after the last ended, each given 2 s)
+# that shows when its network works.
 srv_cmd='mkdir -p /tmp/www; echo hello-from-net-srv >/tmp/www/index.html
 httpd -p 80 -h /tmp/www; echo SRV-READY
 i=0; while :; do i=$((i+1))
-  if wget -q -T 2 -O /dev/null http://10.0.2.2:5000/v2/; then echo "TICK-OK $i"; else echo "TICK-FAIL $i"; fi
-  sleep 1; done'
+  if timeout 2 wget -q -O /dev/null http://10.0.2.2:5000/v2/; then echo "TICK-OK $i"; else echo "TICK-FAIL $i"; fi
+  sleep 0.2; done'
 srv=$(sporectl launch --insecure-registry "$reg" --name net-srv -p 8080:80 "$img" /bin/sh -c "$srv_cmd" 2>"$E2E_TMP/srv.err")
 check_match "launch net-srv (-p 8080:80)" "$srv $(cat "$E2E_TMP/srv.err")" '^[0-9a-f-]{36} $'
 srvip=$(rec "$srv" ipv4)
 srvip=${srvip%/*}
 check "net-srv: its connections out work (within 120 s)" wait_for 120 console_says net-srv 'TICK-OK'
-st=$(sporenet status)
+st=$(sporenet status | tr '\n' ' ')
 check_match "sporenet status lists net-srv: interface, uuid and name" "$st" \
-	"vif$(rec "$srv" domid)\\.0: running.*
-  guest $srv  name net-srv"
+	"vif$(rec "$srv" domid)\\.0: running[^:]*  guest $srv  name net-srv "
 check_match "sporenet status shows net-srv's addresses and port" "$st" \
 	"ipv4  ${srvip//./\\.}/16  gateway 10\\.75\\.0\\.1  dns 10\\.75\\.0\\.3.*port  0\\.0\\.0\\.0:8080:80/tcp"
-check_match "sporenet status counts net-srv's bytes" "$(echo "$st" | grep -A8 "name net-srv")" \
-	'rx    [1-9][0-9]* frames  [1-9][0-9]* bytes'
+check_match "sporenet status counts net-srv's bytes" "$st" \
+	"name net-srv .*rx    [1-9][0-9]* frames  [1-9][0-9]* bytes .*tx    [1-9][0-9]* frames  [1-9][0-9]* bytes"
 
 # Published port: dom0 reaches the guest's httpd.
-pub() { [ "$(wget -q -T 3 -O - "http://$1:8080/" 2>/dev/null)" = hello-from-net-srv ]; }
+pub() { [ "$(timeout 3 wget -q -O - "http://$1:8080/" 2>/dev/null)" = hello-from-net-srv ]; }
 check "published port: dom0's 127.0.0.1:8080 serves net-srv's httpd" wait_for 30 pub 127.0.0.1
 check "published port: dom0's $dom0ip:8080 too" pub "$dom0ip"
 
@@ -92,34 +92,32 @@ probes='echo "UNAME $(uname -n)"
 ping -c 3 -W 5 10.75.0.1 >/dev/null 2>&1 && echo PING-GW-OK
 ping -c 3 -W 5 10.0.2.2 >/dev/null 2>&1 && echo PING-OUT-OK
 nslookup deb.debian.org 2>&1 | sed "s/^/NS /"
-wget -q -T 20 -O /tmp/blob http://10.0.2.2:5000/v2/spore-test/busybox/blobs/BLOB &&
-  echo "BLOB-SHA $(sha256sum /tmp/blob | cut -d" " -f1)"
-nslookup udp.echo 10.75.0.1 2>&1 | sed "s/^/UDP /"
-wget -q -T 5 -O - http://10.75.0.1:7001/s 2>/dev/null | sed "s/^/VIA-GW /"
-wget -q -T 5 -O - http://DOM0IP:7002/s 2>/dev/null | sed "s/^/VIA-ADDR /"
-wget -q -T 5 -O - http://SRVIP/ 2>/dev/null | sed "s/^/OTHER-GUEST /"
-ping -c 2 -W 2 SRVIP >/dev/null 2>&1 && echo PING-OTHER-GUEST-OK
+timeout 120 wget -q -O /tmp/blob http://10.0.2.2:5000/v2/spore-test/busybox/blobs/@BLOB@
+echo "BLOB-SHA $(sha256sum /tmp/blob | cut -d" " -f1)"
+tftp -g -r udp-round-trip -l - 10.75.0.1 5300 2>/dev/null | sed "s/^/UDP /"
+timeout 5 wget -q -O - http://10.75.0.1:7001/s 2>/dev/null | sed "s/^/VIA-GW /"
+timeout 5 wget -q -O - http://@DOM0IP@:7002/s 2>/dev/null | sed "s/^/VIA-ADDR /"
+timeout 5 wget -q -O - http://@SRVIP@/ 2>/dev/null | sed "s/^/OTHER-GUEST /"
+ping -c 2 -W 2 @SRVIP@ >/dev/null 2>&1 && echo PING-OTHER-GUEST-OK
 # A crafted connection to 127.0.0.1 through the gateway: the guest gives up
 # its own loopback address and routes 127.0.0.1 out of eth0.
 ip addr del 127.0.0.1/8 dev lo && echo 1 >/proc/sys/net/ipv4/conf/eth0/route_localnet &&
   ip route add 127.0.0.1/32 via 10.75.0.1 dev eth0 onlink && echo CRAFT-ROUTE-OK
-wget -q -T 5 -O - http://127.0.0.1:7001/s 2>/dev/null | sed "s/^/VIA-LOOPBACK /"
+timeout 5 wget -q -O - http://127.0.0.1:7001/s 2>/dev/null | sed "s/^/VIA-LOOPBACK /"
 echo PROBES-DONE'
-probes=${probes//BLOB/$blob}
-probes=${probes//DOM0IP/$dom0ip}
-probes=${probes//SRVIP/$srvip}
+probes=${probes//@BLOB@/$blob}
+probes=${probes//@DOM0IP@/$dom0ip}
+probes=${probes//@SRVIP@/$srvip}
 
 out=$(timeout 400 sporectl launch -a --rm --insecure-registry "$reg" --name net-cli "$img" \
 	/bin/sh -c "$probes" 2>&1 | tr -d '\r')
 check_match "client: the probes ran" "$out" 'PROBES-DONE'
 check_match "client: ping -c 3 the gateway" "$out" 'PING-GW-OK'
 check_match "client: ping -c 3 an outside address (10.0.2.2)" "$out" 'PING-OUT-OK'
-check_match "client: DNS through the gateway resolves deb.debian.org" "$out" \
-	'NS Name:[[:space:]]*deb\.debian\.org.*
-NS Address:? [0-9]'
+check_match "client: DNS through the gateway resolves deb.debian.org" "$(echo "$out" | grep '^NS ' | tr '\n' ' ')" \
+	'NS Name:[[:space:]]*deb\.debian\.org NS Address:? [0-9]'
 check_eq "client: HTTP fetch from outside the sandbox, sha256 matches the blob's digest" \
 	"$(echo "$out" | sed -n 's/^BLOB-SHA /sha256:/p')" "$blob"
-check_match "client: dom0's loopback via the gateway is refused" "$out" '^((?!VIA-GW).)*$|^[^V]*$'
 check "client: nothing from dom0's loopback via the gateway" test -z "$(echo "$out" | grep '^VIA-GW')"
 check "client: nothing from dom0's own address ($dom0ip)" test -z "$(echo "$out" | grep '^VIA-ADDR')"
 check_match "client: the crafted route to 127.0.0.1 was set up" "$out" 'CRAFT-ROUTE-OK'
@@ -129,7 +127,7 @@ check "client: net-srv's httpd unreachable from another guest" \
 	test -z "$(echo "$out" | grep '^OTHER-GUEST')"
 check "client: net-srv does not answer another guest's ping" \
 	test -z "$(echo "$out" | grep '^PING-OTHER-GUEST-OK')"
-check "client: no UDP answer from dom0's loopback" test -z "$(echo "$out" | grep '^UDP Address:* 192\.0\.2\.53')"
+check "client: no UDP answer from dom0's loopback" test -z "$(echo "$out" | grep '^UDP ')"
 
 out=$(timeout 400 sporectl launch -a --rm --allow-dom0 --insecure-registry "$reg" --name net-dom0 \
 	"$img" /bin/sh -c "$probes" 2>&1 | tr -d '\r')
@@ -137,10 +135,8 @@ check_match "--allow-dom0: the probes ran" "$out" 'PROBES-DONE'
 check_match "--allow-dom0: dom0's loopback via the gateway" "$out" 'VIA-GW dom0-loopback-secret'
 check_match "--allow-dom0: dom0's own address" "$out" 'VIA-ADDR dom0-address-secret'
 check_match "--allow-dom0: dom0's 127.0.0.1 by the crafted route" "$out" 'VIA-LOOPBACK dom0-loopback-secret'
-check_match "--allow-dom0: UDP echo round trip with dom0's loopback" "$out" 'UDP Address:? 192\.0\.2\.53'
+check_match "--allow-dom0: UDP echo round trip with dom0's loopback" "$out" 'UDP udp-round-trip'
 check "--allow-dom0: still no way to the other guest" test -z "$(echo "$out" | grep '^OTHER-GUEST')"
-check_match "the UDP echo saw the query come from the NAT (dom0's loopback)" "$(cat "$E2E_TMP/udp.log")" \
-	'from 127\.0\.0\.1:'
 
 # SIGKILL sporenet while net-srv runs, restart it: the guest's next
 # connection out works again (its workers died with it).
@@ -152,13 +148,14 @@ if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 	check "with sporenet killed, net-srv's connections fail" wait_for 30 sh -c \
 		"[ \$(tr -d '\\r' </var/log/xen/console/guest-net-srv.log | tail -n 1 | grep -c TICK-FAIL) = 1 ]"
 	n0=$(console net-srv | wc -l)
-	t0=$(date +%s%N)
+	ms_now() { awk '{printf "%d", $1 * 1000}' /proc/uptime; }
+	t0=$(ms_now)
 	SPORE_LOG=info sporenet >>/var/log/sporenet.log 2>&1 &
 	echo $! >/run/sporenet.pid
 	ok_after() { console net-srv | tail -n +$((n0 + 1)) | grep -q TICK-OK; }
 	if wait_for 60 ok_after; then
-		ms=$((($(date +%s%N) - t0) / 1000000))
-		echo "ok - after a restart of sporenet, net-srv's next connection works (seen ${ms} ms after the restart; the guest tries once a second)"
+		ms=$(($(ms_now) - t0))
+		echo "ok - after a restart of sporenet, net-srv's next connection works (seen ${ms} ms after the restart; the guest retries every 0.2-2.2 s)"
 		echo "# restart -> connection ok: ${ms} ms"
 	else
 		echo "not ok - after a restart of sporenet, net-srv's connections work again"
