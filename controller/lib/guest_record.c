@@ -84,15 +84,13 @@ static int claim_path(const struct spore_guest *g, const char *key, char *path, 
 
 #define N_CLAIMED (sizeof(claimed_keys) / sizeof(claimed_keys[0]))
 
-/* Checks g's unique values against their claims (one pipelined round trip):
- * -EEXIST naming the value if another guest holds one. Fills paths[i] ("" if
- * key i is unset) for the writes that take the claims. */
-static int claims_check(struct spore_xs *xs, uint32_t tx, const struct spore_guest *g,
-			char paths[][320], struct spore_err *err)
+/* Adds to ops a read of each of g's claims; paths[i] is claim i's path
+ * ("" if key i is unset), idx[k] the claim read by the k-th op added.
+ * Returns how many ops were added. */
+static size_t claims_reads(const struct spore_guest *g, char paths[][320], struct spore_xs_op *ops,
+			   size_t idx[])
 {
-	struct spore_xs_op ops[N_CLAIMED];
-	size_t n = 0, idx[N_CLAIMED];
-	int r;
+	size_t n = 0;
 
 	for (size_t i = 0; i < N_CLAIMED; i++) {
 		paths[i][0] = 0;
@@ -102,22 +100,26 @@ static int claims_check(struct spore_xs *xs, uint32_t tx, const struct spore_gue
 							.may_fail = true};
 		}
 	}
-	if ((r = spore_xs_batch(xs, tx, ops, n, err)) < 0)
-		goto out;
-	for (size_t k = 0; k < n && r == 0; k++) {
+	return n;
+}
+
+/* Judges the claim reads claims_reads() added: -EEXIST naming the value if
+ * another guest holds one. */
+static int claims_verdict(const struct spore_guest *g, char paths[][320],
+			  const struct spore_xs_op *ops, const size_t idx[], size_t n,
+			  struct spore_err *err)
+{
+	for (size_t k = 0; k < n; k++) {
 		const char *key = claimed_keys[idx[k]], *v = strrchr(paths[idx[k]], '/') + 1;
 		if (ops[k].result == -ENOENT || (!ops[k].result && !strcmp(ops[k].out, g->uuid)))
 			continue;
 		if (ops[k].result < 0)
-			r = spore_err_set(err, -ops[k].result, "reading %s", paths[idx[k]]);
-		else if (!strcmp(key, "name"))
-			r = spore_err_setx(err, EEXIST, "a guest named '%s' already exists", v);
-		else
-			r = spore_err_setx(err, EEXIST, "%s %s is already another guest's", key, v);
+			return spore_err_set(err, -ops[k].result, "reading %s", paths[idx[k]]);
+		if (!strcmp(key, "name"))
+			return spore_err_setx(err, EEXIST, "a guest named '%s' already exists", v);
+		return spore_err_setx(err, EEXIST, "%s %s is already another guest's", key, v);
 	}
-out:
-	spore_xs_batch_free(ops, n);
-	return r;
+	return 0;
 }
 
 /* Drops the claims g holds (those naming its uuid). */
@@ -162,12 +164,14 @@ static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_er
 	static const struct spore_xs_perm dom0_only = {0, 'n'};
 	enum { NF = sizeof(fields) / sizeof(fields[0]) };
 	char claims[N_CLAIMED][320], dir[200], paths[NF][256], vals[NF][1100]; /* ports: 1040 */
-	struct spore_xs_op ops[2 + 2 * N_CLAIMED + NF];
-	size_t n = 0;
+	struct spore_xs_op ops[2 + 3 * N_CLAIMED + NF];
+	size_t idx[N_CLAIMED], nreads, n;
 	int r;
 
-	if ((r = claims_check(xs, tx, g, claims, err)) < 0)
-		return r;
+	/* One pipelined batch: the claims are read, then taken and the record
+	 * written; a claim another guest holds fails the transaction, which
+	 * then commits nothing (the reads see the state before the writes). */
+	n = nreads = claims_reads(g, claims, ops, idx);
 	for (size_t i = 0; i < N_CLAIMED; i++) {
 		if (!claims[i][0])
 			continue;
@@ -188,6 +192,8 @@ static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_er
 						.len = strlen(vals[i])};
 	}
 	r = spore_xs_batch(xs, tx, ops, n, err);
+	if (r >= 0)
+		r = claims_verdict(g, claims, ops, idx, nreads, err);
 	spore_xs_batch_free(ops, n);
 	return r;
 }

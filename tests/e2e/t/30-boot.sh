@@ -53,3 +53,26 @@ out=$(sporectl boot "$kernel" --name e2e-bg 2>&1)
 check_match "a second guest with the same name is refused" "$out" "already exists"
 xl destroy e2e-bg >/dev/null 2>&1
 xenstore-rm /vm >/dev/null 2>&1
+
+# A name claimed by another guest between the name check and the record's
+# write (a concurrent boot): the record's transaction reads the claim with
+# its writes and commits nothing. SPORE_STOP_AT holds sporectl between the two.
+SPORE_STOP_AT=record sporectl boot "$kernel" --name e2e-race >"$E2E_TMP/race.out" 2>&1 </dev/null &
+pid=$!
+for _ in $(seq 1 900); do
+	[ "$(awk '{sub(/.*\) /, ""); print $1}' "/proc/$pid/stat" 2>/dev/null)" = T ] && break
+	sleep 0.2
+done
+other=0badc0de-0000-4000-8000-000000000001
+xenstore-write /spore/claims/name/e2e-race "$other"
+kill -CONT "$pid"
+wait "$pid"
+rc=$?
+check_eq "a name claimed while the record was being written: refused" "$rc" 1
+check_match "... with one line saying so" "$(grep -v 'stopping at step' "$E2E_TMP/race.out")" \
+	"^sporectl: .*a guest named 'e2e-race' already exists"
+check_eq "... the other guest keeps the claim" "$(xenstore-read /spore/claims/name/e2e-race)" "$other"
+check_eq "... and nothing of the refused boot is left" \
+	"$(domains)$(dom_nodes)$(for u in $(xenstore-list /spore/guests 2>/dev/null); do
+		xenstore-read "/spore/guests/$u/name"; done | grep -cx e2e-race)" 000
+xenstore-rm /spore/claims/name/e2e-race
