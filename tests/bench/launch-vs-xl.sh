@@ -4,7 +4,10 @@
 # that prints a marker (no devices), in one sandbox boot, alternated RUNS
 # times after one warm-up each. Prints per run and the medians, and the
 # ratio spore/xl, of the time from the command's start to the first output
-# (spore: "hi" on launch's stdout; xl: the marker in xenconsoled's log).
+# (spore: "hi" on launch's stdout; xl: the marker in xenconsoled's log), and
+# where it goes: the toolstack's part (spore: start -> the unpause, from its
+# "unpaused domain" debug line; xl: until `xl create` returns) and the
+# guest's (the rest: kernel boot, init, the command).
 # Figures are printed, never asserted. Needs the test registry
 # (scripts/test-registry.sh start) and spore's kernel (kernel/build.sh).
 # Usage: tests/bench/launch-vs-xl.sh [RUNS]   (default 5)
@@ -15,40 +18,47 @@ set -euo pipefail
 if [ "${1:-}" = --inside ]; then
 	kernel=$2 initrd=$3 runs=$4 img=10.0.2.2:5000/spore-test/busybox:latest
 	secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e6 }'; }
-	run_spore() {
-		local t0 out
+	run_spore() { # -> "first_output_s toolstack_s"
+		local t0 out tu
 		t0=${EPOCHREALTIME/./}
-		out=$(sporectl launch --attach --rm --insecure-registry 10.0.2.2:5000 "$img" echo hi 2>&1 |
+		out=$(SPORE_LOG=debug sporectl launch --attach --rm --insecure-registry 10.0.2.2:5000 "$img" echo hi 2>/tmp/lx.err |
 			{ IFS= read -r l; echo "$l ${EPOCHREALTIME/./}"; cat >/dev/null; })
-		[[ $out == hi* ]] || { echo "launch printed: $out" >&2; return 1; }
-		secs "$t0" "${out##* }"
+		[[ $out == hi* ]] || { echo "launch printed: $out" >&2; cat /tmp/lx.err >&2; return 1; }
+		tu=$(sed -n 's/.*unpaused domain [0-9]* at \([0-9]*\)\.\([0-9]*\) .*/\1\2/p' /tmp/lx.err)
+		echo "$(secs "$t0" "${out##* }") $(secs "$t0" "${tu:-$t0}")"
 	}
 	run_xl() {
-		local name=$1 cfg=/tmp/$1.cfg clog=/var/log/xen/console/guest-$1.log t0 i
+		local name=$1 cfg=/tmp/$1.cfg clog=/var/log/xen/console/guest-$1.log t0 t1 i
 		printf 'name="%s"\ntype="pv"\nkernel="%s"\nramdisk="%s"\nextra="console=hvc0 quiet"\nmemory=256\non_poweroff="destroy"\n' \
 			"$name" "$kernel" "$initrd" >"$cfg"
 		t0=${EPOCHREALTIME/./}
 		xl create -q "$cfg" >/dev/null 2>&1
+		t1=${EPOCHREALTIME/./}
 		for i in $(seq 1 20000); do
 			grep -q SPORE-BENCH-MARKER "$clog" 2>/dev/null && break
 			sleep 0.01
 		done
-		secs "$t0" "${EPOCHREALTIME/./}"
+		echo "$(secs "$t0" "${EPOCHREALTIME/./}") $(secs "$t0" "$t1")"
 		for i in $(seq 1 1000); do xl domid "$name" >/dev/null 2>&1 || break; sleep 0.02; done
 	}
 	sporectl image pull --insecure-registry 10.0.2.2:5000 "$img" >/dev/null
 	run_spore >/dev/null
 	run_xl lx-warm >/dev/null
-	printf '%-4s %10s %10s\n' run spore_s xl_s
-	s=() x=()
+	printf '%-4s %10s %10s %16s %13s\n' run spore_s xl_s spore_toolstack xl_toolstack
+	s=() x=() st=() xt=()
 	for i in $(seq 1 "$runs"); do
-		a=$(run_spore) b=$(run_xl lx-$i)
-		printf '%-4s %10s %10s\n' "$i" "$a" "$b"
-		s+=("$a") x+=("$b")
+		read -r a at <<<"$(run_spore)"
+		read -r b bt <<<"$(run_xl lx-$i)"
+		printf '%-4s %10s %10s %16s %13s\n' "$i" "$a" "$b" "$at" "$bt"
+		s+=("$a") x+=("$b") st+=("$at") xt+=("$bt")
 	done
 	ms=$(bench_median "${s[@]}") mx=$(bench_median "${x[@]}")
-	printf '%-4s %10s %10s\n' med "$ms" "$mx"
+	mst=$(bench_median "${st[@]}") mxt=$(bench_median "${xt[@]}")
+	printf '%-4s %10s %10s %16s %13s\n' med "$ms" "$mx" "$mst" "$mxt"
 	awk -v a="$ms" -v b="$mx" 'BEGIN { printf "ratio spore/xl: %.2fx (target <= 0.6x)\n", a / b }'
+	awk -v a="$ms" -v b="$mx" -v at="$mst" -v bt="$mxt" 'BEGIN {
+		printf "where it goes (medians): spore toolstack %.2f s + guest %.2f s; xl toolstack %.2f s + guest %.2f s\n",
+			at, a - at, bt, b - bt }'
 	exit 0
 fi
 
