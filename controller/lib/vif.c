@@ -3,6 +3,7 @@
 #include <spore/vif.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,17 @@ static int link_up(const char *ifname, uint32_t mtu, struct spore_err *err)
 
 	if (s < 0)
 		return spore_err_set(err, errno, "socket for %s", ifname);
+	/* dom0 has no use for IPv6 on the interface (sporenet reads frames):
+	 * no link-local address, DAD or solicitations, whose timers also slow
+	 * the interface's removal, which holds up netback's next probe. */
+	char path[80];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			log_debug("vif: %s: %s", path, strerror(errno));
+		close(fd);
+	}
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	ifr.ifr_mtu = (int)mtu;
 	if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
