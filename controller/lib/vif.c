@@ -107,8 +107,7 @@ static int link_up(const char *ifname, uint32_t mtu, struct spore_err *err)
 	if (s < 0)
 		return spore_err_set(err, errno, "socket for %s", ifname);
 	/* dom0 has no use for IPv6 on the interface (sporenet reads frames):
-	 * no link-local address, DAD or solicitations, whose timers also slow
-	 * the interface's removal, which holds up netback's next probe. */
+	 * no link-local address, DAD or router solicitations to run per guest. */
 	char path[80];
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
