@@ -152,6 +152,10 @@ if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 	t0=$(ms_now)
 	SPORE_LOG=info sporenet >>/var/log/sporenet.log 2>&1 &
 	echo $! >/run/sporenet.pid
+	serving() { sporenet status 2>/dev/null | tr '\n' ' ' | grep -q ": running, worker [0-9]*, 0 restarts   guest $srv "; }
+	if wait_for 30 serving; then
+		echo "# restart -> sporenet serves net-srv again: $(($(ms_now) - t0)) ms"
+	fi
 	ok_after() { console net-srv | tail -n +$((n0 + 1)) | grep -q TICK-OK; }
 	if wait_for 60 ok_after; then
 		ms=$(($(ms_now) - t0))
@@ -167,6 +171,18 @@ if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
 else
 	echo "not ok - the sandbox's sporenet pid is known (/run/sporenet.pid)"
 fi
+
+# A record that does not parse is skipped with a warning (a hand-written
+# one: its address is the gateway's, its vif has no backend).
+bad=00000000-0000-4000-8000-0000000000bd
+for kv in domid=3999 vif=vif3999.0 ipv4=10.75.0.1/16 gateway4=10.75.0.1 dns4=10.75.0.3 \
+	mac=02:00:00:00:0b:ad; do
+	xenstore-write "/spore/guests/$bad/${kv%%=*}" "${kv#*=}"
+done
+warned() { grep -q "warn: guest $bad: bad .*: skipped" /var/log/sporenet.log; }
+check "a record that does not parse is skipped with a warning" wait_for 20 warned
+check "and no worker serves it" sh -c "! sporenet status | grep -q 'vif3999.0: running'"
+xenstore-rm "/spore/guests/$bad" 2>/dev/null
 
 # Destroyed, the guest is detached.
 check "destroy net-srv" sporectl destroy -t 2 net-srv
