@@ -11,7 +11,9 @@
  * fetched by several threads). The unit tests link the libraries directly.
  *
  * A library that cannot be loaded ends the process with one line and exit
- * status 127, as the dynamic loader does for a missing library at exec. */
+ * status 127, as the dynamic loader does for a missing library at exec.
+ * A newly used libcurl or libarchive function needs its line in the lists
+ * below: until then sporectl's link fails with an undefined reference. */
 #define CURL_DISABLE_TYPECHECK /* curl.h would make curl_easy_setopt a macro */
 #include <archive.h>
 #include <archive_entry.h>
