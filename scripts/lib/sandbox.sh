@@ -133,7 +133,9 @@ sandbox_prepare() {
 	# which ldd does not list: the libraries themselves and their closure.
 	local dl=() l p
 	for l in libcurl.so.4 libarchive.so.13; do
-		p=$(ldconfig -p | awk -v l="$l" '$1 == l && /x86-64/ { print $NF; exit }')
+		# awk reads to the end: an early exit would kill ldconfig with
+		# SIGPIPE, which pipefail + errexit turn into this script's status.
+		p=$(ldconfig -p | awk -v l="$l" '$1 == l && /x86-64/ && !p { p = $NF } END { print p }')
 		[ -n "$p" ] || die "$l not found on the host (scripts/setup.sh installs it)"
 		dl+=("$p")
 	done
