@@ -112,7 +112,9 @@ struct spore_progress *spore_progress_new(int fd, const struct spore_descriptor 
 	p->summary = ws.ws_row && n + 2 > ws.ws_row;
 	for (size_t i = 0; i < n; i++) {
 		const char *d = layers[i].digest;
-		snprintf(p->l[i].hex, sizeof(p->l[i].hex), "%s", strncmp(d, "sha256:", 7) ? d : d + 7);
+		/* The short id: the digest's first hex digits, truncated on purpose. */
+		snprintf(p->l[i].hex, sizeof(p->l[i].hex), "%.*s", (int)sizeof(p->l[i].hex) - 1,
+			 strncmp(d, "sha256:", 7) ? d : d + 7);
 		p->l[i].size = layers[i].size;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
