@@ -1,17 +1,24 @@
-/* Cache of decompressed kernel ELFs, so repeat launches skip decompression
+/* Cache of decompressed kernels, so repeat launches skip decompression
  * (xz takes ~0.9 s for Debian's kernel).
  *
  * An entry is <dir>/<sha256 of the kernel file>.elf: a 128-byte header, then
- * the ELF. The header repeats the key and records the ELF's length and a
- * checksum of it, which are checked on every hit, so a truncated, torn or
- * bit-rotted entry is detected, removed and rebuilt. The checksum guards
+ * the kernel's compact ELF (spore_elf_compact: headers, Xen notes, then only
+ * the loaded bytes, zero pages left out; 30 of the cloud kernel's 53 MB).
+ * The header repeats the key and records the ELF's length, the length of
+ * its head (headers and notes) and a checksum of each part. A hit reads the
+ * head and checks it; the loader then reads the segments straight into
+ * guest memory (pread: no mapping of the entry, whose page-table updates
+ * cost more than the copy in a PV dom0) and checks the data's sum there.
+ * So a truncated, torn or bit-rotted entry is detected, removed and
+ * rebuilt: at open if its head is bad, at load if its data is (the builder
+ * then decompresses the kernel and loads it again). The checksum guards
  * against corruption, not tampering (whoever can write the cache directory
  * can pick the kernel), and every hit pays for it, so it is the cheapest sum
  * that still sees every byte: two 64-bit running sums over the ELF's 64-bit
- * words (a Fletcher sum), 16 ms for Debian's 53 MB ELF in the TCG sandbox
- * against 110 ms for CRC-32 and about a second for sha256. A change to any
- * word changes the first sum; the second, the sum of the first at every
- * word, also sees words moved or ranges swapped.
+ * words (a Fletcher sum), against 110 ms for CRC-32 and about a second for
+ * sha256 over 53 MB in the TCG sandbox. A change to any word changes the
+ * first sum; the second, the sum of the first at every word, also sees
+ * words moved or ranges swapped.
  *
  * The key itself, the kernel file's sha256, is remembered per file identity
  * in <dir>/src/<dev>-<ino>-<size>-<mtime>-<ctime>: a file whose identity is
@@ -20,8 +27,7 @@
  *
  * Writes go to a temporary file that is flushed (fsync) and then renamed
  * into place, so readers see either no entry or a complete one, also after
- * a crash; an entry is never truncated in place (only replaced or unlinked),
- * so mapping it is safe. */
+ * a crash. */
 #include <spore/kernel_image.h>
 #include <spore/log.h>
 
@@ -29,6 +35,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -42,16 +49,21 @@
 #include "loader_priv.h"
 
 /* "SPOREKC" and a version digit: entries of other versions are rebuilt. */
-#define KC_MAGIC    "SPOREKC3"
+#define KC_MAGIC    "SPOREKC4"
 #define KC_HDR_LEN  SPORE_KCACHE_HDR_LEN
+#define KC_MAX_HEAD (1u << 20) /* headers and notes: a few KB in practice */
 
 /* Header layout (little-endian): magic[8], compression u32, reserved u32,
- * elf_len u64, file_sha[32], elf_sum u64[2], zero padding to 128. */
+ * elf_len u64, file_sha[32], data_sum u64[2] (ELF bytes [head_len,
+ * elf_len)), head_len u64, head_sum u64[2] (ELF bytes [0, head_len)), zero
+ * padding to 128. */
 #define KC_OFF_COMP     8
 #define KC_OFF_ELF_LEN  16
 #define KC_OFF_FILE_SHA 24
-#define KC_OFF_ELF_SUM  56
-#define KC_OFF_PAD      72
+#define KC_OFF_DATA_SUM 56
+#define KC_OFF_HEAD_LEN 72
+#define KC_OFF_HEAD_SUM 80
+#define KC_OFF_PAD      96
 
 int spore_sha256(const void *buf, size_t len, uint8_t out[32], struct spore_err *err)
 {
@@ -89,6 +101,51 @@ void spore_kcache_sum(const uint8_t *p, size_t len, uint64_t sum[2])
 	sum[1] = b;
 }
 
+/* The same sum over bytes that arrive in pieces (segments read into guest
+ * memory one by one): a word split between pieces is completed first. */
+struct ksum {
+	uint64_t a, b;
+	uint8_t part[8];
+	size_t npart;
+};
+
+static void ksum_add(struct ksum *k, const uint8_t *p, size_t len)
+{
+	uint64_t w;
+	if (k->npart) {
+		size_t n = 8 - k->npart < len ? 8 - k->npart : len;
+		memcpy(k->part + k->npart, p, n);
+		k->npart += n;
+		p += n;
+		len -= n;
+		if (k->npart < 8)
+			return;
+		k->a += ld_le64(k->part);
+		k->b += k->a;
+		k->npart = 0;
+	}
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		k->a += le64toh(w);
+		k->b += k->a;
+	}
+	memcpy(k->part, p + i, len - i);
+	k->npart = len - i;
+}
+
+static void ksum_end(struct ksum *k, uint64_t sum[2])
+{
+	if (k->npart) {
+		memset(k->part + k->npart, 0, 8 - k->npart);
+		k->a += ld_le64(k->part);
+		k->b += k->a;
+		k->npart = 0;
+	}
+	sum[0] = k->a;
+	sum[1] = k->b;
+}
+
 static void st_le64(uint8_t *p, uint64_t v)
 {
 	for (int i = 0; i < 8; i++)
@@ -96,7 +153,7 @@ static void st_le64(uint8_t *p, uint64_t v)
 }
 
 void spore_kcache_header(uint8_t h[SPORE_KCACHE_HDR_LEN], const uint8_t file_sha[32],
-			 const uint8_t *elf, size_t elf_len, enum spore_comp comp)
+			 const uint8_t *elf, size_t elf_len, size_t head_len, enum spore_comp comp)
 {
 	uint64_t sum[2];
 
@@ -106,36 +163,60 @@ void spore_kcache_header(uint8_t h[SPORE_KCACHE_HDR_LEN], const uint8_t file_sha
 		h[KC_OFF_COMP + i] = (uint8_t)((uint32_t)comp >> (8 * i));
 	st_le64(h + KC_OFF_ELF_LEN, elf_len);
 	memcpy(h + KC_OFF_FILE_SHA, file_sha, 32);
-	spore_kcache_sum(elf, elf_len, sum);
-	st_le64(h + KC_OFF_ELF_SUM, sum[0]);
-	st_le64(h + KC_OFF_ELF_SUM + 8, sum[1]);
+	spore_kcache_sum(elf + head_len, elf_len - head_len, sum);
+	st_le64(h + KC_OFF_DATA_SUM, sum[0]);
+	st_le64(h + KC_OFF_DATA_SUM + 8, sum[1]);
+	st_le64(h + KC_OFF_HEAD_LEN, head_len);
+	spore_kcache_sum(elf, head_len, sum);
+	st_le64(h + KC_OFF_HEAD_SUM, sum[0]);
+	st_le64(h + KC_OFF_HEAD_SUM + 8, sum[1]);
+}
+
+/* The header's own checks and the head's sum (head: the ELF's first
+ * head_len bytes, as long as the header says). */
+static const char *check_header(const uint8_t *h, uint64_t file_len, const uint8_t file_sha[32])
+{
+	uint64_t el = ld_le64(h + KC_OFF_ELF_LEN), hl = ld_le64(h + KC_OFF_HEAD_LEN);
+	uint32_t c = ld_le32(h + KC_OFF_COMP);
+
+	if (memcmp(h, KC_MAGIC, 7))
+		return "bad magic";
+	if (h[7] != (uint8_t)KC_MAGIC[7])
+		return "written by another version of spore";
+	if (el != file_len - KC_HDR_LEN)
+		return "length does not match its header (truncated?)";
+	if (memcmp(h + KC_OFF_FILE_SHA, file_sha, 32))
+		return "header names another kernel";
+	if (c == SPORE_COMP_NONE || c > SPORE_COMP_LZO)
+		return "bad compression field";
+	if (hl > el || hl > KC_MAX_HEAD || hl < 64)
+		return "bad head length";
+	for (size_t i = KC_OFF_PAD; i < KC_HDR_LEN; i++)
+		if (h[i])
+			return "bad header padding";
+	return NULL;
+}
+
+static const char *check_sum(const uint8_t *p, size_t len, const uint8_t *want)
+{
+	uint64_t sum[2];
+	spore_kcache_sum(p, len, sum);
+	return sum[0] != ld_le64(want) || sum[1] != ld_le64(want + 8) ? "checksum mismatch" : NULL;
 }
 
 const char *spore_kcache_check(const uint8_t *entry, size_t len, const uint8_t file_sha[32])
 {
-	uint64_t sum[2];
-
 	if (len < KC_HDR_LEN)
 		return "shorter than its header";
-	if (memcmp(entry, KC_MAGIC, 7))
-		return "bad magic";
-	if (entry[7] != (uint8_t)KC_MAGIC[7])
-		return "written by another version of spore";
-	uint64_t el = ld_le64(entry + KC_OFF_ELF_LEN);
-	uint32_t c = ld_le32(entry + KC_OFF_COMP);
-	if (el != len - KC_HDR_LEN)
-		return "length does not match its header (truncated?)";
-	if (memcmp(entry + KC_OFF_FILE_SHA, file_sha, 32))
-		return "header names another kernel";
-	if (c == SPORE_COMP_NONE || c > SPORE_COMP_LZO)
-		return "bad compression field";
-	for (size_t i = KC_OFF_PAD; i < KC_HDR_LEN; i++)
-		if (entry[i])
-			return "bad header padding";
-	spore_kcache_sum(entry + KC_HDR_LEN, (size_t)el, sum);
-	if (sum[0] != ld_le64(entry + KC_OFF_ELF_SUM) ||
-	    sum[1] != ld_le64(entry + KC_OFF_ELF_SUM + 8))
-		return "ELF checksum mismatch";
+	const char *why = check_header(entry, len, file_sha);
+	if (why)
+		return why;
+	size_t hl = (size_t)ld_le64(entry + KC_OFF_HEAD_LEN);
+	const uint8_t *elf = entry + KC_HDR_LEN;
+	if (check_sum(elf, hl, entry + KC_OFF_HEAD_SUM))
+		return "head checksum mismatch";
+	if (check_sum(elf + hl, len - KC_HDR_LEN - hl, entry + KC_OFF_DATA_SUM))
+		return "data checksum mismatch";
 	return NULL;
 }
 
@@ -155,14 +236,32 @@ static void drop_entry(const char *path, const char *why)
 		log_warn("kernel cache: removing %s: %s", path, strerror(errno));
 }
 
-int spore_kcache_get(const char *dir, const uint8_t file_sha[32], const uint8_t **elf,
-		     size_t *elf_len, enum spore_comp *comp, void **map, size_t *map_len,
-		     struct spore_err *err)
+static int pread_all(int fd, uint8_t *p, size_t n, uint64_t off)
+{
+	while (n) {
+		ssize_t r = pread(fd, p, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -ENODATA;
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+int spore_kcache_open(const char *dir, const uint8_t file_sha[32],
+		      struct spore_kernel_image *img, struct spore_err *err)
 {
 	char path[PATH_MAX];
+	uint8_t h[KC_HDR_LEN];
 	struct stat st;
+	struct spore_err perr = {0};
+	const char *why = NULL;
+	uint8_t *head = NULL;
+	int r = 0;
 
-	*map = NULL;
 	if (entry_path(path, sizeof(path), dir, file_sha) < 0)
 		return spore_err_setx(err, ENAMETOOLONG, "kernel cache directory %s: path too long",
 				      dir);
@@ -173,36 +272,116 @@ int spore_kcache_get(const char *dir, const uint8_t file_sha[32], const uint8_t 
 		return spore_err_set(err, errno, "opening kernel cache entry %s", path);
 	}
 	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return spore_err_set(err, e, "stat of kernel cache entry %s", path);
+		r = spore_err_set(err, errno, "stat of kernel cache entry %s", path);
+		goto out;
 	}
-	/* The size first (fstat): a truncated entry is not even mapped. */
-	if (!S_ISREG(st.st_mode) || st.st_size < KC_HDR_LEN ||
+	/* The size first (fstat): a truncated entry is not even read. */
+	if (!S_ISREG(st.st_mode) || st.st_size < KC_HDR_LEN + 64 ||
 	    (uint64_t)st.st_size > KC_HDR_LEN + SPORE_KERNEL_MAX_ELF) {
-		close(fd);
-		drop_entry(path, "bad size");
-		return 0;
+		why = "bad size";
+		goto out;
 	}
-	size_t len = (size_t)st.st_size;
-	void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	uint64_t len = (uint64_t)st.st_size, elf_len = len - KC_HDR_LEN;
+	if (pread_all(fd, h, sizeof(h), 0) < 0 || (why = check_header(h, len, file_sha))) {
+		why = why ? why : "unreadable header";
+		goto out;
+	}
+	size_t hl = (size_t)ld_le64(h + KC_OFF_HEAD_LEN);
+	if (!(head = malloc(hl))) {
+		r = spore_err_set(err, ENOMEM, "reading kernel cache entry %s", path);
+		goto out;
+	}
+	if (pread_all(fd, head, hl, KC_HDR_LEN) < 0 || (why = check_sum(head, hl, h + KC_OFF_HEAD_SUM))) {
+		why = why ? "head checksum mismatch" : "unreadable head";
+		goto out;
+	}
+	if (spore_elf_parse_head(head, hl, elf_len, img, &perr) < 0) {
+		/* Only if the parser became stricter since the entry was written. */
+		why = perr.msg;
+		goto out;
+	}
+	/* The data is the segments back to back, in address order, as
+	 * spore_elf_compact lays it out: anything else is not our entry. */
+	uint64_t at = hl;
+	for (unsigned i = 0; i < img->nsegs; i++) {
+		if (img->segs[i].offset != at) {
+			why = "segments do not tile the data";
+			goto out;
+		}
+		at += img->segs[i].filesz;
+	}
+	if (at != elf_len) {
+		why = "segments do not tile the data";
+		goto out;
+	}
+	if (!(img->cache_path = strdup(path))) {
+		r = spore_err_set(err, ENOMEM, "kernel cache entry %s", path);
+		goto out;
+	}
+	img->own_mem = head;
+	img->cache_fd = fd;
+	img->cache_data_sum[0] = ld_le64(h + KC_OFF_DATA_SUM);
+	img->cache_data_sum[1] = ld_le64(h + KC_OFF_DATA_SUM + 8);
+	img->compression = (enum spore_comp)ld_le32(h + KC_OFF_COMP);
+	img->from_cache = true;
+	log_debug("kernel cache: hit (%" PRIu64 "-byte compact ELF, %u segments)", elf_len,
+		  img->nsegs);
+	return 1;
+out:
+	free(head);
 	close(fd);
-	if (m == MAP_FAILED)
-		return spore_err_set(err, errno, "mapping kernel cache entry %s", path);
-
-	const uint8_t *h = m;
-	const char *why = spore_kcache_check(h, len, file_sha);
 	if (why) {
-		munmap(m, len);
 		drop_entry(path, why);
 		return 0;
 	}
-	*elf = h + KC_HDR_LEN;
-	*elf_len = len - KC_HDR_LEN;
-	*comp = (enum spore_comp)ld_le32(h + KC_OFF_COMP);
-	*map = m;
-	*map_len = len;
-	return 1;
+	return r;
+}
+
+int spore_kcache_load(const struct spore_kernel_image *img, const struct spore_guest_view *view,
+		      struct spore_err *err)
+{
+	struct ksum k = {0};
+	uint64_t sum[2];
+	int r;
+
+	if (!img->from_cache || !view || !view->mem)
+		return spore_err_setx(err, EINVAL, "loading kernel: no cache entry or guest view");
+	if (img->virt_kstart < view->vstart || img->virt_kend < img->virt_kstart ||
+	    img->virt_kend - view->vstart > view->len)
+		return spore_err_setx(err, ERANGE,
+				      "loading kernel: guest view 0x%" PRIx64 "+0x%" PRIx64
+				      " does not cover the kernel 0x%" PRIx64 "-0x%" PRIx64,
+				      view->vstart, view->len, img->virt_kstart, img->virt_kend);
+	uint64_t cur = img->virt_kstart;
+	for (unsigned i = 0; i < img->nsegs && i < SPORE_KERNEL_MAX_SEGS; i++) {
+		const struct spore_kseg *s = &img->segs[i];
+		if (s->vaddr < cur || s->filesz > s->memsz || s->vaddr > img->virt_kend ||
+		    s->memsz > img->virt_kend - s->vaddr)
+			return spore_err_setx(err, EINVAL,
+					      "loading kernel: segment %u (0x%" PRIx64 "+0x%" PRIx64
+					      ") is inconsistent with the parsed image", i, s->vaddr,
+					      s->memsz);
+		uint8_t *dst = view->mem + (s->vaddr - view->vstart);
+		spore_zero(view->mem + (cur - view->vstart), s->vaddr - cur);
+		/* Straight from the file into guest memory. */
+		if ((r = pread_all(img->cache_fd, dst, s->filesz, KC_HDR_LEN + s->offset)) < 0) {
+			if (r != -ENODATA)
+				return spore_err_set(err, -r, "reading kernel cache entry %s",
+						     img->cache_path);
+			break; /* shrunk under us: the sum below fails */
+		}
+		ksum_add(&k, dst, s->filesz);
+		spore_zero(dst + s->filesz, s->memsz - s->filesz);
+		cur = s->vaddr + s->memsz;
+	}
+	spore_zero(view->mem + (cur - view->vstart), img->virt_kend - cur);
+	ksum_end(&k, sum);
+	if (sum[0] != img->cache_data_sum[0] || sum[1] != img->cache_data_sum[1]) {
+		drop_entry(img->cache_path, "data checksum mismatch");
+		return spore_err_setx(err, EBADMSG, "kernel cache entry %s is corrupt",
+				      img->cache_path);
+	}
+	return 0;
 }
 
 /* mkdir -p, mode 0755. */
@@ -264,8 +443,8 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
-int spore_kcache_put(const char *dir, const uint8_t file_sha[32], const uint8_t *elf,
-		     size_t elf_len, enum spore_comp comp, struct spore_err *err)
+static int write_entry(const char *dir, const uint8_t file_sha[32], const uint8_t *elf,
+		       size_t elf_len, size_t head_len, enum spore_comp comp, struct spore_err *err)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	uint8_t h[KC_HDR_LEN] = {0};
@@ -278,7 +457,7 @@ int spore_kcache_put(const char *dir, const uint8_t file_sha[32], const uint8_t 
 	    snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
 		return spore_err_setx(err, ENAMETOOLONG, "kernel cache directory %s: path too long",
 				      dir);
-	spore_kcache_header(h, file_sha, elf, elf_len, comp);
+	spore_kcache_header(h, file_sha, elf, elf_len, head_len, comp);
 
 	int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
@@ -301,8 +480,25 @@ int spore_kcache_put(const char *dir, const uint8_t file_sha[32], const uint8_t 
 		unlink(tmp);
 		return spore_err_set(err, -r, "renaming %s to %s", tmp, path);
 	}
-	log_debug("kernel cache: stored %zu-byte ELF as %s", elf_len, path);
+	log_debug("kernel cache: stored %zu-byte compact ELF as %s", elf_len, path);
 	return 0;
+}
+
+int spore_kcache_put(const char *dir, const uint8_t file_sha[32], const uint8_t *full,
+		     size_t full_len, enum spore_comp comp, struct spore_err *err)
+{
+	struct spore_kernel_image img;
+	uint8_t *elf = NULL;
+	size_t elf_len, head_len;
+	int r;
+
+	memset(&img, 0, sizeof(img));
+	if ((r = spore_elf_parse(full, full_len, &img, err)) < 0 ||
+	    (r = spore_elf_compact(&img, &elf, &elf_len, &head_len, err)) < 0)
+		return spore_err_wrap(err, "kernel cache");
+	r = write_entry(dir, file_sha, elf, elf_len, head_len, comp, err);
+	free(elf);
+	return r;
 }
 
 static int source_path(char *buf, size_t n, const char *dir, const struct stat *st)

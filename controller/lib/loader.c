@@ -33,8 +33,10 @@ void spore_kernel_image_free(struct spore_kernel_image *img)
 	if (!img)
 		return;
 	free(img->own_mem);
-	if (img->own_map)
-		munmap(img->own_map, img->own_map_len);
+	if (img->from_cache) {
+		close(img->cache_fd);
+		free(img->cache_path);
+	}
 	memset(img, 0, sizeof(*img));
 }
 
@@ -62,36 +64,29 @@ int spore_kernel_load(const struct spore_kernel_image *img, const struct spore_g
 {
 	if (!img->loader || !img->elf)
 		return spore_err_setx(err, EINVAL, "loading kernel: image was not parsed");
+	if (img->from_cache)
+		return spore_kcache_load(img, view, err);
 	return img->loader->load(img, view, err);
 }
 
-/* Fills img from a cached ELF; returns 1 on success, 0 to fall back. */
+/* Fills img from the cache; returns 1 on a hit, 0 to fall back. */
 static int from_cache(const char *dir, const uint8_t *file, size_t len,
 		      struct spore_kernel_image *img)
 {
 	struct spore_err cerr = {0};
-	const uint8_t *elf;
-	size_t elf_len, map_len;
-	enum spore_comp comp;
-	void *map;
+	uint8_t sha[32];
+	uint64_t size = img->file_size;
 
-	int r = spore_kcache_get(dir, img->file_sha256, &elf, &elf_len, &comp, &map, &map_len,
-				 &cerr);
+	memcpy(sha, img->file_sha256, 32);
+	int r = spore_kcache_open(dir, sha, img, &cerr);
 	if (r < 0)
 		log_warn("kernel cache: %s; decompressing instead", cerr.msg);
 	if (r <= 0)
 		return 0;
-	img->own_map = map;
-	img->own_map_len = map_len;
-	img->compression = comp;
-	img->from_cache = true;
+	/* The parse of the head reset what it does not know. */
+	memcpy(img->file_sha256, sha, 32);
+	img->file_size = size;
 	img->loader = spore_loader_find(file, len);
-	if (spore_elf_parse(elf, elf_len, img, &cerr) < 0) {
-		/* Only if the parser became stricter since the entry was written. */
-		log_debug("kernel cache: cached ELF rejected (%s); parsing the file", cerr.msg);
-		return 0;
-	}
-	log_debug("kernel cache: hit (%zu-byte ELF)", elf_len);
 	return 1;
 }
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "loader_priv.h"
@@ -278,7 +279,10 @@ static int notes_from_shdrs(const uint8_t *elf, size_t len, struct spore_kernel_
 	return 0;
 }
 
-static int load_segments(const uint8_t *elf, size_t len, uint64_t phoff, unsigned phnum,
+/* data_len: the whole file, which the segments' data must lie in (more than
+ * the bytes at elf for a cache entry's head; the program headers are
+ * checked by the caller). */
+static int load_segments(const uint8_t *elf, uint64_t data_len, uint64_t phoff, unsigned phnum,
 			 struct spore_kernel_image *img, struct spore_err *err)
 {
 	for (unsigned i = 0; i < phnum; i++) {
@@ -293,11 +297,11 @@ static int load_segments(const uint8_t *elf, size_t len, uint64_t phoff, unsigne
 		};
 		if (!s.memsz)
 			continue;
-		if (!range_ok(s.offset, s.filesz, len))
+		if (!range_ok(s.offset, s.filesz, data_len))
 			return spore_err_setx(err, EINVAL,
 					      "ELF PT_LOAD segment %u (offset 0x%" PRIx64 ", size 0x%" PRIx64
-					      ") extends past the end of the %zu-byte file",
-					      i, s.offset, s.filesz, len);
+					      ") extends past the end of the %" PRIu64 "-byte file",
+					      i, s.offset, s.filesz, data_len);
 		if (s.filesz > s.memsz)
 			return spore_err_setx(err, EINVAL,
 					      "ELF PT_LOAD segment %u has file size 0x%" PRIx64
@@ -420,8 +424,8 @@ static int check_pv(const uint8_t *elf, struct spore_kernel_image *img, const st
 #undef SEEN
 }
 
-int spore_elf_parse(const uint8_t *elf, size_t len, struct spore_kernel_image *img,
-		    struct spore_err *err)
+static int elf_parse(const uint8_t *elf, size_t len, uint64_t data_len,
+		     struct spore_kernel_image *img, struct spore_err *err)
 {
 	struct notes st = {0};
 	int r;
@@ -461,7 +465,7 @@ int spore_elf_parse(const uint8_t *elf, size_t len, struct spore_kernel_image *i
 	img->elf = elf;
 	img->elf_len = len;
 	img->nsegs = 0;
-	if ((r = load_segments(elf, len, phoff, phnum, img, err)) < 0)
+	if ((r = load_segments(elf, data_len, phoff, phnum, img, err)) < 0)
 		return r;
 	if ((r = notes_from_phdrs(elf, len, phoff, phnum, img, &st, err)) < 0)
 		return r;
@@ -473,6 +477,20 @@ int spore_elf_parse(const uint8_t *elf, size_t len, struct spore_kernel_image *i
 		  ", %u segments, %u Xen notes", img->entry, img->virt_kstart, img->virt_kend,
 		  img->nsegs, img->xen_note_count);
 	return 0;
+}
+
+int spore_elf_parse(const uint8_t *elf, size_t len, struct spore_kernel_image *img,
+		    struct spore_err *err)
+{
+	return elf_parse(elf, len, len, img, err);
+}
+
+int spore_elf_parse_head(const uint8_t *head, size_t head_len, uint64_t file_len,
+			 struct spore_kernel_image *img, struct spore_err *err)
+{
+	if (file_len < head_len)
+		return spore_err_setx(err, EINVAL, "ELF head longer than its file");
+	return elf_parse(head, head_len, file_len, img, err);
 }
 
 int spore_elf_load(const struct spore_kernel_image *img, const struct spore_guest_view *view,
@@ -497,12 +515,12 @@ int spore_elf_load(const struct spore_kernel_image *img, const struct spore_gues
 					      ") is inconsistent with the parsed image", i, s->vaddr,
 					      s->memsz);
 		uint8_t *dst = view->mem + (s->vaddr - view->vstart);
-		memset(view->mem + (cur - view->vstart), 0, s->vaddr - cur);
+		spore_zero(view->mem + (cur - view->vstart), s->vaddr - cur);
 		memcpy(dst, img->elf + s->offset, s->filesz);
-		memset(dst + s->filesz, 0, s->memsz - s->filesz);
+		spore_zero(dst + s->filesz, s->memsz - s->filesz);
 		cur = s->vaddr + s->memsz;
 	}
-	memset(view->mem + (cur - view->vstart), 0, img->virt_kend - cur);
+	spore_zero(view->mem + (cur - view->vstart), img->virt_kend - cur);
 	return 0;
 }
 
@@ -512,3 +530,216 @@ const struct spore_loader spore_loader_elf = {
 	.parse = spore_elf_parse,
 	.load = spore_elf_load,
 };
+
+/* --- The kernel cache's compact form (spore_elf_compact) --- */
+
+#define COMPACT_MAX_NOTES 64
+
+struct piece {
+	uint64_t src, paddr, vaddr, filesz, memsz; /* src: offset in the original */
+};
+
+/* Note areas as the parse found them: PT_NOTE segments, or SHT_NOTE
+ * sections for kernels whose notes are only there. img was parsed from
+ * elf, so every range is known to be inside it. */
+static unsigned note_areas(const struct spore_kernel_image *img, uint64_t off[], uint64_t sz[])
+{
+	/* Returns COMPACT_MAX_NOTES + 1 when there are more. */
+	const uint8_t *elf = img->elf;
+	unsigned n = 0;
+
+	if (!img->notes_from_sections) {
+		uint64_t phoff = ld_le64(elf + EH(e_phoff));
+		unsigned phnum = ld_le16(elf + EH(e_phnum));
+		for (unsigned i = 0; i < phnum; i++) {
+			const uint8_t *ph = elf + phoff + (uint64_t)i * sizeof(Elf64_Phdr);
+			if (ld_le32(ph + PH(p_type)) != PT_NOTE || !ld_le64(ph + PH(p_offset)))
+				continue;
+			if (n == COMPACT_MAX_NOTES)
+				return n + 1;
+			off[n] = ld_le64(ph + PH(p_offset));
+			sz[n++] = ld_le64(ph + PH(p_filesz));
+		}
+		return n;
+	}
+	uint64_t shoff = ld_le64(elf + EH(e_shoff));
+	unsigned shnum = ld_le16(elf + EH(e_shnum));
+	for (unsigned i = 1; i < shnum; i++) {
+		const uint8_t *sh = elf + shoff + (uint64_t)i * sizeof(Elf64_Shdr);
+		if (ld_le32(sh + SH(sh_type)) != SHT_NOTE)
+			continue;
+		if (n == COMPACT_MAX_NOTES)
+			return n + 1;
+		off[n] = ld_le64(sh + SH(sh_offset));
+		sz[n++] = ld_le64(sh + SH(sh_size));
+	}
+	return n;
+}
+
+static bool page_is_zero(const uint8_t *p, size_t n)
+{
+	uint64_t acc = 0, w;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	for (; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
+/* Splits the segments at their longest runs of zero pages: a run at a
+ * segment's end only shortens its file part (the loader zeroes the rest);
+ * one inside costs a segment, of which there may be SPORE_KERNEL_MAX_SEGS. */
+static unsigned make_pieces(const struct spore_kernel_image *img, struct piece *out)
+{
+	struct run { unsigned seg; uint64_t start, end; } runs[SPORE_KERNEL_MAX_SEGS];
+	unsigned nruns = 0, npieces = 0;
+	uint64_t tail[SPORE_KERNEL_MAX_SEGS];
+	/* The budget: one segment per original, plus one per interior split. */
+	const unsigned max = SPORE_KERNEL_MAX_SEGS - img->nsegs;
+
+	for (unsigned i = 0; i < img->nsegs; i++) {
+		const struct spore_kseg *s = &img->segs[i];
+		uint64_t p = 0, zstart = UINT64_MAX;
+		tail[i] = s->filesz;
+		for (; p < s->filesz; p += PAGE) {
+			uint64_t n = s->filesz - p < PAGE ? s->filesz - p : PAGE;
+			bool z = page_is_zero(img->elf + s->offset + p, n);
+			if (z && zstart == UINT64_MAX)
+				zstart = p;
+			if (!z && zstart != UINT64_MAX) {
+				/* An interior run: the longest ones are kept, in
+				 * order of length. */
+				struct run r = {i, zstart, p};
+				uint64_t rl = p - zstart;
+				if (max && (nruns < max ||
+				    rl > runs[max - 1].end - runs[max - 1].start)) {
+					unsigned k = nruns < max ? nruns++ : max - 1;
+					for (; k > 0 && runs[k - 1].end - runs[k - 1].start < rl; k--)
+						runs[k] = runs[k - 1];
+					runs[k] = r;
+				}
+				zstart = UINT64_MAX;
+			}
+		}
+		if (zstart != UINT64_MAX)
+			tail[i] = zstart;
+	}
+	for (unsigned i = 0; i < img->nsegs; i++) {
+		const struct spore_kseg *s = &img->segs[i];
+		uint64_t at = 0;
+		for (;;) {
+			/* The next chosen run of this segment after at. */
+			uint64_t rs = UINT64_MAX, re = 0;
+			for (unsigned k = 0; k < nruns; k++)
+				if (runs[k].seg == i && runs[k].start >= at && runs[k].start < rs) {
+					rs = runs[k].start;
+					re = runs[k].end;
+				}
+			struct piece *pc = &out[npieces++];
+			pc->src = s->offset + at;
+			pc->paddr = s->paddr + at;
+			pc->vaddr = s->vaddr + at;
+			if (rs == UINT64_MAX) {
+				pc->filesz = tail[i] > at ? tail[i] - at : 0;
+				pc->memsz = s->memsz - at;
+				break;
+			}
+			pc->filesz = rs - at;
+			pc->memsz = re - at;
+			at = re;
+		}
+	}
+	return npieces;
+}
+
+static void st16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void st32(uint8_t *p, uint32_t v) { st16(p, (uint16_t)v); st16(p + 2, (uint16_t)(v >> 16)); }
+static void st64(uint8_t *p, uint64_t v) { st32(p, (uint32_t)v); st32(p + 4, (uint32_t)(v >> 32)); }
+
+int spore_elf_compact(const struct spore_kernel_image *img, uint8_t **out, size_t *out_len,
+		      size_t *head_len, struct spore_err *err)
+{
+	uint64_t noff[COMPACT_MAX_NOTES], nsz[COMPACT_MAX_NOTES];
+	struct piece pcs[SPORE_KERNEL_MAX_SEGS];
+	struct spore_kernel_image chk;
+	int r = 0;
+
+	*out = NULL;
+	if (!img->elf || !img->nsegs || img->nsegs > SPORE_KERNEL_MAX_SEGS)
+		return spore_err_setx(err, EINVAL, "compacting a kernel that was not parsed");
+	unsigned nn = note_areas(img, noff, nsz);
+	if (nn > COMPACT_MAX_NOTES)
+		return spore_err_setx(err, E2BIG, "kernel has more than %d note areas to cache",
+				      COMPACT_MAX_NOTES);
+	unsigned np = make_pieces(img, pcs);
+	uint64_t head = sizeof(Elf64_Ehdr) + (uint64_t)(nn + np) * sizeof(Elf64_Phdr);
+	for (unsigned i = 0; i < nn; i++)
+		head = ((head + 3) & ~3ULL) + nsz[i];
+	head = (head + 7) & ~7ULL;
+	uint64_t len = head;
+	for (unsigned i = 0; i < np; i++)
+		len += pcs[i].filesz;
+	uint8_t *e = calloc(1, len);
+	if (!e)
+		return spore_err_set(err, ENOMEM, "compacting the kernel (%" PRIu64 " bytes)", len);
+
+	memcpy(e, img->elf, EI_NIDENT);
+	memcpy(e + EH(e_type), img->elf + EH(e_type), 2 + 2 + 4 + 8); /* type, machine, version, entry */
+	st64(e + EH(e_phoff), sizeof(Elf64_Ehdr));
+	st16(e + EH(e_ehsize), sizeof(Elf64_Ehdr));
+	st16(e + EH(e_phentsize), sizeof(Elf64_Phdr));
+	st16(e + EH(e_phnum), (uint16_t)(nn + np));
+	uint8_t *ph = e + sizeof(Elf64_Ehdr);
+	uint64_t at = sizeof(Elf64_Ehdr) + (uint64_t)(nn + np) * sizeof(Elf64_Phdr);
+	for (unsigned i = 0; i < nn; i++, ph += sizeof(Elf64_Phdr)) {
+		at = (at + 3) & ~3ULL;
+		memcpy(e + at, img->elf + noff[i], nsz[i]);
+		st32(ph + PH(p_type), PT_NOTE);
+		st64(ph + PH(p_offset), at);
+		st64(ph + PH(p_filesz), nsz[i]);
+		st64(ph + PH(p_memsz), nsz[i]);
+		st64(ph + PH(p_align), 4);
+		at += nsz[i];
+	}
+	at = head;
+	for (unsigned i = 0; i < np; i++, ph += sizeof(Elf64_Phdr)) {
+		memcpy(e + at, img->elf + pcs[i].src, pcs[i].filesz);
+		st32(ph + PH(p_type), PT_LOAD);
+		st32(ph + PH(p_flags), PF_R | PF_W | PF_X);
+		st64(ph + PH(p_offset), at);
+		st64(ph + PH(p_vaddr), pcs[i].vaddr);
+		st64(ph + PH(p_paddr), pcs[i].paddr);
+		st64(ph + PH(p_filesz), pcs[i].filesz);
+		st64(ph + PH(p_memsz), pcs[i].memsz);
+		st64(ph + PH(p_align), PAGE);
+		at += pcs[i].filesz;
+	}
+
+	/* The compact form must mean the same kernel: what the builder uses
+	 * from it is compared with the original's. */
+	memset(&chk, 0, sizeof(chk));
+	if ((r = spore_elf_parse(e, len, &chk, err)) < 0) {
+		spore_err_wrap(err, "compacted kernel does not parse");
+		goto fail;
+	}
+	if (chk.entry != img->entry || chk.virt_base != img->virt_base ||
+	    chk.virt_kstart != img->virt_kstart || chk.virt_kend != img->virt_kend ||
+	    chk.init_p2m != img->init_p2m || chk.mod_start_pfn != img->mod_start_pfn ||
+	    chk.has_hypercall_page != img->has_hypercall_page ||
+	    chk.hypercall_page != img->hypercall_page ||
+	    chk.features_required != img->features_required ||
+	    chk.xen_note_count != img->xen_note_count) {
+		r = spore_err_setx(err, EPROTO, "compacted kernel differs from the original");
+		goto fail;
+	}
+	*out = e;
+	*out_len = len;
+	*head_len = head;
+	return 0;
+fail:
+	free(e);
+	return r;
+}

@@ -123,9 +123,11 @@ struct spore_kernel_image {
 	struct spore_kseg segs[SPORE_KERNEL_MAX_SEGS]; /* sorted by paddr */
 
 	/* Private: what to release. */
-	void *own_mem;     /* malloc()ed ELF, or NULL */
-	void *own_map;     /* mmap()ed file or cache entry, or NULL */
-	size_t own_map_len;
+	void *own_mem;     /* malloc()ed ELF (or a cache entry's head), or NULL */
+	/* A cache hit (from_cache): the entry, read by spore_kcache_load(). */
+	int cache_fd;
+	char *cache_path;
+	uint64_t cache_data_sum[2];
 };
 
 /* Where the kernel goes: a writable mapping of guest memory whose first byte
@@ -188,6 +190,21 @@ int spore_elf_parse(const uint8_t *elf, size_t len, struct spore_kernel_image *i
 		    struct spore_err *err);
 int spore_elf_load(const struct spore_kernel_image *img, const struct spore_guest_view *view,
 		   struct spore_err *err);
+/* Parses the first head_len bytes of a file_len-byte ELF: headers and notes
+ * must lie in the head, segment data only in the file. img->elf is the head
+ * (img->elf_len head_len): spore_elf_load() refuses such an image; the
+ * kernel cache loads its segments itself. */
+int spore_elf_parse_head(const uint8_t *head, size_t head_len, uint64_t file_len,
+			 struct spore_kernel_image *img, struct spore_err *err);
+/* The kernel cache's compact form of a parsed ELF: only what gets loaded.
+ * An ELF header, its program headers, the Xen note areas (the head,
+ * head_len bytes, 8-aligned), then the PT_LOAD data back to back in
+ * address order, with runs of zero pages left out (segments split at the
+ * longest, up to SPORE_KERNEL_MAX_SEGS; the loader zeroes them). A bootable
+ * ELF of the same kernel: 30 of Debian's cloud kernel's 53 MB. out is
+ * malloc()ed. */
+int spore_elf_compact(const struct spore_kernel_image *img, uint8_t **out, size_t *out_len,
+		      size_t *head_len, struct spore_err *err);
 
 /* Decompression (decompress.c). */
 #define SPORE_DECOMPRESS_MAX SPORE_KERNEL_MAX_ELF
@@ -215,14 +232,20 @@ int spore_decompress(enum spore_comp c, const uint8_t *in, size_t in_len, bool s
 int spore_sha256(const void *buf, size_t len, uint8_t out[32], struct spore_err *err);
 void spore_sha256_hex(const uint8_t sha[32], char hex[65]);
 
-/* Looks up the entry for file_sha. On a hit (returns 1) elf and elf_len point
- * into a read-only mapping map, map_len (munmap it when done) and comp is
- * the compression recorded with it. Returns 0 on a miss, including a corrupt
- * or truncated entry, which is removed. Negative only for errors that are
- * not the entry's fault (e.g. EACCES on the directory). */
-int spore_kcache_get(const char *dir, const uint8_t file_sha[32], const uint8_t **elf,
-		     size_t *elf_len, enum spore_comp *comp, void **map, size_t *map_len,
-		     struct spore_err *err);
+/* Looks up the entry for file_sha. On a hit (returns 1) img is parsed from
+ * the entry's head and holds the entry open (from_cache, cache_fd; freed
+ * by spore_kernel_image_free()); the segments stay in the file until
+ * spore_kcache_load(). Returns 0 on a miss, including an entry whose header
+ * or head is bad, which is removed. Negative only for errors that are not
+ * the entry's fault (e.g. EACCES on the directory). */
+int spore_kcache_open(const char *dir, const uint8_t file_sha[32],
+		      struct spore_kernel_image *img, struct spore_err *err);
+/* Loads a cache hit into view, as spore_elf_load() does: segments read from
+ * the entry straight into guest memory, their sum checked there. A sum that
+ * does not match removes the entry and fails with -EBADMSG (load the kernel
+ * file again: spore_kernel_open() then rebuilds the entry). */
+int spore_kcache_load(const struct spore_kernel_image *img, const struct spore_guest_view *view,
+		      struct spore_err *err);
 /* The kernel file's sha256 remembered for its identity st (dev, inode,
  * size, mtime, ctime): 1 and sha filled if known, else 0. */
 int spore_kcache_source_get(const char *dir, const struct stat *st, uint8_t sha[32]);
@@ -233,12 +256,14 @@ void spore_kcache_source_put(const char *dir, const struct stat *st, const uint8
 /* Two 64-bit sums over len bytes as little-endian words (the running sum
  * and the sum of it): cheap, and every byte counts. */
 void spore_kcache_sum(const uint8_t *p, size_t len, uint64_t sum[2]);
+/* elf: the compact ELF, whose first head_len bytes are its head. */
 void spore_kcache_header(uint8_t h[SPORE_KCACHE_HDR_LEN], const uint8_t file_sha[32],
-			 const uint8_t *elf, size_t elf_len, enum spore_comp comp);
+			 const uint8_t *elf, size_t elf_len, size_t head_len, enum spore_comp comp);
 /* Checks a whole entry (header then ELF, len bytes) for key file_sha: NULL
  * if usable, else what is wrong with it. */
 const char *spore_kcache_check(const uint8_t *entry, size_t len, const uint8_t file_sha[32]);
-/* Stores elf atomically (temporary file, fsync, rename), creating dir. */
+/* Stores the compact form of the ELF elf (spore_elf_compact) atomically
+ * (temporary file, fsync, rename), creating dir. */
 int spore_kcache_put(const char *dir, const uint8_t file_sha[32], const uint8_t *elf,
 		     size_t elf_len, enum spore_comp comp, struct spore_err *err);
 
