@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -295,21 +298,58 @@ static int step_shared_info(struct pv_build *b, struct spore_err *err)
 	return 0;
 }
 
-static int step_load(struct pv_build *b, struct spore_err *err)
+static double now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+/* The kernel into view; a cache entry whose data turns out corrupt (it is
+ * removed then) is replaced by the kernel file, decompressed again. */
+static int load_kernel(struct pv_build *b, const struct spore_guest_view *view,
+		       struct spore_err *err)
+{
+	struct spore_kernel_image k;
+	int r = spore_kernel_load(&b->kimg, view, err);
+	if (r != -EBADMSG || !b->kimg.from_cache)
+		return r;
+	log_warn("%s; decompressing the kernel again", err->msg);
+	if ((r = spore_kernel_open(b->cfg.kernel, b->cfg.kernel_cache, &k, err)) < 0)
+		return r;
+	/* The layout was made for the cached image: the same kernel only. */
+	if (k.virt_kstart != b->kimg.virt_kstart || k.virt_kend != b->kimg.virt_kend ||
+	    k.entry != b->kimg.entry || k.has_hypercall_page != b->kimg.has_hypercall_page ||
+	    k.hypercall_page != b->kimg.hypercall_page) {
+		spore_kernel_image_free(&k);
+		return spore_err_setx(err, EBADMSG, "kernel %s is not the one its cache entry held",
+				      b->cfg.kernel);
+	}
+	spore_kernel_image_free(&b->kimg);
+	b->kimg = k;
+	return spore_kernel_load(&b->kimg, view, err);
+}
+
+static int load_pages(struct pv_build *b, struct spore_err *err)
 {
 	const struct pv_layout *l = &b->layout;
 	struct page_src s = {.split = (l->virt_map_end - l->virt_base) >> PV_PAGE_SHIFT};
 	int r;
+	double t[8] = {0};
+	t[0] = now_ms();
 
 	/* The initial mapping's pages in one go (kernel, start_info, rings,
 	 * tables), then everything after it (initrd, p2m). */
 	if ((r = map_pfns(b, 0, s.split, &s.boot, err)) < 0)
 		goto out;
+	t[1] = now_ms();
 	if (l->pfn_end > s.split && (r = map_pfns(b, s.split, l->pfn_end - s.split, &s.tail, err)) < 0)
 		goto out;
+	t[2] = now_ms();
 	struct spore_guest_view view = {.mem = s.boot.addr, .vstart = l->virt_base, .len = s.boot.len};
-	if ((r = spore_kernel_load(&b->kimg, &view, err)) < 0)
+	if ((r = load_kernel(b, &view, err)) < 0)
 		goto out;
+	t[3] = now_ms();
 	/* Rings and tables start zeroed: populate scrubs memory, but what the
 	 * guest and the backends trust is not left to that. */
 	fill_pages(&s, l->xenstore.pfn, 1, NULL, 0);
@@ -326,8 +366,10 @@ static int step_load(struct pv_build *b, struct spore_err *err)
 			p[j] = pfn < b->nr_pages ? b->p2m[pfn] : ~0ULL;
 		}
 	}
+	t[4] = now_ms();
 	if ((r = pv_pgtables_write(l, b->p2m, b->nr_pages, src_page, &s, err)) < 0)
 		goto out;
+	t[5] = now_ms();
 	struct pv_boot_params bp = {
 		.layout = l, .nr_pages = b->nr_pages, .p2m = b->p2m,
 		.shared_info_mfn = b->shared_info_mfn,
@@ -337,9 +379,63 @@ static int step_load(struct pv_build *b, struct spore_err *err)
 	r = pv_start_info_fill(src_page(&s, l->start_info.pfn), &bp, err);
 out:
 	/* Xen refuses to pin tables that dom0 still maps writable. */
-	spore_fmem_unmap(&s.tail);
-	spore_fmem_unmap(&s.boot);
+	t[6] = now_ms();
+	if (r >= 0)
+		log_debug("load: map %.1f+%.1f ms, kernel %.1f, fill %.1f, tables %.1f, start %.1f",
+			  t[1] - t[0], t[2] - t[1], t[3] - t[2], t[4] - t[3], t[5] - t[4], t[6] - t[5]);
+	/* No munmap: the process exits (step_load). */
 	return r;
+}
+
+/* Guest memory is written by a child process that then exits. In a PV dom0
+ * each PTE of a foreign mapping is torn down by a trapped write when it is
+ * unmapped (100-600 ms for the 12,000 pages of the cloud kernel in the TCG
+ * sandbox, more than mapping and copying together), while an exiting
+ * process's page tables are unpinned first and freed as plain memory. Xen
+ * also refuses to pin tables that dom0 still maps writable: once the child
+ * is reaped, nothing does. */
+static int step_load(struct pv_build *b, struct spore_err *err)
+{
+	struct {
+		int r;
+		struct spore_err e;
+	} res = {0};
+	int p[2], st = 0;
+	ssize_t n = 0;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return spore_err_set(err, errno, "pipe for the loader process");
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return spore_err_set(err, e, "forking the loader process");
+	}
+	if (pid == 0) {
+		/* Killed with its parent: the reaper then frees the domain. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(p[0]);
+		res.r = load_pages(b, &res.e);
+		if (write(p[1], &res, sizeof(res)) != (ssize_t)sizeof(res))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	do
+		n = read(p[0], &res, sizeof(res));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(res))
+		return spore_err_setx(err, EIO, "the loader process died (status 0x%x)", st);
+	if (res.r < 0) {
+		*err = res.e;
+		return res.r;
+	}
+	return 0;
 }
 
 static int step_hypercall_page(struct pv_build *b, struct spore_err *err)

@@ -20,6 +20,10 @@ if [ "${1:-}" = --inside ]; then
 	kernel=$2 initrd=$3 runs=$4
 	work=$(mktemp -d /tmp/bootbench.XXXXXX)
 	export SPORE_ROOT=$work/spore # a fresh kernel cache: the warm-up fills it
+	# sporectl runs from dom0's own memory, as xl does (the initramfs), not
+	# from the 9p share /mnt/host: on a host it is installed on a local disk.
+	sporectl=$work/sporectl
+	cp "$(command -v sporectl)" "$sporectl"
 	mkfifo "$work/never"
 	exec {never}<>"$work/never"
 	nap() { read -r -t 0.005 -u "$never" _ || true; } # a 5 ms sleep without a fork
@@ -81,7 +85,7 @@ CFG
 		local name=$1 out=$work/$1.out errf=$work/$1.err t0 tm tu pid rc=0
 		: >"$out"
 		t0=${EPOCHREALTIME/./}
-		SPORE_LOG=debug sporectl boot "$kernel" --initrd "$initrd" --cmdline "console=hvc0 quiet" \
+		SPORE_LOG=debug "$sporectl" boot "$kernel" --initrd "$initrd" --cmdline "console=hvc0 quiet" \
 			--memory 128 --vcpus 1 --name "$name" --attach </dev/null >"$out" 2>"$errf" &
 		pid=$!
 		tm=$(wait_marker "$out" "$t0" 120) || { echo "$name: no marker after 120 s" >&2; kill "$pid"; cat "$errf" >&2; return 1; }
