@@ -23,6 +23,8 @@
 
 #define BACKOFF_MIN_MS 200
 #define BACKOFF_MAX_MS 30000
+/* Reconnecting to a lost xenstored: quick at first, then every 5 s. */
+#define XS_BACKOFF_MAX_MS 5000
 
 struct guest {
 	struct net_attach attach;
@@ -42,9 +44,12 @@ struct sup {
 	const struct net_supervisor_opts *opts;
 	struct guest **guests;
 	size_t n, cap;
-	struct net_discover *disc; /* NULL: --attach interfaces only */
+	struct net_discover *disc; /* NULL: --attach interfaces only, or lost */
+	bool discover;             /* wanted: reconnect while disc is NULL */
+	int64_t xs_retry_at_ms, xs_backoff_ms;
 	int sigfd, ctl, addrs, links;
 	struct net_msg_dom0_addrs last; /* as last sent to the workers */
+	bool have_last;                 /* last is dom0's current list */
 };
 
 static int64_t now_ms(void)
@@ -87,8 +92,16 @@ static int spawn(struct sup *s, struct guest *g, struct spore_err *err)
 	net_msg_init(&m, NET_MSG_ATTACH);
 	m.attach = g->attach;
 	net_filter_init(&m.filter, &g->attach);
-	if ((r = net_dom0_addrs(&m.filter, err)) < 0)
+	/* dom0's addresses as the rtnetlink watch keeps them (no getifaddrs
+	 * per worker: a dump costs a start-up under TCG dearly). */
+	if (s->have_last) {
+		m.filter.n_dom0_4 = s->last.n4;
+		m.filter.n_dom0_6 = s->last.n6;
+		memcpy(m.filter.dom0_4, s->last.a4, sizeof(s->last.a4));
+		memcpy(m.filter.dom0_6, s->last.a6, sizeof(s->last.a6));
+	} else if ((r = net_dom0_addrs(&m.filter, err)) < 0) {
 		return r;
+	}
 	m.uid = (uint32_t)s->opts->uid;
 	m.gid = (uint32_t)s->opts->gid;
 	m.use_syslog = s->opts->use_syslog;
@@ -226,6 +239,7 @@ static void update_dom0_addrs(struct sup *s)
 	memset(&flt, 0, sizeof(flt));
 	if (net_dom0_addrs(&flt, &err) < 0) {
 		log_error("dom0 addresses: %s", err.msg);
+		s->have_last = false;
 		return;
 	}
 	net_msg_init(&m, NET_MSG_DOM0_ADDRS);
@@ -233,9 +247,10 @@ static void update_dom0_addrs(struct sup *s)
 	m.n6 = (uint32_t)flt.n_dom0_6;
 	memcpy(m.a4, flt.dom0_4, sizeof(m.a4));
 	memcpy(m.a6, flt.dom0_6, sizeof(m.a6));
-	if (!memcmp(&m, &s->last, sizeof(m)))
+	if (s->have_last && !memcmp(&m, &s->last, sizeof(m)))
 		return;
 	s->last = m;
+	s->have_last = true;
 	log_info("dom0 addresses changed (%u IPv4, %u IPv6): updating the filters", m.n4, m.n6);
 	for (size_t i = 0; i < s->n; i++)
 		if (s->guests[i]->ipc >= 0 && net_msg_send(s->guests[i]->ipc, &m, -1, &err) < 0)
@@ -548,15 +563,45 @@ static void handle_links(struct sup *s)
 	}
 }
 
+/* The xenstore connection failed (xenstored went away or answered
+ * garbage): drop it and reconnect later. The workers keep serving their
+ * guests meanwhile; only changes to the records wait. */
+static void discovery_lost(struct sup *s, const struct spore_err *why)
+{
+	net_discover_close(s->disc);
+	s->disc = NULL;
+	s->xs_retry_at_ms = now_ms() + s->xs_backoff_ms;
+	log_warn("guest discovery: %s: reconnecting in %lld ms (%zu interface(s) still served)",
+		 why->msg, (long long)s->xs_backoff_ms, s->n);
+	s->xs_backoff_ms = s->xs_backoff_ms * 2 > XS_BACKOFF_MAX_MS ? XS_BACKOFF_MAX_MS
+								   : s->xs_backoff_ms * 2;
+}
+
+/* Reconnects; the new watch's first firing re-reads every record (what
+ * changed meanwhile is only known from a full pass). */
+static void discovery_reconnect(struct sup *s)
+{
+	struct spore_err err = {0};
+
+	if (net_discover_open(&s->disc, &err) < 0) {
+		s->disc = NULL;
+		discovery_lost(s, &err);
+		return;
+	}
+	log_warn("guest discovery: reconnected to xenstore");
+}
+
 int net_supervisor_run(const struct net_attach *attaches, size_t n,
 		       const struct net_supervisor_opts *opts, struct spore_err *err)
 {
-	struct sup s = {.opts = opts, .sigfd = -1, .ctl = -1, .addrs = -1, .links = -1};
+	struct sup s = {.opts = opts, .sigfd = -1, .ctl = -1, .addrs = -1, .links = -1,
+			.xs_backoff_ms = BACKOFF_MIN_MS};
 	struct pollfd *fds = NULL;
 	size_t fcap = 0;
 	sigset_t mask;
 	int r = 0;
 
+	log_debug("starting (pid %d)", (int)getpid());
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGTERM);
@@ -580,6 +625,8 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 			log_warn("guest discovery: %s: serving the --attach interfaces only", e.msg);
 			s.disc = NULL;
 			r = 0;
+		} else {
+			s.discover = true;
 		}
 	}
 	if ((s.ctl = open_control(opts->control_path, err)) < 0) {
@@ -596,19 +643,18 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 		r = s.addrs;
 		goto out;
 	}
-	if (s.disc && (s.links = net_link_watch_open(err)) < 0) {
+	if (s.discover && (s.links = net_link_watch_open(err)) < 0) {
 		r = s.links;
 		goto out;
 	}
 	update_dom0_addrs(&s);
 	for (size_t i = 0; i < s.n; i++)
 		try_spawn(&s, s.guests[i]);
-	/* Every record with a vif, before the first event: a restarted
-	 * sporenet restores the running guests' networks. */
-	if (s.disc && (r = reconcile(&s, NULL, 0, true, err)) < 0)
-		goto out;
-	log_info("running: %zu interface(s)%s, control socket %s", s.n,
-		 s.disc ? ", discovering guests in xenstore" : "", opts->control_path);
+	/* Every record with a vif is read on the watch's first firing, which
+	 * xenstored sends right after the WATCH (the loop's first event): a
+	 * restarted sporenet restores the running guests' networks. */
+	log_info("running: %zu --attach interface(s)%s, control socket %s", s.n,
+		 s.discover ? ", discovering guests in xenstore" : "", opts->control_path);
 
 	enum { F_SIG, F_CTL, F_ADDRS, F_LINKS, F_DISC, F_GUESTS };
 	for (;;) {
@@ -640,6 +686,13 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 				if (timeout < 0 || wait < timeout)
 					timeout = (int)wait;
 			}
+		}
+		if (s.discover && !s.disc) {
+			int64_t wait = s.xs_retry_at_ms - now;
+			if (wait < 0)
+				wait = 0;
+			if (timeout < 0 || wait < timeout)
+				timeout = (int)wait;
 		}
 		if (poll(fds, ng + F_GUESTS, timeout) < 0 && errno != EINTR) {
 			r = spore_err_set(err, errno, "poll");
@@ -677,11 +730,14 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 				try_spawn(&s, g);
 			}
 		}
-		if (s.disc && fds[F_DISC].revents && (r = handle_discovery(&s, err)) < 0) {
-			/* The xenstore connection is gone: exit, and let the service
-			 * manager restart us (a restart restores every guest). */
-			spore_err_wrap(err, "guest discovery");
-			break;
+		if (s.disc && fds[F_DISC].revents) {
+			struct spore_err e = {0};
+			if (handle_discovery(&s, &e) < 0)
+				discovery_lost(&s, &e);
+			else
+				s.xs_backoff_ms = BACKOFF_MIN_MS;
+		} else if (s.discover && !s.disc && now_ms() >= s.xs_retry_at_ms) {
+			discovery_reconnect(&s);
 		}
 		if ((fds[F_LINKS].revents & POLLIN) && net_dom0_watch_drain(s.links))
 			handle_links(&s);
