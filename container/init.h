@@ -16,6 +16,9 @@
 
 /* say.c: console and kernel log output, reporting, power off. */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));   /* /dev/kmsg, info */
+/* /dev/kmsg at debug level: the boot's timeline (`dmesg` in the guest shows
+ * each step's uptime; the console shows none of it). */
+void trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* console */
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void power_off(void);

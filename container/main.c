@@ -17,14 +17,20 @@
 static uint8_t bundle_buf[SPORE_BUNDLE_MAX_SIZE];
 static struct spore_bundle bundle;
 
+/* From the initrd (sporectl launch appends it there), else from its block
+ * device (other toolstacks). */
 static void read_bundle(void)
 {
-	const char *dev = "/dev/" SPORE_BUNDLE_DEV, *why = "";
+	const char *dev = "/" SPORE_BUNDLE_INITRD_FILE, *why = "";
 	size_t got = 0, total = 0;
 	int fd;
 
-	if (wait_for(dev, DEV_TIMEOUT_MS) < 0)
-		die("bundle device %s did not appear", dev);
+	if (access(dev, F_OK) < 0) {
+		dev = "/dev/" SPORE_BUNDLE_DEV;
+		if (wait_for(dev, DEV_TIMEOUT_MS) < 0)
+			die("no launch bundle: neither /%s in the initrd nor device %s",
+			    SPORE_BUNDLE_INITRD_FILE, dev);
+	}
 	fd = open(dev, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		die("open %s: %s", dev, strerror(errno));
@@ -99,9 +105,12 @@ int main(int argc, char **argv)
 	read_bundle();
 	say("bundle read: %u args, %u env", bundle.argc, bundle.envc);
 	switch_to_image(&bundle);
+	trace("root switched to the image");
 	mount_volumes(&bundle);
 	setup_identity(&bundle);
+	trace("volumes and identity set");
 	setup_network(&bundle);
+	trace("network configured");
 	resolve_user(&bundle, &ids);
 
 	child = start_container(&bundle, &ids);

@@ -154,7 +154,9 @@ void switch_to_image(const struct spore_bundle *b)
 	snprintf(dev, sizeof(dev), "/dev/%s", b->image_dev);
 	if (wait_for(dev, DEV_TIMEOUT_MS) < 0)
 		die("image device %s did not appear", dev);
+	trace("%s present", dev);
 	must_mount(dev, "/lower", "squashfs", MS_RDONLY | MS_NODEV, NULL);
+	trace("image mounted");
 	if (b->overlay_size)
 		snprintf(opts, sizeof(opts), "mode=0755,size=%llu",
 			 (unsigned long long)b->overlay_size);

@@ -164,9 +164,12 @@ void setup_network(const struct spore_bundle *b)
 		if (wait_for("/sys/class/net/" IFNAME, DEV_TIMEOUT_MS) < 0 ||
 		    !(eth = (int)if_nametoindex(IFNAME)))
 			die("network device %s did not appear", IFNAME);
+		trace("%s present", IFNAME);
 		offloads_off();
+		trace("%s offloads off", IFNAME);
 		if ((err = link_up(eth, b->mtu)) < 0)
 			die("bring %s up (mtu %u): %s", IFNAME, b->mtu, strerror(-err));
+		trace("%s up", IFNAME);
 		if (b->has_ipv4) {
 			if ((err = addr_add(eth, AF_INET, b->ipv4.addr, b->ipv4.prefix)) < 0)
 				die("add IPv4 address to %s: %s", IFNAME, strerror(-err));

@@ -25,17 +25,31 @@ static void out(int fd, const char *prefix, const char *fmt, va_list ap)
 	}
 }
 
-void say(const char *fmt, ...)
+static void klog(const char *prefix, const char *fmt, va_list ap)
 {
 	static int kmsg = -1;
-	va_list ap;
 
 	if (kmsg < 0)
 		kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
-	if (kmsg < 0)
-		return;
+	if (kmsg >= 0)
+		out(kmsg, prefix, fmt, ap);
+}
+
+void say(const char *fmt, ...)
+{
+	va_list ap;
+
 	va_start(ap, fmt);
-	out(kmsg, "<6>sporeinit: ", fmt, ap);
+	klog("<6>sporeinit: ", fmt, ap);
+	va_end(ap);
+}
+
+void trace(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	klog("<7>sporeinit: ", fmt, ap);
 	va_end(ap);
 }
 

@@ -1,11 +1,13 @@
 /* sporectl launch: run an OCI image as a PV guest.
  *
- * image (cached squashfs, pulled if missing) -> launch bundle -> guest record
- * (state "building", so a crash mid-way is cleaned up by the reaper) -> loop
- * devices -> PV domain with xvda = image, xvdb = bundle -> console -> exit
- * status from sporeinit. Exit codes follow docker: 125 when spore itself
+ * image (cached squashfs, pulled if missing) -> guest record (state
+ * "building", so a crash mid-way is cleaned up by the reaper) -> launch
+ * bundle, appended to sporeinit's initrd -> loop device -> PV domain with
+ * xvda = image -> unpause, then console and vif -> exit status from
+ * sporeinit. Exit codes follow docker: 125 when spore itself
  * failed, otherwise the container's status (128+N when killed by signal N). */
 #include <spore/bundle.h>
+#include <spore/cpio.h>
 #include <spore/guest_record.h>
 #include <spore/guest_teardown.h>
 #include <spore/image_pull.h>
@@ -17,6 +19,7 @@
 #include <spore/step_hook.h>
 #include <spore/vbd.h>
 #include <spore/vif.h>
+#include <spore/xs_skeleton.h>
 
 #include <xen/sched.h>
 
@@ -123,7 +126,7 @@ struct launch {
 	bool rec_written;
 	struct pv_build build;
 	struct spore_net_plan plan;
-	int bundle_fd; /* a memfd: no file name for a crash to leave behind */
+	int initrd_fd; /* a memfd: no file name for a crash to leave behind */
 	char *env_file_buf;
 };
 
@@ -273,11 +276,53 @@ static int read_env_file(struct launch *l, struct spore_bundle *b, struct spore_
 	return r;
 }
 
-static int make_bundle(struct launch *l, const struct spore_image_config *ic, struct spore_err *err)
+/* sporeinit's initrd (at most 64 MiB: it is a small static binary) into a
+ * malloc'd buffer. */
+static int read_initrd(const char *path, uint8_t **out, size_t *len, struct spore_err *err)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	int r = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return spore_err_set(err, errno, "launch: open the initrd %s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
+		r = spore_err_setx(err, EINVAL, "launch: the initrd %s is not a file of at most 64 MiB", path);
+		goto out;
+	}
+	if (!(buf = malloc(st.st_size ? st.st_size : 1))) {
+		r = spore_err_set(err, ENOMEM, "launch: reading %s", path);
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = spore_err_set(err, n < 0 ? errno : EIO, "launch: reading %s", path);
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	*out = buf;
+	*len = got;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+/* The bundle goes in the guest's initrd, as one more cpio archive after
+ * sporeinit's (file SPORE_BUNDLE_INITRD_FILE): no block device of its own,
+ * so the guest's kernel has one backend fewer to wait for. */
+static int make_bundle(struct launch *l, const struct spore_image_config *ic, const char *initrd,
+		       struct spore_err *err)
 {
 	struct spore_bundle *b = calloc(1, sizeof(*b));
-	uint8_t *buf = NULL;
-	size_t len = 0;
+	uint8_t *buf = NULL, *rd = NULL;
+	size_t len = 0, rdlen = 0;
 	const char *why = NULL;
 	int r = 0, fd = -1;
 
@@ -327,24 +372,27 @@ static int make_bundle(struct launch *l, const struct spore_image_config *ic, st
 				   why ? why : "invalid");
 		goto out;
 	}
-	/* In memory, not a file: the loop device holds it, and a sporectl
-	 * killed at any point leaves no file to clean up. Padded to whole
-	 * pages: a loop device's size is rounded down. */
-	fd = memfd_create("spore-bundle", MFD_CLOEXEC);
+	if ((r = read_initrd(initrd, &rd, &rdlen, err)) < 0 ||
+	    (r = spore_cpio_append_file(&rd, &rdlen, SPORE_BUNDLE_INITRD_FILE, 0400, buf, len, err)) < 0)
+		goto out;
+	/* In memory, not a file: a sporectl killed at any point leaves no file
+	 * to clean up. The builder reads it through /proc/self/fd. */
+	fd = memfd_create("spore-initrd", MFD_CLOEXEC);
 	if (fd < 0) {
-		r = spore_err_set(err, errno, "launch: creating the launch bundle");
+		r = spore_err_set(err, errno, "launch: creating the initrd");
 		goto out;
 	}
-	size_t padded = (len + SPORE_BUNDLE_ALIGN - 1) / SPORE_BUNDLE_ALIGN * SPORE_BUNDLE_ALIGN;
-	if (write(fd, buf, len) != (ssize_t)len || ftruncate(fd, padded) < 0) {
-		r = spore_err_set(err, errno ? errno : EIO, "launch: writing the launch bundle");
+	errno = 0;
+	if (write(fd, rd, rdlen) != (ssize_t)rdlen) {
+		r = spore_err_set(err, errno ? errno : EIO, "launch: writing the initrd");
 		goto out;
 	}
-	l->bundle_fd = fd;
+	l->initrd_fd = fd;
 	fd = -1;
 out:
 	if (fd >= 0)
 		close(fd);
+	free(rd);
 	free(buf);
 	free(b);
 	return r;
@@ -357,9 +405,9 @@ static void teardown(struct launch *l, bool failed)
 {
 	struct spore_err e = {0};
 
-	if (l->bundle_fd >= 0)
-		close(l->bundle_fd);
-	l->bundle_fd = -1;
+	if (l->initrd_fd >= 0)
+		close(l->initrd_fd);
+	l->initrd_fd = -1;
 	if (!l->rec_written) {
 		pv_build_abort(&l->build);
 		return;
@@ -385,6 +433,98 @@ static int exit_code_of(const char *status)
 	return -1;
 }
 
+static int write_nodes_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
+{
+	return spore_xs_write_nodes(xs, tx, arg, err);
+}
+
+/* The disk's and the vif's nodes in one transaction: each backend sees its
+ * device whole, for one round of xenstore trips instead of two. */
+static int add_devices(struct launch *l, const struct spore_vbd *vbd, const struct spore_vif *vif,
+		       struct spore_err *err)
+{
+	struct xs_node_list nodes = {0};
+	int r = l->network ? spore_vif_backend_check(err) : 0;
+
+	if (r >= 0)
+		r = spore_vbd_nodes(&nodes, vbd, err);
+	if (r >= 0 && l->network)
+		r = spore_vif_nodes(&nodes, vif, err);
+	if (r >= 0)
+		r = spore_xs_transact(l->xs, write_nodes_tx, &nodes, err);
+	xs_node_list_free(&nodes);
+	return r;
+}
+
+/* Opens the console (with --attach) and sets netback's interface up (with
+ * the network), whichever comes first: one loop over two xenstore watches,
+ * no polling. */
+static int wait_console_and_vif(struct launch *l, const struct spore_vif *vif, int *pty,
+				struct spore_err *err)
+{
+	enum { CONSOLE_TIMEOUT_MS = 10000 };
+	char tty_path[80], vif_path[128];
+	bool want_tty = l->attach, want_vif = l->network, tty_watched = false, vif_watched = false;
+	struct timespec t0;
+	int r = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	console_tty_path(vif->domid, tty_path, sizeof(tty_path));
+	spore_vif_state_path(vif, vif_path, sizeof(vif_path));
+	/* Each watch fires once at once, then on each change. */
+	if (want_tty && (r = spore_xs_watch(l->xs, tty_path, "launch-tty", err)) >= 0)
+		tty_watched = true;
+	if (r >= 0 && want_vif && (r = spore_xs_watch(l->xs, vif_path, "launch-vif", err)) >= 0)
+		vif_watched = true;
+	while (r >= 0 && (want_tty || want_vif)) {
+		struct spore_xs_event *ev = NULL;
+		struct timespec now;
+
+		if (want_tty) {
+			r = console_try_open_pty(l->xs, vif->domid, err);
+			if (r >= 0) {
+				*pty = r;
+				want_tty = false;
+			} else if (r != -EAGAIN) {
+				break;
+			}
+		}
+		if (want_vif) {
+			if ((r = spore_vif_check_up(l->xs, vif, err)) < 0)
+				break;
+			want_vif = r == 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int waited = (int)((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
+		if (want_tty && waited >= CONSOLE_TIMEOUT_MS) {
+			r = console_timeout(err, vif->domid, CONSOLE_TIMEOUT_MS);
+			break;
+		}
+		if (want_vif && waited >= SPORE_VIF_TIMEOUT_MS) {
+			r = spore_vif_timeout(err, vif, SPORE_VIF_TIMEOUT_MS);
+			break;
+		}
+		if (!want_tty && !want_vif) {
+			log_debug("launch: console and vif ready %d ms after the unpause", waited);
+			r = 0;
+			break;
+		}
+		int left = (want_tty ? CONSOLE_TIMEOUT_MS : SPORE_VIF_TIMEOUT_MS) - waited;
+		if (want_vif && SPORE_VIF_TIMEOUT_MS - waited < left)
+			left = SPORE_VIF_TIMEOUT_MS - waited;
+		r = spore_xs_read_watch(l->xs, &ev, left, err);
+		free(ev);
+		if (r == -EAGAIN)
+			r = 0;
+	}
+	struct spore_err e2 = {0};
+	if (tty_watched)
+		spore_xs_unwatch(l->xs, tty_path, "launch-tty", &e2);
+	if (vif_watched)
+		spore_xs_unwatch(l->xs, vif_path, "launch-vif", &e2);
+	return r < 0 ? r : 0;
+}
+
 static int launch(int argc, char **argv, struct spore_err *err)
 {
 	static const char *const kernels[] = {"../../.cache/kernel/spore-vmlinuz",
@@ -401,7 +541,7 @@ static int launch(int argc, char **argv, struct spore_err *err)
 
 	if (!l)
 		return spore_err_set(err, ENOMEM, "launch");
-	l->bundle_fd = -1;
+	l->initrd_fd = -1;
 	if ((r = parse_args(l, argc, argv, err)) != 0) {
 		r = r > 0 ? 0 : r;
 		goto out_free;
@@ -457,75 +597,64 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	l->rec_written = true;
 
 	spore_step("bundle");
-	if ((r = make_bundle(l, &ic, err)) < 0)
+	if ((r = make_bundle(l, &ic, initrd, err)) < 0)
 		goto fail;
+	char initrd_fd_path[32];
+	snprintf(initrd_fd_path, sizeof(initrd_fd_path), "/proc/self/fd/%d", l->initrd_fd);
 
-	/* Tagged with the UUID: the teardown finds them by the tag, whether
-	 * or not the record got to list them. */
-	struct spore_loop img_loop, bdl_loop;
+	/* Tagged with the UUID: the teardown finds it by the tag, whether or
+	 * not the record got to list it. */
+	struct spore_loop img_loop;
 	char tag[64];
 	snprintf(tag, sizeof(tag), SPORE_LOOP_TAG_FMT, l->rec.uuid);
 	spore_step("loop-image");
 	if ((r = spore_loop_attach(rootfs, tag, &img_loop, err)) < 0)
 		goto fail;
-	spore_step("loop-bundle");
-	if ((r = spore_loop_attach_fd(l->bundle_fd, "the launch bundle", tag, &bdl_loop, err)) < 0)
-		goto fail;
-	close(l->bundle_fd);
-	l->bundle_fd = -1;
-	snprintf(l->rec.loops, sizeof(l->rec.loops), "%s %s", img_loop.path, bdl_loop.path);
-	spore_step("loops-record");
-	if ((r = spore_guest_set(l->xs, l->rec.uuid, "loops", l->rec.loops, err)) < 0)
-		goto fail;
+	/* Recorded with the rest once the guest runs (the teardown goes by
+	 * the tag): a round trip less before the unpause. */
+	snprintf(l->rec.loops, sizeof(l->rec.loops), "%s", img_loop.path);
 
 	struct pv_build_config cfg = {
-		.kernel = kernel, .initrd = initrd, .name = l->rec.name,
+		.kernel = kernel, .initrd = initrd_fd_path, .name = l->rec.name,
 		.cmdline = "console=hvc0 quiet", .memory_mib = l->memory_mib, .vcpus = l->vcpus,
 		.kernel_cache = spore_kernel_cache_dir(), .uuid = uuid,
 	};
 	if ((r = pv_build_run(&l->build, l->xc, l->xs, &cfg, err)) < 0)
 		goto fail;
-	struct spore_vbd vbds[2] = {
-		{.domid = l->build.domid, .index = 0, .rdev = img_loop.rdev, .params = img_loop.path,
-		 .readonly = true},
-		{.domid = l->build.domid, .index = 1, .rdev = bdl_loop.rdev, .params = bdl_loop.path,
-		 .readonly = true},
-	};
-	spore_step("vbd");
-	if ((r = spore_vbd_add(l->xs, vbds, 2, err)) < 0)
-		goto fail;
+	close(l->initrd_fd); /* the builder has read it */
+	l->initrd_fd = -1;
+	struct spore_vbd vbd = {.domid = l->build.domid, .index = 0, .rdev = img_loop.rdev,
+				.params = img_loop.path, .readonly = true};
 	struct spore_vif vif = {.domid = l->build.domid, .mac = l->rec.mac, .mtu = l->rec.mtu};
+	spore_step("vbd");
 	spore_step("vif");
-	if (l->network && (r = spore_vif_add(l->xs, &vif, err)) < 0)
+	if ((r = add_devices(l, &vbd, &vif, err)) < 0)
 		goto fail;
-	/* The console is open before the guest runs: its pty buffers the
-	 * first output until the relay reads it. */
-	spore_step("console");
-	if (l->attach && (pty = console_open_pty(l->xs, l->build.domid, 10000, err)) < 0) {
-		r = pty;
-		goto fail;
-	}
-	/* The record's vif key last, once the interface is up: sporenet
-	 * attaches when it sees it. The guest is still paused. */
-	spore_step("vif-up");
-	if (l->network) {
-		spore_vif_ifname(&vif, l->rec.vif);
-		if ((r = spore_vif_wait_up(l->xs, &vif, SPORE_VIF_TIMEOUT_MS, err)) < 0 ||
-		    (r = spore_guest_set(l->xs, l->rec.uuid, "vif", l->rec.vif, err)) < 0)
-			goto fail;
-	}
+	/* The guest runs first, and the console and netback are waited for
+	 * while it boots: its netfront waits for netback by itself (the
+	 * kernel holds init back until every device is connected), and
+	 * xenconsoled keeps the pty's other end open, so the pty buffers the
+	 * guest's first output until the relay reads it. */
 	spore_step("unpause");
 	if ((r = pv_build_unpause(&l->build, err)) < 0)
 		goto fail;
 	log_unpaused(l->build.domid);
+	spore_step("console");
+	spore_step("vif-up");
+	if ((r = wait_console_and_vif(l, &vif, &pty, err)) < 0)
+		goto fail;
 	/* "running" only once the guest runs: a launch killed before this
 	 * leaves a "building" record, which the reaper removes with all it
-	 * finds (a paused domain never to be unpaused included). While
-	 * attached, this process owns the guest (the reaper leaves it alone
-	 * until we exit); detached, the reaper frees it when it stops. */
+	 * finds (a paused or just unpaused domain included). While attached,
+	 * this process owns the guest (the reaper leaves it alone until we
+	 * exit); detached, the reaper frees it when it stops. The vif key
+	 * comes in the same write, once the interface is up: sporenet
+	 * attaches when it sees it. */
 	l->rec.domid = l->build.domid;
 	snprintf(l->rec.state, sizeof(l->rec.state), "running");
 	l->rec.owner_pid = l->attach ? getpid() : 0;
+	if (l->network)
+		spore_vif_ifname(&vif, l->rec.vif);
 	spore_step("record-running");
 	if ((r = spore_guest_write(l->xs, &l->rec, err)) < 0)
 		goto fail;
@@ -564,8 +693,8 @@ fail:
 out:
 	if (pty >= 0)
 		close(pty);
-	if (l->bundle_fd >= 0)
-		close(l->bundle_fd);
+	if (l->initrd_fd >= 0)
+		close(l->initrd_fd);
 	pv_build_free(&l->build);
 	spore_image_config_free(&ic);
 	if (store_open)

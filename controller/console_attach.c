@@ -31,39 +31,67 @@ void log_unpaused(uint32_t domid)
 		  (long long)t.tv_sec, t.tv_nsec / 1000);
 }
 
+void console_tty_path(uint32_t domid, char *buf, size_t n)
+{
+	snprintf(buf, n, "/local/domain/%" PRIu32 "/console/tty", domid);
+}
+
+int console_try_open_pty(struct spore_xs *xs, uint32_t domid, struct spore_err *err)
+{
+	char path[80];
+	char *tty = NULL;
+	size_t len;
+	int fd;
+
+	console_tty_path(domid, path, sizeof(path));
+	int r = spore_xs_read(xs, 0, path, &tty, &len, err);
+	if (r == -ENOENT || (r >= 0 && len == 0)) {
+		free(tty);
+		return -EAGAIN;
+	}
+	if (r < 0)
+		return r;
+	fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		r = spore_err_set(err, errno, "open console %s of domain %" PRIu32, tty, domid);
+		free(tty);
+		return r;
+	}
+	log_debug("console: pty %s", tty);
+	free(tty);
+	/* The pty must not echo or translate: the guest's tty does that. */
+	struct termios t;
+	if (tcgetattr(fd, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(fd, TCSANOW, &t);
+	}
+	return fd;
+}
+
+int console_timeout(struct spore_err *err, uint32_t domid, int timeout_ms)
+{
+	return spore_err_setx(err, ETIMEDOUT,
+			      "domain %" PRIu32 " has no console: xenconsoled did not "
+			      "publish a pty within %d s (is xenconsoled running?)",
+			      domid, timeout_ms / 1000);
+}
+
 int console_open_pty(struct spore_xs *xs, uint32_t domid, int timeout_ms, struct spore_err *err)
 {
 	char path[80], token[32];
 	int64_t deadline = now_ms() + timeout_ms;
-	int r, fd = -1;
+	int r;
 
-	snprintf(path, sizeof(path), "/local/domain/%" PRIu32 "/console/tty", domid);
+	console_tty_path(domid, path, sizeof(path));
 	snprintf(token, sizeof(token), "tty-%" PRIu32, domid);
 	/* The watch fires once at once, then on each change: no polling. */
 	if ((r = spore_xs_watch(xs, path, token, err)) < 0)
 		return r;
-	for (;;) {
-		char *tty = NULL;
-		size_t len;
+	while ((r = console_try_open_pty(xs, domid, err)) == -EAGAIN) {
 		struct spore_xs_event *ev = NULL;
-		r = spore_xs_read(xs, 0, path, &tty, &len, err);
-		if (r >= 0 && len > 0) {
-			fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
-			if (fd < 0)
-				r = spore_err_set(err, errno, "open console %s of domain %" PRIu32, tty,
-						  domid);
-			log_debug("console: pty %s after %lld ms", tty,
-				  (long long)(now_ms() - deadline + timeout_ms));
-			free(tty);
-			break;
-		}
-		free(tty);
 		int left = (int)(deadline - now_ms());
 		if (left <= 0) {
-			r = spore_err_setx(err, ETIMEDOUT,
-					   "domain %" PRIu32 " has no console: xenconsoled did not "
-					   "publish a pty within %d s (is xenconsoled running?)",
-					   domid, timeout_ms / 1000);
+			r = console_timeout(err, domid, timeout_ms);
 			break;
 		}
 		r = spore_xs_read_watch(xs, &ev, left, err);
@@ -73,15 +101,6 @@ int console_open_pty(struct spore_xs *xs, uint32_t domid, int timeout_ms, struct
 	}
 	struct spore_err e2 = {0};
 	spore_xs_unwatch(xs, path, token, &e2);
-	if (fd >= 0) {
-		/* The pty must not echo or translate: the guest's tty does that. */
-		struct termios t;
-		if (tcgetattr(fd, &t) == 0) {
-			cfmakeraw(&t);
-			tcsetattr(fd, TCSANOW, &t);
-		}
-		return fd;
-	}
 	return r;
 }
 

@@ -16,13 +16,19 @@ enum attach_end {
 	ATTACH_GONE,         /* the domain no longer exists */
 };
 
-/* Waits (without fixed sleeps: a xenstore watch) until xenconsoled has
- * published the guest's pty, up to timeout_ms, and opens it. Returns the
- * fd or a negative errno. */
 /* Logs (debug) that domid was unpaused, with a wall-clock timestamp. */
 void log_unpaused(uint32_t domid);
 
+/* Waits (without fixed sleeps: a xenstore watch) until xenconsoled has
+ * published the guest's pty, up to timeout_ms, and opens it. Returns the
+ * fd or a negative errno. */
 int console_open_pty(struct spore_xs *xs, uint32_t domid, int timeout_ms, struct spore_err *err);
+/* Its pieces, for a caller that waits for other things at the same time:
+ * the node to watch, one attempt (the fd, -EAGAIN while there is no pty yet,
+ * or a negative errno) and the error for a timeout. */
+void console_tty_path(uint32_t domid, char *buf, size_t n);
+int console_try_open_pty(struct spore_xs *xs, uint32_t domid, struct spore_err *err);
+int console_timeout(struct spore_err *err, uint32_t domid, int timeout_ms);
 
 /* Relays between the terminal and pty_fd until the user detaches or the
  * domain shuts down or disappears. If unpause is set, the domain is

@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,14 +80,21 @@ static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_er
 	return spore_xs_write_nodes(xs, tx, arg, err);
 }
 
-int spore_vif_add(struct spore_xs *xs, const struct spore_vif *v, struct spore_err *err)
+int spore_vif_backend_check(struct spore_err *err)
 {
-	struct xs_node_list l = {0};
 	/* Without netback the guest would wait minutes for its eth0. */
 	if (access("/sys/bus/xen-backend/drivers/vif", F_OK) < 0)
 		return spore_err_setx(err, ENODEV, "no network backend in dom0: xen-netback is not "
 					     "loaded (modprobe xen-netback), or use --network none");
-	int r = spore_vif_nodes(&l, v, err);
+	return 0;
+}
+
+int spore_vif_add(struct spore_xs *xs, const struct spore_vif *v, struct spore_err *err)
+{
+	struct xs_node_list l = {0};
+	int r = spore_vif_backend_check(err);
+	if (r >= 0)
+		r = spore_vif_nodes(&l, v, err);
 	if (r >= 0)
 		r = spore_xs_transact(xs, write_tx, &l, err);
 	xs_node_list_free(&l);
@@ -96,6 +106,40 @@ static int64_t now_ms(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* netback says InitWait in its probe just before it registers the
+ * interface, so the name can be missing for a while on a loaded machine.
+ * Waits for it on rtnetlink's link notifications (subscribed before the
+ * first look, so none is missed); -ETIMEDOUT after timeout_ms. */
+static int wait_ifname(const char *ifname, int timeout_ms)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	int64_t deadline = now_ms() + timeout_ms;
+	int r = -ETIMEDOUT, s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+				       NETLINK_ROUTE);
+
+	if (s >= 0 && bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(s);
+		s = -1;
+	}
+	for (;;) {
+		if (if_nametoindex(ifname)) {
+			r = 0;
+			break;
+		}
+		int left = (int)(deadline - now_ms());
+		if (left <= 0 || s < 0)
+			break;
+		struct pollfd p = {.fd = s, .events = POLLIN};
+		char buf[8192];
+		if (poll(&p, 1, left) > 0)
+			while (recv(s, buf, sizeof(buf), 0) > 0)
+				; /* any link change is only a reason to look again */
+	}
+	if (s >= 0)
+		close(s);
+	return r;
 }
 
 /* What the hotplug script's `ip link set up mtu N` does. */
@@ -134,52 +178,65 @@ out:
 	return r;
 }
 
+void spore_vif_state_path(const struct spore_vif *v, char *buf, size_t n)
+{
+	char be[96];
+	backend_path(v, be, sizeof(be));
+	snprintf(buf, n, "%s/state", be);
+}
+
+int spore_vif_check_up(struct spore_xs *xs, const struct spore_vif *v, struct spore_err *err)
+{
+	char path[128], ifname[IFNAMSIZ];
+	char *state = NULL;
+	size_t len;
+	long st;
+
+	spore_vif_ifname(v, ifname);
+	spore_vif_state_path(v, path, sizeof(path));
+	int r = spore_xs_read(xs, 0, path, &state, &len, err);
+	if (r < 0)
+		return r;
+	st = strtol(state, NULL, 10);
+	free(state);
+	/* netback creates the interface in its probe, then says InitWait (2). */
+	if (st >= 5)
+		return spore_err_setx(err, EIO, "netback gave up on %s (state %ld)", ifname, st);
+	if (st < 2)
+		return 0;
+	if (wait_ifname(ifname, SPORE_VIF_TIMEOUT_MS) < 0)
+		return spore_err_setx(err, ENODEV, "netback said InitWait but %s did not appear within %d s",
+				      ifname, SPORE_VIF_TIMEOUT_MS / 1000);
+	r = link_up(ifname, v->mtu, err);
+	return r < 0 ? r : 1;
+}
+
+int spore_vif_timeout(struct spore_err *err, const struct spore_vif *v, int timeout_ms)
+{
+	char ifname[IFNAMSIZ];
+	spore_vif_ifname(v, ifname);
+	return spore_err_setx(err, ETIMEDOUT, "%s did not appear within %d s (is xen-netback loaded?)",
+			      ifname, timeout_ms / 1000);
+}
+
 int spore_vif_wait_up(struct spore_xs *xs, const struct spore_vif *v, int timeout_ms,
 		      struct spore_err *err)
 {
-	char be[96], path[128], token[32], ifname[IFNAMSIZ];
+	char path[128], token[32], ifname[IFNAMSIZ];
 	int64_t start = now_ms(), deadline = start + timeout_ms;
 	int r;
 
 	spore_vif_ifname(v, ifname);
-	backend_path(v, be, sizeof(be));
-	snprintf(path, sizeof(path), "%s/state", be);
+	spore_vif_state_path(v, path, sizeof(path));
 	snprintf(token, sizeof(token), "vif-%" PRIu32, v->domid);
-	/* netback creates the interface in its probe, then says InitWait (2):
-	 * the watch fires once at once, then on each change; no polling. */
+	/* The watch fires once at once, then on each change; no polling. */
 	if ((r = spore_xs_watch(xs, path, token, err)) < 0)
 		return r;
-	for (;;) {
-		char *state = NULL;
-		size_t len;
+	while ((r = spore_vif_check_up(xs, v, err)) == 0) {
 		struct spore_xs_event *ev = NULL;
-		long st = 0;
-
-		r = spore_xs_read(xs, 0, path, &state, &len, err);
-		if (r >= 0)
-			st = strtol(state, NULL, 10);
-		free(state);
-		if (r < 0)
-			break;
-		if (st >= 5) {
-			r = spore_err_setx(err, EIO, "netback gave up on %s (state %ld)", ifname, st);
-			break;
-		}
-		if (st >= 2) {
-			if (!if_nametoindex(ifname))
-				r = spore_err_setx(err, ENODEV, "netback said InitWait but %s does not exist",
-						   ifname);
-			else
-				r = link_up(ifname, v->mtu, err);
-			if (r >= 0)
-				log_debug("vif: %s up after %lld ms", ifname, (long long)(now_ms() - start));
-			break;
-		}
 		int left = (int)(deadline - now_ms());
 		if (left <= 0) {
-			r = spore_err_setx(err, ETIMEDOUT,
-					   "%s did not appear within %d s (is xen-netback loaded?)", ifname,
-					   timeout_ms / 1000);
+			r = spore_vif_timeout(err, v, timeout_ms);
 			break;
 		}
 		r = spore_xs_read_watch(xs, &ev, left, err);
@@ -187,6 +244,8 @@ int spore_vif_wait_up(struct spore_xs *xs, const struct spore_vif *v, int timeou
 		if (r < 0 && r != -EAGAIN)
 			break;
 	}
+	if (r > 0)
+		log_debug("vif: %s up after %lld ms", ifname, (long long)(now_ms() - start));
 	struct spore_err e2 = {0};
 	spore_xs_unwatch(xs, path, token, &e2);
 	return r < 0 ? r : 0;

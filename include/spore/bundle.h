@@ -1,13 +1,14 @@
 /* Launch bundle: the configuration dom0 hands to a guest's sporeinit.
  *
- * Device convention: the guest gets two read-only raw block devices,
- *   xvda  the image's root filesystem (squashfs)
- *   xvdb  the bundle: its first bytes are an encoded bundle, the rest of the
- *         device is padding (a loop device's size is rounded down to 512
- *         bytes, so the controller pads the file to SPORE_BUNDLE_ALIGN).
- * sporeinit reads /dev/xvdb with plain read(); the image device's name is a
- * field of the bundle, so only the bundle's own name (SPORE_BUNDLE_DEV) is
- * fixed.
+ * Where the guest finds it: `sporectl launch` appends it to sporeinit's
+ * initrd as the file /SPORE_BUNDLE_INITRD_FILE (one more cpio archive), so
+ * it needs no device; the image's root filesystem (squashfs) is the
+ * read-only block device xvda. Without that file (another toolstack, the
+ * e2e tests driving xl) sporeinit reads the bundle from the raw read-only
+ * device xvdb: its first bytes are an encoded bundle, the rest is padding
+ * (a loop device's size is rounded down to 512 bytes, so the file is padded
+ * to SPORE_BUNDLE_ALIGN). The image device's name is a field of the
+ * bundle.
  *
  * Wire format (all integers little-endian, no alignment):
  *   header, SPORE_BUNDLE_HDR_SIZE bytes:
@@ -36,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define SPORE_BUNDLE_INITRD_FILE "spore-bundle"
 #define SPORE_BUNDLE_DEV         "xvdb"
 #define SPORE_BUNDLE_IMAGE_DEV   "xvda"
 #define SPORE_BUNDLE_MAGIC       "SPOREBDL"

@@ -25,8 +25,10 @@ struct spore_vif {
 void spore_vif_ifname(const struct spore_vif *v, char name[IFNAMSIZ]);
 /* Appends the frontend and backend nodes (pure, unit tested). */
 int spore_vif_nodes(struct xs_node_list *l, const struct spore_vif *v, struct spore_err *err);
-/* Writes the nodes in one transaction. */
+/* Writes the nodes in one transaction, after spore_vif_backend_check. */
 int spore_vif_add(struct spore_xs *xs, const struct spore_vif *v, struct spore_err *err);
+/* -ENODEV with a message naming the fix if dom0 has no netback. */
+int spore_vif_backend_check(struct spore_err *err);
 /* How long netback may take to create the interface: instant on real
  * hardware, but seconds in a loaded TCG sandbox; xl allows its hotplug
  * scripts 40 s. */
@@ -35,5 +37,12 @@ int spore_vif_add(struct spore_xs *xs, const struct spore_vif *v, struct spore_e
  * netback to create the interface, then sets it UP with the MTU. */
 int spore_vif_wait_up(struct spore_xs *xs, const struct spore_vif *v, int timeout_ms,
 		      struct spore_err *err);
+/* The pieces of spore_vif_wait_up, for a caller that waits for other things
+ * at the same time: the node to watch (netback's state), one look at it (1
+ * once the interface exists and is set UP, 0 not yet, -errno if netback
+ * failed), and the error for a timeout. */
+void spore_vif_state_path(const struct spore_vif *v, char *buf, size_t n);
+int spore_vif_check_up(struct spore_xs *xs, const struct spore_vif *v, struct spore_err *err);
+int spore_vif_timeout(struct spore_err *err, const struct spore_vif *v, int timeout_ms);
 
 #endif

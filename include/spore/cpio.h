@@ -1,0 +1,20 @@
+/* The "newc" cpio format the kernel unpacks as an initramfs. Archives may be
+ * concatenated: the kernel unpacks one after the other, each starting on a
+ * 4-byte boundary. spore appends one holding the launch bundle to
+ * sporeinit's initrd, so the bundle needs no block device of its own. */
+#ifndef SPORE_CPIO_H
+#define SPORE_CPIO_H
+
+#include <spore/err.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Appends to buf (a malloc'd buffer of *len bytes, grown with realloc)
+ * zero padding to a 4-byte boundary, then a newc archive holding one
+ * regular file, name (relative, no NUL inside), mode, owned by root, with
+ * data, and the trailer. */
+int spore_cpio_append_file(uint8_t **buf, size_t *len, const char *name, uint32_t mode,
+			   const void *data, size_t n, struct spore_err *err);
+
+#endif
