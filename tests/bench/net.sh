@@ -1,16 +1,127 @@
 #!/bin/bash
-# sporenet throughput and memory, without Xen: a "guest" network namespace
-# sends N MiB over one TCP stream to a server in a "dom0" namespace,
-#   bridge    the guest's veth on a Linux bridge in dom0 (the kernel path an
-#             xl-style vif-bridge setup takes)
-#   sporenet  the guest's veth as vif1.0, NATed by sporenet to dom0's
-#             address on another interface, at MTU 1500 with the guest's
-#             TSO off (as sporeinit sets it), with TSO on, and at MTU 65520
-# and reports Mbit/s, the ratio to the bridge, and the worker's memory
-# (Rss and Pss: Pss is what one more guest costs). veth is much faster than
-# netback, so the ratio here is a lower bound of the one under Xen; the
-# acceptance benchmark is the same measurement in the Xen sandbox.
-# Usage: tests/bench/net.sh [MIB]   (default 256; root)
+# sporenet throughput and memory.
+#
+# In the Xen sandbox (the default): one spore guest (busybox, --allow-dom0)
+# sends N MiB over one TCP stream (dd | nc) to a receiver on dom0
+# (tests/tools/tcp-sink, timed from its accept to the last byte) at the
+# guest's gateway address 10.75.0.1, through
+#   sporenet  its vif served by sporenet (libslirp: the gateway leads to
+#             dom0's loopback)
+#   bridge    the same guest's vif<domid>.0 on a dom0 Linux bridge holding
+#             10.75.0.1 (sporenet stopped): netback into dom0's kernel
+#             stack, the path an xl guest with vif-bridge takes
+# alternated RUNS times in one sandbox boot, and reports Mbit/s per run, the
+# medians, the ratio sporenet/bridge (target >= 0.5), and the memory of
+# sporenet's worker for the guest (Rss, and Pss: what one more guest costs;
+# target <= 2 MiB) and of its parent.
+# Usage: tests/bench/net.sh [MIB] [RUNS]   (default 64 MiB, 3 runs)
+#
+# --netns: the same without Xen, in network namespaces on this host (root): a
+# "guest" namespace through a veth on a Linux bridge against sporenet at MTU
+# 1500 (TSO off, as sporeinit sets it; on) and 65520.
+# Usage: tests/bench/net.sh --netns [MIB]   (default 256)
+if [ "${1:-}" = --inside ]; then
+	set -euo pipefail
+	. "$(dirname "$0")/lib.sh"
+	mib=$2 runs=$3 img=10.0.2.2:5000/spore-test/busybox:latest
+	bytes=$((mib << 20)) log=/var/log/sporenet.log
+	sink=$(dirname "$(dirname "$(readlink -f "$(command -v sporenet)")")")/tests/tcp-sink
+	sporectl image pull --insecure-registry 10.0.2.2:5000 "$img" >/dev/null
+	# The guest sends once per line typed on its console; a fresh ARP each
+	# time (the gateway's MAC is libslirp's or the bridge's).
+	cmd='echo BENCH-READY; while read x; do [ -n "$x" ] || continue; ip neigh flush dev eth0
+	  dd if=/dev/zero bs=65536 count=@COUNT@ 2>/dev/null | nc 10.75.0.1 5001 >/dev/null; echo "SENT $x"; done'
+	cmd=${cmd//@COUNT@/$((mib * 16))}
+	u=$(sporectl launch -i -t --allow-dom0 --insecure-registry 10.0.2.2:5000 --name net-bench \
+		"$img" /bin/sh -c "$cmd")
+	trap 'sporectl destroy -t 1 net-bench >/dev/null 2>&1 || true; ip link del br-bench 2>/dev/null || true' EXIT
+	clog=/var/log/xen/console/guest-net-bench.log
+	for _ in $(seq 600); do grep -q BENCH-READY "$clog" 2>/dev/null && break; sleep 0.2; done
+	domid=$(xenstore-read "/spore/guests/$u/domid")
+	vif=vif$domid.0 tty=$(xenstore-read "/local/domain/$domid/console/tty")
+	serving() {
+		for _ in $(seq 300); do
+			sporenet status 2>/dev/null | grep -q "^$vif: running" && return 0
+			sleep 0.2
+		done
+		echo "sporenet does not serve $vif" >&2
+		return 1
+	}
+	n=0 xr=
+	xfer() { # sets xr: Mbit/s (0 if the transfer failed)
+		local r
+		timeout 300 "$sink" 5001 "$bytes" >/tmp/sink.out 2>&1 &
+		local s=$!
+		# Listening (port 5001 = 0x1389, state 0A) before the guest sends.
+		for _ in $(seq 100); do grep -q ':1389 00000000:0000 0A' /proc/net/tcp && break; sleep 0.1; done
+		n=$((n + 1))
+		echo "$n" >"$tty"
+		wait $s || true
+		for _ in $(seq 100); do tr -d '\r' <"$clog" | grep -q "^SENT $n\$" && break; sleep 0.1; done
+		read -r _ _ r </tmp/sink.out || r=0
+		if [ "$(cut -d' ' -f1 /tmp/sink.out)" != "$bytes" ]; then
+			r=0
+			{ echo "transfer $n failed: $(cat /tmp/sink.out)"; tr -d '\r' <"$clog" | tail -n 3; } >&2
+		fi
+		xr=${r:-0}
+	}
+	to_bridge() {
+		local p
+		p=$(cat /run/sporenet.pid) && kill "$p" && while kill -0 "$p" 2>/dev/null; do sleep 0.1; done
+		ip link add br-bench type bridge
+		ip link set "$vif" master br-bench
+		ip addr add 10.75.0.1/16 dev br-bench
+		ip link set br-bench up
+	}
+	to_sporenet() {
+		ip link set "$vif" nomaster
+		ip link del br-bench
+		SPORE_LOG=info sporenet >>$log 2>&1 &
+		echo $! >/run/sporenet.pid
+		serving
+	}
+	mem() { # PID -> "Rss Pss" in kB
+		awk '/^Rss:/{r=$2} /^Pss:/{p=$2} END{printf "%d %d", r, p}' "/proc/$1/smaps_rollup"
+	}
+	serving
+	printf '%-4s %14s %14s\n' run sporenet_Mbps bridge_Mbps
+	sp=() br=()
+	for i in $(seq 1 "$runs"); do
+		xfer
+		a=$xr
+		if [ "$i" = 1 ]; then
+			st=$(sporenet status)
+			wpid=$(echo "$st" | sed -n "s/^$vif: running, worker \([0-9]*\).*/\1/p")
+			read -r wrss wpss <<<"$(mem "$wpid")"
+			read -r prss ppss <<<"$(mem "$(cat /run/sporenet.pid)")"
+		fi
+		to_bridge
+		xfer
+		b=$xr
+		to_sporenet
+		printf '%-4s %14s %14s\n' "$i" "$a" "$b"
+		sp+=("$a") br+=("$b")
+	done
+	ms=$(bench_median "${sp[@]}") mb=$(bench_median "${br[@]}")
+	printf '%-4s %14s %14s\n' med "$ms" "$mb"
+	awk -v a="$ms" -v b="$mb" 'BEGIN { printf "ratio sporenet/bridge: %.2fx (target >= 0.5x)\n", b ? a / b : 0 }'
+	echo "sporenet worker for the guest, after a transfer: Rss $wrss kB, Pss $wpss kB (target <= 2048 kB)"
+	echo "sporenet parent: Rss $prss kB, Pss $ppss kB"
+	exit 0
+fi
+if [ "${1:-}" != --netns ]; then
+	set -euo pipefail
+	root=$(cd "$(dirname "$0")/../.." && pwd)
+	. "$root/scripts/lib/common.sh"
+	mib=${1:-64} runs=${2:-3}
+	[[ $mib =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ ]] || die "usage: net.sh [MIB] [RUNS]"
+	[ -e "$root/.cache/kernel/spore-vmlinuz" ] || die "spore's kernel is not built: run kernel/build.sh"
+	[ -x "$root/$SPORE_BUILD_DIR/tests/tcp-sink" ] || die "build first (ninja -C $SPORE_BUILD_DIR)"
+	"$root/scripts/test-registry.sh" start >/dev/null || die "the test registry did not start"
+	echo "one TCP stream, guest -> dom0, $mib MiB, $runs runs, Xen 4.17 sandbox (QEMU TCG); host load: $(cut -d' ' -f1-3 /proc/loadavg)"
+	exec "$root/scripts/xen-sandbox.sh" -- bash tests/bench/net.sh --inside "$mib" "$runs"
+fi
+shift
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 mib=${1:-256}
