@@ -92,8 +92,8 @@ static int spawn(struct sup *s, struct guest *g, struct spore_err *err)
 	net_msg_init(&m, NET_MSG_ATTACH);
 	m.attach = g->attach;
 	net_filter_init(&m.filter, &g->attach);
-	/* dom0's addresses as the rtnetlink watch keeps them (no getifaddrs
-	 * per worker: a dump costs a start-up under TCG dearly). */
+	/* dom0's addresses as the rtnetlink watch keeps them: no netlink
+	 * dump per worker started. */
 	if (s->have_last) {
 		m.filter.n_dom0_4 = s->last.n4;
 		m.filter.n_dom0_6 = s->last.n6;
