@@ -1,13 +1,21 @@
 /* sporectl reaper: one dom0 service for all guests that frees every guest
  * whose domain shuts down, and every half-built guest whose launch died.
  *
- * It holds no state of its own: each wake-up is one spore_reap_pass() over
- * the records in xenstore. It wakes on @releaseDomain (xenstored fires it
- * when any domain shuts down or dies), on changes under /spore/guests (a
- * launch starting or finishing), and on the exit of any launch that is
- * building a guest (a pidfd per owner: a SIGKILLed sporectl sends no event
- * of its own). A slow timer is only a safety net. */
+ * It holds no state that matters: a startup pass over every record catches
+ * up on whatever happened meanwhile, so it can be restarted at any time.
+ * After that, each wake-up looks only at the guests it concerns, so its work
+ * per launch does not grow with the number of guests:
+ *  - a change under /spore/guests names its record: that record is read;
+ *  - @releaseDomain (xenstored fires it when any domain shuts down or dies)
+ *    names nothing: one getdomaininfolist, compared with the one before,
+ *    gives the domains gone or shut down since, whose handles are their
+ *    guests' UUIDs;
+ *  - the exit of a launch building a guest, or of an attached sporectl (a
+ *    pidfd per owner: a SIGKILLed sporectl sends no event of its own),
+ *    names that owner's guest.
+ * A slow timer runs a full pass, only as a safety net. */
 #include <spore/guest_reap.h>
+#include <spore/guest_teardown.h>
 #include <spore/log.h>
 
 #include <errno.h>
@@ -23,7 +31,8 @@
 #include "commands.h"
 
 #define SAFETY_NET_MS (60 * 1000)
-#define MAX_OWNERS    64
+/* Owners watched at once; beyond that, a full pass every second. */
+#define MAX_OWNERS 256
 
 static volatile sig_atomic_t stop;
 
@@ -57,20 +66,128 @@ static int pidfd_open(pid_t pid)
 #endif
 }
 
-/* Takes every queued watch event without waiting. */
-static int drain(struct spore_xs *xs, struct spore_err *err)
+/* The guests whose owner (a launch, or an attached sporectl) the reaper
+ * waits for: one pidfd each. */
+struct owners {
+	char uuid[MAX_OWNERS][37];
+	int fd[MAX_OWNERS];
+	size_t n;
+	bool rescan; /* a full pass within a second: some owner is not watched, or a look failed */
+};
+
+static void owners_drop(struct owners *o, const struct spore_uuid_set *which)
+{
+	for (size_t i = 0; i < o->n;) {
+		if (which && !spore_uuid_set_has(which, o->uuid[i])) {
+			i++;
+			continue;
+		}
+		close(o->fd[i]);
+		o->n--;
+		memcpy(o->uuid[i], o->uuid[o->n], 37);
+		o->fd[i] = o->fd[o->n];
+	}
+	if (!which)
+		o->rescan = false;
+}
+
+static void owners_add(struct owners *o, const char *uuid, pid_t pid)
+{
+	if (o->n == MAX_OWNERS) {
+		o->rescan = true;
+		return;
+	}
+	int fd = pidfd_open(pid);
+	if (fd < 0) {
+		/* Gone already (or no pidfds): look again soon. */
+		o->rescan = true;
+		return;
+	}
+	memcpy(o->uuid[o->n], uuid, 37);
+	o->fd[o->n++] = fd;
+}
+
+/* Takes every queued watch event without waiting: the records they name go
+ * into todo; *all if any record may have changed, *release on
+ * @releaseDomain. */
+static int drain(struct spore_xs *xs, struct spore_uuid_set *todo, bool *all, bool *release,
+		 struct spore_err *err)
 {
 	for (;;) {
 		struct spore_xs_event *ev = NULL;
+		char uuid[37];
 		int r = spore_xs_read_watch(xs, &ev, 0, err);
-		free(ev);
 		if (r == -EAGAIN) {
 			spore_err_clear(err);
 			return 0;
 		}
 		if (r < 0)
 			return r;
+		if (!strcmp(ev->token, "release")) {
+			*release = true;
+		} else if (!strcmp(ev->token, "records")) {
+			int k = spore_reap_event_uuid(ev->path, uuid);
+			if (k == 0)
+				*all = true;
+			else if (k > 0 && spore_uuid_set_add(todo, uuid) < 0)
+				*all = true; /* out of memory: the full pass copes */
+		}
+		free(ev);
 	}
+}
+
+/* One wake-up's work: the guests in todo (all of them if all), and those
+ * whose domain is gone since *prev (which becomes this look's snapshot) or
+ * is shut down. */
+static void reap(struct spore_xc *xc, struct spore_xs *xs, struct spore_uuid_set *todo, bool all,
+		 struct spore_dominfo **prev, size_t *nprev, struct owners *o)
+{
+	struct spore_dominfo *doms = NULL;
+	size_t ndoms = 0;
+	pid_t *pids = NULL;
+	struct spore_err e = {0};
+	bool retry = false; /* something failed: a full pass soon */
+
+	if (spore_domain_snapshot(xc, &doms, &ndoms, &e) < 0) {
+		log_warn("reaper: %s", e.msg);
+		o->rescan = true;
+		return;
+	}
+	if (all && spore_reap_all_uuids(xs, todo, &e) < 0) {
+		log_warn("reaper: %s", e.msg);
+		retry = true;
+	}
+	/* On every look, not only on a release: a look for another reason
+	 * may already see a domain gone whose @releaseDomain is still on its
+	 * way, and the next look would then find nothing gone. */
+	if (spore_reap_released(*prev, *nprev, doms, ndoms, todo) < 0) {
+		log_warn("reaper: out of memory");
+		retry = true;
+	}
+	if (todo->n && !(pids = calloc(todo->n, sizeof(*pids)))) {
+		log_warn("reaper: out of memory");
+		retry = true;
+	} else if (todo->n && spore_reap_guests(xc, xs, todo, doms, ndoms, pids, &e) < 0) {
+		log_warn("reaper: %s", e.msg);
+		retry = true;
+		free(pids);
+		pids = NULL;
+	}
+	/* The owners of the guests just looked at are now known afresh. */
+	if (pids) {
+		owners_drop(o, all ? NULL : todo);
+		for (size_t i = 0; i < todo->n; i++)
+			if (pids[i] > 0)
+				owners_add(o, todo->v[i], pids[i]);
+	} else if (all && !todo->n) {
+		owners_drop(o, NULL); /* no records at all */
+	}
+	if (retry)
+		o->rescan = true;
+	free(pids);
+	free(*prev);
+	*prev = doms;
+	*nprev = ndoms;
 }
 
 int cmd_reaper(int argc, char **argv, struct spore_err *err)
@@ -82,8 +199,12 @@ int cmd_reaper(int argc, char **argv, struct spore_err *err)
 	};
 	struct spore_xc *xc = NULL;
 	struct spore_xs *xs = NULL;
-	struct pollfd pfd[1 + MAX_OWNERS];
-	bool once = false;
+	static struct owners o;
+	static struct pollfd pfd[1 + MAX_OWNERS];
+	struct spore_uuid_set todo = {0};
+	struct spore_dominfo *prev = NULL;
+	size_t nprev = 0;
+	bool once = false, all = true, release = false;
 	int c, r;
 
 	optind = 1;
@@ -112,41 +233,39 @@ int cmd_reaper(int argc, char **argv, struct spore_err *err)
 		goto out;
 	}
 	log_info("reaper: watching @releaseDomain and " SPORE_XS_GUESTS);
-	size_t nfd = 1;
-	pfd[0] = (struct pollfd){.fd = spore_xs_watch_fd(xs), .events = POLLIN};
 	while (!stop) {
-		/* Events queued so far are covered by the pass that follows;
+		/* Events queued so far are covered by the work that follows;
 		 * later ones wake the poll below. */
-		if (!once && (r = drain(xs, err)) < 0)
+		if (!once && (r = drain(xs, &todo, &all, &release, err)) < 0)
 			break;
-		pid_t *owners = NULL;
-		size_t nowners = 0;
-		struct spore_err e = {0};
-		int n = spore_reap_pass(xc, xs, &owners, &nowners, &e);
-		if (n < 0)
-			log_warn("reaper: %s", e.msg);
-		for (size_t i = 1; i < nfd; i++)
-			close(pfd[i].fd);
-		nfd = 1;
-		for (size_t i = 0; i < nowners && nfd < 1 + MAX_OWNERS; i++) {
-			int fd = pidfd_open(owners[i]);
-			if (fd >= 0)
-				pfd[nfd++] = (struct pollfd){.fd = fd, .events = POLLIN};
+		if (all || release || todo.n) {
+			reap(xc, xs, &todo, all, &prev, &nprev, &o);
+			todo.n = 0;
+			all = release = false;
 		}
-		free(owners);
 		if (once) {
 			r = 0;
 			break;
 		}
-		if (poll(pfd, nfd, SAFETY_NET_MS) < 0 && errno != EINTR) {
+		pfd[0] = (struct pollfd){.fd = spore_xs_watch_fd(xs), .events = POLLIN};
+		for (size_t i = 0; i < o.n; i++)
+			pfd[1 + i] = (struct pollfd){.fd = o.fd[i], .events = POLLIN};
+		int n = poll(pfd, 1 + o.n, o.rescan ? 1000 : SAFETY_NET_MS);
+		if (n < 0 && errno != EINTR) {
 			r = spore_err_set(err, errno, "reaper: poll");
 			break;
 		}
+		if (n == 0)
+			all = true;
+		for (size_t i = 0; n > 0 && i < o.n; i++)
+			if (pfd[1 + i].revents && spore_uuid_set_add(&todo, o.uuid[i]) < 0)
+				all = true;
 		r = 0;
 	}
-	for (size_t i = 1; i < nfd; i++)
-		close(pfd[i].fd);
+	owners_drop(&o, NULL);
 out:
+	free(prev);
+	spore_uuid_set_free(&todo);
 	spore_xs_close(xs);
 	spore_xc_close(xc);
 	return r;

@@ -1,7 +1,8 @@
-/* One reaping pass over the guest records; see guest_reap.h. */
+/* Reaping guests: per event or in one pass over all records; see guest_reap.h. */
 #include <spore/guest_reap.h>
 #include <spore/guest_teardown.h>
 #include <spore/log.h>
+#include <spore/pv_builder.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -84,56 +85,137 @@ bool spore_owner_alive(pid_t pid, int64_t created)
 	return t < 0 || created <= 0 || t <= created + 1;
 }
 
-int spore_reap_pass(struct spore_xc *xc, struct spore_xs *xs, pid_t **building, size_t *nbuilding,
-		    struct spore_err *err)
+int spore_uuid_set_add(struct spore_uuid_set *s, const char *uuid)
+{
+	if (strlen(uuid) != 36)
+		return 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], uuid))
+			return 0;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		char(*v)[37] = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	memcpy(s->v[s->n++], uuid, 37);
+	return 0;
+}
+
+bool spore_uuid_set_has(const struct spore_uuid_set *s, const char *uuid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], uuid))
+			return true;
+	return false;
+}
+
+void spore_uuid_set_free(struct spore_uuid_set *s)
+{
+	free(s->v);
+	*s = (struct spore_uuid_set){0};
+}
+
+int spore_reap_event_uuid(const char *path, char uuid[37])
+{
+	static const char guests[] = SPORE_XS_GUESTS;
+	size_t n = sizeof(guests) - 1;
+
+	if (strncmp(path, guests, n))
+		return -1;
+	if (!path[n])
+		return 0;
+	if (path[n] != '/')
+		return -1;
+	path += n + 1;
+	size_t len = strcspn(path, "/");
+	if (len != 36)
+		return -1;
+	memcpy(uuid, path, 36);
+	uuid[36] = '\0';
+	return 1;
+}
+
+static bool same_domain(const struct spore_dominfo *a, const struct spore_dominfo *b)
+{
+	return a->domid == b->domid && !memcmp(a->handle, b->handle, sizeof(a->handle));
+}
+
+int spore_reap_released(const struct spore_dominfo *prev, size_t nprev,
+			const struct spore_dominfo *now, size_t nnow, struct spore_uuid_set *out)
+{
+	char u[37];
+
+	/* Gone since the last look (xl destroy, or a teardown's destroy). */
+	for (size_t i = 0; i < nprev; i++) {
+		size_t j = 0;
+		while (j < nnow && !same_domain(&prev[i], &now[j]))
+			j++;
+		if (j < nnow || prev[i].domid == 0)
+			continue;
+		spore_uuid_format(prev[i].handle, u);
+		if (spore_uuid_set_add(out, u) < 0)
+			return -ENOMEM;
+	}
+	/* Shut down or dying: to be torn down, unless an owner holds it. */
+	for (size_t j = 0; j < nnow; j++) {
+		if (now[j].domid == 0 || !(spore_dominfo_shutdown(&now[j]) || spore_dominfo_dying(&now[j])))
+			continue;
+		spore_uuid_format(now[j].handle, u);
+		if (spore_uuid_set_add(out, u) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int spore_reap_guests(struct spore_xc *xc, struct spore_xs *xs, const struct spore_uuid_set *which,
+		      const struct spore_dominfo *doms, size_t ndoms, pid_t *owners,
+		      struct spore_err *err)
 {
 	struct spore_guest *g = NULL;
-	struct spore_dominfo *doms = NULL;
-	size_t n = 0, ndoms = 0, nb = 0;
-	pid_t *pids = NULL;
-	int r, reaped = 0;
+	char **ids = NULL;
+	int *res = NULL, r, reaped = 0;
+	size_t n = which->n;
 
-	if (building) {
-		*building = NULL;
-		*nbuilding = 0;
-	}
-	if ((r = spore_guest_list(xs, &g, &n, err)) < 0)
-		return r;
-	if (!n) {
-		free(g);
+	if (owners)
+		memset(owners, 0, n * sizeof(*owners));
+	if (!n)
 		return 0;
+	g = calloc(n, sizeof(*g));
+	ids = calloc(n, sizeof(*ids));
+	res = calloc(n, sizeof(*res));
+	if (!g || !ids || !res) {
+		r = spore_err_set(err, ENOMEM, "reaping");
+		goto out;
 	}
-	if ((r = spore_domain_snapshot(xc, &doms, &ndoms, err)) < 0) {
-		free(g);
-		return r;
-	}
-	if (building && !(pids = calloc(n, sizeof(*pids)))) {
-		free(g);
-		free(doms);
-		return spore_err_set(err, ENOMEM, "reaping");
-	}
+	for (size_t i = 0; i < n; i++)
+		ids[i] = which->v[i];
+	if ((r = spore_guest_read_many(xs, ids, n, g, res, err)) < 0)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
+		if (res[i] < 0)
+			continue; /* no record: not a spore guest, or removed */
 		int d = spore_guest_match_domain(&g[i], doms, ndoms);
 		bool alive = strcmp(g[i].state, "exited") &&
 			     spore_owner_alive((pid_t)g[i].owner_pid, g[i].created);
 		enum spore_reap_action a = spore_reap_decide(&g[i], d >= 0 ? &doms[d] : NULL, alive);
 		struct spore_err e = {0};
-		/* The list reads a record key by key, not atomically: a launch's
-		 * write committing meanwhile can show "building" with the owner
-		 * of "running" (0). Before acting, read it again: what reads
-		 * mixed once was written before this second read began. */
+		/* A record is read key by key, not atomically: a launch's write
+		 * committing meanwhile can show "building" with the owner of
+		 * "running" (0). Before acting, read it again: what reads mixed
+		 * once was written before this second read began. */
 		if (a != SPORE_REAP_NONE) {
-			char uuid[sizeof(g[i].uuid)];
-			memcpy(uuid, g[i].uuid, sizeof(uuid));
-			if (spore_guest_read(xs, uuid, &g[i], &e) < 0)
+			if (spore_guest_read(xs, which->v[i], &g[i], &e) < 0)
 				continue; /* removed meanwhile */
 			alive = strcmp(g[i].state, "exited") &&
 				spore_owner_alive((pid_t)g[i].owner_pid, g[i].created);
 			a = spore_reap_decide(&g[i], d >= 0 ? &doms[d] : NULL, alive);
 		}
 		if (a == SPORE_REAP_NONE) {
-			if (alive && pids)
-				pids[nb++] = (pid_t)g[i].owner_pid;
+			if (alive && owners)
+				owners[i] = (pid_t)g[i].owner_pid;
 			continue;
 		}
 		if (spore_guest_teardown(xc, xs, &g[i], &e) < 0) {
@@ -150,11 +232,65 @@ int spore_reap_pass(struct spore_xc *xc, struct spore_xs *xs, pid_t **building, 
 		}
 		reaped++;
 	}
+	r = reaped;
+out:
 	free(g);
-	free(doms);
-	if (building) {
-		*building = pids;
-		*nbuilding = nb;
+	free(ids);
+	free(res);
+	return r;
+}
+
+int spore_reap_all_uuids(struct spore_xs *xs, struct spore_uuid_set *out, struct spore_err *err)
+{
+	char **ids = NULL;
+	size_t n = 0;
+	int r = spore_xs_directory(xs, 0, SPORE_XS_GUESTS, &ids, &n, err);
+
+	if (r == -ENOENT) {
+		spore_err_clear(err);
+		return 0;
 	}
-	return reaped;
+	for (size_t i = 0; r >= 0 && i < n; i++)
+		if (spore_uuid_set_add(out, ids[i]) < 0)
+			r = spore_err_set(err, ENOMEM, "listing guests");
+	free(ids);
+	return r < 0 ? r : 0;
+}
+
+int spore_reap_pass(struct spore_xc *xc, struct spore_xs *xs, pid_t **building, size_t *nbuilding,
+		    struct spore_err *err)
+{
+	struct spore_uuid_set all = {0};
+	struct spore_dominfo *doms = NULL;
+	pid_t *owners = NULL;
+	size_t ndoms = 0, nb = 0;
+	int r;
+
+	if (building) {
+		*building = NULL;
+		*nbuilding = 0;
+	}
+	if ((r = spore_reap_all_uuids(xs, &all, err)) < 0 || !all.n)
+		goto out;
+	if ((r = spore_domain_snapshot(xc, &doms, &ndoms, err)) < 0)
+		goto out;
+	if (building && !(owners = calloc(all.n, sizeof(*owners)))) {
+		r = spore_err_set(err, ENOMEM, "reaping");
+		goto out;
+	}
+	if ((r = spore_reap_guests(xc, xs, &all, doms, ndoms, owners, err)) < 0)
+		goto out;
+	for (size_t i = 0; owners && i < all.n; i++)
+		if (owners[i] > 0)
+			owners[nb++] = owners[i];
+	if (building) {
+		*building = owners;
+		*nbuilding = nb;
+		owners = NULL;
+	}
+out:
+	free(owners);
+	free(doms);
+	spore_uuid_set_free(&all);
+	return r;
 }

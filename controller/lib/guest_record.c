@@ -256,12 +256,43 @@ int spore_guest_read(struct spore_xs *xs, const char *uuid, struct spore_guest *
 	return r;
 }
 
+int spore_guest_read_many(struct spore_xs *xs, char *const *uuids, size_t n,
+			  struct spore_guest *out, int *res, struct spore_err *err)
+{
+	char(*paths)[256] = NULL;
+	struct spore_xs_op *ops = NULL;
+	int r = 0;
+
+	if (!n)
+		return 0;
+	/* Every record's reads in one pipelined batch: the cost barely grows
+	 * with the number of guests. */
+	ops = calloc(n * NF_READ, sizeof(*ops));
+	paths = calloc(n * NF_READ, sizeof(*paths));
+	if (!ops || !paths) {
+		r = spore_err_set(err, ENOMEM, "reading guest records");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		read_ops(uuids[i], paths + i * NF_READ, ops + i * NF_READ);
+	if ((r = spore_xs_batch(xs, 0, ops, n * NF_READ, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		res[i] = read_fill(uuids[i], ops + i * NF_READ, &out[i]);
+out:
+	if (ops)
+		spore_xs_batch_free(ops, n * NF_READ);
+	free(ops);
+	free(paths);
+	return r < 0 ? r : 0;
+}
+
 int spore_guest_list(struct spore_xs *xs, struct spore_guest **out, size_t *n,
 		     struct spore_err *err)
 {
-	char **ids = NULL, (*paths)[256] = NULL;
-	struct spore_xs_op *ops = NULL;
+	char **ids = NULL;
 	struct spore_guest *v = NULL;
+	int *res = NULL;
 	size_t nids = 0, k = 0;
 	int r = spore_xs_directory(xs, 0, SPORE_XS_GUESTS, &ids, &nids, err);
 
@@ -271,31 +302,23 @@ int spore_guest_list(struct spore_xs *xs, struct spore_guest **out, size_t *n,
 		return 0;
 	if (r < 0)
 		return r;
-	/* Every record's reads in one pipelined batch: the cost barely grows
-	 * with the number of guests. */
 	v = calloc(nids ? nids : 1, sizeof(*v));
-	ops = calloc(nids * NF_READ + 1, sizeof(*ops));
-	paths = calloc(nids * NF_READ + 1, sizeof(*paths));
-	if (!v || !ops || !paths) {
+	res = calloc(nids ? nids : 1, sizeof(*res));
+	if (!v || !res) {
 		r = spore_err_set(err, ENOMEM, "listing guests");
 		goto out;
 	}
-	for (size_t i = 0; i < nids; i++)
-		read_ops(ids[i], paths + i * NF_READ, ops + i * NF_READ);
-	if ((r = spore_xs_batch(xs, 0, ops, nids * NF_READ, err)) < 0)
+	if ((r = spore_guest_read_many(xs, ids, nids, v, res, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < nids; i++)
 		/* A record removed meanwhile is simply skipped. */
-		if (read_fill(ids[i], ops + i * NF_READ, &v[k]) >= 0)
-			k++;
+		if (res[i] >= 0 && k++ != i)
+			v[k - 1] = v[i];
 	*out = v;
 	*n = k;
 	v = NULL;
 out:
-	if (ops)
-		spore_xs_batch_free(ops, nids * NF_READ);
-	free(ops);
-	free(paths);
+	free(res);
 	free(v);
 	free(ids);
 	return r;

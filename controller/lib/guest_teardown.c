@@ -2,7 +2,13 @@
  * destroy the domain before removing its xenstore nodes, and never
  * XS_RELEASE it (xenstored fires @releaseDomain for a dying domain by
  * itself, which is what makes xenconsoled unmap the console ring; released
- * early, the domain stays a zombie). */
+ * early, the domain stays a zombie).
+ *
+ * No Closing handshake (backend state 5, wait for the frontend): a guest is
+ * torn down once its frontends are gone (it powered off, or destroy asked
+ * it to and then destroyed it), so nothing would answer. Removing the
+ * backend nodes makes blkback/netback disconnect at once and unmap the
+ * grants, after which Xen frees the dying domain. */
 #include <spore/guest_teardown.h>
 #include <spore/log.h>
 #include <spore/loopdev.h>

@@ -59,6 +59,10 @@ int spore_guest_set(struct spore_xs *xs, const char *uuid, const char *key, cons
 /* -ENOENT if there is no such record. */
 int spore_guest_read(struct spore_xs *xs, const char *uuid, struct spore_guest *g,
 		     struct spore_err *err);
+/* The records of the n guests uuids names, in one pipelined batch: res[i]
+ * is 0 with out[i] filled, or -ENOENT if there is no such record. */
+int spore_guest_read_many(struct spore_xs *xs, char *const *uuids, size_t n,
+			  struct spore_guest *out, int *res, struct spore_err *err);
 /* All records, malloc'd array (free()). */
 int spore_guest_list(struct spore_xs *xs, struct spore_guest **out, size_t *n,
 		     struct spore_err *err);

@@ -5,7 +5,8 @@
  *
  * Step names: the PV builder's steps (kernel, check-xen, create-domain, ...,
  * introduce; the hook runs before each) and those of launch and boot (see
- * README, "Crash safety"). Unset, a hook call costs one cached getenv. */
+ * README, "Crash safety"). Unset, a hook call costs one cached getenv. At
+ * SPORE_LOG=debug each call logs "step NAME at T ms" (since the first step). */
 #ifndef SPORE_STEP_HOOK_H
 #define SPORE_STEP_HOOK_H
 

@@ -1,6 +1,7 @@
 #include <spore/guest_reap.h>
 #include <spore/guest_teardown.h>
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -78,6 +79,58 @@ int main(void)
 
 	is_str(spore_shutdown_reason_name(SHUTDOWN_poweroff), "poweroff", "poweroff");
 	is_str(spore_shutdown_reason_name(SHUTDOWN_crash), "crash", "crash");
+
+	/* Watch events name the record they concern. */
+	char u[37];
+	is_int(spore_reap_event_uuid("/spore/guests/0badcafe-0000-4000-8000-000000000001/state", u), 1,
+	       "a key of a record names it");
+	is_str(u, "0badcafe-0000-4000-8000-000000000001", "... by its uuid");
+	is_int(spore_reap_event_uuid("/spore/guests/0badcafe-0000-4000-8000-000000000002", u), 1,
+	       "the record itself names it");
+	is_str(u, "0badcafe-0000-4000-8000-000000000002", "... by its uuid");
+	is_int(spore_reap_event_uuid("/spore/guests", u), 0, "the records' folder: any may have changed");
+	is_int(spore_reap_event_uuid("/spore/guests/short/state", u), -1, "not a uuid: ignored");
+	is_int(spore_reap_event_uuid("/spore/guestsx/0badcafe-0000-4000-8000-000000000001", u), -1,
+	       "another folder: ignored");
+	is_int(spore_reap_event_uuid("@releaseDomain", u), -1, "not a record path");
+
+	/* A @releaseDomain concerns the domains gone or shut down since the
+	 * last look, by handle. */
+	struct spore_dominfo before[3] = {dom(0), dom(0), dom(0)}, after[3];
+	for (int i = 0; i < 3; i++) {
+		before[i].domid = (uint32_t)i;
+		before[i].handle[15] = (uint8_t)(0x10 + i);
+	}
+	after[0] = before[0];
+	after[1] = before[2];
+	after[1].flags = XEN_DOMINF_running;
+	struct spore_uuid_set set = {0};
+	is_int(spore_reap_released(before, 3, after, 2, &set), 0, "released: no error");
+	is_int((int)set.n, 1, "one domain gone, none shut down: one guest");
+	is_str(set.n ? set.v[0] : "", "00000000-0000-0000-0000-000000000011", "... the gone one's handle");
+	after[1].flags = XEN_DOMINF_shutdown;
+	after[2] = before[1];
+	after[2].domid = 7; /* the same handle under another domid: a new domain */
+	after[2].flags = XEN_DOMINF_dying;
+	set.n = 0;
+	spore_reap_released(before, 3, after, 3, &set);
+	is_int((int)set.n, 2, "gone (by domid and handle) and shut down/dying, without repeats");
+	ok(spore_uuid_set_has(&set, "00000000-0000-0000-0000-000000000011") &&
+		   spore_uuid_set_has(&set, "00000000-0000-0000-0000-000000000012"),
+	   "... both guests named");
+	after[0].flags = XEN_DOMINF_shutdown;
+	set.n = 0;
+	spore_reap_released(NULL, 0, after, 1, &set);
+	is_int((int)set.n, 0, "dom0 is never a guest");
+	for (int i = 0; i < 40; i++) {
+		char id[37];
+		snprintf(id, sizeof(id), "00000000-0000-0000-0000-%012d", i % 20);
+		spore_uuid_set_add(&set, id);
+	}
+	is_int((int)set.n, 20, "a uuid set grows and keeps no repeats");
+	spore_uuid_set_add(&set, "short");
+	is_int((int)set.n, 20, "... and takes only uuids");
+	spore_uuid_set_free(&set);
 
 	ok(spore_owner_alive(getpid(), 0), "this process is alive");
 	ok(!spore_owner_alive(0, 0), "pid 0 is no owner");

@@ -95,9 +95,12 @@ if wait_for 120 console_says life-self LIFE-READY; then
 	xenstore-write "/local/domain/$d/data/spore/exit-status" "exited 3"
 	wait_for 60 console_says life-self LIFE-BYE
 	t0=$SECONDS
-	wait_for 30 sh -c "[ \"\$(xenstore-read /spore/guests/$self/state)\" = exited ]"
-	check_eq "a guest that powers off by itself is reaped" "$(state "$self")" exited
-	check "... within a few seconds ($((SECONDS - t0)) s)" test $((SECONDS - t0)) -le 4
+	# Event-driven (the reaper wakes on @releaseDomain); the deadline is
+	# only there for a loaded machine. How fast is measured, not asserted.
+	wait_for 60 sh -c "[ \"\$(xenstore-read /spore/guests/$self/state)\" = exited ]"
+	check_eq "a guest that powers off by itself is reaped (no sporectl attached)" \
+		"$(state "$self")" exited
+	echo "# ... $((SECONDS - t0)) s after its last words on the console"
 	check_fails "... its domain is gone" xl list life-self
 	check_fails "... so is /local/domain/$d" xenstore-exists "/local/domain/$d"
 	check_fails "... and /vm/<uuid>" xenstore-exists "/vm/$self"
@@ -132,6 +135,21 @@ else
 	echo "not ok - the guest life-kill did not come up within 120 s"
 fi
 
+# --- a domain destroyed behind spore's back --------------------------------
+# @releaseDomain names no domain: the reaper finds the guest by comparing
+# the domain list with the one it saw before. No sporectl runs meanwhile.
+gone=$(boot life-gone sleeper)
+if wait_for 120 console_says life-gone LIFE-READY; then
+	d=$(domid_of "$gone")
+	check "xl destroy of a spore guest's domain $d" xl destroy "$d"
+	wait_for 60 sh -c "[ \"\$(xenstore-read /spore/guests/$gone/state)\" = exited ]"
+	check_eq "... the reaper marks its record exited" "$(state "$gone")" exited
+	check_eq "... with no domid" "$(domid_of "$gone")" -1
+	check "rm removes it" sporectl rm life-gone
+else
+	echo "not ok - the guest life-gone did not come up within 120 s"
+fi
+
 out=$(sporectl destroy no-such-guest 2>&1)
 rc=$?
 check_eq "destroy of an unknown name fails" "$rc" 1
@@ -154,8 +172,8 @@ check "a launch in progress (owner alive) is recorded" building "$live" life-liv
 dead=$(sh -c 'echo $$')
 fake=deadbeef-0000-4000-8000-$(printf '%012d' $$)
 check "a launch whose sporectl died is recorded" building "$fake" life-dead "$dead"
-check "... and its record is cleaned up within a few seconds" \
-	wait_for 5 sh -c "! xenstore-exists /spore/guests/$fake"
+check "... and its record is cleaned up by the reaper (woken by the record's write)" \
+	wait_for 60 sh -c "! xenstore-exists /spore/guests/$fake"
 check "the live launch's record is left alone" xenstore-exists "/spore/guests/$live"
 check_match "list -a shows it as Created" "$(sporectl list -a 2>&1)" "life-live +- +Created "
 check "destroy removes a launch in progress" sporectl destroy life-live
