@@ -337,47 +337,44 @@ out:
 	return r;
 }
 
+struct kc_fill {
+	const struct spore_kernel_image *img;
+	struct ksum sum;
+	bool shrunk;
+};
+
+/* Straight from the entry into guest memory, summed where it lands. */
+static int fill_from_entry(void *ctx, uint8_t *dst, const struct spore_kseg *s,
+			   struct spore_err *err)
+{
+	struct kc_fill *f = ctx;
+	int r = pread_all(f->img->cache_fd, dst, s->filesz, KC_HDR_LEN + s->offset);
+	if (r == -ENODATA) {
+		f->shrunk = true; /* truncated under us: corrupt */
+		return 0;
+	}
+	if (r < 0)
+		return spore_err_set(err, -r, "reading kernel cache entry %s", f->img->cache_path);
+	ksum_add(&f->sum, dst, s->filesz);
+	return 0;
+}
+
 int spore_kcache_load(const struct spore_kernel_image *img, const struct spore_guest_view *view,
 		      struct spore_err *err)
 {
-	struct ksum k = {0};
+	struct kc_fill f = {.img = img};
 	uint64_t sum[2];
 	int r;
 
-	if (!img->from_cache || !view || !view->mem)
-		return spore_err_setx(err, EINVAL, "loading kernel: no cache entry or guest view");
-	if (img->virt_kstart < view->vstart || img->virt_kend < img->virt_kstart ||
-	    img->virt_kend - view->vstart > view->len)
-		return spore_err_setx(err, ERANGE,
-				      "loading kernel: guest view 0x%" PRIx64 "+0x%" PRIx64
-				      " does not cover the kernel 0x%" PRIx64 "-0x%" PRIx64,
-				      view->vstart, view->len, img->virt_kstart, img->virt_kend);
-	uint64_t cur = img->virt_kstart;
-	for (unsigned i = 0; i < img->nsegs && i < SPORE_KERNEL_MAX_SEGS; i++) {
-		const struct spore_kseg *s = &img->segs[i];
-		if (s->vaddr < cur || s->filesz > s->memsz || s->vaddr > img->virt_kend ||
-		    s->memsz > img->virt_kend - s->vaddr)
-			return spore_err_setx(err, EINVAL,
-					      "loading kernel: segment %u (0x%" PRIx64 "+0x%" PRIx64
-					      ") is inconsistent with the parsed image", i, s->vaddr,
-					      s->memsz);
-		uint8_t *dst = view->mem + (s->vaddr - view->vstart);
-		spore_zero(view->mem + (cur - view->vstart), s->vaddr - cur);
-		/* Straight from the file into guest memory. */
-		if ((r = pread_all(img->cache_fd, dst, s->filesz, KC_HDR_LEN + s->offset)) < 0) {
-			if (r != -ENODATA)
-				return spore_err_set(err, -r, "reading kernel cache entry %s",
-						     img->cache_path);
-			break; /* shrunk under us: the sum below fails */
-		}
-		ksum_add(&k, dst, s->filesz);
-		spore_zero(dst + s->filesz, s->memsz - s->filesz);
-		cur = s->vaddr + s->memsz;
-	}
-	spore_zero(view->mem + (cur - view->vstart), img->virt_kend - cur);
-	ksum_end(&k, sum);
-	if (sum[0] != img->cache_data_sum[0] || sum[1] != img->cache_data_sum[1]) {
-		drop_entry(img->cache_path, "data checksum mismatch");
+	if (!img->from_cache)
+		return spore_err_setx(err, EINVAL, "loading kernel: not a cache entry");
+	/* The entry's length is checked by its sum, not here. */
+	if ((r = spore_kernel_place(img, view, UINT64_MAX, fill_from_entry, &f, err)) < 0)
+		return r;
+	ksum_end(&f.sum, sum);
+	if (f.shrunk || sum[0] != img->cache_data_sum[0] || sum[1] != img->cache_data_sum[1]) {
+		drop_entry(img->cache_path, f.shrunk ? "shorter than its header says" :
+						       "data checksum mismatch");
 		return spore_err_setx(err, EBADMSG, "kernel cache entry %s is corrupt",
 				      img->cache_path);
 	}

@@ -493,9 +493,12 @@ int spore_elf_parse_head(const uint8_t *head, size_t head_len, uint64_t file_len
 	return elf_parse(head, head_len, file_len, img, err);
 }
 
-int spore_elf_load(const struct spore_kernel_image *img, const struct spore_guest_view *view,
-		   struct spore_err *err)
+int spore_kernel_place(const struct spore_kernel_image *img, const struct spore_guest_view *view,
+		       uint64_t data_len, spore_seg_fill_fn fill, void *ctx,
+		       struct spore_err *err)
 {
+	int r;
+
 	if (!view || !view->mem)
 		return spore_err_setx(err, EINVAL, "loading kernel: no guest memory view");
 	if (img->virt_kstart < view->vstart || img->virt_kend < img->virt_kstart ||
@@ -509,19 +512,34 @@ int spore_elf_load(const struct spore_kernel_image *img, const struct spore_gues
 		const struct spore_kseg *s = &img->segs[i];
 		/* Re-checked here: img is caller-owned and may have been altered. */
 		if (s->vaddr < cur || s->filesz > s->memsz || s->vaddr > img->virt_kend ||
-		    s->memsz > img->virt_kend - s->vaddr || !range_ok(s->offset, s->filesz, img->elf_len))
+		    s->memsz > img->virt_kend - s->vaddr || !range_ok(s->offset, s->filesz, data_len))
 			return spore_err_setx(err, EINVAL,
 					      "loading kernel: segment %u (0x%" PRIx64 "+0x%" PRIx64
 					      ") is inconsistent with the parsed image", i, s->vaddr,
 					      s->memsz);
 		uint8_t *dst = view->mem + (s->vaddr - view->vstart);
 		spore_zero(view->mem + (cur - view->vstart), s->vaddr - cur);
-		memcpy(dst, img->elf + s->offset, s->filesz);
+		if ((r = fill(ctx, dst, s, err)) < 0)
+			return r;
 		spore_zero(dst + s->filesz, s->memsz - s->filesz);
 		cur = s->vaddr + s->memsz;
 	}
 	spore_zero(view->mem + (cur - view->vstart), img->virt_kend - cur);
 	return 0;
+}
+
+static int copy_from_elf(void *ctx, uint8_t *dst, const struct spore_kseg *s, struct spore_err *err)
+{
+	const struct spore_kernel_image *img = ctx;
+	(void)err;
+	memcpy(dst, img->elf + s->offset, s->filesz);
+	return 0;
+}
+
+int spore_elf_load(const struct spore_kernel_image *img, const struct spore_guest_view *view,
+		   struct spore_err *err)
+{
+	return spore_kernel_place(img, view, img->elf_len, copy_from_elf, (void *)img, err);
 }
 
 const struct spore_loader spore_loader_elf = {

@@ -190,6 +190,15 @@ int spore_elf_parse(const uint8_t *elf, size_t len, struct spore_kernel_image *i
 		    struct spore_err *err);
 int spore_elf_load(const struct spore_kernel_image *img, const struct spore_guest_view *view,
 		   struct spore_err *err);
+/* Where img's segments go in view: each is checked against view and the
+ * parsed image (its file bytes within data_len), fill() writes its filesz
+ * bytes at dst, and the gaps and each segment's tail (.bss) are zeroed.
+ * Shared by spore_elf_load() and the kernel cache's load. */
+typedef int (*spore_seg_fill_fn)(void *ctx, uint8_t *dst, const struct spore_kseg *seg,
+				 struct spore_err *err);
+int spore_kernel_place(const struct spore_kernel_image *img, const struct spore_guest_view *view,
+		       uint64_t data_len, spore_seg_fill_fn fill, void *ctx,
+		       struct spore_err *err);
 /* Parses the first head_len bytes of a file_len-byte ELF: headers and notes
  * must lie in the head, segment data only in the file. img->elf is the head
  * (img->elf_len head_len): spore_elf_load() refuses such an image; the
