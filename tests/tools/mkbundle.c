@@ -31,7 +31,7 @@ static void usage(FILE *f)
 	      f);
 }
 
-static void die(const char *what, const char *arg)
+__attribute__((noreturn)) static void die(const char *what, const char *arg)
 {
 	fprintf(stderr, "mkbundle: %s: %s\n", what, arg);
 	exit(2);
