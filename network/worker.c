@@ -218,8 +218,11 @@ static void loop(struct worker *w)
 		fds[0] = (struct pollfd){.fd = w->pkt, .events = POLLIN};
 		fds[1] = (struct pollfd){.fd = w->ipc, .events = POLLIN};
 		fds[2] = (struct pollfd){.fd = net_stack_timer_fd(w->stack), .events = POLLIN};
+		/* An idle guest's worker sleeps until something happens: counters
+		 * go to the parent at most once a second, and only when they moved
+		 * (a timer per guest would wake every worker every second). */
 		int64_t now = now_ms();
-		int timeout = next_stats > now ? (int)(next_stats - now) : 0;
+		int timeout = !w->stats_dirty ? -1 : next_stats > now ? (int)(next_stats - now) : 0;
 		if (net_stack_poll_fill(w->stack, &fds, &cap, &n, &timeout) < 0)
 			abort();
 		int r = poll(fds, n, timeout);
@@ -240,9 +243,8 @@ static void loop(struct worker *w)
 				net_stack_run_timers(w->stack);
 		}
 		net_stack_poll_dispatch(w->stack, fds, n, r < 0);
-		if (now_ms() >= next_stats) {
-			if (w->stats_dirty)
-				send_stats(w);
+		if (w->stats_dirty && now_ms() >= next_stats) {
+			send_stats(w);
 			next_stats = now_ms() + 1000;
 		}
 	}
