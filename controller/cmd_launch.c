@@ -615,7 +615,7 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	snprintf(l->rec.loops, sizeof(l->rec.loops), "%s", img_loop.path);
 
 	struct pv_build_config cfg = {
-		.kernel = kernel, .initrd = initrd_fd_path, .name = l->rec.name,
+		.kernel = kernel, .initrd = initrd_fd_path, .initrd_name = initrd, .name = l->rec.name,
 		.cmdline = "console=hvc0 quiet", .memory_mib = l->memory_mib, .vcpus = l->vcpus,
 		.kernel_cache = spore_kernel_cache_dir(), .uuid = uuid,
 	};

@@ -500,7 +500,7 @@ static int step_xenstore(struct pv_build *b, struct spore_err *err)
 		.store_port = b->store_port, .console_port = b->console_port,
 		.store_mfn = b->p2m[b->layout.xenstore.pfn],
 		.console_mfn = b->p2m[b->layout.console.pfn],
-		.kernel = b->cfg.kernel, .ramdisk = b->cfg.initrd, .cmdline = b->cfg.cmdline,
+		.kernel = b->cfg.kernel, .ramdisk = b->cfg.initrd_name ? b->cfg.initrd_name : b->cfg.initrd, .cmdline = b->cfg.cmdline,
 		.backend_domid = BACKEND_DOMID,
 	};
 	/* One pipelined batch, outside a transaction (which would cost two

@@ -18,6 +18,7 @@
 struct pv_build_config {
 	const char *kernel;       /* path */
 	const char *initrd;       /* path or NULL */
+	const char *initrd_name;  /* shown in /vm/<uuid>/image/ramdisk; NULL: initrd */
 	const char *cmdline;      /* NULL for none; <= 1023 bytes */
 	const char *name;         /* unique guest name */
 	uint64_t memory_mib;

@@ -48,3 +48,11 @@ rc=$?
 check_eq "a missing image exits 125" "$rc" 125
 check_match "with one clear line" "$out" '^sporectl: .*no-such-image'
 check_eq "and nothing is left behind" "$(domains)$(losetup -a | wc -l)" 00
+
+# What xl list -l and xenstore readers see of a running guest's image.
+L --name e2e-vm "$img" sleep 120 >/dev/null 2>"$E2E_TMP/err"
+vm=$(xenstore-read "/local/domain/$(xl domid e2e-vm 2>/dev/null)/vm" 2>/dev/null)
+check_match "/vm/<uuid>/image/ramdisk names sporeinit's initrd file" \
+	"$(xenstore-read "$vm/image/ramdisk" 2>&1)" '/sporeinit\.cpio$'
+sporectl destroy e2e-vm >/dev/null 2>&1
+check_eq "destroy leaves no domain" "$(domains)" 0
