@@ -263,13 +263,17 @@ json.dump(idx, open(os.path.join(d, "index.json"), "w"))
 PY
 }
 
-# busybox-zstd: busybox with its layer recompressed as tar+zstd (umoci only
-# writes gzip; skopeo reuses the registry's gzip blob).
-build_zstd() {
-	local d=$IMG_DIR/oci
-	python3 - "$d" <<'PY' || die "crafting a test image with python3 failed (see above)"
-import gzip, hashlib, json, os, subprocess, sys
-d = sys.argv[1]
+# craft_from_busybox NAME: a variant of busybox made by the Python on stdin,
+# which edits `man` (busybox's manifest; blobs read with blob(), written
+# with put()); the edited manifest joins the layout as NAME.
+craft_from_busybox() {
+	local edit
+	edit=$(cat)
+	python3 -c "$CRAFT_HEAD$edit$CRAFT_TAIL" "$IMG_DIR/oci" "$1" ||
+		die "crafting test image $1 with python3 failed (see above)"
+}
+CRAFT_HEAD='import gzip, hashlib, json, os, subprocess, sys
+d, name = sys.argv[1], sys.argv[2]
 idx = json.load(open(os.path.join(d, "index.json")))
 blob = lambda dg: os.path.join(d, "blobs", "sha256", dg.split(":")[1])
 def put(data):
@@ -278,66 +282,44 @@ def put(data):
     return "sha256:" + dg
 ref = [m for m in idx["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"] == "busybox"][0]
 man = json.load(open(blob(ref["digest"])))
+'
+CRAFT_TAIL='
+body = json.dumps(man).encode()
+idx["manifests"].append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": put(body), "size": len(body),
+                         "annotations": {"org.opencontainers.image.ref.name": name}})
+json.dump(idx, open(os.path.join(d, "index.json"), "w"))
+'
+
+# busybox-zstd: busybox with its layer recompressed as tar+zstd (umoci only
+# writes gzip; skopeo reuses the registry's gzip blob).
+build_zstd() {
+	craft_from_busybox busybox-zstd <<'PY'
 for l in man["layers"]:
     tar = gzip.decompress(open(blob(l["digest"]), "rb").read())
     z = subprocess.run(["zstd", "-q", "-3", "-c"], input=tar, stdout=subprocess.PIPE, check=True).stdout
     l.update(mediaType="application/vnd.oci.image.layer.v1.tar+zstd", digest=put(z), size=len(z))
-body = json.dumps(man).encode()
-idx["manifests"].append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": put(body), "size": len(body),
-                         "annotations": {"org.opencontainers.image.ref.name": "busybox-zstd"}})
-json.dump(idx, open(os.path.join(d, "index.json"), "w"))
 PY
 }
 
 # evil-diffid: busybox whose config names another layer in rootfs.diff_ids
 # (the blob matches its digest; its content is not the one the config says).
 build_baddiff() {
-	local d=$IMG_DIR/oci
-	python3 - "$d" <<'PY' || die "crafting a test image with python3 failed (see above)"
-import hashlib, json, os, sys
-d = sys.argv[1]
-idx = json.load(open(os.path.join(d, "index.json")))
-blob = lambda dg: os.path.join(d, "blobs", "sha256", dg.split(":")[1])
-def put(data):
-    dg = hashlib.sha256(data).hexdigest()
-    open(os.path.join(d, "blobs", "sha256", dg), "wb").write(data)
-    return "sha256:" + dg
-ref = [m for m in idx["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"] == "busybox"][0]
-man = json.load(open(blob(ref["digest"])))
+	craft_from_busybox evil-diffid <<'PY'
 cfg = json.load(open(blob(man["config"]["digest"])))
 cfg["rootfs"]["diff_ids"][0] = "sha256:" + hashlib.sha256(b"not this layer").hexdigest()
 body = json.dumps(cfg).encode()
 man["config"].update(digest=put(body), size=len(body))
-body = json.dumps(man).encode()
-idx["manifests"].append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": put(body), "size": len(body),
-                         "annotations": {"org.opencontainers.image.ref.name": "evil-diffid"}})
-json.dump(idx, open(os.path.join(d, "index.json"), "w"))
 PY
 }
 
 # evil-truncated: busybox's layer cut in half (a gzip stream that ends
 # early), announced with the digest and size of the cut blob.
 build_truncated() {
-	local d=$IMG_DIR/oci
-	python3 - "$d" <<'PY' || die "crafting a test image with python3 failed (see above)"
-import hashlib, json, os, sys
-d = sys.argv[1]
-idx = json.load(open(os.path.join(d, "index.json")))
-blob = lambda dg: os.path.join(d, "blobs", "sha256", dg.split(":")[1])
-def put(data):
-    dg = hashlib.sha256(data).hexdigest()
-    open(os.path.join(d, "blobs", "sha256", dg), "wb").write(data)
-    return "sha256:" + dg
-ref = [m for m in idx["manifests"] if m["annotations"]["org.opencontainers.image.ref.name"] == "busybox"][0]
-man = json.load(open(blob(ref["digest"])))
+	craft_from_busybox evil-truncated <<'PY'
 l = man["layers"][0]
 cut = open(blob(l["digest"]), "rb").read()
 cut = cut[:len(cut) // 2]
 l.update(digest=put(cut), size=len(cut))
-body = json.dumps(man).encode()
-idx["manifests"].append({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": put(body), "size": len(body),
-                         "annotations": {"org.opencontainers.image.ref.name": "evil-truncated"}})
-json.dump(idx, open(os.path.join(d, "index.json"), "w"))
 PY
 }
 
