@@ -170,6 +170,14 @@ int spore_reap_released(const struct spore_dominfo *prev, size_t nprev,
 	return 0;
 }
 
+/* What to do with g (its domain dom, or NULL); *alive: its owner runs. */
+static enum spore_reap_action judge(const struct spore_guest *g, const struct spore_dominfo *dom,
+				    bool *alive)
+{
+	*alive = strcmp(g->state, "exited") && spore_owner_alive((pid_t)g->owner_pid, g->created);
+	return spore_reap_decide(g, dom, *alive);
+}
+
 int spore_reap_guests(struct spore_xc *xc, struct spore_xs *xs, const struct spore_uuid_set *which,
 		      const struct spore_dominfo *doms, size_t ndoms, pid_t *owners,
 		      struct spore_err *err)
@@ -198,9 +206,9 @@ int spore_reap_guests(struct spore_xc *xc, struct spore_xs *xs, const struct spo
 		if (res[i] < 0)
 			continue; /* no record: not a spore guest, or removed */
 		int d = spore_guest_match_domain(&g[i], doms, ndoms);
-		bool alive = strcmp(g[i].state, "exited") &&
-			     spore_owner_alive((pid_t)g[i].owner_pid, g[i].created);
-		enum spore_reap_action a = spore_reap_decide(&g[i], d >= 0 ? &doms[d] : NULL, alive);
+		const struct spore_dominfo *dom = d >= 0 ? &doms[d] : NULL;
+		bool alive;
+		enum spore_reap_action a = judge(&g[i], dom, &alive);
 		struct spore_err e = {0};
 		/* A record is read key by key, not atomically: a launch's write
 		 * committing meanwhile can show "building" with the owner of
@@ -209,9 +217,7 @@ int spore_reap_guests(struct spore_xc *xc, struct spore_xs *xs, const struct spo
 		if (a != SPORE_REAP_NONE) {
 			if (spore_guest_read(xs, which->v[i], &g[i], &e) < 0)
 				continue; /* removed meanwhile */
-			alive = strcmp(g[i].state, "exited") &&
-				spore_owner_alive((pid_t)g[i].owner_pid, g[i].created);
-			a = spore_reap_decide(&g[i], d >= 0 ? &doms[d] : NULL, alive);
+			a = judge(&g[i], dom, &alive);
 		}
 		if (a == SPORE_REAP_NONE) {
 			if (alive && owners)
