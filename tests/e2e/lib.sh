@@ -55,3 +55,15 @@ check_match() {
 skip() {
 	echo "ok - $1 # SKIP $2"
 }
+
+# wait_for SECONDS CMD...: polls CMD (quietly, every 0.3 s: no busier, so as
+# not to take dom0's CPUs from what is awaited) until it succeeds; 1 when
+# SECONDS pass first.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $end ] || return 1
+		sleep 0.3
+	done
+}

@@ -31,15 +31,6 @@ mkinitrd sleeper 'echo LIFE-READY; exec /bin/busybox sleep 100000'
 
 state() { xenstore-read "/spore/guests/$1/state" 2>/dev/null; }
 domid_of() { xenstore-read "/spore/guests/$1/domid" 2>/dev/null; }
-# wait_for SECONDS CMD...: polls CMD (every 0.2 s) until it succeeds.
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.2
-	done
-}
 console_says() { grep -q "$2" "/var/log/xen/console/guest-$1.log" 2>/dev/null; }
 reaper_running() {
 	local f

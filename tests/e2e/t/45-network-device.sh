@@ -21,14 +21,6 @@ fi
 check "the test image is cached" sporectl image pull --insecure-registry "$reg" "$img"
 
 rec() { xenstore-read "/spore/guests/$1/$2" 2>/dev/null; }
-wait_for() { # SECONDS CMD...
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.3
-	done
-}
 console_says() { grep -q "$2" "/var/log/xen/console/guest-$1.log" 2>/dev/null; }
 no_vif() { [ ! -e "/sys/class/net/vif$1.0" ] && ! xenstore-read "/local/domain/0/backend/vif/$1" >/dev/null 2>&1; }
 gone() { [ "$(rec "$1" state)" = exited ]; }

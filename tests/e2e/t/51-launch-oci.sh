@@ -56,14 +56,6 @@ out=$(L --attach --rm -u root "$app" 2>&1)
 check_match "-u root" "$out" 'id:uid=0\(root\) gid=0\(root\)'
 
 # --- graceful stop ---------------------------------------------------------
-wait_for() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.2
-	done
-}
 trapper='trap "echo TRAPPED-TERM; exit 7" TERM; echo TRAP-READY; while :; do sleep 1; done'
 
 # destroy asks the guest to power off; sporeinit turns that into SIGTERM for

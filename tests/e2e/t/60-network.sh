@@ -28,14 +28,6 @@ check "the test image is cached" sporectl image pull --insecure-registry "$reg" 
 # The test tools of the build whose sporenet runs here.
 bdir=$(dirname "$(dirname "$(readlink -f "$(command -v sporenet)")")")
 rec() { xenstore-read "/spore/guests/$1/$2" 2>/dev/null; }
-wait_for() { # SECONDS CMD...
-	local end=$((SECONDS + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || return 1
-		sleep 0.3
-	done
-}
 console() { tr -d '\r' <"/var/log/xen/console/guest-$1.log" 2>/dev/null; }
 console_says() { console "$1" | grep -q "$2"; }
 pids=()
