@@ -1,8 +1,8 @@
 #!/bin/bash
-# Builds spore's x86_64 Xen PV guest kernel from Debian's linux-source-6.1:
-# tinyconfig's fragments + kernel/spore.config, everything built in, no modules. Cached by
-# (linux-source-6.1 version, gcc version, spore.config, build.sh); quiet on
-# success. See --help.
+# Builds spore's x86_64 Xen PV guest kernel from Debian's linux-source-6.1 with
+# kernel/patches/*.patch: tinyconfig's fragments + kernel/spore.config, everything built
+# in, no modules. Cached by (linux-source-6.1 version, gcc version, spore.config,
+# the patches, build.sh); quiet on success. See --help.
 set -euo pipefail
 
 prog=kernel/build.sh
@@ -11,19 +11,21 @@ root=$(cd "$kdir/.." && pwd)
 cache=$root/.cache/kernel
 out=$cache/spore-vmlinuz
 fragment=$kdir/spore.config
+patches=("$kdir"/patches/*.patch)
+[ -e "${patches[0]}" ] || patches=()
 tarball=/usr/src/linux-source-6.1.tar.xz
 
 # Debian packages the build needs (on top of Essential ones: tar, gzip, ...).
 # libelf-dev: objtool; zstd: compresses the image (CONFIG_KERNEL_ZSTD).
-build_pkgs=(linux-source-6.1 xz-utils zstd make gcc libc6-dev bc flex bison libelf-dev)
+build_pkgs=(linux-source-6.1 xz-utils zstd make gcc libc6-dev bc flex bison libelf-dev patch)
 
 usage() {
 	cat <<USAGE
 Usage: $prog [--force] [--print-key]
 
 Builds spore's guest kernel (x86_64 Xen PV, everything built in, no modules)
-from Debian's linux-source-6.1 ($tarball):
-\`make allnoconfig\` with tinyconfig's fragments and kernel/spore.config as
+from Debian's linux-source-6.1 ($tarball), with kernel/patches/*.patch
+applied in name order: \`make allnoconfig\` with tinyconfig's fragments and kernel/spore.config as
 KCONFIG_ALLCONFIG, \`make olddefconfig\`,
 a check that every option of the fragment came out as requested, and
 \`nice make -j\$(nproc) bzImage\`.
@@ -34,7 +36,7 @@ Installs:
   .cache/kernel/spore-vmlinuz.key      the cache key it was built with
 The build tree is .cache/kernel/build-KEY/ (log: build-KEY/build.log; obj/vmlinux
 is the uncompressed ELF). With an unchanged key (linux-source-6.1 version, gcc
-version, hash of spore.config and build.sh) it does nothing.
+version, hash of spore.config, the patches and build.sh) it does nothing.
 
   --force       Rebuild even if the cached kernel matches the key
   --print-key   Print the cache key and exit
@@ -75,8 +77,12 @@ key=$({
 	echo "linux-source-6.1 $srcver"
 	echo "gcc $ccver"
 	sha256sum <"$fragment"
+	for p in "${patches[@]}"; do sha256sum <"$p"; done
 	sha256sum <"$kdir/build.sh"
 } | sha256sum | cut -c1-16)
+# The patched source, unpacked once per (package version, patches) and shared
+# by builds (O= keeps it clean).
+srcid=$srcver-$({ for p in "${patches[@]}"; do sha256sum <"$p"; done; } | sha256sum | cut -c1-8)
 if [ $print_key = 1 ]; then
 	echo "$key"
 	exit 0
@@ -96,7 +102,7 @@ up_to_date && exit 0
 
 build=$cache/build-$key
 log=$build/build.log
-src=$cache/src-$srcver/linux-source-6.1
+src=$cache/src-$srcid/linux-source-6.1
 rm -rf "$build"
 mkdir -p "$build"
 : >"$log"
@@ -113,14 +119,18 @@ logged() {
 	"$@" >>"$log" 2>&1
 }
 
-# The source, unpacked once per package version (shared by builds: O= keeps it clean).
 if [ ! -f "$src/Makefile" ]; then
-	rm -rf "$cache/src-$srcver.tmp"
-	mkdir -p "$cache/src-$srcver.tmp"
-	logged tar -xJf "$tarball" -C "$cache/src-$srcver.tmp" || fail "cannot unpack $tarball"
-	[ -f "$cache/src-$srcver.tmp/linux-source-6.1/Makefile" ] || fail "$tarball has no linux-source-6.1/Makefile"
-	rm -rf "$cache/src-$srcver"
-	mv "$cache/src-$srcver.tmp" "$cache/src-$srcver"
+	tmp=$cache/src-$srcid.tmp
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	logged tar -xJf "$tarball" -C "$tmp" || fail "cannot unpack $tarball"
+	[ -f "$tmp/linux-source-6.1/Makefile" ] || fail "$tarball has no linux-source-6.1/Makefile"
+	for p in "${patches[@]}"; do
+		logged patch -d "$tmp/linux-source-6.1" -p1 --forward --batch --no-backup-if-mismatch -i "$p" ||
+			fail "kernel/patches/${p##*/} does not apply to linux-source-6.1 $srcver"
+	done
+	rm -rf "$cache/src-$srcid"
+	mv "$tmp" "$cache/src-$srcid"
 fi
 
 obj=$build/obj
@@ -174,7 +184,7 @@ echo "$key" >"$out.key"
 # Keep this build tree (vmlinux, log); drop stale ones and unpacked old sources.
 for d in "$cache"/build-* "$cache"/src-*; do
 	[ -e "$d" ] || continue
-	case $d in "$build" | "$cache/src-$srcver") continue ;; esac
+	case $d in "$build" | "$cache/src-$srcid") continue ;; esac
 	rm -rf "$d"
 done
 exit 0

@@ -36,7 +36,7 @@ SPORE_HOST_PKGS=(
 	libxen-dev libcurl4-openssl-dev libjansson-dev libarchive-dev libssl-dev
 	libslirp-dev libglib2.0-dev zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libbz2-dev
 	squashfs-tools squashfs-tools-ng
-	linux-source-6.1 bc flex bison libelf-dev
+	linux-source-6.1 bc flex bison libelf-dev patch
 	qemu-system-x86 busybox-static cpio kmod file xz-utils zstd gzip curl
 	docker-registry apache2-utils umoci skopeo socat iputils-ping ethtool iproute2 python3 jq time
 )
