@@ -32,9 +32,15 @@ int xb_watch(const char *path, const char *token);
 unsigned xb_events(void);          /* watch events seen so far */
 int xb_pump(void);                 /* reads one pending message (fd readable) */
 
+/* wait.c: 0 once ready(arg) holds, or -ETIMEDOUT; woken by messages on a
+ * netlink socket of protocol proto bound to groups. */
+long now_ms(void);                 /* CLOCK_MONOTONIC */
+int wait_until(bool (*ready)(const void *), const void *arg, int proto, unsigned groups,
+	       int timeout_ms);
+int wait_for(const char *path, int timeout_ms);  /* a path exists (uevents) */
+
 /* mounts.c */
 void early_mounts(void);
-int wait_for(const char *path, int timeout_ms);  /* 0, or -ETIMEDOUT */
 void switch_to_image(const struct spore_bundle *b);
 void mount_volumes(const struct spore_bundle *b);
 

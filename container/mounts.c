@@ -4,15 +4,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/netlink.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 static void must_mount(const char *src, const char *dst, const char *type, unsigned long flags,
@@ -50,47 +46,6 @@ void early_mounts(void)
 	symlink("/proc/self/fd/0", "/dev/stdin");
 	symlink("/proc/self/fd/1", "/dev/stdout");
 	symlink("/proc/self/fd/2", "/dev/stderr");
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits on kernel uevents (any of them means "look again") rather than
- * sleeping; the path is rechecked after the socket is open, so an event
- * before it is not missed. A periodic recheck covers dropped events. */
-int wait_for(const char *path, int timeout_ms)
-{
-	static int ue = -1;
-	static char drain[8192];
-	long deadline = now_ms() + timeout_ms;
-
-	if (access(path, F_OK) == 0)
-		return 0;
-	if (ue < 0) {
-		struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = 1};
-		ue = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			    NETLINK_KOBJECT_UEVENT);
-		if (ue >= 0 && bind(ue, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-			close(ue);
-			ue = -1;
-		}
-	}
-	for (;;) {
-		if (access(path, F_OK) == 0)
-			return 0;
-		long left = deadline - now_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		struct pollfd p = {.fd = ue, .events = POLLIN};
-		poll(&p, ue >= 0 ? 1 : 0, left < 250 ? (int)left : 250);
-		while (ue >= 0 && recv(ue, drain, sizeof(drain), 0) > 0) {
-		}
-	}
 }
 
 /* Deletes the initramfs contents below dirfd (switch_root's job: its pages

@@ -5,6 +5,7 @@
 #include "init.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
@@ -140,6 +141,22 @@ static void offloads_off(void)
 	close(s);
 }
 
+/* netfront turns the carrier on once it has connected to netback. (Not
+ * SIOCGIFFLAGS: its 16 bits have no room for IFF_LOWER_UP.) */
+static bool has_carrier(const void *unused)
+{
+	char c = 0;
+	int fd = open("/sys/class/net/" IFNAME "/carrier", O_RDONLY | O_CLOEXEC);
+
+	(void)unused;
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = 0;
+		close(fd);
+	}
+	return c == '1';
+}
+
 static bool zero(const uint8_t *p, size_t n)
 {
 	while (n--)
@@ -184,6 +201,13 @@ void setup_network(const struct spore_bundle *b)
 			    (err = route_default(eth, AF_INET6, b->ipv6.gateway)) < 0)
 				die("add IPv6 default route: %s", strerror(-err));
 		}
+		/* The kernel does not hold init back until its devices are
+		 * connected (kernel/patches): the container must not start
+		 * before the link is. */
+		if ((err = wait_until(has_carrier, NULL, NETLINK_ROUTE, RTMGRP_LINK, DEV_TIMEOUT_MS)) < 0)
+			die("%s has no link (netfront not connected to dom0's netback): %s", IFNAME,
+			    strerror(-err));
+		trace("%s link up", IFNAME);
 	}
 	close(nl);
 	nl = -1;

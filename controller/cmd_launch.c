@@ -631,8 +631,8 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	if ((r = add_devices(l, &vbd, &vif, err)) < 0)
 		goto fail;
 	/* The guest runs first, and the console and netback are waited for
-	 * while it boots: its netfront waits for netback by itself (the
-	 * kernel holds init back until every device is connected), and
+	 * while it boots: its netfront waits for netback by itself (and
+	 * sporeinit for netfront's carrier), and
 	 * xenconsoled keeps the pty's other end open, so the pty buffers the
 	 * guest's first output until the relay reads it. */
 	spore_step("unpause");
