@@ -18,7 +18,7 @@ bool spore_digest_valid(const char *s);
 
 /* Streaming sha256 of everything fed to it, plus a byte count. */
 struct spore_hasher {
-	void *ctx; /* EVP_MD_CTX */
+	void *ctx; /* SHA256_CTX */
 	uint64_t bytes;
 };
 
