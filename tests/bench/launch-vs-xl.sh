@@ -16,7 +16,19 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" = --inside ]; then
-	kernel=$2 initrd=$3 runs=$4 img=10.0.2.2:5000/spore-test/busybox:latest
+	runs=$4 img=10.0.2.2:5000/spore-test/busybox:latest
+	# Both toolstacks run, and read their kernel and initrds, from dom0's own
+	# memory (xl is in the initramfs), not from the 9p share /mnt/host: on a
+	# host all of it is on a local disk.
+	work=$(mktemp -d /tmp/launchbench.XXXXXX)
+	cp "$2" "$work/vmlinuz"
+	cp "$3" "$work/marker-initrd"
+	sc=$(readlink -f "$(command -v sporectl)") # a link into the build tree
+	cp "$sc" "$work/sporectl"
+	cp "${sc%/controller/sporectl}/container/sporeinit.cpio" "$work/sporeinit.cpio"
+	kernel=$work/vmlinuz initrd=$work/marker-initrd
+	export SPORE_KERNEL=$kernel SPORE_INITRD=$work/sporeinit.cpio
+	sporectl() { "$work/sporectl" "$@"; }
 	secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e6 }'; }
 	run_spore() { # -> "first_output_s toolstack_s"
 		local t0 out tu
