@@ -47,8 +47,10 @@ void mount_volumes(const struct spore_bundle *b);
 /* modules.c: loads /lib/modules/load.list from the initrd, if any. */
 void load_modules(void);
 
-/* net.c */
+/* net.c: setup configures lo and eth0 (eth0 may not be connected yet);
+ * wait_network returns once eth0 has its link. */
 void setup_network(const struct spore_bundle *b);
+void wait_network(const struct spore_bundle *b);
 
 /* identity.c: hostname, /etc/hosts, /etc/resolv.conf */
 void setup_identity(const struct spore_bundle *b);

@@ -104,13 +104,16 @@ int main(int argc, char **argv)
 
 	read_bundle();
 	say("bundle read: %u args, %u env", bundle.argc, bundle.envc);
+	/* The network first: netfront's device exists before it connects,
+	 * while the disk's node only appears once blkfront has. */
+	setup_network(&bundle);
+	trace("network configured");
 	switch_to_image(&bundle);
 	trace("root switched to the image");
 	mount_volumes(&bundle);
 	setup_identity(&bundle);
 	trace("volumes and identity set");
-	setup_network(&bundle);
-	trace("network configured");
+	wait_network(&bundle);
 	resolve_user(&bundle, &ids);
 
 	child = start_container(&bundle, &ids);

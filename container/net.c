@@ -141,6 +141,14 @@ static void offloads_off(void)
 	close(s);
 }
 
+/* By name, not by its sysfs directory: that comes first, while the name
+ * is not yet usable (register_netdevice). */
+static bool has_ifindex(const void *unused)
+{
+	(void)unused;
+	return if_nametoindex(IFNAME) != 0;
+}
+
 /* netfront turns the carrier on once it has connected to netback. (Not
  * SIOCGIFFLAGS: its 16 bits have no room for IFF_LOWER_UP.) */
 static bool has_carrier(const void *unused)
@@ -178,7 +186,7 @@ void setup_network(const struct spore_bundle *b)
 		warn("cannot bring lo up");
 
 	if (b->has_ipv4 || b->has_ipv6) {
-		if (wait_for("/sys/class/net/" IFNAME, DEV_TIMEOUT_MS) < 0 ||
+		if (wait_until(has_ifindex, NULL, NETLINK_ROUTE, RTMGRP_LINK, DEV_TIMEOUT_MS) < 0 ||
 		    !(eth = (int)if_nametoindex(IFNAME)))
 			die("network device %s did not appear", IFNAME);
 		trace("%s present", IFNAME);
@@ -201,14 +209,21 @@ void setup_network(const struct spore_bundle *b)
 			    (err = route_default(eth, AF_INET6, b->ipv6.gateway)) < 0)
 				die("add IPv6 default route: %s", strerror(-err));
 		}
-		/* The kernel does not hold init back until its devices are
-		 * connected (kernel/patches): the container must not start
-		 * before the link is. */
-		if ((err = wait_until(has_carrier, NULL, NETLINK_ROUTE, RTMGRP_LINK, DEV_TIMEOUT_MS)) < 0)
-			die("%s has no link (netfront not connected to dom0's netback): %s", IFNAME,
-			    strerror(-err));
-		trace("%s link up", IFNAME);
 	}
 	close(nl);
 	nl = -1;
+}
+
+void wait_network(const struct spore_bundle *b)
+{
+	int err;
+
+	/* The kernel does not hold init back until its devices are connected
+	 * (kernel/patches): the container must not start before the link is. */
+	if (!b->has_ipv4 && !b->has_ipv6)
+		return;
+	if ((err = wait_until(has_carrier, NULL, NETLINK_ROUTE, RTMGRP_LINK, DEV_TIMEOUT_MS)) < 0)
+		die("%s has no link (netfront not connected to dom0's netback): %s", IFNAME,
+		    strerror(-err));
+	trace("%s link up", IFNAME);
 }

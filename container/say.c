@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 static void out(int fd, const char *prefix, const char *fmt, va_list ap)
@@ -71,6 +73,20 @@ void report(const char *status)
 
 _Noreturn void power_off(void)
 {
+	/* What the container and we wrote last may still be in the console's
+	 * tty buffer, not yet in the ring dom0 reads: wait for it, but at most
+	 * 2 s (not tcdrain: a console nobody reads must not keep the guest up). */
+	int queued;
+	for (int i = 0; i < 200 && ioctl(STDOUT_FILENO, TIOCOUTQ, &queued) == 0 && queued > 0; i++)
+		nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+	/* The kernel's "reboot: System halted" (an emergency-level line) is
+	 * not the container's output. */
+	int fd = open("/proc/sys/kernel/printk", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "0\n", 2) < 0)
+			warn("cannot quiet the kernel's console messages");
+		close(fd);
+	}
 	sync();
 	reboot(RB_POWER_OFF);
 	for (;;)

@@ -1,6 +1,7 @@
 #include "console_attach.h"
 
 #include <spore/console.h>
+#include <spore/foreignmem.h>
 #include <spore/log.h>
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <xen/io/console.h>
 
 static int64_t now_ms(void)
 {
@@ -104,6 +106,53 @@ int console_open_pty(struct spore_xs *xs, uint32_t domid, int timeout_ms, struct
 	return r;
 }
 
+/* Maps the console ring of a stopped domain read-only (the frame named in
+ * its console/ring-ref), to see whether xenconsoled has taken all of it. */
+static int map_console_ring(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid,
+			    struct spore_fmap *m)
+{
+	char path[64], *val = NULL, *end;
+	size_t len;
+	struct spore_err e = {0};
+	int r;
+
+	snprintf(path, sizeof(path), "/local/domain/%" PRIu32 "/console/ring-ref", domid);
+	if ((r = spore_xs_read(xs, 0, path, &val, &len, &e)) < 0)
+		return r;
+	errno = 0;
+	xen_pfn_t mfn = strtoull(val, &end, 10);
+	r = errno || end == val || *end ? -EINVAL : spore_fmem_map(xc, domid, PROT_READ, &mfn, 1, m, &e);
+	free(val);
+	return r;
+}
+
+/* Relays what the guest wrote just before it stopped: until xenconsoled has
+ * taken everything from the ring and the pty stays quiet for 50 ms (or 3 s
+ * have passed). xenconsoled reads the ring of a stopped domain as long as it
+ * exists, but not always at once (it rate-limits busy consoles). */
+static void drain_stopped(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int pty_fd)
+{
+	struct spore_fmap ring = {0};
+	struct pollfd p = {.fd = pty_fd, .events = POLLIN};
+	int64_t deadline = now_ms() + 3000;
+	char buf[4096];
+
+	bool mapped = map_console_ring(xc, xs, domid, &ring) >= 0;
+	const volatile struct xencons_interface *intf = ring.addr;
+	for (;;) {
+		int n = poll(&p, 1, 50);
+		if (n > 0) {
+			ssize_t got = read(pty_fd, buf, sizeof(buf));
+			if (got <= 0 || write(STDOUT_FILENO, buf, got) != got)
+				break;
+			continue;
+		}
+		if (n < 0 || !mapped || intf->out_cons == intf->out_prod || now_ms() > deadline)
+			break;
+	}
+	spore_fmem_unmap(&ring);
+}
+
 int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int pty_fd,
 		   bool unpause, unsigned *reason, struct spore_err *err)
 {
@@ -154,14 +203,7 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int
 			break;
 		}
 		if (spore_dominfo_shutdown(&info) || spore_dominfo_dying(&info)) {
-			/* Output the guest wrote just before it stopped. */
-			struct pollfd p = {.fd = pty_fd, .events = POLLIN};
-			char buf[4096];
-			while (poll(&p, 1, 50) > 0) {
-				ssize_t n = read(pty_fd, buf, sizeof(buf));
-				if (n <= 0 || write(STDOUT_FILENO, buf, n) != n)
-					break;
-			}
+			drain_stopped(xc, xs, domid, pty_fd);
 			if (reason)
 				*reason = spore_dominfo_shutdown_reason(&info);
 			r = ATTACH_SHUTDOWN;

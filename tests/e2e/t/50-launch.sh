@@ -38,6 +38,13 @@ check_match "-u sets uid and gid" "$out" 'ids=1000:50'
 check_eq "--rm leaves no record" "$(for u in $(xenstore-list /spore/guests 2>/dev/null); do
 	xenstore-read /spore/guests/$u/image; done | grep -c . )" 1
 
+# Output written just before the container exits is not lost: it crosses
+# the guest's tty buffer, the console ring and xenconsoled after the guest
+# has stopped.
+L --attach --rm "$img" seq 1 20000 >"$E2E_TMP/seq" 2>&1
+check_eq "a container's last output arrives whole (20000 lines)" \
+	"$(tr -d '\r' <"$E2E_TMP/seq" | grep -c .):$(tr -d '\r' <"$E2E_TMP/seq" | tail -n 1)" "20000:20000"
+
 L --attach --rm "$img" /no/such/command >/dev/null 2>&1
 check_eq "a command that does not exist exits 127" "$?" 127
 L --attach --rm "$img" /etc/passwd >/dev/null 2>&1
