@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -36,15 +35,6 @@ struct source {
 	 * line per step. */
 	struct spore_progress *progress;
 };
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
 
 static int src_manifest(struct source *src, const char *which, char **body, size_t *len, char *ct,
 			size_t ctn, char *digest, struct spore_err *err)
@@ -365,8 +355,8 @@ int spore_image_pull(struct spore_store *s, const char *refstr, const struct spo
 	spore_ref_str(&ref, rec->ref, sizeof(rec->ref));
 	step(o, "pulling %s", rec->ref);
 	if (ref.kind == SPORE_REF_DOCKER_ARCHIVE) {
-		snprintf(src.tmpdir, sizeof(src.tmpdir), "%s/tmp/archive-XXXXXX", s->dir);
-		if (!mkdtemp(src.tmpdir)) {
+		if (spore_store_tmpname(s, "archive", src.tmpdir, sizeof(src.tmpdir)) < 0 ||
+		    !mkdtemp(src.tmpdir)) {
 			src.tmpdir[0] = '\0';
 			r = spore_err_set(err, errno, "creating a temp dir in %s/tmp", s->dir);
 		} else {
@@ -460,7 +450,7 @@ out:
 	spore_registry_close(src.reg);
 	spore_oci_layout_close(&src.layout);
 	if (src.tmpdir[0])
-		nftw(src.tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		spore_store_rm_tmp(src.tmpdir);
 	return r;
 }
 

@@ -6,7 +6,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,45 @@ static int sub(const struct spore_store *s, char *buf, size_t n, const char *fmt
 	return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
 }
 
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void spore_store_rm_tmp(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Temp files and directories carry their creator's pid: what a sporectl
+ * killed in mid-pull left behind (it had no chance to clean up) goes at the
+ * next open. (Partial downloads, partial-<digest>, stay: pulls resume them.) */
+static void sweep_dead(const struct spore_store *s)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 300];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/tmp", s->dir);
+	if (!(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		int pid, end = 0;
+		if ((sscanf(de->d_name, "pull-%d-%n", &pid, &end) != 1 &&
+		     sscanf(de->d_name, "archive-%d-%n", &pid, &end) != 1) ||
+		    !end || pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		log_debug("image cache: removing %s, left by process %d", path, pid);
+		spore_store_rm_tmp(path);
+	}
+	closedir(d);
+}
+
 int spore_store_open(struct spore_store *s, const char *root, bool exclusive,
 		     struct spore_err *err)
 {
@@ -75,6 +116,7 @@ int spore_store_open(struct spore_store *s, const char *root, bool exclusive,
 			return spore_err_set(err, e, "locking the image cache %s", path);
 		}
 	}
+	sweep_dead(s);
 	return 0;
 }
 
@@ -100,9 +142,15 @@ int spore_store_rootfs_path(const struct spore_store *s, const char *manifest_di
 	return sub(s, buf, n, "rootfs/%s.sqfs", manifest_digest + 7);
 }
 
+int spore_store_tmpname(const struct spore_store *s, const char *kind, char *buf, size_t n)
+{
+	int w = snprintf(buf, n, "%s/tmp/%s-%d-XXXXXX", s->dir, kind, (int)getpid());
+	return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
+}
+
 int spore_store_tmpfile(const struct spore_store *s, char *buf, size_t n, struct spore_err *err)
 {
-	if (sub(s, buf, n, "tmp/%sXXXXXX", "pull-") < 0)
+	if (spore_store_tmpname(s, "pull", buf, n) < 0)
 		return spore_err_setx(err, ENAMETOOLONG, "image cache path too long");
 	int fd = mkostemp(buf, O_CLOEXEC);
 	if (fd < 0)

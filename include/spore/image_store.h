@@ -48,8 +48,13 @@ int spore_store_blob_path(const struct spore_store *s, const char *digest, char 
 int spore_store_rootfs_path(const struct spore_store *s, const char *manifest_digest, char *buf,
 			    size_t n);
 
-/* A new temp file in images/tmp; its path goes to buf. */
+/* A temp name images/tmp/KIND-PID-XXXXXX (for mkstemp/mkdtemp): the next
+ * spore_store_open removes it if process PID is gone. */
+int spore_store_tmpname(const struct spore_store *s, const char *kind, char *buf, size_t n);
+/* A new temp file in images/tmp (kind "pull"); its path goes to buf. */
 int spore_store_tmpfile(const struct spore_store *s, char *buf, size_t n, struct spore_err *err);
+/* Removes a temp file or directory tree. */
+void spore_store_rm_tmp(const char *path);
 /* Renames a finished temp file into place (0444). */
 int spore_store_commit(const char *tmp, const char *dest, struct spore_err *err);
 /* Writes bytes as the blob `digest` (already verified by the caller). */

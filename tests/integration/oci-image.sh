@@ -450,6 +450,30 @@ ok $([ $r1 = 0 ] && [ $r2 = 0 ] && [ "$(tail -n 1 "$tmp/c1")" = "$ly" ] && [ "$(
 	[ "$(ls "$tmp/conc/images/rootfs")" = "${ly#sha256:}.sqfs" ] && [ -z "$(ls -A "$tmp/conc/images/tmp")" ]; echo $?) \
 	"two concurrent pulls of one image both succeed and leave one squashfs"
 
+# --- what a killed pull leaves in tmp/ goes at the next open of the cache
+# (a dead process's pull-/archive- entries; a live one's and resumable
+# partial downloads stay)
+mkdir -p "$tmp/kill/images/tmp"
+sleep 300 &
+live=$!
+dead=$(sh -c 'echo $$')
+: >"$tmp/kill/images/tmp/pull-$dead-aaaaaa"
+mkdir -p "$tmp/kill/images/tmp/archive-$dead-bbbbbb/blobs"
+: >"$tmp/kill/images/tmp/archive-$dead-bbbbbb/blobs/x"
+: >"$tmp/kill/images/tmp/pull-$live-cccccc"
+: >"$tmp/kill/images/tmp/partial-0123"
+timeout 30 "$sporectl" image pull --root "$tmp/kill" -q "$reg/spore-test/large" >/dev/null 2>&1 &
+kp=$!
+sleep 0.5
+kill -KILL $kp 2>/dev/null
+wait $kp 2>/dev/null
+"$sporectl" image list --root "$tmp/kill" >/dev/null 2>&1
+left=$(ls "$tmp/kill/images/tmp" | grep -v '^partial-' | tr '\n' ' ')
+ok $([ "$left" = "pull-$live-cccccc " ] && [ -e "$tmp/kill/images/tmp/partial-0123" ]; echo $?) \
+	"a killed pull's temp files go at the next open; a live pull's and partial downloads stay (left: $left)"
+kill $live 2>/dev/null
+wait $live 2>/dev/null
+
 # --- rm and prune
 blobs_before=$(ls "$cache/images/blobs/sha256" | wc -l)
 (cd "$tmp" && "$sporectl" image rm --root "$cache" "$reg/spore-test/layered" oci:layout:v1)
