@@ -56,6 +56,33 @@ skip() {
 	echo "ok - $1 # SKIP $2"
 }
 
+# need_launch WHAT [--repo NAME] [FILE...]: for the files that launch
+# guests. Sets reg (the test registry, the host's loopback seen from dom0),
+# img (its busybox) and kernel (spore's); unless the registry answers (for
+# NAME's tags, with --repo), and spore's kernel and each FILE exist, reports
+# WHAT as skipped and ends the test file.
+need_launch() {
+	local what=$1 url f
+	shift
+	# shellcheck disable=SC2034 # for the test files
+	reg=10.0.2.2:5000 img=10.0.2.2:5000/spore-test/busybox:latest kernel=.cache/kernel/spore-vmlinuz
+	url=http://$reg/v2/
+	if [ "${1:-}" = --repo ]; then
+		url=http://$reg/v2/$2/tags/list
+		shift 2
+	fi
+	if ! wget -q -O /dev/null "$url" 2>/dev/null; then
+		skip "$what" "test registry not reachable at $url (scripts/test-registry.sh start)"
+		exit 0
+	fi
+	for f in "$kernel" "$@"; do
+		if [ ! -e "$f" ]; then
+			skip "$what" "$f is not built (kernel/build.sh, ninja -C build)"
+			exit 0
+		fi
+	done
+}
+
 # wait_for SECONDS CMD...: polls CMD (quietly, every 0.3 s: no busier, so as
 # not to take dom0's CPUs from what is awaited) until it succeeds; 1 when
 # SECONDS pass first.

@@ -6,16 +6,7 @@
 # kill lands exactly there.
 . tests/e2e/lib.sh
 
-reg=10.0.2.2:5000
-img=$reg/spore-test/busybox:latest
-if ! wget -q -O /dev/null "http://$reg/v2/" 2>/dev/null; then
-	skip "kill tests" "test registry not reachable at $reg (scripts/test-registry.sh start)"
-	exit 0
-fi
-if [ ! -e .cache/kernel/spore-vmlinuz ]; then
-	skip "kill tests" "spore's guest kernel is not built (kernel/build.sh)"
-	exit 0
-fi
+need_launch "kill tests"
 root=${SPORE_ROOT:-/var/lib/spore}
 
 # The image is cached first: the points below are the launch's own.

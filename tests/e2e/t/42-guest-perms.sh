@@ -7,17 +7,8 @@
 # backends' or create a backend for itself.
 . tests/e2e/lib.sh
 
-reg=10.0.2.2:5000
-img=$reg/spore-test/busybox:latest
 gxs=${SPORE_BUILD:-build}/tests/guest-xs
-if ! wget -q -O /dev/null "http://$reg/v2/" 2>/dev/null; then
-	skip "guest permissions" "test registry not reachable at $reg (scripts/test-registry.sh start)"
-	exit 0
-fi
-if [ ! -e .cache/kernel/spore-vmlinuz ] || [ ! -x "$gxs" ]; then
-	skip "guest permissions" "spore's guest kernel or $gxs (musl) is not built"
-	exit 0
-fi
+need_launch "guest permissions" "$gxs"
 L() { timeout 600 sporectl launch --insecure-registry "$reg" "$@"; }
 
 # Another guest, the one the probe pokes at.

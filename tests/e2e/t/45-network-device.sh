@@ -7,17 +7,7 @@
 # --network none gives no vif; `boot --net --disk` gives a bare guest both.
 . tests/e2e/lib.sh
 
-reg=10.0.2.2:5000
-img=$reg/spore-test/busybox:latest
-kernel=.cache/kernel/spore-vmlinuz
-if ! wget -q -O /dev/null "http://$reg/v2/" 2>/dev/null; then
-	skip "network device" "test registry not reachable at $reg (scripts/test-registry.sh start)"
-	exit 0
-fi
-if [ ! -e $kernel ]; then
-	skip "network device" "spore's guest kernel is not built (kernel/build.sh)"
-	exit 0
-fi
+need_launch "network device"
 check "the test image is cached" sporectl image pull --insecure-registry "$reg" "$img"
 
 rec() { xenstore-read "/spore/guests/$1/$2" 2>/dev/null; }

@@ -6,17 +6,8 @@
 # on, and `sporectl console` re-attaching to it.
 . tests/e2e/lib.sh
 
-reg=10.0.2.2:5000
-img=$reg/spore-test/busybox:latest
 ptyrun=${SPORE_BUILD:-build}/tests/ptyrun
-if ! wget -q -O /dev/null "http://$reg/v2/" 2>/dev/null; then
-	skip "tty tests" "test registry not reachable at $reg (scripts/test-registry.sh start)"
-	exit 0
-fi
-if [ ! -e .cache/kernel/spore-vmlinuz ] || [ ! -x "$ptyrun" ]; then
-	skip "tty tests" "spore's guest kernel or $ptyrun is not built"
-	exit 0
-fi
+need_launch "tty tests" "$ptyrun"
 L() { echo sporectl launch --insecure-registry "$reg" "$@"; }
 
 # The shell's prompt is "/ # "; typed commands are echoed back, so what is

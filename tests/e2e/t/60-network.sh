@@ -12,17 +12,7 @@
 # sporenet keeps serving and reconnects.
 . tests/e2e/lib.sh
 
-reg=10.0.2.2:5000
-img=$reg/spore-test/busybox:latest
-kernel=.cache/kernel/spore-vmlinuz
-if ! wget -q -O /dev/null "http://$reg/v2/" 2>/dev/null; then
-	skip "network" "test registry not reachable at $reg (scripts/test-registry.sh start)"
-	exit 0
-fi
-if [ ! -e $kernel ]; then
-	skip "network" "spore's guest kernel is not built (kernel/build.sh)"
-	exit 0
-fi
+need_launch "network"
 check "the test image is cached" sporectl image pull --insecure-registry "$reg" "$img"
 
 # The test tools of the build whose sporenet runs here.
