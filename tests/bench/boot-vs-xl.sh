@@ -24,6 +24,11 @@ if [ "${1:-}" = --inside ]; then
 	# from the 9p share /mnt/host: on a host it is installed on a local disk.
 	sporectl=$work/sporectl
 	cp "$(command -v sporectl)" "$sporectl"
+	# Kernel and initrd too, for both toolstacks: 9p reads and stats under
+	# TCG cost tens of ms.
+	cp "$kernel" "$work/vmlinuz"
+	cp "$initrd" "$work/initrd"
+	kernel=$work/vmlinuz initrd=$work/initrd
 	mkfifo "$work/never"
 	exec {never}<>"$work/never"
 	nap() { read -r -t 0.005 -u "$never" _ || true; } # a 5 ms sleep without a fork
