@@ -219,7 +219,8 @@ void wait_network(const struct spore_bundle *b)
 	int err;
 
 	/* The kernel does not hold init back until its devices are connected
-	 * (kernel/patches): the container must not start before the link is. */
+	 * (spore.nowait_devices, kernel/patches): the container must not start
+	 * before the link is. */
 	if (!b->has_ipv4 && !b->has_ipv6)
 		return;
 	if ((err = wait_until(has_carrier, NULL, NETLINK_ROUTE, RTMGRP_LINK, DEV_TIMEOUT_MS)) < 0)

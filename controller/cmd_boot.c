@@ -272,7 +272,7 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 		goto out;
 	}
 	unsigned reason = 0;
-	r = console_attach(xc, xs, b.domid, pty, false, &reason, err);
+	r = console_attach(xc, xs, b.domid, pty, false, &reason, NULL, 0, err);
 	if (r == ATTACH_DETACHED) {
 		fprintf(stderr, "\r\nsporectl: detached from %s (%s); it keeps running\n", name,
 			b.uuid_str);

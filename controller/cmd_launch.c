@@ -616,7 +616,9 @@ static int launch(int argc, char **argv, struct spore_err *err)
 
 	struct pv_build_config cfg = {
 		.kernel = kernel, .initrd = initrd_fd_path, .initrd_name = initrd, .name = l->rec.name,
-		.cmdline = "console=hvc0 quiet", .memory_mib = l->memory_mib, .vcpus = l->vcpus,
+		/* spore.nowait_devices: spore's kernel lets sporeinit run while
+		 * its devices connect (kernel/patches; others ignore it). */
+		.cmdline = "console=hvc0 quiet spore.nowait_devices", .memory_mib = l->memory_mib, .vcpus = l->vcpus,
 		.kernel_cache = spore_kernel_cache_dir(), .uuid = uuid,
 	};
 	if ((r = pv_build_run(&l->build, l->xc, l->xs, &cfg, err)) < 0)
@@ -665,9 +667,11 @@ static int launch(int argc, char **argv, struct spore_err *err)
 		goto out; /* the reaper frees it when it stops */
 	}
 	unsigned reason = 0;
+	char reported[sizeof(l->rec.exit_status)];
 	/* The guest's exit status must be read before the domain (and its
-	 * xenstore directory) goes. */
-	r = console_attach(l->xc, l->xs, l->build.domid, pty, false, &reason, err);
+	 * xenstore directory) goes: console_attach takes it when written. */
+	r = console_attach(l->xc, l->xs, l->build.domid, pty, false, &reason, reported,
+			   sizeof(reported), err);
 	if (r == ATTACH_DETACHED) {
 		fprintf(stderr, "\r\nsporectl: detached from %s; it keeps running (sporectl console %s)\n",
 			l->rec.name, l->rec.name);
@@ -677,9 +681,12 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	if (r < 0)
 		goto fail;
 	teardown(l, false);
+	/* The record's status, or (a destroy from elsewhere removed the
+	 * record) what the guest reported. */
 	snprintf(status, sizeof(status), "%s",
 		 l->rec.exit_status[0] ? l->rec.exit_status
-				       : (r == ATTACH_SHUTDOWN && reason == SHUTDOWN_crash ? "crash" : "poweroff"));
+		 : reported[0]	       ? reported
+		 : (r == ATTACH_SHUTDOWN && reason == SHUTDOWN_crash ? "crash" : "poweroff"));
 	int code = exit_code_of(status);
 	if (code < 0) {
 		r = spore_err_setx(err, EIO, "launch: guest %s stopped (%s) without reporting the container's exit status",

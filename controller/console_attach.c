@@ -2,6 +2,7 @@
 
 #include <spore/console.h>
 #include <spore/foreignmem.h>
+#include <spore/guest_teardown.h>
 #include <spore/log.h>
 
 #include <errno.h>
@@ -154,14 +155,24 @@ static void drain_stopped(struct spore_xc *xc, struct spore_xs *xs, uint32_t dom
 }
 
 int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int pty_fd,
-		   bool unpause, unsigned *reason, struct spore_err *err)
+		   bool unpause, unsigned *reason, char *status, size_t status_len,
+		   struct spore_err *err)
 {
 	struct spore_dominfo info;
+	char status_path[96];
 	int r;
 
 	/* @releaseDomain fires when any domain shuts down or dies. */
 	if ((r = spore_xs_watch(xs, "@releaseDomain", "release", err)) < 0)
 		return r;
+	if (status) {
+		status[0] = '\0';
+		spore_guest_exit_status_path(domid, status_path, sizeof(status_path));
+		if ((r = spore_xs_watch(xs, status_path, "status", err)) < 0) {
+			status = NULL;
+			goto out;
+		}
+	}
 	if (unpause) {
 		if ((r = spore_xc_domain_unpause(xc, domid, err)) < 0)
 			goto out;
@@ -190,6 +201,8 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int
 		/* Drain watch events, then look at the domain itself. */
 		struct spore_xs_event *ev = NULL;
 		while (spore_xs_read_watch(xs, &ev, 0, err) >= 0) {
+			if (status && !status[0] && !strcmp(ev->token, "status"))
+				spore_guest_read_exit_status(xs, domid, status, status_len);
 			free(ev);
 			ev = NULL;
 		}
@@ -219,6 +232,8 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int
 	}
 out:;
 	struct spore_err e2 = {0};
+	if (status)
+		spore_xs_unwatch(xs, status_path, "status", &e2);
 	spore_xs_unwatch(xs, "@releaseDomain", "release", &e2);
 	return r;
 }

@@ -210,11 +210,34 @@ static int update_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_e
 	return 0;
 }
 
+void spore_guest_exit_status_path(uint32_t domid, char *buf, size_t n)
+{
+	snprintf(buf, n, "/local/domain/%" PRIu32 "/data/spore/exit-status", domid);
+}
+
+int spore_guest_read_exit_status(struct spore_xs *xs, uint32_t domid, char *out, size_t n)
+{
+	char path[96], *val = NULL;
+	size_t len;
+	struct spore_err e = {0};
+	int r;
+
+	out[0] = '\0';
+	spore_guest_exit_status_path(domid, path, sizeof(path));
+	if ((r = spore_xs_read(xs, 0, path, &val, &len, &e)) >= 0) {
+		r = !len || len >= n || memchr(val, '\0', len) ? -EINVAL : 0;
+		if (r == 0)
+			memcpy(out, val, len + 1);
+	}
+	free(val);
+	return r;
+}
+
 int spore_guest_teardown(struct spore_xc *xc, struct spore_xs *xs, const struct spore_guest *g,
 			 struct spore_err *err)
 {
 	struct spore_dominfo info;
-	char path[160], *status = NULL;
+	char path[160], status[sizeof(((struct spore_guest *)0)->exit_status)] = "";
 	const char *reason = NULL;
 	int64_t domid = -1;
 	int r, found = spore_guest_find_domain(xc, g, &info, err);
@@ -223,23 +246,13 @@ int spore_guest_teardown(struct spore_xc *xc, struct spore_xs *xs, const struct 
 		return spore_err_wrap(err, "guest %s", g->name);
 	if (found) {
 		domid = info.domid;
-		size_t len;
-		struct spore_err e = {0};
-		snprintf(path, sizeof(path), "/local/domain/%" PRId64 "/data/spore/exit-status",
-			 domid);
-		if (spore_xs_read(xs, 0, path, &status, &len, &e) < 0 || !len ||
-		    len >= sizeof(((struct spore_guest *)0)->exit_status) || memchr(status, '\0', len)) {
-			free(status);
-			status = NULL;
-		}
+		spore_guest_read_exit_status(xs, info.domid, status, sizeof(status));
 		if (spore_dominfo_shutdown(&info))
 			reason = spore_shutdown_reason_name(spore_dominfo_shutdown_reason(&info));
 		r = spore_xc_domain_destroy(xc, (uint32_t)domid, err);
 		/* A dying domain may refuse a second destroy; Xen finishes it. */
-		if (r < 0 && r != -ESRCH && !spore_dominfo_dying(&info)) {
-			free(status);
+		if (r < 0 && r != -ESRCH && !spore_dominfo_dying(&info))
 			return spore_err_wrap(err, "guest %s", g->name);
-		}
 		spore_err_clear(err);
 	} else if (g->domid > 0) {
 		/* Gone already: its domid-keyed nodes are ours to remove only if no
@@ -257,9 +270,8 @@ int spore_guest_teardown(struct spore_xc *xc, struct spore_xs *xs, const struct 
 	rm_quiet(xs, path, g->name);
 	detach_loops(g);
 
-	struct record_update u = {g->uuid, status, reason, (int64_t)time(NULL)};
+	struct record_update u = {g->uuid, status[0] ? status : NULL, reason, (int64_t)time(NULL)};
 	r = spore_xs_transact(xs, update_tx, &u, err);
-	free(status);
 	if (r < 0)
 		return spore_err_wrap(err, "guest %s: updating its record", g->name);
 	if (found)

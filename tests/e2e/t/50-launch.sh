@@ -3,16 +3,7 @@
 # from dom0 as 10.0.2.2:5000) runs as a container in its own PV guest.
 . tests/e2e/lib.sh
 
-reg=10.0.2.2:5000
-img=$reg/spore-test/busybox:latest
-if ! wget -q -O /dev/null "http://$reg/v2/" 2>/dev/null; then
-	skip "launch tests" "test registry not reachable at $reg (scripts/test-registry.sh start)"
-	exit 0
-fi
-if [ ! -e .cache/kernel/spore-vmlinuz ]; then
-	skip "launch tests" "spore's guest kernel is not built (kernel/build.sh)"
-	exit 0
-fi
+need_launch "launch tests"
 
 domains() { xl list | awk 'NR > 1 && $1 != "Domain-0"' | wc -l; }
 L() { timeout 600 sporectl launch --insecure-registry "$reg" "$@"; }
@@ -44,6 +35,20 @@ check_eq "--rm leaves no record" "$(for u in $(xenstore-list /spore/guests 2>/de
 L --attach --rm "$img" seq 1 20000 >"$E2E_TMP/seq" 2>&1
 check_eq "a container's last output arrives whole (20000 lines)" \
 	"$(tr -d '\r' <"$E2E_TMP/seq" | grep -c .):$(tr -d '\r' <"$E2E_TMP/seq" | tail -n 1)" "20000:20000"
+
+# destroy from another shell while attached: the attached launch still
+# exits with the container's status (here its TERM trap's), as docker run
+# does under docker rm -f, though destroy removes the record.
+L --attach --name e2e-stop "$img" /bin/sh -c \
+	'trap "echo trapped; exit 7" TERM; echo ready; while :; do sleep 1; done' >"$E2E_TMP/stop" 2>&1 &
+lp=$!
+wait_for 300 grep -q ready "$E2E_TMP/stop"
+sporectl destroy e2e-stop >/dev/null 2>&1
+wait $lp
+rc=$?
+check_eq "an attached launch whose guest is destroyed elsewhere exits with the container's status" "$rc:$(grep -c trapped "$E2E_TMP/stop")" "7:1"
+check_eq "and destroy removed its record" "$(for u in $(xenstore-list /spore/guests 2>/dev/null); do
+	xenstore-read /spore/guests/$u/name; done | grep -c '^e2e-stop$')" 0
 
 L --attach --rm "$img" /no/such/command >/dev/null 2>&1
 check_eq "a command that does not exist exits 127" "$?" 127
