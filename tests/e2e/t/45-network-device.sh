@@ -19,7 +19,8 @@ gone() { [ "$(rec "$1" state)" = exited ]; }
 show='echo NET-MAC=$(cat /sys/class/net/eth0/address) NET-MTU=$(cat /sys/class/net/eth0/mtu)
 echo NET-DNS=$(sed -n "s/^nameserver //p" /etc/resolv.conf | tr "\n" ,)
 echo NET-HOSTS=$(grep -w "$(hostname)" /etc/hosts | tr "\t\n" " ,")
-ip -4 addr show eth0; ip -6 addr show eth0 scope global; ip route; echo NET-READY'
+ip -4 addr show eth0; ip -6 addr show eth0 scope global; ip route
+dmesg | grep -o "eth0: [0-9]* TX offload features asked off: [0-9]* still on"; echo NET-READY'
 
 # Two guests launched at once: they race for addresses.
 sporectl launch --insecure-registry "$reg" --name net-a -p 8080:80 -p 127.0.0.1:5353:53/udp \
@@ -50,6 +51,8 @@ for g in a b; do
 		check_match "$name: the guest's eth0 has the planned IPv4" "$log" "inet ${ip4//./\\.} "
 		check_match "$name: the guest's eth0 has the planned IPv6" "$log" "inet6 ${ip6} "
 		check_match "$name: the guest's default route is the gateway" "$log" 'default via 10\.75\.0\.1 dev eth0'
+		check_match "$name: sporeinit turned eth0's TX offloads off (those netfront can turn off)" \
+			"$log" 'eth0: [1-9][0-9]* TX offload features asked off: 0 still on'
 		check_match "$name: the guest's resolv.conf names the planned DNS" "$log" \
 			"NET-DNS=10\.75\.0\.3,$(rec "$u" dns6),"
 		check_match "$name: the guest's /etc/hosts maps its name to its addresses" "$log" \
