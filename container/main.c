@@ -104,8 +104,8 @@ int main(int argc, char **argv)
 
 	read_bundle();
 	say("bundle read: %u args, %u env", bundle.argc, bundle.envc);
-	/* The network first: netfront's device exists before it connects,
-	 * while the disk's node only appears once blkfront has. */
+	/* The network first: eth0 appears when netfront starts its
+	 * handshake, the disk's node only once blkfront has finished its own. */
 	setup_network(&bundle);
 	trace("network configured");
 	switch_to_image(&bundle);
