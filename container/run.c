@@ -80,13 +80,22 @@ static const char *const *build_env(const struct spore_bundle *b, const struct u
 	return env;
 }
 
+/* One write: on a console the kernel also prints to, the line must not be
+ * split around one of its messages. */
 static _Noreturn void child_fail(int code, const char *fmt, const char *arg, int err)
 {
-	dprintf(2, "sporeinit: ");
-	dprintf(2, fmt, arg);
-	if (err)
-		dprintf(2, ": %s", strerror(err));
-	dprintf(2, "\n");
+	char msg[600], line[700];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	int n = snprintf(line, sizeof(line), "sporeinit: %s%s%s\n", msg, err ? ": " : "",
+			 err ? strerror(err) : "");
+	if (n > (int)sizeof(line) - 1) {
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	if (write(2, line, (size_t)n) < 0) {
+		/* nowhere else to say it */
+	}
 	_exit(code);
 }
 
