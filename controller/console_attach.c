@@ -217,6 +217,8 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int
 		}
 		if (spore_dominfo_shutdown(&info) || spore_dominfo_dying(&info)) {
 			drain_stopped(xc, xs, domid, pty_fd);
+			if (status && !status[0]) /* its watch event not seen yet */
+				spore_guest_read_exit_status(xs, domid, status, status_len);
 			if (reason)
 				*reason = spore_dominfo_shutdown_reason(&info);
 			r = ATTACH_SHUTDOWN;
