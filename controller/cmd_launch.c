@@ -8,6 +8,7 @@
  * failed, otherwise the container's status (128+N when killed by signal N). */
 #include <spore/bundle.h>
 #include <spore/cpio.h>
+#include <spore/file_read.h>
 #include <spore/guest_record.h>
 #include <spore/guest_teardown.h>
 #include <spore/image_pull.h>
@@ -276,44 +277,6 @@ static int read_env_file(struct launch *l, struct spore_bundle *b, struct spore_
 	return r;
 }
 
-/* sporeinit's initrd (at most 64 MiB: it is a small static binary) into a
- * malloc'd buffer. */
-static int read_initrd(const char *path, uint8_t **out, size_t *len, struct spore_err *err)
-{
-	struct stat st;
-	uint8_t *buf = NULL;
-	size_t got = 0;
-	int r = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return spore_err_set(err, errno, "launch: open the initrd %s", path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
-		r = spore_err_setx(err, EINVAL, "launch: the initrd %s is not a file of at most 64 MiB", path);
-		goto out;
-	}
-	if (!(buf = malloc(st.st_size ? st.st_size : 1))) {
-		r = spore_err_set(err, ENOMEM, "launch: reading %s", path);
-		goto out;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = spore_err_set(err, n < 0 ? errno : EIO, "launch: reading %s", path);
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	*out = buf;
-	*len = got;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return r;
-}
-
 /* The bundle goes in the guest's initrd, as one more cpio archive after
  * sporeinit's (file SPORE_BUNDLE_INITRD_FILE): no block device of its own,
  * so the guest's kernel has one backend fewer to wait for. */
@@ -372,8 +335,12 @@ static int make_bundle(struct launch *l, const struct spore_image_config *ic, co
 				   why ? why : "invalid");
 		goto out;
 	}
-	if ((r = read_initrd(initrd, &rd, &rdlen, err)) < 0 ||
-	    (r = spore_cpio_append_file(&rd, &rdlen, SPORE_BUNDLE_INITRD_FILE, 0400, buf, len, err)) < 0)
+	/* sporeinit's initrd: at most 64 MiB (it is a small static binary). */
+	if ((r = spore_read_file(initrd, 64 << 20, &rd, &rdlen, err)) < 0) {
+		spore_err_wrap(err, "launch: sporeinit's initrd");
+		goto out;
+	}
+	if ((r = spore_cpio_append_file(&rd, &rdlen, SPORE_BUNDLE_INITRD_FILE, 0400, buf, len, err)) < 0)
 		goto out;
 	/* In memory, not a file: a sporectl killed at any point leaves no file
 	 * to clean up. The builder reads it through /proc/self/fd. */

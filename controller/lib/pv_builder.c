@@ -2,6 +2,7 @@
  * The sequence follows what Xen 4.17's own tools do (createdomain, vcpus,
  * memory limit, event channels, populate, load, page tables, pin, vCPU
  * context, grant table, xenstore, introduce); see pv_builder.h. */
+#include <spore/file_read.h>
 #include <spore/foreignmem.h>
 #include <spore/log.h>
 #include <spore/pv_boot.h>
@@ -51,49 +52,6 @@ int spore_uuid_generate(uint8_t u[16], struct spore_err *err)
 	return 0;
 }
 
-static int read_file(const char *path, uint8_t **out, size_t *len, uint64_t max,
-		     struct spore_err *err)
-{
-	struct stat st;
-	int r = 0, fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint8_t *buf = NULL;
-	size_t done = 0;
-
-	if (fd < 0)
-		return spore_err_set(err, errno, "open %s", path);
-	if (fstat(fd, &st) < 0) {
-		r = spore_err_set(err, errno, "stat %s", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
-		r = spore_err_setx(err, EINVAL, "%s: not a regular file of at most %" PRIu64 " MiB",
-				   path, max >> 20);
-		goto out;
-	}
-	buf = malloc(st.st_size ? st.st_size : 1);
-	if (!buf) {
-		r = spore_err_set(err, ENOMEM, "reading %s", path);
-		goto out;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, st.st_size - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = spore_err_set(err, n < 0 ? errno : EIO, "read %s", path);
-			goto out;
-		}
-		done += n;
-	}
-	*out = buf;
-	*len = done;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return r;
-}
-
 /* --- steps --- */
 
 static int step_kernel(struct pv_build *b, struct spore_err *err)
@@ -101,9 +59,9 @@ static int step_kernel(struct pv_build *b, struct spore_err *err)
 	int r = spore_kernel_open(b->cfg.kernel, b->cfg.kernel_cache, &b->kimg, err);
 	if (r < 0)
 		return r;
-	/* Say which input failed: read_file's own message names only a path. */
+	/* Say which input failed: spore_read_file's message names only a path. */
 	if (b->cfg.initrd &&
-	    (r = read_file(b->cfg.initrd, &b->initrd, &b->initrd_len, MAX_INITRD, err)) < 0)
+	    (r = spore_read_file(b->cfg.initrd, MAX_INITRD, &b->initrd, &b->initrd_len, err)) < 0)
 		return spore_err_wrap(err, "initrd");
 	return 0;
 }
