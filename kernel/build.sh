@@ -73,16 +73,17 @@ done
 
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 ccver=$(gcc -dumpfullversion 2>/dev/null || gcc -dumpversion)
+patchsum=$({ for p in "${patches[@]}"; do sha256sum <"$p"; done; } | sha256sum | cut -c1-64)
 key=$({
 	echo "linux-source-6.1 $srcver"
 	echo "gcc $ccver"
 	sha256sum <"$fragment"
-	for p in "${patches[@]}"; do sha256sum <"$p"; done
+	echo "patches $patchsum"
 	sha256sum <"$kdir/build.sh"
 } | sha256sum | cut -c1-16)
 # The patched source, unpacked once per (package version, patches) and shared
 # by builds (O= keeps it clean).
-srcid=$srcver-$({ for p in "${patches[@]}"; do sha256sum <"$p"; done; } | sha256sum | cut -c1-8)
+srcid=$srcver-${patchsum:0:8}
 if [ $print_key = 1 ]; then
 	echo "$key"
 	exit 0
