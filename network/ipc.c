@@ -1,5 +1,5 @@
 /* Fixed-size typed messages with optional SCM_RIGHTS; see net_ipc.h. */
-#include <spore/net_ipc.h>
+#include "net_ipc.h"
 
 #include <errno.h>
 #include <string.h>

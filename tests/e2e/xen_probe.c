@@ -11,8 +11,8 @@
  *                                       awaited are queued and make the watch
  *                                       fd readable
  *   spore-xen-probe xs-loop PATH N      N writes + N reads; prints ms taken */
-#include <spore/domctl.h>
-#include <spore/hypercall.h>
+#include "domctl.h"
+#include "hypercall.h"
 #include <spore/xenstore.h>
 
 #include <errno.h>

@@ -2,7 +2,7 @@
  * load into a view when parsing succeeds, and the kernel cache's compact
  * form of what parsed, which must parse and load to the same bytes. Seeds:
  * `test_kernel_image --write-corpus DIR` writes valid synthetic kernels. */
-#include <spore/kernel_image.h>
+#include "kernel_image.h"
 #include <spore/log.h>
 
 #include <errno.h>

@@ -2,7 +2,7 @@
  * own and as both layers of a two-layer image, so whiteouts and replacements
  * meet themselves. Seeds: any small tar, gzip'd or not (e.g. the layers in
  * .cache/test-images/oci/blobs). */
-#include <spore/layer_merge.h>
+#include "layer_merge.h"
 #include <spore/log.h>
 
 #include <fcntl.h>

@@ -6,9 +6,9 @@
  * moves itself into a new, empty network namespace: nothing it sends can
  * leave the process's own loopback-less namespace. */
 #include <spore/log.h>
-#include <spore/net_csum.h>
-#include <spore/net_filter.h>
-#include <spore/net_stack.h>
+#include "net_csum.h"
+#include "net_filter.h"
+#include "net_stack.h"
 
 #include <sched.h>
 #include <stdio.h>

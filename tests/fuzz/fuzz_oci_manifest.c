@@ -2,8 +2,8 @@
  * platform selection, manifest and config parsing, and (as a string) the
  * reference parser. Seeds: any manifests, e.g. from .cache/test-images. */
 #include <spore/log.h>
-#include <spore/oci_manifest.h>
-#include <spore/oci_ref.h>
+#include "oci_manifest.h"
+#include "oci_ref.h"
 
 #include <stdlib.h>
 #include <string.h>

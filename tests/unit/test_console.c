@@ -1,4 +1,4 @@
-#include <spore/console.h>
+#include "console.h"
 
 #include <fcntl.h>
 #include <pty.h>

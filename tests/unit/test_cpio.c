@@ -1,4 +1,4 @@
-#include <spore/cpio.h>
+#include "cpio.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
-#include <spore/guest_reap.h>
-#include <spore/guest_teardown.h>
+#include "guest_reap.h"
+#include "guest_teardown.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include <spore/guest_status.h>
+#include "guest_status.h"
 
 #include <string.h>
 

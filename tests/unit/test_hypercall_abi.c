@@ -1,8 +1,8 @@
 /* The hypercall layer's ABI assumptions, checked against the installed Xen
  * headers (domctl.c also asserts the sizes at compile time), and the
  * version table. No hypervisor needed. */
-#include <spore/hypercall.h>
-#include <spore/domctl.h>
+#include "hypercall.h"
+#include "domctl.h"
 
 #include <stddef.h>
 

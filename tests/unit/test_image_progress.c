@@ -1,6 +1,6 @@
 /* The per-layer progress line: what it says in each state, the bar's fill,
  * the rate of a resumed download, and that it never wraps the terminal. */
-#include <spore/image_progress.h>
+#include "image_progress.h"
 
 #include "tap.h"
 

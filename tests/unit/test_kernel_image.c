@@ -1,7 +1,7 @@
 /* Kernel loaders on synthetic images built here: ELF64 vmlinux with Xen
  * notes, wrapped in bzImage headers with every payload compression
  * (compressed with the same libraries), plus the rejections and the cache. */
-#include <spore/kernel_image.h>
+#include "kernel_image.h"
 
 #include <bzlib.h>
 #include <elf.h>

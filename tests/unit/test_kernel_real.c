@@ -1,7 +1,7 @@
 /* Kernel loaders against real kernels, when SPORE_TEST_KERNEL names them
  * (colon-separated paths, e.g. Debian's vmlinuz-*-cloud-amd64 and
  * vmlinuz-*-amd64); otherwise a TAP skip. Kernels are never committed. */
-#include <spore/kernel_image.h>
+#include "kernel_image.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* The layer merge on real tar streams made with libarchive: whiteouts,
  * opaque directories, replacements, metadata, and hostile entries. */
 #include <errno.h>
-#include <spore/layer_merge.h>
+#include "layer_merge.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -1,7 +1,7 @@
 /* Checksum fixer: partial checksums (pseudo-header only, as left by
  * offloading guests) become full ones, verified by an independent sum over
  * an explicit pseudo-header. */
-#include <spore/net_csum.h>
+#include "net_csum.h"
 
 #include <errno.h>
 

@@ -1,5 +1,5 @@
 /* Destination filter: what a guest may and may not reach. */
-#include <spore/net_filter.h>
+#include "net_filter.h"
 
 #include <errno.h>
 

@@ -1,6 +1,6 @@
 /* Frame parser: well-formed frames, and every way a guest can lie about
  * lengths. */
-#include <spore/net_frame.h>
+#include "net_frame.h"
 
 #include "net_pkt.h"
 #include "tap.h"

@@ -1,6 +1,6 @@
 /* sporenet's parent/worker messages over a real SOCK_SEQPACKET pair: exact
  * sizes, fd passing, and refusal of everything else. */
-#include <spore/net_ipc.h>
+#include "net_ipc.h"
 
 #include <dirent.h>
 #include <errno.h>

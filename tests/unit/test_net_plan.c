@@ -1,4 +1,4 @@
-#include <spore/net_plan.h>
+#include "net_plan.h"
 
 #include <string.h>
 

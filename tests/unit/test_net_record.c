@@ -1,6 +1,6 @@
 /* Guest record -> sporenet attach: the contract's record parses into the
  * addresses libslirp gets; every bad value is refused, naming its key. */
-#include <spore/net_record.h>
+#include "net_record.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

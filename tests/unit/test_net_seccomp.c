@@ -1,6 +1,6 @@
 /* The worker's seccomp allowlist, installed for real in forked children:
  * what the worker needs works, the rest fails softly or kills. */
-#include <spore/net_sandbox.h>
+#include "net_sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* Manifest, index and config parsing; the WWW-Authenticate parser; digests. */
 #include <errno.h>
-#include <spore/oci_manifest.h>
-#include <spore/oci_registry.h>
+#include "oci_manifest.h"
+#include "oci_registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* Reference normalisation, as Docker does it, and the refusals. */
 #include <errno.h>
-#include <spore/oci_ref.h>
+#include "oci_ref.h"
 
 #include "tap.h"
 

@@ -1,4 +1,4 @@
-#include <spore/pv_boot.h>
+#include "pv_boot.h"
 
 #include <errno.h>
 #include <stdlib.h>

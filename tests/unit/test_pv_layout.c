@@ -1,4 +1,4 @@
-#include <spore/pv_layout.h>
+#include "pv_layout.h"
 
 #include <errno.h>
 #include <stdlib.h>

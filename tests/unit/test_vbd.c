@@ -1,4 +1,4 @@
-#include <spore/vbd.h>
+#include "vbd.h"
 
 #include <errno.h>
 #include <string.h>

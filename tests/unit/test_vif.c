@@ -1,4 +1,4 @@
-#include <spore/vif.h>
+#include "vif.h"
 
 #include <errno.h>
 #include <string.h>

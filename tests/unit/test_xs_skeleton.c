@@ -1,4 +1,4 @@
-#include <spore/xs_skeleton.h>
+#include "xs_skeleton.h"
 
 #include <errno.h>
 #include <string.h>

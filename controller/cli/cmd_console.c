@@ -1,0 +1,88 @@
+/* sporectl console: re-attach the terminal to a running guest's console. */
+#include "guest_teardown.h"
+#include <spore/log.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xen/sched.h>
+
+#include "commands.h"
+#include "console_attach.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: sporectl console ID\n"
+		     "\n"
+		     "Attach to a running guest's console. Ctrl+] detaches (the guest runs on);\n"
+		     "returns when the guest shuts down. ID is a UUID, a unique UUID prefix, a\n"
+		     "name or a domid.\n");
+}
+
+int cmd_console(int argc, char **argv, struct spore_err *err)
+{
+	static const struct option opts[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+	struct spore_xc *xc = NULL;
+	struct spore_xs *xs = NULL;
+	struct spore_guest g;
+	struct spore_dominfo info;
+	int c, r, pty = -1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		usage(stderr);
+		return 2;
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	const char *id = argv[optind];
+	if ((r = spore_xc_open(&xc, err)) < 0 || (r = spore_xs_open(&xs, err)) < 0)
+		goto out;
+	if ((r = spore_guest_resolve(xs, id, &g, err)) < 0) {
+		spore_err_wrap(err, "console");
+		goto out;
+	}
+	if ((r = spore_guest_find_domain(xc, &g, &info, err)) < 0)
+		goto out;
+	if (!r || spore_dominfo_shutdown(&info) || spore_dominfo_dying(&info)) {
+		r = spore_err_setx(err, ESRCH, "console: guest '%s' is not running", id);
+		goto out;
+	}
+	if ((pty = console_open_pty(xs, info.domid, 5000, err)) < 0) {
+		r = pty;
+		spore_err_wrap(err, "console: guest '%s'", id);
+		goto out;
+	}
+	unsigned reason = 0;
+	r = console_attach(xc, xs, info.domid, pty, false, &reason, NULL, 0, err);
+	if (r < 0) {
+		spore_err_wrap(err, "console: guest '%s'", id);
+	} else if (r == ATTACH_DETACHED) {
+		fprintf(stderr, "\r\nsporectl: detached from %s; it keeps running\n", g.name);
+		r = 0;
+	} else {
+		/* The guest is done: free it now (the reaper may race us; both
+		 * are harmless). */
+		struct spore_err e = {0};
+		if (spore_guest_teardown(xc, xs, &g, &e) < 0)
+			log_warn("console: %s", e.msg);
+		r = 0;
+		if (reason == SHUTDOWN_crash)
+			r = spore_err_setx(err, EIO, "console: guest '%s' crashed", id);
+	}
+out:
+	if (pty >= 0)
+		close(pty);
+	spore_xs_close(xs);
+	spore_xc_close(xc);
+	return r;
+}

@@ -1,0 +1,235 @@
+/* sporectl destroy and rm: stop guests (gracefully first) and free them, or
+ * remove the records of exited ones. */
+#include "guest_reap.h"
+#include "guest_teardown.h"
+#include <spore/log.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+
+static void usage(FILE *out, bool rm)
+{
+	if (rm)
+		fprintf(out, "Usage: sporectl rm [--all] ID...\n"
+			     "\n"
+			     "Remove the records of exited guests (and anything left of them).\n"
+			     "ID is a UUID, a unique UUID prefix, a name or a domid.\n"
+			     "\n"
+			     "Options:\n"
+			     "  --all        Every exited guest\n"
+			     "  -h, --help   Show this help\n");
+	else
+		fprintf(out, "Usage: sporectl destroy [OPTIONS] ID...\n"
+			     "\n"
+			     "Stop guests and free everything they hold, then remove their records.\n"
+			     "A running guest is asked to power off first and destroyed when it has\n"
+			     "not within the grace period. ID is a UUID, a unique UUID prefix, a name\n"
+			     "or a domid.\n"
+			     "\n"
+			     "Options:\n"
+			     "  --all           Every guest\n"
+			     "  -t, --time S    Grace period in seconds (default 10; 0: no wait)\n"
+			     "  -h, --help      Show this help\n");
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* 1 if the guest's domain exists and neither shut down nor dying. */
+static int is_up(struct spore_xc *xc, const struct spore_guest *g, struct spore_err *err)
+{
+	struct spore_dominfo info;
+	int r = spore_guest_find_domain(xc, g, &info, err);
+	if (r <= 0)
+		return r;
+	return !spore_dominfo_shutdown(&info) && !spore_dominfo_dying(&info);
+}
+
+/* Asks every running guest in v to power off, then waits (on @releaseDomain,
+ * which fires whenever any domain shuts down) until all are down or grace_ms
+ * passed. Guests still up are destroyed by the teardown that follows. */
+static int stop_gracefully(struct spore_xc *xc, struct spore_xs *xs, struct spore_guest *v,
+			   size_t n, int grace_ms, struct spore_err *err)
+{
+	bool *up = calloc(n ? n : 1, sizeof(*up));
+	size_t waiting = 0;
+	int r;
+
+	if (!up)
+		return spore_err_set(err, ENOMEM, "destroy");
+	if ((r = spore_xs_watch(xs, "@releaseDomain", "stop", err)) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct spore_dominfo info;
+		struct spore_err e = {0};
+		if (spore_guest_find_domain(xc, &v[i], &info, &e) <= 0 ||
+		    spore_dominfo_shutdown(&info) || spore_dominfo_dying(&info))
+			continue;
+		char path[96];
+		snprintf(path, sizeof(path), "/local/domain/%" PRIu32 "/control/shutdown",
+			 info.domid);
+		if (grace_ms > 0 && spore_xs_write_str(xs, 0, path, "poweroff", &e) < 0) {
+			log_warn("guest %s: asking it to power off: %s", v[i].name, e.msg);
+			continue;
+		}
+		up[i] = grace_ms > 0;
+		waiting += up[i];
+	}
+	int64_t deadline = now_ms() + grace_ms;
+	while (waiting) {
+		int left = (int)(deadline - now_ms());
+		struct spore_xs_event *ev = NULL;
+		if (left <= 0)
+			break;
+		r = spore_xs_read_watch(xs, &ev, left, err);
+		free(ev);
+		if (r < 0 && r != -EAGAIN)
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			struct spore_err e = {0};
+			if (up[i] && is_up(xc, &v[i], &e) == 0) {
+				up[i] = false;
+				waiting--;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (up[i])
+			log_info("guest %s did not power off within %d s: destroying it",
+				 v[i].name, grace_ms / 1000);
+	r = 0;
+out:;
+	struct spore_err e2 = {0};
+	spore_xs_unwatch(xs, "@releaseDomain", "stop", &e2);
+	free(up);
+	return r;
+}
+
+static int run(int argc, char **argv, bool rm, struct spore_err *err)
+{
+	static const struct option opts[] = {
+		{"all", no_argument, 0, 'A'},
+		{"time", required_argument, 0, 't'},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	const char *verb = rm ? "rm" : "destroy";
+	struct spore_xc *xc = NULL;
+	struct spore_xs *xs = NULL;
+	struct spore_guest *v = NULL;
+	size_t n = 0;
+	bool all = false;
+	long grace = 10;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, rm ? "h" : "t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'A': all = true; break;
+		case 't': {
+			char *end;
+			errno = 0;
+			grace = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || grace < 0 || grace > 3600)
+				return spore_err_setx(err, EINVAL,
+						      "destroy: --time '%s' is not 0..3600 seconds",
+						      optarg);
+			break;
+		}
+		case 'h': usage(stdout, rm); return 0;
+		default: usage(stderr, rm); return 2;
+		}
+	}
+	if (all == (optind < argc)) {
+		usage(stderr, rm);
+		return 2;
+	}
+	if ((r = spore_xc_open(&xc, err)) < 0 || (r = spore_xs_open(&xs, err)) < 0)
+		goto out;
+	/* Half-built guests of dead launches go first, as the reaper would. */
+	struct spore_err e = {0};
+	if (spore_reap_pass(xc, xs, NULL, NULL, &e) < 0)
+		log_warn("%s: cleaning up: %s", verb, e.msg);
+
+	if (all) {
+		if ((r = spore_guest_list(xs, &v, &n, err)) < 0) {
+			spore_err_wrap(err, "%s", verb);
+			goto out;
+		}
+		if (rm) {
+			size_t k = 0;
+			for (size_t i = 0; i < n; i++)
+				if (!strcmp(v[i].state, "exited"))
+					v[k++] = v[i];
+			n = k;
+		}
+	} else {
+		/* Resolve every id before touching anything: a typo stops it all. */
+		n = (size_t)(argc - optind);
+		if (!(v = calloc(n, sizeof(*v)))) {
+			r = spore_err_set(err, ENOMEM, "%s", verb);
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if ((r = spore_guest_resolve(xs, argv[optind + i], &v[i], err)) < 0) {
+				spore_err_wrap(err, "%s", verb);
+				goto out;
+			}
+			if (rm && strcmp(v[i].state, "exited")) {
+				r = spore_err_setx(err, EBUSY,
+						   "rm: guest '%s' is %s (use sporectl destroy)",
+						   argv[optind + i], v[i].state);
+				goto out;
+			}
+		}
+	}
+	if (!rm && (r = stop_gracefully(xc, xs, v, n, (int)grace * 1000, err)) < 0) {
+		spore_err_wrap(err, "destroy");
+		goto out;
+	}
+	r = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *id = all ? v[i].name : argv[optind + i];
+		int t = spore_guest_teardown(xc, xs, &v[i], &e);
+		if (t >= 0)
+			t = spore_guest_remove(xs, v[i].uuid, &e);
+		if (t < 0) {
+			/* Report the first failure; go on with the others. */
+			if (r == 0) {
+				*err = e;
+				spore_err_wrap(err, "%s", verb);
+				r = t;
+			} else {
+				log_error("%s: %s", verb, e.msg);
+			}
+			continue;
+		}
+		printf("%s\n", id);
+	}
+out:
+	free(v);
+	spore_xs_close(xs);
+	spore_xc_close(xc);
+	return r;
+}
+
+int cmd_destroy(int argc, char **argv, struct spore_err *err)
+{
+	return run(argc, argv, false, err);
+}
+
+int cmd_rm(int argc, char **argv, struct spore_err *err)
+{
+	return run(argc, argv, true, err);
+}

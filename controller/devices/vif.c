@@ -1,0 +1,252 @@
+/* vif xenstore entries and the backend interface; see vif.h. */
+#include <spore/log.h>
+#include "vif.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+void spore_vif_ifname(const struct spore_vif *v, char name[IFNAMSIZ])
+{
+	snprintf(name, IFNAMSIZ, "vif%" PRIu32 ".%u", v->domid, v->handle);
+}
+
+static void backend_path(const struct spore_vif *v, char *buf, size_t n)
+{
+	snprintf(buf, n, "/local/domain/%" PRIu32 "/backend/vif/%" PRIu32 "/%u", v->backend_domid,
+		 v->domid, v->handle);
+}
+
+int spore_vif_nodes(struct xs_node_list *l, const struct spore_vif *v, struct spore_err *err)
+{
+	uint32_t n = v->domid, b = v->backend_domid;
+	const struct spore_xs_perm ro_front[2] = {{b, 'n'}, {n, 'r'}};
+	const struct spore_xs_perm front[2] = {{n, 'n'}, {b, 'r'}};
+	char be[96], fe[96], num[32];
+	int r = 0;
+
+	if (!v->mac || strlen(v->mac) != 17 || v->mtu < 68 || v->mtu > 65535)
+		return spore_err_setx(err, EINVAL, "vif of domain %" PRIu32 ": bad mac or mtu", n);
+	backend_path(v, be, sizeof(be));
+	snprintf(fe, sizeof(fe), "/local/domain/%" PRIu32 "/device/vif/%u", n, v->handle);
+
+#define ADD(val, perms, ...)                                                                       \
+	do {                                                                                        \
+		if (r >= 0)                                                                         \
+			r = xs_node_add(l, (val), 2, (perms), __VA_ARGS__);                         \
+	} while (0)
+#define NUM(x) (snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)(x)), num)
+	/* Backend: owned by dom0, readable by the guest. */
+	ADD("", ro_front, "%s", be);
+	ADD(fe, ro_front, "%s/frontend", be);
+	ADD(NUM(n), ro_front, "%s/frontend-id", be);
+	ADD("1", ro_front, "%s/online", be);
+	ADD("1", ro_front, "%s/state", be);
+	/* netback's probe fails without a script key; nothing runs it. */
+	ADD("", ro_front, "%s/script", be);
+	ADD(v->mac, ro_front, "%s/mac", be);
+	ADD(NUM(v->handle), ro_front, "%s/handle", be);
+	ADD("vif", ro_front, "%s/type", be);
+	ADD(NUM(v->mtu), ro_front, "%s/mtu", be);
+	/* What the hotplug script writes once the interface is up: spore sets
+	 * it up before the guest runs, so netback may connect at once. */
+	ADD("connected", ro_front, "%s/hotplug-status", be);
+	/* Frontend: owned by the guest, readable by dom0; mtu is dom0's. */
+	ADD("", front, "%s", fe);
+	ADD(be, front, "%s/backend", fe);
+	ADD(NUM(b), front, "%s/backend-id", fe);
+	ADD("1", front, "%s/state", fe);
+	ADD(NUM(v->handle), front, "%s/handle", fe);
+	ADD(v->mac, front, "%s/mac", fe);
+	ADD("1", front, "%s/trusted", fe);
+	ADD(NUM(v->mtu), ro_front, "%s/mtu", fe);
+#undef ADD
+#undef NUM
+	return r < 0 ? spore_err_set(err, -r, "vif nodes for domain %" PRIu32, n) : 0;
+}
+
+static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
+{
+	return spore_xs_write_nodes(xs, tx, arg, err);
+}
+
+int spore_vif_backend_check(struct spore_err *err)
+{
+	/* Without netback the guest would wait minutes for its eth0. */
+	if (access("/sys/bus/xen-backend/drivers/vif", F_OK) < 0)
+		return spore_err_setx(err, ENODEV, "no network backend in dom0: xen-netback is not "
+					     "loaded (modprobe xen-netback), or use --network none");
+	return 0;
+}
+
+int spore_vif_add(struct spore_xs *xs, const struct spore_vif *v, struct spore_err *err)
+{
+	struct xs_node_list l = {0};
+	int r = spore_vif_backend_check(err);
+	if (r >= 0)
+		r = spore_vif_nodes(&l, v, err);
+	if (r >= 0)
+		r = spore_xs_transact(xs, write_tx, &l, err);
+	xs_node_list_free(&l);
+	return r;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* netback says InitWait in its probe just before it registers the
+ * interface, so the name can be missing for a while on a loaded machine.
+ * Waits for it on rtnetlink's link notifications (subscribed before the
+ * first look, so none is missed); -ETIMEDOUT after timeout_ms. */
+static int wait_ifname(const char *ifname, int timeout_ms)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	int64_t deadline = now_ms() + timeout_ms;
+	int r = -ETIMEDOUT, s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+				       NETLINK_ROUTE);
+
+	if (s >= 0 && bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(s);
+		s = -1;
+	}
+	for (;;) {
+		if (if_nametoindex(ifname)) {
+			r = 0;
+			break;
+		}
+		int left = (int)(deadline - now_ms());
+		if (left <= 0 || s < 0)
+			break;
+		struct pollfd p = {.fd = s, .events = POLLIN};
+		char buf[8192];
+		if (poll(&p, 1, left) > 0)
+			while (recv(s, buf, sizeof(buf), 0) > 0)
+				; /* any link change is only a reason to look again */
+	}
+	if (s >= 0)
+		close(s);
+	return r;
+}
+
+/* What the hotplug script's `ip link set up mtu N` does. */
+static int link_up(const char *ifname, uint32_t mtu, struct spore_err *err)
+{
+	struct ifreq ifr = {0};
+	int r = 0, s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return spore_err_set(err, errno, "socket for %s", ifname);
+	/* dom0 has no use for IPv6 on the interface (sporenet reads frames):
+	 * no link-local address, DAD or router solicitations to run per guest. */
+	char path[80];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			log_debug("vif: %s: %s", path, strerror(errno));
+		close(fd);
+	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_mtu = (int)mtu;
+	if (ioctl(s, SIOCSIFMTU, &ifr) < 0) {
+		r = spore_err_set(err, errno, "setting mtu %" PRIu32 " on %s", mtu, ifname);
+		goto out;
+	}
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+		r = spore_err_set(err, errno, "reading the flags of %s", ifname);
+		goto out;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		r = spore_err_set(err, errno, "setting %s up", ifname);
+out:
+	close(s);
+	return r;
+}
+
+void spore_vif_state_path(const struct spore_vif *v, char *buf, size_t n)
+{
+	char be[96];
+	backend_path(v, be, sizeof(be));
+	snprintf(buf, n, "%s/state", be);
+}
+
+int spore_vif_check_up(struct spore_xs *xs, const struct spore_vif *v, struct spore_err *err)
+{
+	char path[128], ifname[IFNAMSIZ];
+	char *state = NULL;
+	size_t len;
+	long st;
+
+	spore_vif_ifname(v, ifname);
+	spore_vif_state_path(v, path, sizeof(path));
+	int r = spore_xs_read(xs, 0, path, &state, &len, err);
+	if (r < 0)
+		return r;
+	st = strtol(state, NULL, 10);
+	free(state);
+	/* netback creates the interface in its probe, then says InitWait (2). */
+	if (st >= 5)
+		return spore_err_setx(err, EIO, "netback gave up on %s (state %ld)", ifname, st);
+	if (st < 2)
+		return 0;
+	if (wait_ifname(ifname, SPORE_VIF_TIMEOUT_MS) < 0)
+		return spore_err_setx(err, ENODEV, "netback said InitWait but %s did not appear within %d s",
+				      ifname, SPORE_VIF_TIMEOUT_MS / 1000);
+	r = link_up(ifname, v->mtu, err);
+	return r < 0 ? r : 1;
+}
+
+int spore_vif_timeout(struct spore_err *err, const struct spore_vif *v, int timeout_ms)
+{
+	char ifname[IFNAMSIZ];
+	spore_vif_ifname(v, ifname);
+	return spore_err_setx(err, ETIMEDOUT, "%s did not appear within %d s (is xen-netback loaded?)",
+			      ifname, timeout_ms / 1000);
+}
+
+int spore_vif_wait_up(struct spore_xs *xs, const struct spore_vif *v, int timeout_ms,
+		      struct spore_err *err)
+{
+	char path[128], token[32], ifname[IFNAMSIZ];
+	int64_t start = now_ms(), deadline = start + timeout_ms;
+	int r;
+
+	spore_vif_ifname(v, ifname);
+	spore_vif_state_path(v, path, sizeof(path));
+	snprintf(token, sizeof(token), "vif-%" PRIu32, v->domid);
+	/* The watch fires once at once, then on each change; no polling. */
+	if ((r = spore_xs_watch(xs, path, token, err)) < 0)
+		return r;
+	while ((r = spore_vif_check_up(xs, v, err)) == 0) {
+		struct spore_xs_event *ev = NULL;
+		int left = (int)(deadline - now_ms());
+		if (left <= 0) {
+			r = spore_vif_timeout(err, v, timeout_ms);
+			break;
+		}
+		r = spore_xs_read_watch(xs, &ev, left, err);
+		free(ev);
+		if (r < 0 && r != -EAGAIN)
+			break;
+	}
+	if (r > 0)
+		log_debug("vif: %s up after %lld ms", ifname, (long long)(now_ms() - start));
+	struct spore_err e2 = {0};
+	spore_xs_unwatch(xs, path, token, &e2);
+	return r < 0 ? r : 0;
+}
