@@ -100,7 +100,8 @@ trap 'exit 130' INT TERM
 xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=$cpus"
 # Eager FPU switching: with Xen's default lazy switching (CR0.TS + #NM) on
 # QEMU's TCG, dom0 processes lost SSE/AVX register state whenever a domU ran
-# (measured: most of a register-heavy loop's runs corrupted, random
+# (measured with tests/tools/simdcheck, tests/e2e/t/55-simd-state.sh: most
+# of a register-heavy loop's runs corrupted, random
 # segfaults and malloc aborts); with eager-fpu, none.
 xen_args+=" loglvl=info guest_loglvl=info spec-ctrl=eager-fpu ${SPORE_SANDBOX_XEN_ARGS:-}"
 dom0_args="console=hvc0 earlyprintk=xen loglevel=4 spore.xenstored=$xenstored spore.build=$SPORE_BUILD_DIR"

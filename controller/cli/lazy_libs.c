@@ -4,7 +4,8 @@
  * archives), yet with what they pull in (gnutls, krb5, ldap, libxml2, ICU,
  * libstdc++...) they are 35 of the 45 libraries a linked sporectl maps and
  * relocates at every start: in the TCG sandbox that is ~95 ms of the ~180 ms
- * `sporectl --help` took, paid again by every boot, launch and list. So
+ * `sporectl --help` took (`scripts/xen-sandbox.sh -- bash -c 'time sporectl
+ * --help'`, linked and not), paid again by every boot, launch and list. So
  * sporectl does not link them; this file defines the functions spore calls,
  * each forwarding to the real one, resolved with dlopen()/dlsym() the first
  * time either library is used (once per process, thread-safe: layers are

@@ -32,7 +32,8 @@ static inline bool range_ok(uint64_t off, uint64_t n, uint64_t len)
 
 /* Zeroes n bytes of guest memory. glibc's memset clears large ranges with
  * `rep stosb`, which QEMU's TCG runs byte by byte: 7x slower there than
- * `rep stosq` (96 against 13 ms for 46 MB in the sandbox); on hardware
+ * `rep stosq` (96 against 13 ms for 46 MB in the sandbox: the `kernel` time
+ * of the `load:` line `SPORE_LOG=debug sporectl boot` logs); on hardware
  * both run at memory speed. */
 static inline void spore_zero(void *p, size_t n)
 {
