@@ -30,8 +30,11 @@ int supervise(pid_t child, unsigned stop_timeout)
 	if (sfd < 0)
 		die("signalfd: %s", strerror(errno));
 
+	/* Outside the loop: once xenbus hangs up it stays out of the poll (a
+	 * hung-up fd polls ready at once, and PID 1 would spin). */
+	int xfd = xb_fd();
 	while (!done) {
-		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = xb_fd(), .events = POLLIN}};
+		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = xfd, .events = POLLIN}};
 		int timeout = -1;
 
 		/* The first event is the one every new watch fires. */
@@ -52,10 +55,12 @@ int supervise(pid_t child, unsigned stop_timeout)
 		}
 		if (poll(p, p[1].fd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
-		if (p[1].fd >= 0 && (p[1].revents & POLLIN) && xb_pump() < 0)
-			warn("xenbus read failed; stop requests will be missed");
-		if (p[1].fd >= 0 && (p[1].revents & (POLLERR | POLLHUP | POLLNVAL)))
-			p[1].fd = -1;
+		/* A failed read leaves the stream out of step: drop it too. */
+		if (p[1].fd >= 0 && (((p[1].revents & POLLIN) && xb_pump() < 0) ||
+				     (p[1].revents & (POLLERR | POLLHUP | POLLNVAL)))) {
+			warn("xenbus failed; stop requests will be missed");
+			xfd = -1;
+		}
 		if (!(p[0].revents & POLLIN))
 			continue;
 

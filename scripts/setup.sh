@@ -12,7 +12,8 @@ usage() {
 Usage: $spore_prog [--no-sandbox] [--no-kernel]
 
 Installs spore's build and test dependencies from Debian, builds the tree
-(meson, in $SPORE_BUILD_DIR/ and the sanitizer build in build-san/), the guest kernel
+(meson, in $SPORE_BUILD_DIR/, the sanitizer build in build-san/ and the fuzz
+targets in build-fuzz/), the guest kernel
 (kernel/build.sh) and the Xen sandbox's artefacts under .cache/sandbox/.
 
   --no-sandbox   Skip the sandbox artefacts (Xen/dom0 packages, initramfs)
@@ -32,21 +33,32 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-apt_install "${SPORE_HOST_PKGS[@]}"
+# clang and libFuzzer (Debian ships it in libclang-rt-14-dev) for the fuzz
+# targets that test.sh runs.
+apt_install "${SPORE_HOST_PKGS[@]}" clang libclang-rt-14-dev
 mkdir -p "$SPORE_CACHE"
 
 # The build dom0 runs (plain) and the one unit tests run with ASan+UBSan.
+# build_tree DIR [MESON-OPTION...] [-- NINJA-TARGET...]
 build_tree() {
-	local dir=$1
+	local dir=$1 opts=() targets=()
 	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	[ $# -eq 0 ] || { shift; targets=("$@"); }
 	if [ ! -e "$SPORE_ROOT_DIR/$dir/build.ninja" ]; then
-		run_logged "$SPORE_CACHE/meson-$dir.log" meson setup "$SPORE_ROOT_DIR/$dir" "$SPORE_ROOT_DIR" "$@" ||
+		run_logged "$SPORE_CACHE/meson-$dir.log" meson setup "$SPORE_ROOT_DIR/$dir" "$SPORE_ROOT_DIR" "${opts[@]}" ||
 			die "meson setup of $dir failed"
 	fi
-	run_logged "$SPORE_CACHE/ninja-$dir.log" ninja -C "$SPORE_ROOT_DIR/$dir" || die "build in $dir failed"
+	run_logged "$SPORE_CACHE/ninja-$dir.log" ninja -C "$SPORE_ROOT_DIR/$dir" "${targets[@]}" ||
+		die "build in $dir failed"
 }
 build_tree "$SPORE_BUILD_DIR"
 build_tree build-san -Dsanitize=true
+# The fuzz targets, with clang: everything instrumented, only they built.
+CC=clang build_tree build-fuzz -Dfuzz=true -Dsporeinit=disabled -- fuzzers
 
 if [ $do_kernel = 1 ] && [ -x "$SPORE_ROOT_DIR/kernel/build.sh" ]; then
 	"$SPORE_ROOT_DIR/kernel/build.sh" || die "guest kernel build failed"

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Sets everything up and runs all of spore's tests: unit tests (ASan+UBSan),
-# integration tests against the local test registry, then the end-to-end
-# suite inside the Xen sandbox. Ends with "N passed, N failed".
+# Sets everything up and runs all of spore's tests: unit and cli tests
+# (ASan+UBSan), a short run of each fuzz target on its seeds, integration
+# tests against the local test registry, then the end-to-end suite inside
+# the Xen sandbox. Ends with "N passed, N failed".
 set -uo pipefail
 . "$(dirname "$0")/lib/common.sh"
 
@@ -9,7 +10,7 @@ usage() {
 	cat <<USAGE
 Usage: $spore_prog [--unit] [--no-e2e] [E2E_PATTERN]
 
-  --unit      Unit tests only (no registry, no sandbox)
+  --unit      Unit and cli tests only (no fuzzing, registry or sandbox)
   --no-e2e    Skip the end-to-end suite in the sandbox
   -h, --help  Show this help
 USAGE
@@ -31,6 +32,7 @@ setup_opts=()
 "$SPORE_ROOT_DIR/scripts/setup.sh" "${setup_opts[@]}" || die "setup failed"
 
 passed=0 failed=0 skipped=0
+fuzz_secs=${SPORE_FUZZ_SECONDS:-15}
 # count_tap FILE: adds FILE's TAP results to the totals.
 count_tap() {
 	local p f s
@@ -43,13 +45,14 @@ count_tap() {
 out=$SPORE_CACHE/test-results
 mkdir -p "$out"
 
-echo "== unit tests (ASan+UBSan)"
+echo "== unit and cli tests (ASan+UBSan)"
 # The kernel loader's real-kernel test uses the sandbox's Debian kernels.
 if [ -z "${SPORE_TEST_KERNEL:-}" ]; then
 	SPORE_TEST_KERNEL=$(ls "$SPORE_CACHE"/sandbox/pkgroot-*/boot/vmlinuz-* 2>/dev/null | paste -sd: -)
 	export SPORE_TEST_KERNEL
 fi
-meson test -C "$SPORE_ROOT_DIR/build-san" --suite unit --print-errorlogs >"$out/unit.log" 2>&1
+meson test -C "$SPORE_ROOT_DIR/build-san" --suite unit --suite cli --print-errorlogs \
+	>"$out/unit.log" 2>&1
 python3 - "$SPORE_ROOT_DIR/build-san/meson-logs/testlog.json" >"$out/unit.tap" <<'PY'
 import json, sys
 n = 0
@@ -58,17 +61,56 @@ for line in open(sys.argv[1]):
     n += 1
     res = t.get("result")
     name = t.get("name")
+    suite = name.split(":", 1)[-1].split(" ", 1)[0]  # "spore:cli / xen_cli"
     if res == "OK":
-        print(f"ok {n} - unit: {name}")
+        print(f"ok {n} - {suite}: {name}")
     elif res == "SKIP":
-        print(f"ok {n} - unit: {name} # SKIP")
+        print(f"ok {n} - {suite}: {name} # SKIP")
     else:
-        print(f"not ok {n} - unit: {name} ({res})")
+        print(f"not ok {n} - {suite}: {name} ({res})")
         for l in (t.get("stdout") or "").splitlines()[-40:]:
             print("#   " + l)
 PY
 cat "$out/unit.tap"
 count_tap "$out/unit.tap"
+[ -s "$out/unit.tap" ] || { echo "not ok - no unit test ran (see $out/unit.log)"; failed=$((failed + 1)); }
+
+if [ $unit_only = 0 ]; then
+	echo "== fuzz smoke (libFuzzer, ${fuzz_secs}s each)"
+	# Each target from its checked-in seeds (tests/fuzz/corpus/<target>/) for a
+	# fixed time: what it finds new goes to a scratch corpus, a crash to
+	# $out/fuzz/ (crash-*, leak-*, timeout-*: pass one to the target to replay).
+	rm -rf "$out/fuzz"
+	mkdir -p "$out/fuzz"
+	n=0
+	for c in "$SPORE_ROOT_DIR"/tests/fuzz/corpus/*/; do
+		c=${c%/} t=${c##*/} n=$((n + 1))
+		f=$SPORE_ROOT_DIR/build-fuzz/tests/fuzz/$t
+		if [ ! -f "$f" ] || [ ! -x "$f" ]; then
+			echo "not ok $n - fuzz: $t is not built (build-fuzz, see scripts/setup.sh)"
+			continue
+		fi
+		mkdir -p "$out/fuzz/$t.corpus"
+		timeout $((fuzz_secs + 60)) "$f" -max_total_time="$fuzz_secs" -timeout=20 -rss_limit_mb=2048 \
+			-artifact_prefix="$out/fuzz/$t-" "$out/fuzz/$t.corpus" "$c" >"$out/fuzz/$t.log" 2>&1
+		rc=$?
+		runs=$(grep -Eo 'Done [0-9]+ runs' "$out/fuzz/$t.log" | grep -Eo '[0-9]+')
+		if [ $rc -eq 0 ] && [ -n "$runs" ]; then
+			echo "ok $n - fuzz: $t ($runs runs)"
+		else
+			echo "not ok $n - fuzz: $t (exit $rc; log and input in $out/fuzz/)"
+			# The error, the first frames outside libFuzzer and libc, the input.
+			{
+				grep -E '^==[0-9]+==.*ERROR|^SUMMARY' "$out/fuzz/$t.log"
+				grep -E '^ +#[0-9]+ ' "$out/fuzz/$t.log" | grep -Ev 'fuzzer::|__sanitizer|in main |/(nptl|sysdeps|stdlib|csu)/' | head -n 6
+				grep -E 'Test unit written' "$out/fuzz/$t.log"
+			} | head -n 12 | sed 's/^/#   /'
+		fi
+	done >"$out/fuzz.tap"
+	cat "$out/fuzz.tap"
+	count_tap "$out/fuzz.tap"
+	[ -s "$out/fuzz.tap" ] || { echo "not ok - no seed corpus in tests/fuzz/corpus/"; failed=$((failed + 1)); }
+fi
 
 if [ $unit_only = 0 ]; then
 	for t in "$SPORE_ROOT_DIR"/tests/integration/*.sh; do

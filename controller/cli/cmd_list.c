@@ -55,9 +55,22 @@ static void ports_human(const char *ports, char *out, size_t n)
 	}
 }
 
+/* A record field for the terminal: records are dom0's, but one written by an
+ * older spore may hold guest bytes, so anything but printable ASCII is
+ * shown as '?'. Returns buf. */
+static const char *shown(const char *field, char *buf, size_t n)
+{
+	size_t i = 0;
+	for (; field[i] && i + 1 < n; i++)
+		buf[i] = field[i] >= 0x20 && field[i] < 0x7f ? field[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
 static json_t *guest_json(const struct spore_guest *g, const char *status)
 {
-	int code = spore_exit_code(g->exit_status);
+	const char *exit_status = spore_exit_status_shown(g->exit_status);
+	int code = spore_guest_exit_code(exit_status);
 	json_t *ports = json_array();
 	for (const char *p = g->ports; *p;) {
 		size_t len = strcspn(p, " ");
@@ -70,7 +83,7 @@ static json_t *guest_json(const struct spore_guest *g, const char *status)
 			 "s:s, s:I, s:i, s:o, s:s, s:b}",
 			 "id", g->uuid, "name", g->name, "domid", (json_int_t)g->domid, "image",
 			 g->image, "digest", g->digest, "state", g->state, "status", status,
-			 "exit_status", g->exit_status, "created", (json_int_t)g->created,
+			 "exit_status", exit_status, "created", (json_int_t)g->created,
 			 "exited", g->exited > 0 ? json_integer(g->exited) : json_null(),
 			 "exit_code", code >= 0 ? json_integer(code) : json_null(), "ipv4", g->ipv4,
 			 "ipv6", g->ipv6, "mac", g->mac, "kernel", g->kernel, "memory_mib",
@@ -145,13 +158,19 @@ int cmd_list(int argc, char **argv, struct spore_err *err)
 		spore_human_duration(now - g[i].created, ago, sizeof(ago));
 		snprintf(created, sizeof(created), "%s ago", ago);
 		ports_human(g[i].ports, ports, sizeof(ports));
-		printf("%-12.12s  %-20s  %-24s  %-28s  %-16s  %-15s  %-27s  %s\n", g[i].uuid, g[i].name,
-		       g[i].image[0] ? g[i].image : "-", status, created,
-		       g[i].ipv4[0] ? g[i].ipv4 : "-", g[i].ipv6[0] ? g[i].ipv6 : "-",
-		       ports[0] ? ports : "-");
+		char id[37], name[sizeof(g[i].name)], image[sizeof(g[i].image)];
+		char ipv4[sizeof(g[i].ipv4)], ipv6[sizeof(g[i].ipv6)], ports_s[sizeof(ports)];
+		printf("%-12.12s  %-20s  %-24s  %-28s  %-16s  %-15s  %-27s  %s\n",
+		       shown(g[i].uuid, id, sizeof(id)), shown(g[i].name, name, sizeof(name)),
+		       g[i].image[0] ? shown(g[i].image, image, sizeof(image)) : "-", status,
+		       created, g[i].ipv4[0] ? shown(g[i].ipv4, ipv4, sizeof(ipv4)) : "-",
+		       g[i].ipv6[0] ? shown(g[i].ipv6, ipv6, sizeof(ipv6)) : "-",
+		       ports[0] ? shown(ports, ports_s, sizeof(ports_s)) : "-");
 	}
 	if (json) {
-		char *s = json_dumps(arr, JSON_INDENT(2));
+		/* ASCII only: jansson escapes C0 controls but would print C1
+		 * ones (U+0080..U+009F) as they are. */
+		char *s = json_dumps(arr, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		json_decref(arr);
 		if (!s) {
 			r = spore_err_set(err, ENOMEM, "list: formatting JSON");

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@ static void usage(FILE *out)
 		"\n"
 		"Commands:\n"
 		"  ls [-d] [PATH]       Show the tree under PATH (default /); -d: names only\n"
-		"  read PATH            Print a value\n"
+		"  read PATH            Print a value (\\ and non-printable bytes escaped)\n"
 		"  write PATH VALUE     Set a value\n"
 		"  mkdir PATH           Create an empty node\n"
 		"  rm PATH              Remove PATH and everything below it\n"
@@ -28,12 +29,13 @@ static void usage(FILE *out)
 		"                       events (the first fires at once)\n");
 }
 
-/* Values may hold anything; print them the way xenstore-ls does. */
-static void print_escaped(const char *v, size_t len)
+/* Values may hold anything (a guest writes its own area): print them the
+ * way xenstore-ls does, '"' escaped only inside quotes. */
+static void print_escaped(const char *v, size_t len, bool quoted)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)v[i];
-		if (c == '\\' || c == '"')
+		if (c == '\\' || (quoted && c == '"'))
 			printf("\\%c", c);
 		else if (isprint(c))
 			putchar(c);
@@ -73,7 +75,7 @@ static int ls_tree(struct spore_xs *xs, const char *path, int depth, struct spor
 			break;
 		}
 		printf("%*s%s = \"", depth, "", names[i]);
-		print_escaped(val, vl);
+		print_escaped(val, vl, true);
 		printf("\"\n");
 		free(val);
 		r = ls_tree(xs, child, depth + 1, err);
@@ -231,7 +233,7 @@ int cmd_xs(int argc, char **argv, struct spore_err *err)
 		size_t len;
 		r = spore_xs_read(xs, 0, argv[1], &val, &len, err);
 		if (r == 0) {
-			fwrite(val, 1, len, stdout);
+			print_escaped(val, len, false);
 			putchar('\n');
 			free(val);
 		}

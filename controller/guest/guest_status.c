@@ -1,10 +1,13 @@
 /* Status wording for `sporectl list`; see guest_status.h. */
 #include "guest_status.h"
+#include "guest_teardown.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <xen/sched.h>
 
 void spore_human_duration(int64_t s, char *buf, size_t n)
 {
@@ -36,22 +39,61 @@ void spore_human_duration(int64_t s, char *buf, size_t n)
 		snprintf(buf, n, "%" PRId64 " years", hours / 24 / 365);
 }
 
+/* The N of "<prefix>N": plain decimal, no sign, space or leading zero (as
+ * sporeinit's "%d" writes it), within lo..hi; else -1. */
+static int number_after(const char *st, const char *prefix, int lo, int hi)
+{
+	size_t pl = strlen(prefix);
+	int v = 0;
+
+	if (strncmp(st, prefix, pl))
+		return -1;
+	st += pl;
+	if (!*st || (st[0] == '0' && st[1]))
+		return -1;
+	for (; *st; st++) {
+		if (*st < '0' || *st > '9' || (v = v * 10 + (*st - '0')) > hi)
+			return -1;
+	}
+	return v < lo ? -1 : v;
+}
+
 int spore_exit_code(const char *st)
 {
-	char *end;
-	long v;
+	int v;
 
-	if (!strcmp(st, "poweroff"))
-		return 0;
-	if (!strncmp(st, "exited ", 7)) {
-		v = strtol(st + 7, &end, 10);
-		return *end || end == st + 7 || v < 0 || v > 255 ? -1 : (int)v;
-	}
-	if (!strncmp(st, "signaled ", 9)) {
-		v = strtol(st + 9, &end, 10);
-		return *end || end == st + 9 || v < 1 || v > 127 ? -1 : 128 + (int)v;
-	}
+	if ((v = number_after(st, "exited ", 0, 255)) >= 0)
+		return v;
+	if ((v = number_after(st, "signaled ", 1, SPORE_SIGNAL_MAX)) >= 0)
+		return 128 + v;
 	return -1;
+}
+
+bool spore_exit_status_reported(const char *st)
+{
+	return spore_exit_code(st) >= 0 || !strcmp(st, "error");
+}
+
+bool spore_exit_status_valid(const char *st)
+{
+	if (!st[0] || !strcmp(st, SPORE_EXIT_STATUS_INVALID) || spore_exit_status_reported(st))
+		return true;
+	/* Every word teardown may store for Xen's reason: each code's, and
+	 * the one for codes it does not know (SHUTDOWN_MAX + 1). */
+	for (unsigned r = 0; r <= SHUTDOWN_MAX + 1; r++)
+		if (!strcmp(st, spore_shutdown_reason_name(r)))
+			return true;
+	return false;
+}
+
+const char *spore_exit_status_shown(const char *st)
+{
+	return spore_exit_status_valid(st) ? st : SPORE_EXIT_STATUS_INVALID;
+}
+
+int spore_guest_exit_code(const char *st)
+{
+	return !strcmp(st, "poweroff") ? 0 : spore_exit_code(st);
 }
 
 void spore_guest_status(const struct spore_guest *g, int64_t now, char *buf, size_t n)
@@ -62,12 +104,13 @@ void spore_guest_status(const struct spore_guest *g, int64_t now, char *buf, siz
 		spore_human_duration(now - g->created, d, sizeof(d));
 		snprintf(buf, n, "Up %s", d);
 	} else if (!strcmp(g->state, "exited")) {
-		int code = spore_exit_code(g->exit_status);
+		const char *st = spore_exit_status_shown(g->exit_status);
+		int code = spore_guest_exit_code(st);
 		char what[40];
 		if (code >= 0)
 			snprintf(what, sizeof(what), " (%d)", code);
-		else if (g->exit_status[0])
-			snprintf(what, sizeof(what), " (%s)", g->exit_status);
+		else if (st[0])
+			snprintf(what, sizeof(what), " (%s)", st);
 		else
 			what[0] = '\0';
 		if (g->exited > 0) {

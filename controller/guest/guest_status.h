@@ -5,6 +5,7 @@
 
 #include <spore/guest_record.h>
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,10 +15,34 @@
  * (clock skew) count as 0. */
 void spore_human_duration(int64_t seconds, char *buf, size_t n);
 
-/* The exit code docker would show for a record's exit-status: "exited N" is
- * N, "signaled N" is 128+N, "poweroff" is 0. -1 when there is no number
- * ("crash", "reboot", empty). */
+/* The one parser of the exit statuses sporeinit reports (container/main.c,
+ * say.c), strict because the guest writes them (data/ is its own): "exited
+ * N" (N in 0..255) is N, "signaled N" (N in 1..SPORE_SIGNAL_MAX) is 128+N,
+ * N in plain decimal as "%d" writes it (no sign, space or leading zero).
+ * -1 for anything else: "error" (sporeinit failed), Xen's shutdown reasons
+ * ("poweroff", "crash", ...), empty, and whatever else a guest wrote. */
 int spore_exit_code(const char *exit_status);
+#define SPORE_SIGNAL_MAX 64 /* Linux's _NSIG - 1 */
+
+/* Whether a guest's data/spore/exit-status is one sporeinit writes: a
+ * status spore_exit_code takes, or "error". */
+bool spore_exit_status_reported(const char *exit_status);
+
+/* What a guest's exit status becomes when it is none of those, before it is
+ * stored or used: guest bytes never reach a record or a terminal. */
+#define SPORE_EXIT_STATUS_INVALID "invalid"
+
+/* Whether a record's exit-status is one spore writes: empty, reported (see
+ * above), SPORE_EXIT_STATUS_INVALID, or a shutdown reason word
+ * (spore_shutdown_reason_name). A record written by an older spore may
+ * hold a guest's bytes unchecked. */
+bool spore_exit_status_valid(const char *exit_status);
+/* exit_status if valid, else SPORE_EXIT_STATUS_INVALID: what may be shown. */
+const char *spore_exit_status_shown(const char *exit_status);
+
+/* The code `list` shows for a record's exit-status: spore_exit_code, and 0
+ * for "poweroff" (a guest that stopped cleanly without a report). */
+int spore_guest_exit_code(const char *exit_status);
 
 /* "Up 5 seconds", "Exited (3) 2 seconds ago", "Exited (crash) 1 minute
  * ago", "Created" (still building). */

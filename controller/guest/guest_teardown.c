@@ -10,6 +10,7 @@
  * backend nodes makes blkback/netback disconnect at once and unmap the
  * grants, after which Xen frees the dying domain. */
 #include "guest_teardown.h"
+#include "guest_status.h"
 #include <spore/log.h>
 #include "loopdev.h"
 #include "pv_builder.h"
@@ -225,9 +226,11 @@ int spore_guest_read_exit_status(struct spore_xs *xs, uint32_t domid, char *out,
 	out[0] = '\0';
 	spore_guest_exit_status_path(domid, path, sizeof(path));
 	if ((r = spore_xs_read(xs, 0, path, &val, &len, &e)) >= 0) {
-		r = !len || len >= n || memchr(val, '\0', len) ? -EINVAL : 0;
-		if (r == 0)
-			memcpy(out, val, len + 1);
+		/* The guest writes it: anything but sporeinit's formats is
+		 * replaced here, before any caller stores, parses or prints it. */
+		bool ok = len && !memchr(val, '\0', len) && spore_exit_status_reported(val);
+		snprintf(out, n, "%s", ok ? val : SPORE_EXIT_STATUS_INVALID);
+		r = 0;
 	}
 	free(val);
 	return r;

@@ -36,9 +36,10 @@ int spore_domain_snapshot(struct spore_xc *xc, struct spore_dominfo **out, size_
 int spore_guest_teardown(struct spore_xc *xc, struct spore_xs *xs, const struct spore_guest *g,
 			 struct spore_err *err);
 
-/* The exit status sporeinit wrote under domain domid ("exited N", ...;
- * guest-written: only a short NUL-free string is taken): 0 and out, or a
- * negative errno (-ENOENT while there is none). */
+/* The exit status sporeinit wrote under domain domid ("exited N", ...): 0
+ * and out, or a negative errno (-ENOENT while there is none). The guest
+ * writes it, so anything spore_exit_status_reported refuses comes out as
+ * SPORE_EXIT_STATUS_INVALID (n must hold either). */
 int spore_guest_read_exit_status(struct spore_xs *xs, uint32_t domid, char *out, size_t n);
 /* The xenstore path of that status. */
 void spore_guest_exit_status_path(uint32_t domid, char *buf, size_t n);

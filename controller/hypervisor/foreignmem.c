@@ -10,6 +10,10 @@
 
 #define PAGE 4096u
 
+_Static_assert(IOCTL_PRIVCMD_MMAPBATCH_V2 == 0x00205004, "IOCTL_PRIVCMD_MMAPBATCH_V2");
+_Static_assert(IOCTL_PRIVCMD_MMAP_RESOURCE == 0x00205007, "IOCTL_PRIVCMD_MMAP_RESOURCE");
+_Static_assert(XENMEM_resource_grant_table == 1, "grant table resource type 1");
+
 /* privcmd hands out the VMA first; the ioctl then fills it with frames. */
 static void *reserve(struct spore_xc *xc, size_t len, int prot, struct spore_err *err)
 {

@@ -24,6 +24,12 @@ struct spore_xc {
 
 _Static_assert(sizeof(struct xen_domctl) <= PAGE, "xen_domctl fits the scratch page");
 _Static_assert(sizeof(struct xen_sysctl) <= PAGE, "xen_sysctl fits the scratch page");
+/* The ABI spoken here, checked against the installed headers (Xen 4.17's). */
+_Static_assert(XEN_DOMCTL_INTERFACE_VERSION == 0x15, "headers are Xen 4.17's (domctl 0x15)");
+_Static_assert(XEN_SYSCTL_INTERFACE_VERSION == 0x15, "sysctl interface 0x15");
+_Static_assert(sizeof(privcmd_hypercall_t) == 48, "privcmd_hypercall size");
+_Static_assert(IOCTL_PRIVCMD_HYPERCALL == 0x00305000, "IOCTL_PRIVCMD_HYPERCALL");
+_Static_assert(__HYPERVISOR_domctl == 36 && __HYPERVISOR_sysctl == 35, "hypercall numbers");
 
 uint32_t spore_xc_domctl_iv_for(unsigned major, unsigned minor)
 {

@@ -3,6 +3,7 @@
  * past the end. */
 #include <spore/bundle.h>
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,12 @@ static void full_bundle(void)
 	in.stop_timeout = 3;
 }
 
+/* Equal strings, or both unset. */
+static bool streq(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
 static int same(void)
 {
 	if (in.argc != out.argc || in.envc != out.envc || out.argv[out.argc] || out.envp[out.envc])
@@ -90,8 +97,8 @@ static int same(void)
 	for (unsigned i = 0; i < in.envc; i++)
 		if (strcmp(in.envp[i], out.envp[i]))
 			return 0;
-	if (strcmp(in.user, out.user) || strcmp(in.workdir, out.workdir) ||
-	    strcmp(in.hostname, out.hostname) || strcmp(in.image_dev, out.image_dev))
+	if (!streq(in.user, out.user) || !streq(in.workdir, out.workdir) ||
+	    !streq(in.hostname, out.hostname) || !streq(in.image_dev, out.image_dev))
 		return 0;
 	if (in.tty != out.tty || in.stdin_open != out.stdin_open ||
 	    in.overlay_size != out.overlay_size || in.mtu != out.mtu ||
@@ -297,12 +304,33 @@ static void test_lengths(const uint8_t *buf, size_t len)
 	free(p);
 }
 
+/* What a decoded bundle must satisfy, checked with the validators sporectl
+ * uses (not the decoder's own code path). */
+static bool follows_rules(const struct spore_bundle *b)
+{
+	bool good = b->argc > 0 && b->image_dev && spore_bundle_name_ok(b->image_dev) &&
+		    (!b->hostname || spore_bundle_hostname_ok(b->hostname)) &&
+		    (!b->workdir || spore_bundle_path_ok(b->workdir));
+	for (unsigned i = 0; i < b->envc; i++)
+		good &= b->envp[i][0] != '=' && strchr(b->envp[i], '=') != NULL;
+	for (const char *c = b->user; c && *c; c++)
+		good &= (unsigned char)*c >= 0x20;
+	for (unsigned i = 0; i < b->nvolumes; i++)
+		good &= spore_bundle_name_ok(b->volumes[i].device) &&
+			spore_bundle_path_ok(b->volumes[i].target) &&
+			spore_bundle_name_ok(b->volumes[i].fstype);
+	return good;
+}
+
+/* Whatever the corruption, the decoder either refuses it with a reason or
+ * returns a bundle that follows the rules and survives a round trip. */
 static void test_random(const uint8_t *buf, size_t len)
 {
-	uint8_t *p = malloc(len);
+	uint8_t *p = malloc(len), *re;
 	uint32_t x = 12345;
-	int accepted = 0;
-	const char *why;
+	int accepted = 0, no_reason = 0, broken = 0, changed = 0;
+	size_t relen;
+	const char *why, *why2;
 
 	for (int i = 0; i < 20000; i++) {
 		memcpy(p, buf, len);
@@ -312,10 +340,27 @@ static void test_random(const uint8_t *buf, size_t len)
 			p[at] = (uint8_t)(x >> 3);
 		}
 		reseal(p, len);
-		if (decode_copy(p, len, &why) == 0)
-			accepted++;
+		why = NULL;
+		if (decode_copy(p, len, &why) < 0) {
+			no_reason += !why || !*why;
+			continue;
+		}
+		accepted++;
+		broken += !follows_rules(&out);
+		/* Encoded again and decoded, the same bundle (`same` compares
+		 * `in` with `out`; `in` points into decode_copy's copy). */
+		in = out;
+		if (spore_bundle_encode(&in, &re, &relen, &why2) < 0) {
+			changed++;
+			continue;
+		}
+		changed += spore_bundle_decode(&out, re, relen, &why2) < 0 || !same();
+		free(re);
 	}
-	ok(1, "20000 random corruptions decoded without faults (%d still valid)", accepted);
+	ok(no_reason == 0 && broken == 0 && changed == 0 && accepted < 20000,
+	   "20000 random corruptions: %d still valid (%d breaking the rules, %d changed by a "
+	   "round trip), the rest refused with a reason (%d without)",
+	   accepted, broken, changed, no_reason);
 	free(p);
 }
 

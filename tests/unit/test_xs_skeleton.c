@@ -1,6 +1,8 @@
 #include "xs_skeleton.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tap.h"
@@ -48,15 +50,53 @@ int main(void)
 	ok(data && data->perms[0].domid == 7, "data/ owned by the guest");
 	const struct xs_node *nm = xs_node_find(&l, "/local/domain/7/name");
 	ok(nm && nm->perms[0].domid == 0, "name owned by dom0: the guest cannot rename itself");
-	/* Parents come before children so perms apply before inheritance. */
-	size_t i_dom = 0, i_ctl = 0;
+
+	/* What the skeleton decides rather than copies from d: which nodes the
+	 * guest may write (dom0 trusts every other one), and an order in which
+	 * each node's parent, with its permissions, exists first. */
+	static const char *const guest_writes[] = {
+		"control/shutdown", "control/feature-poweroff", "control/feature-reboot",
+		"control/feature-suspend", "control/sysrq", "data", "drivers", "feature", "attr",
+		"error", "console/backend-id",
+	};
+	size_t nwrites = sizeof(guest_writes) / sizeof(guest_writes[0]), writable = 0;
+	int wrong = 0, orphans = 0, misordered = 0, twice = 0;
 	for (size_t i = 0; i < l.n; i++) {
-		if (!strcmp(l.v[i].path, "/local/domain/7"))
-			i_dom = i;
-		if (!strcmp(l.v[i].path, "/local/domain/7/control"))
-			i_ctl = i;
+		const struct xs_node *n = &l.v[i];
+		bool writes = false, want = false;
+		for (int k = 0; k < n->nperms; k++)
+			writes |= n->perms[k].domid == 7 &&
+				  (k == 0 || n->perms[k].perm == 'w' || n->perms[k].perm == 'b');
+		for (size_t k = 0; k < nwrites; k++)
+			want |= !strncmp(n->path, "/local/domain/7/", 16) &&
+				!strcmp(n->path + 16, guest_writes[k]);
+		if (writes != want) {
+			wrong++;
+			printf("#   %s: the guest %s write it\n", n->path, writes ? "can" : "cannot");
+		}
+		writable += writes;
+		/* Its nearest listed ancestor: a node between them is created by
+		 * xenstore with that ancestor's permissions. */
+		char parent[256];
+		char *slash;
+		size_t j = l.n;
+		snprintf(parent, sizeof(parent), "%s", n->path);
+		while (j == l.n && (slash = strrchr(parent, '/')) && slash != parent) {
+			*slash = '\0';
+			for (j = 0; j < l.n && strcmp(l.v[j].path, parent); j++) {
+			}
+		}
+		orphans += j == l.n;
+		misordered += j < l.n && j > i;
+		for (j = 0; j < i; j++)
+			twice += !strcmp(l.v[j].path, n->path);
 	}
-	ok(i_dom < i_ctl, "parents listed before children");
+	is_int(wrong, 0, "the guest writes exactly its control keys, data/, drivers/, feature/, "
+			 "attr/, error/ and console/backend-id");
+	is_int(writable, nwrites, "all %zu of them exist", nwrites);
+	is_int(orphans, 2, "every node but /local/domain/7 and /vm/<uuid> has an ancestor listed");
+	is_int(misordered, 0, "parents listed before children (perms apply before inheritance)");
+	is_int(twice, 0, "no node listed twice");
 	xs_node_list_free(&l);
 
 	d.name = "bad/name";

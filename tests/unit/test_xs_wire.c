@@ -111,11 +111,12 @@ static void test_parse_partial(void)
 	size_t l1 = mk(two, XS_READ, 9, 0, "hello", 5);
 	size_t l2 = mk(two + l1, XS_WATCH_EVENT, 0, 0, "/a\0tok\0", 7);
 
-	for (size_t cut = 0; cut < l1; cut++)
-		if (spore_xs_parse(two, cut, 4096, &m, &err) != 0)
-			break;
-		else if (cut == l1 - 1)
-			ok(1, "every prefix of a message asks for more bytes");
+	/* The first prefix that does not ask for more bytes must be the whole
+	 * message: one line whatever happens. */
+	size_t cut = 0;
+	while (cut < l1 && spore_xs_parse(two, cut, 4096, &m, &err) == 0)
+		cut++;
+	is_int(cut, l1, "every prefix of a message asks for more bytes");
 	is_int(spore_xs_parse(two, l1, 4096, &m, &err), (int)l1, "a whole message is framed");
 	ok(m.type == XS_READ && m.req_id == 9 && m.len == 5 && !memcmp(m.body, "hello", 5),
 	   "header and body decoded");

@@ -96,8 +96,12 @@ kill_at() {
 	check_eq "$tag killed at $step: nothing is left" "$(settle "$name")" ""
 }
 
+# One point per distinct state: launch's vif and vif-up hooks follow vbd
+# and console with nothing in between (the devices are written in one
+# transaction; the console and the vif are awaited together), so killing
+# there again would test nothing new.
 for step in image record bundle loop-image kernel create-domain \
-	populate load grant-table xenstore introduce vbd vif unpause console vif-up record-running; do
+	populate load grant-table xenstore introduce vbd unpause console record-running; do
 	kill_at launch "$step" sporectl launch --attach --insecure-registry "$reg" --name "kill-$step" "$img" \
 		/bin/sh -c 'sleep 1000'
 done
