@@ -11,6 +11,8 @@
 #include "kernel_image.h"
 #include "pv_layout.h"
 #include <spore/xenstore.h>
+/* guest/ (teardown, reap) still takes spore_uuid_format from here. */
+#include "uuid.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -59,10 +61,5 @@ int pv_build_unpause(struct pv_build *b, struct spore_err *err);
 void pv_build_abort(struct pv_build *b);
 /* Frees memory held by b (the domain itself is not touched). */
 void pv_build_free(struct pv_build *b);
-
-/* Formats a 16-byte UUID as 36 lower-case characters. */
-void spore_uuid_format(const uint8_t u[16], char out[37]);
-/* A random (version 4) UUID. */
-int spore_uuid_generate(uint8_t u[16], struct spore_err *err);
 
 #endif

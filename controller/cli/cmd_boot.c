@@ -6,7 +6,7 @@
 #include "guest_teardown.h"
 #include <spore/log.h>
 #include "loopdev.h"
-#include "net_plan.h"
+#include "guest_record_new.h"
 #include "pv_builder.h"
 #include "step_hook.h"
 #include "vbd.h"
@@ -27,6 +27,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "console_attach.h"
+#include "assets.h"
 #include "guest_name.h"
 
 static void usage(FILE *out)
@@ -69,7 +70,7 @@ static int record_building(struct spore_xs *xs, const struct pv_build_config *cf
 	spore_uuid_format(uuid, g.uuid);
 	snprintf(g.name, sizeof(g.name), "%s", cfg->name);
 	snprintf(g.kernel, sizeof(g.kernel), "%s", cfg->kernel);
-	int r = spore_net_record_new(xs, &g, uuid, plan, err);
+	int r = spore_guest_record_new(xs, &g, uuid, plan, err);
 	*out = g;
 	return r;
 }

@@ -15,7 +15,7 @@
 #include <spore/log.h>
 #include "loopdev.h"
 #include <spore/net_config.h>
-#include "net_plan.h"
+#include "guest_record_new.h"
 #include "pv_builder.h"
 #include "step_hook.h"
 #include "vbd.h"
@@ -40,6 +40,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "console_attach.h"
+#include "assets.h"
 #include "guest_name.h"
 
 #define MAX_ENV_ARGS 256
@@ -77,30 +78,6 @@ static void usage(FILE *out)
 		"Without --attach, prints the guest's UUID and returns at once.\n"
 		"Exit status with --attach: the container's; 125 if spore failed; 128+N if the\n"
 		"container was killed by signal N.\n");
-}
-
-/* Files spore ships beside its binaries: in a build tree the kernel is
- * built into <repo>/.cache/kernel and the initrd into build/container. */
-static int find_asset(const char *env, const char *const *rel, char *out, size_t n)
-{
-	char exe[PATH_MAX];
-	const char *e = getenv(env);
-	if (e && *e) {
-		snprintf(out, n, "%s", e);
-		return 0;
-	}
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (len > 0) {
-		exe[len] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		for (size_t i = 0; rel[i]; i++) {
-			if ((size_t)snprintf(out, n, "%s/%s", exe, rel[i]) < n && access(out, R_OK) == 0)
-				return 0;
-		}
-	}
-	return -ENOENT;
 }
 
 struct launch {
@@ -494,10 +471,6 @@ static int wait_console_and_vif(struct launch *l, const struct spore_vif *vif, i
 
 static int launch(int argc, char **argv, struct spore_err *err)
 {
-	static const char *const kernels[] = {"../../.cache/kernel/spore-vmlinuz",
-					      "../share/spore/vmlinuz", NULL};
-	static const char *const initrds[] = {"../container/sporeinit.cpio",
-					      "../libexec/spore/sporeinit.cpio", NULL};
 	struct launch *l = calloc(1, sizeof(*l));
 	struct spore_store store = {.lock_fd = -1};
 	struct spore_image_config ic = {0};
@@ -515,11 +488,11 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	}
 	if (l->kernel)
 		snprintf(kernel, sizeof(kernel), "%s", l->kernel);
-	else if (find_asset("SPORE_KERNEL", kernels, kernel, sizeof(kernel)) < 0) {
+	else if (spore_asset_kernel(kernel, sizeof(kernel)) < 0) {
 		r = spore_err_setx(err, ENOENT, "launch: no guest kernel found (build it with kernel/build.sh, or give --kernel or $SPORE_KERNEL)");
 		goto out_free;
 	}
-	if (find_asset("SPORE_INITRD", initrds, initrd, sizeof(initrd)) < 0) {
+	if (spore_asset_initrd(initrd, sizeof(initrd)) < 0) {
 		r = spore_err_setx(err, ENOENT, "launch: sporeinit's initrd not found (set $SPORE_INITRD)");
 		goto out_free;
 	}
@@ -559,7 +532,7 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	spore_step("record");
 	/* With the network, the planned addresses go in this first write: the
 	 * record's claims make them unique. */
-	if ((r = spore_net_record_new(l->xs, &l->rec, uuid, l->network ? &l->plan : NULL, err)) < 0)
+	if ((r = spore_guest_record_new(l->xs, &l->rec, uuid, l->network ? &l->plan : NULL, err)) < 0)
 		goto out;
 	l->rec_written = true;
 
