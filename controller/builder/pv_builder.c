@@ -2,7 +2,6 @@
  * The sequence follows what Xen 4.17's own tools do (createdomain, vcpus,
  * memory limit, event channels, populate, load, page tables, pin, vCPU
  * context, grant table, xenstore, introduce); see pv_builder.h. */
-#include "file_read.h"
 #include "foreignmem.h"
 #include <spore/log.h>
 #include "pv_boot.h"
@@ -27,7 +26,6 @@
 #include <xen/grant_table.h>
 #include <xen/memory.h>
 
-#define MAX_INITRD      (1ULL << 30)
 #define SUPERPAGE_ORDER 9 /* 2 MiB extents first, as Xen's tools do */
 #define BACKEND_DOMID   0 /* xenstored and xenconsoled run in dom0 */
 
@@ -35,14 +33,7 @@
 
 static int step_kernel(struct pv_build *b, struct spore_err *err)
 {
-	int r = spore_kernel_open(b->cfg.kernel, b->cfg.kernel_cache, &b->kimg, err);
-	if (r < 0)
-		return r;
-	/* Say which input failed: spore_read_file's message names only a path. */
-	if (b->cfg.initrd &&
-	    (r = spore_read_file(b->cfg.initrd, MAX_INITRD, &b->initrd, &b->initrd_len, err)) < 0)
-		return spore_err_wrap(err, "initrd");
-	return 0;
+	return spore_kernel_open(b->cfg.kernel, b->cfg.kernel_cache, &b->kimg, err);
 }
 
 static int step_check_xen(struct pv_build *b, struct spore_err *err)
@@ -58,8 +49,7 @@ static int step_check_xen(struct pv_build *b, struct spore_err *err)
 				      caps);
 	if ((r = spore_xc_physinfo(b->xc, &pi, err)) < 0)
 		return r;
-	uint64_t need = b->cfg.memory_mib << 8; /* pages */
-	if (pi.free_pages < need)
+	if (pi.free_pages < b->nr_pages)
 		return spore_err_setx(err, ENOMEM,
 				      "not enough free memory in Xen: %" PRIu64 " MiB wanted, %" PRIu64
 				      " MiB free",
@@ -84,8 +74,8 @@ static int step_create(struct pv_build *b, struct spore_err *err)
 	log_debug("created domain %" PRIu32 " (%s)", b->domid, b->uuid_str);
 	if ((r = spore_xc_domain_max_vcpus(b->xc, b->domid, b->cfg.vcpus, err)) < 0)
 		return r;
-	/* Everything populated counts against max_mem; 1 MiB of slack as libxl. */
-	return spore_xc_domain_max_mem(b->xc, b->domid, (b->cfg.memory_mib << 10) + 1024, err);
+	/* Everything populated counts against max_mem. */
+	return spore_xc_domain_max_mem(b->xc, b->domid, b->max_mem_kb, err);
 }
 
 static int step_evtchn(struct pv_build *b, struct spore_err *err)
@@ -116,7 +106,7 @@ static int step_layout(struct pv_build *b, struct spore_err *err)
 		.virt_kend = k->virt_kend,
 		.init_p2m = k->init_p2m,
 		.nr_pages = b->nr_pages,
-		.initrd_len = b->initrd_len,
+		.initrd_len = b->cfg.initrd_len,
 		.mod_start_pfn = k->mod_start_pfn,
 	};
 	return pv_layout_compute(&in, &b->layout, err);
@@ -293,8 +283,8 @@ static int load_pages(struct pv_build *b, struct spore_err *err)
 	fill_pages(&s, l->console.pfn, 1, NULL, 0);
 	fill_pages(&s, l->tables.pfn, l->tables.pages, NULL, 0);
 	fill_pages(&s, l->p2m_tables.pfn, l->p2m_tables.pages, NULL, 0);
-	if (b->initrd_len)
-		fill_pages(&s, l->initrd.pfn, l->initrd.pages, b->initrd, b->initrd_len);
+	if (b->cfg.initrd_len)
+		fill_pages(&s, l->initrd.pfn, l->initrd.pages, b->cfg.initrd, b->cfg.initrd_len);
 	/* The p2m list: one 8-byte mfn per pfn; the tail of its last page ~0. */
 	for (uint64_t i = 0; i < l->p2m.pages; i++) {
 		uint64_t *p = src_page(&s, l->p2m.pfn + i);
@@ -311,7 +301,7 @@ static int load_pages(struct pv_build *b, struct spore_err *err)
 		.layout = l, .nr_pages = b->nr_pages, .p2m = b->p2m,
 		.shared_info_mfn = b->shared_info_mfn,
 		.store_port = b->store_port, .console_port = b->console_port,
-		.virt_entry = b->kimg.entry, .initrd_len = b->initrd_len, .cmdline = b->cfg.cmdline,
+		.virt_entry = b->kimg.entry, .initrd_len = b->cfg.initrd_len, .cmdline = b->cfg.cmdline,
 	};
 	r = pv_start_info_fill(src_page(&s, l->start_info.pfn), &bp, err);
 out:
@@ -433,11 +423,11 @@ static int step_xenstore(struct pv_build *b, struct spore_err *err)
 	struct xs_node_list nodes = {0};
 	struct dom_skeleton d = {
 		.domid = b->domid, .uuid = b->uuid_str, .name = b->cfg.name, .vcpus = b->cfg.vcpus,
-		.max_kb = (b->cfg.memory_mib << 10) + 1024, .target_kb = b->cfg.memory_mib << 10,
+		.max_kb = b->mem_kb, .target_kb = b->mem_kb,
 		.store_port = b->store_port, .console_port = b->console_port,
 		.store_mfn = b->p2m[b->layout.xenstore.pfn],
 		.console_mfn = b->p2m[b->layout.console.pfn],
-		.kernel = b->cfg.kernel, .ramdisk = b->cfg.initrd_name ? b->cfg.initrd_name : b->cfg.initrd, .cmdline = b->cfg.cmdline,
+		.kernel = b->cfg.kernel, .ramdisk = b->cfg.initrd_name, .cmdline = b->cfg.cmdline,
 		.backend_domid = BACKEND_DOMID,
 	};
 	/* One pipelined batch, outside a transaction (which would cost two
@@ -494,14 +484,21 @@ int pv_build_run(struct pv_build *b, struct spore_xc *xc, struct spore_xs *xs,
 				      cfg->name ? cfg->name : "");
 	if (cfg->vcpus < 1 || cfg->vcpus > 64)
 		return spore_err_setx(err, EINVAL, "vCPUs must be 1..64, not %" PRIu32, cfg->vcpus);
-	if (cfg->memory_mib < 16 || cfg->memory_mib > (1ULL << 20))
-		return spore_err_setx(err, EINVAL, "memory must be 16 MiB..1 TiB, not %" PRIu64,
-				      cfg->memory_mib);
+	if (cfg->memory_mib < SPORE_MEMORY_MIN_MIB || cfg->memory_mib > SPORE_MEMORY_MAX_MIB)
+		return spore_err_setx(err, EINVAL, "memory must be %d MiB..1 TiB, not %" PRIu64,
+				      SPORE_MEMORY_MIN_MIB, cfg->memory_mib);
+	if (cfg->initrd_len > PV_MAX_INITRD)
+		return spore_err_setx(err, E2BIG, "the initrd is %zu MiB; at most %llu MiB",
+				      cfg->initrd_len >> 20, PV_MAX_INITRD >> 20);
 	if (cfg->cmdline && strlen(cfg->cmdline) >= 1024)
 		return spore_err_setx(err, E2BIG,
 				      "kernel command line is %zu bytes; Xen allows at most 1023",
 				      strlen(cfg->cmdline));
-	b->nr_pages = cfg->memory_mib << 8;
+	/* As libxl: the guest's size in xenstore (static-max and target), a
+	 * little more only in Xen's own limit. */
+	b->nr_pages = cfg->memory_mib << (20 - PV_PAGE_SHIFT);
+	b->mem_kb = cfg->memory_mib << 10;
+	b->max_mem_kb = b->mem_kb + PV_MAXMEM_SLACK_KB;
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		b->step = steps[i].name;
@@ -552,8 +549,6 @@ void pv_build_abort(struct pv_build *b)
 void pv_build_free(struct pv_build *b)
 {
 	spore_kernel_image_free(&b->kimg);
-	free(b->initrd);
 	free(b->p2m);
-	b->initrd = NULL;
 	b->p2m = NULL;
 }

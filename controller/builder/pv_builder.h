@@ -17,10 +17,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Guest memory, in MiB: the bounds every verb checks. Below 32 MiB a
+ * 64-bit Linux with spore's initrd does not boot; 1 TiB is Xen's. */
+#define SPORE_MEMORY_MIN_MIB 32
+#define SPORE_MEMORY_MAX_MIB (1ULL << 20)
+/* Slack over the guest's memory in the max-memory domctl only, as libxl's
+ * LIBXL_MAXMEM_CONSTANT (KiB): xenstore says the guest's own size. */
+#define PV_MAXMEM_SLACK_KB 1024
+/* The largest initrd the builder takes. */
+#define PV_MAX_INITRD (1ULL << 30)
+
 struct pv_build_config {
 	const char *kernel;       /* path */
-	const char *initrd;       /* path or NULL */
-	const char *initrd_name;  /* shown in /vm/<uuid>/image/ramdisk; NULL: initrd */
+	const uint8_t *initrd;    /* the initrd's bytes (borrowed), or NULL */
+	size_t initrd_len;
+	const char *initrd_name;  /* the file shown in /vm/<uuid>/image/ramdisk, or NULL */
 	const char *cmdline;      /* NULL for none; <= 1023 bytes */
 	const char *name;         /* unique guest name */
 	uint64_t memory_mib;
@@ -41,10 +52,11 @@ struct pv_build {
 	bool created, introduced;
 
 	struct spore_kernel_image kimg;
-	uint8_t *initrd;
-	size_t initrd_len;
 
+	/* Derived once from cfg.memory_mib, by pv_build_run. */
 	uint64_t nr_pages;
+	uint64_t mem_kb;          /* memory/static-max = memory/target */
+	uint64_t max_mem_kb;      /* the max-memory domctl: mem_kb + slack */
 	uint64_t *p2m;            /* pfn -> mfn */
 	struct pv_layout layout;
 	uint32_t store_port, console_port;

@@ -2,6 +2,7 @@
  * disks with --disk, a network device with --net), with its console served
  * by xenconsoled. */
 #include "domctl.h"
+#include "file_read.h"
 #include <spore/guest_record.h>
 #include "guest_teardown.h"
 #include <spore/log.h>
@@ -175,6 +176,8 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 	struct pv_build b = {0};
 	char name[72];
 	bool attach = false, net = false;
+	const char *initrd = NULL;
+	uint8_t *rd = NULL;
 	struct spore_net_plan plan;
 	struct spore_guest rec;
 	const char *disks[MAX_DISKS];
@@ -187,11 +190,12 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:ah", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': cfg.initrd = optarg; break;
+		case 'i': initrd = optarg; break;
 		case 'c': cfg.cmdline = optarg; break;
 		case 'm':
-			if (cli_parse_u64(optarg, 16, 1 << 20, &v) < 0)
-				return spore_err_setx(err, EINVAL, "boot: --memory '%s' is not 16..1048576 MiB", optarg);
+			if (cli_parse_u64(optarg, SPORE_MEMORY_MIN_MIB, SPORE_MEMORY_MAX_MIB, &v) < 0)
+				return spore_err_setx(err, EINVAL, "boot: --memory '%s' is not %d..%llu MiB", optarg,
+						      SPORE_MEMORY_MIN_MIB, SPORE_MEMORY_MAX_MIB);
 			cfg.memory_mib = v;
 			break;
 		case 'v':
@@ -216,6 +220,14 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 		return 2;
 	}
 	cfg.kernel = argv[optind];
+	if (initrd) {
+		size_t len = 0;
+		if ((r = spore_read_file(initrd, PV_MAX_INITRD, &rd, &len, err)) < 0)
+			return spore_err_wrap(err, "initrd");
+		cfg.initrd = rd;
+		cfg.initrd_len = len;
+		cfg.initrd_name = initrd;
+	}
 	cfg.kernel_cache = spore_kernel_cache_dir();
 
 	if ((r = spore_xc_open(&xc, err)) < 0 || (r = spore_xs_open(&xs, err)) < 0)
@@ -293,6 +305,7 @@ out:
 	if (pty >= 0)
 		close(pty);
 	pv_build_free(&b);
+	free(rd);
 	spore_xs_close(xs);
 	spore_xc_close(xc);
 	return r;

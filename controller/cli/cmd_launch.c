@@ -104,7 +104,8 @@ struct launch {
 	bool rec_written;
 	struct pv_build build;
 	struct spore_net_plan plan;
-	int initrd_fd; /* a memfd: no file name for a crash to leave behind */
+	uint8_t *initrd; /* in memory: no file for a crash to leave behind */
+	size_t initrd_len;
 	char *env_file_buf;
 };
 
@@ -264,7 +265,7 @@ static int make_bundle(struct launch *l, const struct spore_image_config *ic, co
 	uint8_t *buf = NULL, *rd = NULL;
 	size_t len = 0, rdlen = 0;
 	const char *why = NULL;
-	int r = 0, fd = -1;
+	int r = 0;
 
 	if (!b)
 		return spore_err_set(err, ENOMEM, "launch bundle");
@@ -319,23 +320,10 @@ static int make_bundle(struct launch *l, const struct spore_image_config *ic, co
 	}
 	if ((r = spore_cpio_append_file(&rd, &rdlen, SPORE_BUNDLE_INITRD_FILE, 0400, buf, len, err)) < 0)
 		goto out;
-	/* In memory, not a file: a sporectl killed at any point leaves no file
-	 * to clean up. The builder reads it through /proc/self/fd. */
-	fd = memfd_create("spore-initrd", MFD_CLOEXEC);
-	if (fd < 0) {
-		r = spore_err_set(err, errno, "launch: creating the initrd");
-		goto out;
-	}
-	errno = 0;
-	if (write(fd, rd, rdlen) != (ssize_t)rdlen) {
-		r = spore_err_set(err, errno ? errno : EIO, "launch: writing the initrd");
-		goto out;
-	}
-	l->initrd_fd = fd;
-	fd = -1;
+	l->initrd = rd;
+	l->initrd_len = rdlen;
+	rd = NULL;
 out:
-	if (fd >= 0)
-		close(fd);
 	free(rd);
 	free(buf);
 	free(b);
@@ -349,9 +337,6 @@ static void teardown(struct launch *l, bool failed)
 {
 	struct spore_err e = {0};
 
-	if (l->initrd_fd >= 0)
-		close(l->initrd_fd);
-	l->initrd_fd = -1;
 	if (!l->rec_written) {
 		pv_build_abort(&l->build);
 		return;
@@ -481,7 +466,6 @@ static int launch(int argc, char **argv, struct spore_err *err)
 
 	if (!l)
 		return spore_err_set(err, ENOMEM, "launch");
-	l->initrd_fd = -1;
 	if ((r = parse_args(l, argc, argv, err)) != 0) {
 		r = r > 0 ? 0 : r;
 		goto out_free;
@@ -539,8 +523,6 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	spore_step("bundle");
 	if ((r = make_bundle(l, &ic, initrd, err)) < 0)
 		goto fail;
-	char initrd_fd_path[32];
-	snprintf(initrd_fd_path, sizeof(initrd_fd_path), "/proc/self/fd/%d", l->initrd_fd);
 
 	/* Tagged with the UUID: the teardown finds it by the tag, whether or
 	 * not the record got to list it. */
@@ -555,7 +537,7 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	snprintf(l->rec.loops, sizeof(l->rec.loops), "%s", img_loop.path);
 
 	struct pv_build_config cfg = {
-		.kernel = kernel, .initrd = initrd_fd_path, .initrd_name = initrd, .name = l->rec.name,
+		.kernel = kernel, .initrd = l->initrd, .initrd_len = l->initrd_len, .initrd_name = initrd, .name = l->rec.name,
 		/* spore.nowait_devices: spore's kernel lets sporeinit run while
 		 * its devices connect (kernel/patches; others ignore it). */
 		.cmdline = "console=hvc0 quiet spore.nowait_devices", .memory_mib = l->memory_mib, .vcpus = l->vcpus,
@@ -563,8 +545,6 @@ static int launch(int argc, char **argv, struct spore_err *err)
 	};
 	if ((r = pv_build_run(&l->build, l->xc, l->xs, &cfg, err)) < 0)
 		goto fail;
-	close(l->initrd_fd); /* the builder has read it */
-	l->initrd_fd = -1;
 	struct spore_vbd vbd = {.domid = l->build.domid, .index = 0, .rdev = img_loop.rdev,
 				.params = img_loop.path, .readonly = true};
 	struct spore_vif vif = {.domid = l->build.domid, .mac = l->rec.mac, .mtu = l->rec.mtu};
@@ -640,8 +620,7 @@ fail:
 out:
 	if (pty >= 0)
 		close(pty);
-	if (l->initrd_fd >= 0)
-		close(l->initrd_fd);
+	free(l->initrd);
 	pv_build_free(&l->build);
 	spore_image_config_free(&ic);
 	if (store_open)
