@@ -49,7 +49,7 @@ static int step_check_xen(struct pv_build *b, struct spore_err *err)
 				      caps);
 	if ((r = spore_xc_physinfo(b->xc, &pi, err)) < 0)
 		return r;
-	if (pi.free_pages < b->nr_pages)
+	if (pi.free_pages < b->mem.nr_pages)
 		return spore_err_setx(err, ENOMEM,
 				      "not enough free memory in Xen: %" PRIu64 " MiB wanted, %" PRIu64
 				      " MiB free",
@@ -75,7 +75,7 @@ static int step_create(struct pv_build *b, struct spore_err *err)
 	if ((r = spore_xc_domain_max_vcpus(b->xc, b->domid, b->cfg.vcpus, err)) < 0)
 		return r;
 	/* Everything populated counts against max_mem. */
-	return spore_xc_domain_max_mem(b->xc, b->domid, b->max_mem_kb, err);
+	return spore_xc_domain_max_mem(b->xc, b->domid, b->mem.max_mem_kb, err);
 }
 
 static int step_evtchn(struct pv_build *b, struct spore_err *err)
@@ -93,7 +93,7 @@ static int step_evtchn(struct pv_build *b, struct spore_err *err)
 
 static int step_memory_map(struct pv_build *b, struct spore_err *err)
 {
-	struct spore_e820 ram = {.addr = 0, .size = b->nr_pages << PV_PAGE_SHIFT, .type = 1};
+	struct spore_e820 ram = {.addr = 0, .size = b->mem.nr_pages << PV_PAGE_SHIFT, .type = 1};
 	return spore_xc_set_memory_map(b->xc, b->domid, &ram, 1, err);
 }
 
@@ -105,7 +105,7 @@ static int step_layout(struct pv_build *b, struct spore_err *err)
 		.virt_kstart = k->virt_kstart,
 		.virt_kend = k->virt_kend,
 		.init_p2m = k->init_p2m,
-		.nr_pages = b->nr_pages,
+		.nr_pages = b->mem.nr_pages,
 		.initrd_len = b->cfg.initrd_len,
 		.mod_start_pfn = k->mod_start_pfn,
 	};
@@ -114,7 +114,7 @@ static int step_layout(struct pv_build *b, struct spore_err *err)
 
 static int step_populate(struct pv_build *b, struct spore_err *err)
 {
-	uint64_t n = b->nr_pages, done = 0;
+	uint64_t n = b->mem.nr_pages, done = 0;
 	const uint64_t per = 1ULL << SUPERPAGE_ORDER;
 	xen_pfn_t *ext;
 	long r;
@@ -290,15 +290,15 @@ static int load_pages(struct pv_build *b, struct spore_err *err)
 		uint64_t *p = src_page(&s, l->p2m.pfn + i);
 		for (uint64_t j = 0; j < PV_PAGE_SIZE / 8; j++) {
 			uint64_t pfn = i * (PV_PAGE_SIZE / 8) + j;
-			p[j] = pfn < b->nr_pages ? b->p2m[pfn] : ~0ULL;
+			p[j] = pfn < b->mem.nr_pages ? b->p2m[pfn] : ~0ULL;
 		}
 	}
 	t[4] = now_ms();
-	if ((r = pv_pgtables_write(l, b->p2m, b->nr_pages, src_page, &s, err)) < 0)
+	if ((r = pv_pgtables_write(l, b->p2m, b->mem.nr_pages, src_page, &s, err)) < 0)
 		goto out;
 	t[5] = now_ms();
 	struct pv_boot_params bp = {
-		.layout = l, .nr_pages = b->nr_pages, .p2m = b->p2m,
+		.layout = l, .nr_pages = b->mem.nr_pages, .p2m = b->p2m,
 		.shared_info_mfn = b->shared_info_mfn,
 		.store_port = b->store_port, .console_port = b->console_port,
 		.virt_entry = b->kimg.entry, .initrd_len = b->cfg.initrd_len, .cmdline = b->cfg.cmdline,
@@ -371,7 +371,7 @@ static int step_hypercall_page(struct pv_build *b, struct spore_err *err)
 	if (!b->kimg.has_hypercall_page)
 		return 0;
 	uint64_t pfn = (b->kimg.hypercall_page - b->layout.virt_base) >> PV_PAGE_SHIFT;
-	if (pfn >= b->nr_pages)
+	if (pfn >= b->mem.nr_pages)
 		return spore_err_setx(err, EINVAL, "hypercall page outside the guest");
 	return spore_xc_hypercall_init(b->xc, b->domid, b->p2m[pfn], err);
 }
@@ -384,7 +384,7 @@ static int step_pin(struct pv_build *b, struct spore_err *err)
 static int step_vcpu(struct pv_build *b, struct spore_err *err)
 {
 	struct pv_boot_params bp = {
-		.layout = &b->layout, .nr_pages = b->nr_pages, .p2m = b->p2m,
+		.layout = &b->layout, .nr_pages = b->mem.nr_pages, .p2m = b->p2m,
 		.virt_entry = b->kimg.entry,
 	};
 	vcpu_guest_context_t *ctx = calloc(1, sizeof(*ctx));
@@ -423,7 +423,7 @@ static int step_xenstore(struct pv_build *b, struct spore_err *err)
 	struct xs_node_list nodes = {0};
 	struct dom_skeleton d = {
 		.domid = b->domid, .uuid = b->uuid_str, .name = b->cfg.name, .vcpus = b->cfg.vcpus,
-		.max_kb = b->mem_kb, .target_kb = b->mem_kb,
+		.max_kb = b->mem.mem_kb, .target_kb = b->mem.mem_kb,
 		.store_port = b->store_port, .console_port = b->console_port,
 		.store_mfn = b->p2m[b->layout.xenstore.pfn],
 		.console_mfn = b->p2m[b->layout.console.pfn],
@@ -494,11 +494,7 @@ int pv_build_run(struct pv_build *b, struct spore_xc *xc, struct spore_xs *xs,
 		return spore_err_setx(err, E2BIG,
 				      "kernel command line is %zu bytes; Xen allows at most 1023",
 				      strlen(cfg->cmdline));
-	/* As libxl: the guest's size in xenstore (static-max and target), a
-	 * little more only in Xen's own limit. */
-	b->nr_pages = cfg->memory_mib << (20 - PV_PAGE_SHIFT);
-	b->mem_kb = cfg->memory_mib << 10;
-	b->max_mem_kb = b->mem_kb + PV_MAXMEM_SLACK_KB;
+	pv_memory_of(cfg->memory_mib, &b->mem);
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		b->step = steps[i].name;

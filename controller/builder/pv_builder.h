@@ -21,9 +21,6 @@
  * 64-bit Linux with spore's initrd does not boot; 1 TiB is Xen's. */
 #define SPORE_MEMORY_MIN_MIB 32
 #define SPORE_MEMORY_MAX_MIB (1ULL << 20)
-/* Slack over the guest's memory in the max-memory domctl only, as libxl's
- * LIBXL_MAXMEM_CONSTANT (KiB): xenstore says the guest's own size. */
-#define PV_MAXMEM_SLACK_KB 1024
 /* The largest initrd the builder takes. */
 #define PV_MAX_INITRD (1ULL << 30)
 
@@ -53,10 +50,7 @@ struct pv_build {
 
 	struct spore_kernel_image kimg;
 
-	/* Derived once from cfg.memory_mib, by pv_build_run. */
-	uint64_t nr_pages;
-	uint64_t mem_kb;          /* memory/static-max = memory/target */
-	uint64_t max_mem_kb;      /* the max-memory domctl: mem_kb + slack */
+	struct pv_memory mem;     /* derived once from cfg.memory_mib */
 	uint64_t *p2m;            /* pfn -> mfn */
 	struct pv_layout layout;
 	uint32_t store_port, console_port;
