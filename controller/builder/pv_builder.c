@@ -2,12 +2,12 @@
  * The sequence follows what Xen 4.17's own tools do (createdomain, vcpus,
  * memory limit, event channels, populate, load, page tables, pin, vCPU
  * context, grant table, xenstore, introduce); see pv_builder.h. */
-#include "file_read.h"
 #include "foreignmem.h"
 #include <spore/log.h>
 #include "pv_boot.h"
 #include "pv_builder.h"
 #include "step_hook.h"
+#include "uuid.h"
 #include "xs_skeleton.h"
 
 #include <errno.h>
@@ -26,44 +26,14 @@
 #include <xen/grant_table.h>
 #include <xen/memory.h>
 
-#define MAX_INITRD      (1ULL << 30)
 #define SUPERPAGE_ORDER 9 /* 2 MiB extents first, as Xen's tools do */
 #define BACKEND_DOMID   0 /* xenstored and xenconsoled run in dom0 */
-
-void spore_uuid_format(const uint8_t u[16], char out[37])
-{
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
-		 u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-		 u[14], u[15]);
-}
-
-int spore_uuid_generate(uint8_t u[16], struct spore_err *err)
-{
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return spore_err_set(err, errno, "open /dev/urandom");
-	ssize_t n = read(fd, u, 16);
-	close(fd);
-	if (n != 16)
-		return spore_err_setx(err, EIO, "short read from /dev/urandom");
-	u[6] = (u[6] & 0x0f) | 0x40; /* version 4 */
-	u[8] = (u[8] & 0x3f) | 0x80; /* RFC 4122 variant */
-	return 0;
-}
 
 /* --- steps --- */
 
 static int step_kernel(struct pv_build *b, struct spore_err *err)
 {
-	int r = spore_kernel_open(b->cfg.kernel, b->cfg.kernel_cache, &b->kimg, err);
-	if (r < 0)
-		return r;
-	/* Say which input failed: spore_read_file's message names only a path. */
-	if (b->cfg.initrd &&
-	    (r = spore_read_file(b->cfg.initrd, MAX_INITRD, &b->initrd, &b->initrd_len, err)) < 0)
-		return spore_err_wrap(err, "initrd");
-	return 0;
+	return spore_kernel_open(b->cfg.kernel, b->cfg.kernel_cache, &b->kimg, err);
 }
 
 static int step_check_xen(struct pv_build *b, struct spore_err *err)
@@ -79,8 +49,7 @@ static int step_check_xen(struct pv_build *b, struct spore_err *err)
 				      caps);
 	if ((r = spore_xc_physinfo(b->xc, &pi, err)) < 0)
 		return r;
-	uint64_t need = b->cfg.memory_mib << 8; /* pages */
-	if (pi.free_pages < need)
+	if (pi.free_pages < b->mem.nr_pages)
 		return spore_err_setx(err, ENOMEM,
 				      "not enough free memory in Xen: %" PRIu64 " MiB wanted, %" PRIu64
 				      " MiB free",
@@ -105,8 +74,8 @@ static int step_create(struct pv_build *b, struct spore_err *err)
 	log_debug("created domain %" PRIu32 " (%s)", b->domid, b->uuid_str);
 	if ((r = spore_xc_domain_max_vcpus(b->xc, b->domid, b->cfg.vcpus, err)) < 0)
 		return r;
-	/* Everything populated counts against max_mem; 1 MiB of slack as libxl. */
-	return spore_xc_domain_max_mem(b->xc, b->domid, (b->cfg.memory_mib << 10) + 1024, err);
+	/* Everything populated counts against max_mem. */
+	return spore_xc_domain_max_mem(b->xc, b->domid, b->mem.max_mem_kb, err);
 }
 
 static int step_evtchn(struct pv_build *b, struct spore_err *err)
@@ -124,7 +93,7 @@ static int step_evtchn(struct pv_build *b, struct spore_err *err)
 
 static int step_memory_map(struct pv_build *b, struct spore_err *err)
 {
-	struct spore_e820 ram = {.addr = 0, .size = b->nr_pages << PV_PAGE_SHIFT, .type = 1};
+	struct spore_e820 ram = {.addr = 0, .size = b->mem.nr_pages << PV_PAGE_SHIFT, .type = 1};
 	return spore_xc_set_memory_map(b->xc, b->domid, &ram, 1, err);
 }
 
@@ -136,8 +105,8 @@ static int step_layout(struct pv_build *b, struct spore_err *err)
 		.virt_kstart = k->virt_kstart,
 		.virt_kend = k->virt_kend,
 		.init_p2m = k->init_p2m,
-		.nr_pages = b->nr_pages,
-		.initrd_len = b->initrd_len,
+		.nr_pages = b->mem.nr_pages,
+		.initrd_len = b->cfg.initrd_len,
 		.mod_start_pfn = k->mod_start_pfn,
 	};
 	return pv_layout_compute(&in, &b->layout, err);
@@ -145,7 +114,7 @@ static int step_layout(struct pv_build *b, struct spore_err *err)
 
 static int step_populate(struct pv_build *b, struct spore_err *err)
 {
-	uint64_t n = b->nr_pages, done = 0;
+	uint64_t n = b->mem.nr_pages, done = 0;
 	const uint64_t per = 1ULL << SUPERPAGE_ORDER;
 	xen_pfn_t *ext;
 	long r;
@@ -314,25 +283,25 @@ static int load_pages(struct pv_build *b, struct spore_err *err)
 	fill_pages(&s, l->console.pfn, 1, NULL, 0);
 	fill_pages(&s, l->tables.pfn, l->tables.pages, NULL, 0);
 	fill_pages(&s, l->p2m_tables.pfn, l->p2m_tables.pages, NULL, 0);
-	if (b->initrd_len)
-		fill_pages(&s, l->initrd.pfn, l->initrd.pages, b->initrd, b->initrd_len);
+	if (b->cfg.initrd_len)
+		fill_pages(&s, l->initrd.pfn, l->initrd.pages, b->cfg.initrd, b->cfg.initrd_len);
 	/* The p2m list: one 8-byte mfn per pfn; the tail of its last page ~0. */
 	for (uint64_t i = 0; i < l->p2m.pages; i++) {
 		uint64_t *p = src_page(&s, l->p2m.pfn + i);
 		for (uint64_t j = 0; j < PV_PAGE_SIZE / 8; j++) {
 			uint64_t pfn = i * (PV_PAGE_SIZE / 8) + j;
-			p[j] = pfn < b->nr_pages ? b->p2m[pfn] : ~0ULL;
+			p[j] = pfn < b->mem.nr_pages ? b->p2m[pfn] : ~0ULL;
 		}
 	}
 	t[4] = now_ms();
-	if ((r = pv_pgtables_write(l, b->p2m, b->nr_pages, src_page, &s, err)) < 0)
+	if ((r = pv_pgtables_write(l, b->p2m, b->mem.nr_pages, src_page, &s, err)) < 0)
 		goto out;
 	t[5] = now_ms();
 	struct pv_boot_params bp = {
-		.layout = l, .nr_pages = b->nr_pages, .p2m = b->p2m,
+		.layout = l, .nr_pages = b->mem.nr_pages, .p2m = b->p2m,
 		.shared_info_mfn = b->shared_info_mfn,
 		.store_port = b->store_port, .console_port = b->console_port,
-		.virt_entry = b->kimg.entry, .initrd_len = b->initrd_len, .cmdline = b->cfg.cmdline,
+		.virt_entry = b->kimg.entry, .initrd_len = b->cfg.initrd_len, .cmdline = b->cfg.cmdline,
 	};
 	r = pv_start_info_fill(src_page(&s, l->start_info.pfn), &bp, err);
 out:
@@ -402,7 +371,7 @@ static int step_hypercall_page(struct pv_build *b, struct spore_err *err)
 	if (!b->kimg.has_hypercall_page)
 		return 0;
 	uint64_t pfn = (b->kimg.hypercall_page - b->layout.virt_base) >> PV_PAGE_SHIFT;
-	if (pfn >= b->nr_pages)
+	if (pfn >= b->mem.nr_pages)
 		return spore_err_setx(err, EINVAL, "hypercall page outside the guest");
 	return spore_xc_hypercall_init(b->xc, b->domid, b->p2m[pfn], err);
 }
@@ -415,7 +384,7 @@ static int step_pin(struct pv_build *b, struct spore_err *err)
 static int step_vcpu(struct pv_build *b, struct spore_err *err)
 {
 	struct pv_boot_params bp = {
-		.layout = &b->layout, .nr_pages = b->nr_pages, .p2m = b->p2m,
+		.layout = &b->layout, .nr_pages = b->mem.nr_pages, .p2m = b->p2m,
 		.virt_entry = b->kimg.entry,
 	};
 	vcpu_guest_context_t *ctx = calloc(1, sizeof(*ctx));
@@ -454,11 +423,11 @@ static int step_xenstore(struct pv_build *b, struct spore_err *err)
 	struct xs_node_list nodes = {0};
 	struct dom_skeleton d = {
 		.domid = b->domid, .uuid = b->uuid_str, .name = b->cfg.name, .vcpus = b->cfg.vcpus,
-		.max_kb = (b->cfg.memory_mib << 10) + 1024, .target_kb = b->cfg.memory_mib << 10,
+		.max_kb = b->mem.mem_kb, .target_kb = b->mem.mem_kb,
 		.store_port = b->store_port, .console_port = b->console_port,
 		.store_mfn = b->p2m[b->layout.xenstore.pfn],
 		.console_mfn = b->p2m[b->layout.console.pfn],
-		.kernel = b->cfg.kernel, .ramdisk = b->cfg.initrd_name ? b->cfg.initrd_name : b->cfg.initrd, .cmdline = b->cfg.cmdline,
+		.kernel = b->cfg.kernel, .ramdisk = b->cfg.initrd_name, .cmdline = b->cfg.cmdline,
 		.backend_domid = BACKEND_DOMID,
 	};
 	/* One pipelined batch, outside a transaction (which would cost two
@@ -515,14 +484,17 @@ int pv_build_run(struct pv_build *b, struct spore_xc *xc, struct spore_xs *xs,
 				      cfg->name ? cfg->name : "");
 	if (cfg->vcpus < 1 || cfg->vcpus > 64)
 		return spore_err_setx(err, EINVAL, "vCPUs must be 1..64, not %" PRIu32, cfg->vcpus);
-	if (cfg->memory_mib < 16 || cfg->memory_mib > (1ULL << 20))
-		return spore_err_setx(err, EINVAL, "memory must be 16 MiB..1 TiB, not %" PRIu64,
-				      cfg->memory_mib);
+	if (cfg->memory_mib < SPORE_MEMORY_MIN_MIB || cfg->memory_mib > SPORE_MEMORY_MAX_MIB)
+		return spore_err_setx(err, EINVAL, "memory must be %d MiB..1 TiB, not %" PRIu64,
+				      SPORE_MEMORY_MIN_MIB, cfg->memory_mib);
+	if (cfg->initrd_len > PV_MAX_INITRD)
+		return spore_err_setx(err, E2BIG, "the initrd is %zu MiB; at most %llu MiB",
+				      cfg->initrd_len >> 20, PV_MAX_INITRD >> 20);
 	if (cfg->cmdline && strlen(cfg->cmdline) >= 1024)
 		return spore_err_setx(err, E2BIG,
 				      "kernel command line is %zu bytes; Xen allows at most 1023",
 				      strlen(cfg->cmdline));
-	b->nr_pages = cfg->memory_mib << 8;
+	pv_memory_of(cfg->memory_mib, &b->mem);
 
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		b->step = steps[i].name;
@@ -573,8 +545,6 @@ void pv_build_abort(struct pv_build *b)
 void pv_build_free(struct pv_build *b)
 {
 	spore_kernel_image_free(&b->kimg);
-	free(b->initrd);
 	free(b->p2m);
-	b->initrd = NULL;
 	b->p2m = NULL;
 }

@@ -11,14 +11,24 @@
 #include "kernel_image.h"
 #include "pv_layout.h"
 #include <spore/xenstore.h>
+/* guest/ (teardown, reap) still takes spore_uuid_format from here. */
+#include "uuid.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Guest memory, in MiB: the bounds every verb checks. Below 32 MiB a
+ * 64-bit Linux with spore's initrd does not boot; 1 TiB is Xen's. */
+#define SPORE_MEMORY_MIN_MIB 32
+#define SPORE_MEMORY_MAX_MIB (1ULL << 20)
+/* The largest initrd the builder takes. */
+#define PV_MAX_INITRD (1ULL << 30)
+
 struct pv_build_config {
 	const char *kernel;       /* path */
-	const char *initrd;       /* path or NULL */
-	const char *initrd_name;  /* shown in /vm/<uuid>/image/ramdisk; NULL: initrd */
+	const uint8_t *initrd;    /* the initrd's bytes (borrowed), or NULL */
+	size_t initrd_len;
+	const char *initrd_name;  /* the file shown in /vm/<uuid>/image/ramdisk, or NULL */
 	const char *cmdline;      /* NULL for none; <= 1023 bytes */
 	const char *name;         /* unique guest name */
 	uint64_t memory_mib;
@@ -39,10 +49,8 @@ struct pv_build {
 	bool created, introduced;
 
 	struct spore_kernel_image kimg;
-	uint8_t *initrd;
-	size_t initrd_len;
 
-	uint64_t nr_pages;
+	struct pv_memory mem;     /* derived once from cfg.memory_mib */
 	uint64_t *p2m;            /* pfn -> mfn */
 	struct pv_layout layout;
 	uint32_t store_port, console_port;
@@ -59,10 +67,5 @@ int pv_build_unpause(struct pv_build *b, struct spore_err *err);
 void pv_build_abort(struct pv_build *b);
 /* Frees memory held by b (the domain itself is not touched). */
 void pv_build_free(struct pv_build *b);
-
-/* Formats a 16-byte UUID as 36 lower-case characters. */
-void spore_uuid_format(const uint8_t u[16], char out[37]);
-/* A random (version 4) UUID. */
-int spore_uuid_generate(uint8_t u[16], struct spore_err *err);
 
 #endif

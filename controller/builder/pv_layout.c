@@ -254,3 +254,10 @@ int pv_pgtables_write(const struct pv_layout *l, const uint64_t *p2m, uint64_t n
 	return map_range(&w, l->p2m_vaddr, l->p2m_vaddr + (l->p2m.pages << PV_PAGE_SHIFT),
 			 l->p2m.pfn, err);
 }
+
+void pv_memory_of(uint64_t mib, struct pv_memory *m)
+{
+	m->nr_pages = mib << (20 - PV_PAGE_SHIFT);
+	m->mem_kb = mib << 10;
+	m->max_mem_kb = m->mem_kb + PV_MAXMEM_SLACK_KB;
+}

@@ -60,6 +60,18 @@ struct pv_layout {
 	uint64_t pfn_end;         /* first pfn not used by the boot layout */
 };
 
+/* A guest's memory, derived once from its size in MiB. As libxl: xenstore's
+ * memory/static-max and memory/target say the guest's own size; only the
+ * max-memory domctl gets PV_MAXMEM_SLACK_KB more (LIBXL_MAXMEM_CONSTANT),
+ * room for what Xen counts against the domain besides its RAM. */
+#define PV_MAXMEM_SLACK_KB 1024
+struct pv_memory {
+	uint64_t nr_pages;   /* guest RAM pages */
+	uint64_t mem_kb;     /* memory/static-max = memory/target */
+	uint64_t max_mem_kb; /* the max-memory domctl's limit */
+};
+void pv_memory_of(uint64_t mib, struct pv_memory *m);
+
 /* Computes the layout. Fails with -EINVAL for inconsistent kernel addresses
  * and -ENOMEM when nr_pages cannot hold it (the message names the MiB
  * needed). */

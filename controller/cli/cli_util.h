@@ -2,10 +2,20 @@
 #ifndef SPORECTL_CLI_UTIL_H
 #define SPORECTL_CLI_UTIL_H
 
+#include <spore/err.h>
+
 #include <stdint.h>
 
 /* Parses a decimal in [min, max]; -EINVAL for anything else (signs, junk,
  * overflow). */
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* A usage error (an unknown option, a missing or extra operand): returns
+ * -CLI_EUSAGE with err holding fmt's message, or none with fmt NULL (the
+ * verb printed its usage). main prints the message and exits with the
+ * verb's usage status (2; launch: 125). A bad option value is an error
+ * like any other, not a usage error. */
+#define CLI_EUSAGE 4096 /* outside errno's range */
+int cli_usage(struct spore_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -1,33 +1,19 @@
 /* sporectl boot: a bare PV guest from a kernel file (no image; read-only
  * disks with --disk, a network device with --net), with its console served
- * by xenconsoled. */
-#include "domctl.h"
-#include <spore/guest_record.h>
-#include "guest_teardown.h"
-#include <spore/log.h>
-#include "loopdev.h"
-#include "net_plan.h"
+ * by xenconsoled. The verb's part is its options and reading the initrd;
+ * the rest is the launch pipeline (launch/pipeline.h). */
+#include "file_read.h"
+#include "pipeline.h"
 #include "pv_builder.h"
-#include "step_hook.h"
-#include "vbd.h"
-#include "vif.h"
-#include <spore/xenstore.h>
-
-#include <xen/sched.h>
 
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cli_util.h"
 #include "commands.h"
-#include "console_attach.h"
-#include "guest_name.h"
 
 static void usage(FILE *out)
 {
@@ -41,7 +27,7 @@ static void usage(FILE *out)
 		"  --initrd FILE      Initial ramdisk\n"
 		"  --cmdline STR      Kernel command line (at most 1023 bytes;\n"
 		"                     default: console=hvc0)\n"
-		"  -m, --memory MIB   Memory (default 128)\n"
+		"  -m, --memory MIB   Memory (default 128, at least 32)\n"
 		"  --vcpus N          Virtual CPUs (default 1)\n"
 		"  --name NAME        Guest name (default: spore-XXXXXXXX)\n"
 		"  --disk FILE        A read-only disk (xvda, then xvdb, ...; repeatable, up\n"
@@ -56,109 +42,6 @@ static void usage(FILE *out)
 		"Without --attach, prints the guest's UUID and name and returns.\n");
 }
 
-/* The record goes in before the domain exists, as "building" with this
- * process as owner: if sporectl dies at any step, the reaper (or the next
- * list/destroy) finds the owner gone and frees whatever exists by then. */
-static int record_building(struct spore_xs *xs, const struct pv_build_config *cfg,
-			   const uint8_t uuid[16], struct spore_net_plan *plan,
-			   struct spore_guest *out, struct spore_err *err)
-{
-	struct spore_guest g = {.domid = -1, .created = (int64_t)time(NULL), .state = "building",
-				.memory_mib = cfg->memory_mib, .vcpus = cfg->vcpus,
-				.owner_pid = getpid()};
-	spore_uuid_format(uuid, g.uuid);
-	snprintf(g.name, sizeof(g.name), "%s", cfg->name);
-	snprintf(g.kernel, sizeof(g.kernel), "%s", cfg->kernel);
-	int r = spore_net_record_new(xs, &g, uuid, plan, err);
-	*out = g;
-	return r;
-}
-
-#define MAX_DISKS 8
-
-/* Read-only loop devices for the disks, tagged with the guest's UUID (the
- * teardown finds them by it) and listed in the record. */
-static int attach_disks(struct spore_xs *xs, const char *uuid, const char *const *files,
-			size_t n, struct spore_loop *loops, struct spore_err *err)
-{
-	char tag[64], list[256] = "";
-	int r;
-
-	snprintf(tag, sizeof(tag), SPORE_LOOP_TAG_FMT, uuid);
-	for (size_t i = 0; i < n; i++) {
-		spore_step("loop-disk");
-		if ((r = spore_loop_attach(files[i], tag, &loops[i], err)) < 0)
-			return r;
-		size_t at = strlen(list), len = strnlen(loops[i].path, 31);
-		if (at + len + 2 <= sizeof(list)) { /* 8 paths of at most 31 bytes fit */
-			if (at)
-				list[at++] = ' ';
-			memcpy(list + at, loops[i].path, len);
-			list[at + len] = '\0';
-		}
-	}
-	return n ? spore_guest_set(xs, uuid, "loops", list, err) : 0;
-}
-
-static int add_disks(struct spore_xs *xs, const struct pv_build *b,
-		     const struct spore_loop *loops, size_t n, struct spore_err *err)
-{
-	struct spore_vbd v[MAX_DISKS];
-	for (size_t i = 0; i < n; i++)
-		v[i] = (struct spore_vbd){.domid = b->domid, .index = (unsigned)i, .rdev = loops[i].rdev,
-					  .params = loops[i].path, .readonly = true};
-	spore_step("vbd");
-	return n ? spore_vbd_add(xs, v, n, err) : 0;
-}
-
-/* The vif, up, and the record's vif key last (sporenet's cue). */
-static int add_vif(struct spore_xs *xs, const struct pv_build *b, const struct spore_guest *g,
-		   struct spore_err *err)
-{
-	struct spore_vif vif = {.domid = b->domid, .mac = g->mac, .mtu = g->mtu};
-	char name[IFNAMSIZ];
-	int r;
-
-	spore_step("vif");
-	if ((r = spore_vif_add(xs, &vif, err)) < 0)
-		return r;
-	spore_step("vif-up");
-	spore_vif_ifname(&vif, name);
-	if ((r = spore_vif_wait_up(xs, &vif, SPORE_VIF_TIMEOUT_MS, err)) < 0)
-		return r;
-	return spore_guest_set(xs, b->uuid_str, "vif", name, err);
-}
-
-static int record_running(struct spore_xs *xs, const struct pv_build *b, struct spore_err *err)
-{
-	char domid[16];
-	snprintf(domid, sizeof(domid), "%" PRIu32, b->domid);
-	int r = spore_guest_set(xs, b->uuid_str, "domid", domid, err);
-	return r < 0 ? r : spore_guest_set(xs, b->uuid_str, "state", "running", err);
-}
-
-/* Frees the guest (domain, nodes) and keeps its record as exited. */
-static void finish(struct spore_xc *xc, struct spore_xs *xs, const struct pv_build *b)
-{
-	struct spore_guest g;
-	struct spore_err e = {0};
-	if (spore_guest_read(xs, b->uuid_str, &g, &e) < 0) {
-		pv_build_abort((struct pv_build *)b);
-		return;
-	}
-	if (spore_guest_teardown(xc, xs, &g, &e) < 0)
-		log_warn("%s", e.msg);
-}
-
-/* A launch that failed: nothing of it stays, not even the record. */
-static void discard(struct spore_xc *xc, struct spore_xs *xs, struct pv_build *b)
-{
-	struct spore_err e = {0};
-	finish(xc, xs, b);
-	pv_build_abort(b);
-	spore_guest_remove(xs, b->uuid_str, &e);
-}
-
 int cmd_boot(int argc, char **argv, struct spore_err *err)
 {
 	static const struct option opts[] = {
@@ -168,131 +51,69 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 		{"net", no_argument, 0, 'N'},          {"disk", required_argument, 0, 'D'},
 		{"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
 	};
-	struct pv_build_config cfg = {.memory_mib = 128, .vcpus = 1, .cmdline = "console=hvc0"};
-	struct spore_xc *xc = NULL;
-	struct spore_xs *xs = NULL;
-	struct pv_build b = {0};
-	char name[72];
-	bool attach = false, net = false;
-	struct spore_net_plan plan;
-	struct spore_guest rec;
-	const char *disks[MAX_DISKS];
-	struct spore_loop loops[MAX_DISKS];
-	size_t ndisks = 0;
+	struct spore_launch_spec spec = {.memory_mib = 128, .vcpus = 1, .cmdline = "console=hvc0"};
+	struct spore_launch_result res;
+	uint8_t *rd = NULL;
 	uint64_t v;
-	uint8_t uuid[16];
-	int c, r, pty = -1;
+	int c, r;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:ah", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': cfg.initrd = optarg; break;
-		case 'c': cfg.cmdline = optarg; break;
+		case 'i': spec.initrd_name = optarg; break;
+		case 'c': spec.cmdline = optarg; break;
 		case 'm':
-			if (cli_parse_u64(optarg, 16, 1 << 20, &v) < 0)
-				return spore_err_setx(err, EINVAL, "boot: --memory '%s' is not 16..1048576 MiB", optarg);
-			cfg.memory_mib = v;
+			if (cli_parse_u64(optarg, SPORE_MEMORY_MIN_MIB, SPORE_MEMORY_MAX_MIB, &v) < 0)
+				return spore_err_setx(err, EINVAL, "boot: --memory '%s' is not %d..%llu MiB",
+						      optarg, SPORE_MEMORY_MIN_MIB, SPORE_MEMORY_MAX_MIB);
+			spec.memory_mib = v;
 			break;
 		case 'v':
 			if (cli_parse_u64(optarg, 1, 64, &v) < 0)
 				return spore_err_setx(err, EINVAL, "boot: --vcpus '%s' is not 1..64", optarg);
-			cfg.vcpus = (uint32_t)v;
+			spec.vcpus = (uint32_t)v;
 			break;
-		case 'n': cfg.name = optarg; break;
-		case 'a': attach = true; break;
-		case 'N': net = true; break;
+		case 'n': spec.name = optarg; break;
+		case 'a': spec.attach = true; break;
+		case 'N': spec.network = true; break;
 		case 'D':
-			if (ndisks == MAX_DISKS)
-				return spore_err_setx(err, E2BIG, "boot: at most %d --disk options", MAX_DISKS);
-			disks[ndisks++] = optarg;
+			if (spec.ndisks == SPORE_LAUNCH_MAX_DISKS)
+				return spore_err_setx(err, E2BIG, "boot: at most %d --disk options",
+						      SPORE_LAUNCH_MAX_DISKS);
+			spec.disks[spec.ndisks++] = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: usage(stderr); return cli_usage(err, NULL);
 		}
 	}
 	if (optind != argc - 1) {
 		usage(stderr);
-		return 2;
+		return cli_usage(err, NULL);
 	}
-	cfg.kernel = argv[optind];
-	cfg.kernel_cache = spore_kernel_cache_dir();
+	spec.kernel = argv[optind];
+	/* Read before anything exists: a missing initrd costs nothing. */
+	if (spec.initrd_name &&
+	    (r = spore_read_file(spec.initrd_name, PV_MAX_INITRD, &rd, &spec.initrd_len, err)) < 0)
+		return spore_err_wrap(err, "initrd");
+	spec.initrd = rd;
 
-	if ((r = spore_xc_open(&xc, err)) < 0 || (r = spore_xs_open(&xs, err)) < 0)
-		goto out;
-	if ((r = guest_name_pick(xs, cfg.name, name, sizeof(name), err)) < 0)
-		goto out;
-	cfg.name = name;
-	if ((r = spore_uuid_generate(uuid, err)) < 0)
-		goto out;
-	cfg.uuid = uuid;
-	spore_step("record");
-	if ((r = record_building(xs, &cfg, uuid, net ? &plan : NULL, &rec, err)) < 0) {
-		spore_err_wrap(err, "boot: recording guest '%s'", name);
-		goto out;
+	r = spore_launch_run(&spec, &res, err);
+	free(rd);
+	if (r < 0)
+		return r;
+	switch (res.end) {
+	case SPORE_LAUNCH_STARTED:
+		printf("%s %s\n", res.uuid, res.name);
+		break;
+	case SPORE_LAUNCH_DETACHED:
+		fprintf(stderr, "\r\nsporectl: detached from %s (%s); it keeps running\n", res.name,
+			res.uuid);
+		break;
+	case SPORE_LAUNCH_STOPPED:
+		/* Torn down; its record stays, exited, until destroy or rm. */
+		if (res.crashed)
+			return spore_err_setx(err, EIO, "guest %s crashed", res.name);
+		break;
 	}
-	if ((r = attach_disks(xs, rec.uuid, disks, ndisks, loops, err)) < 0 ||
-	    (r = pv_build_run(&b, xc, xs, &cfg, err)) < 0) {
-		/* No domain: the teardown finds the tagged loops. */
-		struct spore_err e = {0};
-		spore_guest_teardown(xc, xs, &rec, &e);
-		spore_guest_remove(xs, rec.uuid, &e);
-		goto out;
-	}
-	if ((r = add_disks(xs, &b, loops, ndisks, err)) < 0) {
-		discard(xc, xs, &b);
-		goto out;
-	}
-	if (net && (r = add_vif(xs, &b, &rec, err)) < 0) {
-		discard(xc, xs, &b);
-		goto out;
-	}
-	/* The console is open before the guest runs (its pty buffers the first
-	 * output), and the record says "running" only once it runs: killed
-	 * before, the "building" record makes the reaper free it all. */
-	spore_step("console");
-	if (attach && (pty = console_open_pty(xs, b.domid, 10000, err)) < 0) {
-		r = pty;
-		discard(xc, xs, &b);
-		goto out;
-	}
-	spore_step("unpause");
-	if ((r = pv_build_unpause(&b, err)) < 0) {
-		discard(xc, xs, &b);
-		goto out;
-	}
-	log_unpaused(b.domid);
-	spore_step("record-running");
-	if ((r = record_running(xs, &b, err)) < 0) {
-		discard(xc, xs, &b);
-		goto out;
-	}
-	if (!attach) {
-		printf("%s %s\n", b.uuid_str, name);
-		r = 0;
-		goto out;
-	}
-	unsigned reason = 0;
-	r = console_attach(xc, xs, b.domid, pty, false, &reason, NULL, 0, err);
-	if (r == ATTACH_DETACHED) {
-		fprintf(stderr, "\r\nsporectl: detached from %s (%s); it keeps running\n", name,
-			b.uuid_str);
-		r = 0;
-	} else if (r == ATTACH_SHUTDOWN || r == ATTACH_GONE) {
-		/* The guest is done: free it now rather than leave a zombie; its
-		 * record stays, exited, until destroy or rm. */
-		finish(xc, xs, &b);
-		if (r == ATTACH_SHUTDOWN && reason == SHUTDOWN_crash)
-			r = spore_err_setx(err, EIO, "guest %s crashed", name);
-		else
-			r = 0;
-	} else {
-		discard(xc, xs, &b);
-	}
-out:
-	if (pty >= 0)
-		close(pty);
-	pv_build_free(&b);
-	spore_xs_close(xs);
-	spore_xc_close(xc);
-	return r;
+	return 0;
 }

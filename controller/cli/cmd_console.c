@@ -10,6 +10,7 @@
 
 #include <xen/sched.h>
 
+#include "cli_util.h"
 #include "commands.h"
 #include "console_attach.h"
 
@@ -38,11 +39,11 @@ int cmd_console(int argc, char **argv, struct spore_err *err)
 			return 0;
 		}
 		usage(stderr);
-		return 2;
+		return cli_usage(err, NULL);
 	}
 	if (optind != argc - 1) {
 		usage(stderr);
-		return 2;
+		return cli_usage(err, NULL);
 	}
 	const char *id = argv[optind];
 	if ((r = spore_xc_open(&xc, err)) < 0 || (r = spore_xs_open(&xs, err)) < 0)

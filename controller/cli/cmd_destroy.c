@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_util.h"
 #include "commands.h"
 
 static void usage(FILE *out, bool rm)
@@ -148,12 +149,12 @@ static int run(int argc, char **argv, bool rm, struct spore_err *err)
 			break;
 		}
 		case 'h': usage(stdout, rm); return 0;
-		default: usage(stderr, rm); return 2;
+		default: usage(stderr, rm); return cli_usage(err, NULL);
 		}
 	}
 	if (all == (optind < argc)) {
 		usage(stderr, rm);
-		return 2;
+		return cli_usage(err, NULL);
 	}
 	if ((r = spore_xc_open(&xc, err)) < 0 || (r = spore_xs_open(&xs, err)) < 0)
 		goto out;

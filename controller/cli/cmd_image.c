@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "commands.h"
 
 #define MAX_INSECURE 16
@@ -155,7 +156,7 @@ int cmd_image(int argc, char **argv, struct spore_err *err)
 
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return cli_usage(err, NULL);
 	}
 	const char *sub = argv[1];
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help")) {
@@ -197,9 +198,8 @@ int cmd_image(int argc, char **argv, struct spore_err *err)
 			usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "sporectl: image: unknown option '%s' (see sporectl image --help)\n",
-				argv[optind]);
-			return 2;
+			return cli_usage(err, "image: unknown option '%s' (see sporectl image --help)",
+					 argv[optind]);
 		}
 	}
 	char **args = argv + 1 + optind;
@@ -208,14 +208,12 @@ int cmd_image(int argc, char **argv, struct spore_err *err)
 	bool is_rm = !strcmp(sub, "rm"), is_prune = !strcmp(sub, "prune"), is_path = !strcmp(sub, "path");
 	bool is_inspect = !strcmp(sub, "inspect");
 	if (!is_pull && !is_list && !is_rm && !is_prune && !is_path && !is_inspect) {
-		fprintf(stderr, "sporectl: image: unknown command '%s' (see sporectl image --help)\n", sub);
-		return 2;
+		return cli_usage(err, "image: unknown command '%s' (see sporectl image --help)", sub);
 	}
 	if (((is_pull || is_path || is_inspect) && nargs != 1) || (is_rm && nargs < 1) ||
 	    ((is_list || is_prune) && nargs != 0)) {
-		fprintf(stderr, "sporectl: image %s: wrong number of arguments (see sporectl image --help)\n",
-			sub);
-		return 2;
+		return cli_usage(err, "image %s: wrong number of arguments (see sporectl image --help)",
+				 sub);
 	}
 
 	struct spore_store s;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_util.h"
 #include "commands.h"
 
 static void usage(FILE *out)
@@ -39,16 +40,16 @@ int cmd_kernel_info(int argc, char **argv, struct spore_err *err)
 		} else if (!strcmp(argv[i], "--cache") && i + 1 < argc) {
 			cache = argv[++i];
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			return spore_err_setx(err, EINVAL, "kernel-info: unknown option '%s'", argv[i]);
+			return cli_usage(err, "kernel-info: unknown option '%s'", argv[i]);
 		} else if (!path) {
 			path = argv[i];
 		} else {
-			return spore_err_setx(err, EINVAL, "kernel-info: more than one KERNEL given");
+			return cli_usage(err, "kernel-info: more than one KERNEL given");
 		}
 	}
 	if (!path) {
 		usage(stderr);
-		return 2;
+		return cli_usage(err, NULL);
 	}
 	int r = spore_kernel_open(path, cache, &img, err);
 	if (r < 0) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_util.h"
 #include "commands.h"
 
 static void usage(FILE *out)
@@ -113,12 +114,12 @@ int cmd_list(int argc, char **argv, struct spore_err *err)
 		case 'a': all = true; break;
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: usage(stderr); return cli_usage(err, NULL);
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		return 2;
+		return cli_usage(err, NULL);
 	}
 	if ((r = spore_xc_open(&xc, err)) < 0 || (r = spore_xs_open(&xs, err)) < 0)
 		goto out;

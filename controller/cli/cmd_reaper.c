@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "commands.h"
 
 #define SAFETY_NET_MS (60 * 1000)
@@ -212,12 +213,12 @@ int cmd_reaper(int argc, char **argv, struct spore_err *err)
 		switch (c) {
 		case 'o': once = true; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: usage(stderr); return cli_usage(err, NULL);
 		}
 	}
 	if (optind != argc) {
 		usage(stderr);
-		return 2;
+		return cli_usage(err, NULL);
 	}
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_util.h"
 #include "commands.h"
 
 #define MAX_LIST 1024
@@ -56,7 +57,7 @@ int cmd_xen_info(int argc, char **argv, struct spore_err *err)
 	}
 	if (argc > 1) {
 		fprintf(stderr, "Usage: sporectl xen-info\n");
-		return 2;
+		return cli_usage(err, NULL);
 	}
 
 	struct spore_xc *xc;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_util.h"
 #include "commands.h"
 
 static void usage(FILE *out)
@@ -99,7 +100,7 @@ static int xs_ls(struct spore_xs *xs, int argc, char **argv, struct spore_err *e
 		path = argv[i++];
 	if (i != argc) {
 		usage(stderr);
-		return 2;
+		return cli_usage(err, NULL);
 	}
 	if (!names_only)
 		return ls_tree(xs, path, 0, err);
@@ -159,13 +160,13 @@ static int xs_watch(struct spore_xs *xs, int argc, char **argv, struct spore_err
 		count = strtol(argv[i + 1], &end, 10);
 		if (*end || count <= 0) {
 			usage(stderr);
-			return 2;
+			return cli_usage(err, NULL);
 		}
 		i += 2;
 	}
 	if (i + 1 != argc) {
 		usage(stderr);
-		return 2;
+		return cli_usage(err, NULL);
 	}
 	int r = spore_xs_watch(xs, argv[i], "sporectl", err);
 	if (r < 0)
@@ -186,7 +187,7 @@ int cmd_xs(int argc, char **argv, struct spore_err *err)
 {
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+		return argc < 2 ? cli_usage(err, NULL) : 0;
 	}
 	const char *verb = argv[1];
 	argc--;
@@ -204,13 +205,12 @@ int cmd_xs(int argc, char **argv, struct spore_err *err)
 		if (!strcmp(verb, verbs[v].name))
 			break;
 	if (v == sizeof(verbs) / sizeof(verbs[0])) {
-		fprintf(stderr, "sporectl xs: unknown command '%s'\n", verb);
 		usage(stderr);
-		return 2;
+		return cli_usage(err, "xs: unknown command '%s'", verb);
 	}
 	if (argc - 1 < verbs[v].min || argc - 1 > verbs[v].max) {
 		usage(stderr);
-		return 2;
+		return cli_usage(err, NULL);
 	}
 
 	/* Bad paths get their error before any connection is attempted. */

@@ -1,6 +1,7 @@
 /* The sporectl verb table's row type and the verbs' entry points. A verb
- * returns a negative code with err filled on failure, otherwise the process
- * exit status. */
+ * returns the process exit status, or a negative code with err filled on
+ * failure: main prints err (once, one line) and exits with the row's
+ * fail_status, or its usage_status for -CLI_EUSAGE (cli_util.h). */
 #ifndef SPORECTL_COMMANDS_H
 #define SPORECTL_COMMANDS_H
 
@@ -10,6 +11,8 @@ struct spore_command {
 	const char *name;
 	const char *summary;
 	int (*run)(int argc, char **argv, struct spore_err *err);
+	int fail_status;  /* 1; launch: docker's 125 */
+	int usage_status; /* 2; launch: docker's 125 */
 };
 
 int cmd_version(int argc, char **argv, struct spore_err *err);

@@ -7,21 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_util.h"
 #include "commands.h"
 
+/* Exit statuses: a verb's own on success; 1 when it failed; 2 for a usage
+ * error. launch follows docker run: 125 for both (spore failed, not the
+ * container), the container's status otherwise. */
+#define VERB(name, summary, run) {name, summary, run, 1, 2}
 static const struct spore_command commands[] = {
-	{"launch", "Run an OCI image as a container in its own PV guest", cmd_launch},
-	{"boot", "Boot a bare PV guest from a kernel file", cmd_boot},
-	{"version", "Print sporectl's version", cmd_version},
-	{"kernel-info", "Show how spore parses a kernel file", cmd_kernel_info},
-	{"xen-info", "Show the hypervisor version, memory and domains", cmd_xen_info},
-	{"xs", "Read, write, list, remove and watch xenstore paths", cmd_xs},
-	{"image", "Pull, list and remove OCI images (the squashfs cache)", cmd_image},
-	{"list", "List guests (running; -a: all) with their status", cmd_list},
-	{"destroy", "Stop guests and free everything they hold", cmd_destroy},
-	{"rm", "Remove the records of exited guests", cmd_rm},
-	{"console", "Attach to a running guest's console", cmd_console},
-	{"reaper", "Run the dom0 service that frees guests that shut down", cmd_reaper},
+	{"launch", "Run an OCI image as a container in its own PV guest", cmd_launch, 125, 125},
+	VERB("boot", "Boot a bare PV guest from a kernel file", cmd_boot),
+	VERB("version", "Print sporectl's version", cmd_version),
+	VERB("kernel-info", "Show how spore parses a kernel file", cmd_kernel_info),
+	VERB("xen-info", "Show the hypervisor version, memory and domains", cmd_xen_info),
+	VERB("xs", "Read, write, list, remove and watch xenstore paths", cmd_xs),
+	VERB("image", "Pull, list and remove OCI images (the squashfs cache)", cmd_image),
+	VERB("list", "List guests (running; -a: all) with their status", cmd_list),
+	VERB("destroy", "Stop guests and free everything they hold", cmd_destroy),
+	VERB("rm", "Remove the records of exited guests", cmd_rm),
+	VERB("console", "Attach to a running guest's console", cmd_console),
+	VERB("reaper", "Run the dom0 service that frees guests that shut down", cmd_reaper),
 };
 
 static void usage(FILE *out)
@@ -38,7 +43,10 @@ static void usage(FILE *out)
 		     "  --log LEVEL  debug, info, warn or error (default: $SPORE_LOG or warn)\n"
 		     "  -h, --help   Show this help\n"
 		     "\n"
-		     "Run 'sporectl COMMAND --help' for a command's options.\n");
+		     "Run 'sporectl COMMAND --help' for a command's options.\n"
+		     "\n"
+		     "Exit status: 1 when a command failed, 2 for a usage error; launch: 125 for\n"
+		     "both, else the container's status.\n");
 }
 
 int main(int argc, char **argv)
@@ -71,11 +79,17 @@ int main(int argc, char **argv)
 	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
 		if (strcmp(argv[i], commands[c].name))
 			continue;
-		int r = commands[c].run(argc - i, argv + i, &err);
+		const struct spore_command *cmd = &commands[c];
+		int r = cmd->run(argc - i, argv + i, &err);
+		if (r == -CLI_EUSAGE) {
+			if (err.msg[0]) /* else the verb printed its usage */
+				fprintf(stderr, "sporectl: %s\n", err.msg);
+			return cmd->usage_status;
+		}
 		if (r < 0) {
 			fprintf(stderr, "sporectl: %s\n",
 				err.msg[0] ? err.msg : "command failed");
-			return 1;
+			return cmd->fail_status;
 		}
 		return r;
 	}

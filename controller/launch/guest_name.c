@@ -1,21 +1,13 @@
 #include "guest_name.h"
 
 #include <spore/guest_record.h>
-#include "image_store.h"
-#include "pv_builder.h"
+#include "uuid.h"
 #include "xs_skeleton.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-const char *spore_kernel_cache_dir(void)
-{
-	static char dir[4096];
-	snprintf(dir, sizeof(dir), "%s/kernels", spore_store_default_root());
-	return dir;
-}
 
 /* 1 if a spore guest (running or exited: names are kept until destroy or
  * rm, as in docker) holds name, 0 if not. One read of the name's claim, not

@@ -12,8 +12,4 @@
 int guest_name_pick(struct spore_xs *xs, const char *want, char *out, size_t n,
 		    struct spore_err *err);
 
-/* Where decompressed kernels are cached: $SPORE_ROOT/kernels, by default
- * /var/lib/spore/kernels. */
-const char *spore_kernel_cache_dir(void);
-
 #endif

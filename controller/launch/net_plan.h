@@ -2,17 +2,13 @@
  * (README "Networking"): IPv4 10.75.X.Y/16 with the gateway at 10.75.0.1 and
  * DNS at 10.75.0.3; IPv6 fd53:706f:7265:<X.Y as 16 bits hex>::/64 with the
  * guest at ::100, the gateway at ::1 and DNS at ::3; a locally administered
- * MAC 02:xx:xx:xx:xx:xx; MTU 1500. Addresses and MACs are unique: drawn
- * from the guest's UUID, probed against the record claims (one read each),
- * and taken by the record's own transaction, so a concurrent launch that
- * took the same one first makes the loser draw again. */
+ * MAC 02:xx:xx:xx:xx:xx; MTU 1500. Pure: candidates are drawn from the
+ * guest's UUID; guest_record_new.h claims them. */
 #ifndef SPORE_NET_PLAN_H
 #define SPORE_NET_PLAN_H
 
 #include <spore/bundle.h>
-#include <spore/err.h>
 #include <spore/guest_record.h>
-#include <spore/xenstore.h>
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -39,12 +35,5 @@ void spore_net_plan_mac(const uint8_t uuid[16], unsigned attempt, uint8_t mac[6]
  * dns6, mac, mtu) and as the launch bundle's addresses, DNS and MTU. */
 void spore_net_plan_record(const struct spore_net_plan *p, struct spore_guest *g);
 void spore_net_plan_bundle(const struct spore_net_plan *p, struct spore_bundle *b);
-
-/* Writes g as a new record. With plan != NULL, first plans an address and a
- * MAC nobody holds and puts them in g (and *plan); if another launch takes
- * them first (-EEXIST from the record's claims), draws again, a bounded
- * number of times. A name taken meanwhile is -EEXIST at once. */
-int spore_net_record_new(struct spore_xs *xs, struct spore_guest *g, const uint8_t uuid[16],
-			 struct spore_net_plan *plan, struct spore_err *err);
 
 #endif

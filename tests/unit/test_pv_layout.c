@@ -197,8 +197,20 @@ static void test_count(void)
 	       "shared tables are not counted twice");
 }
 
+/* Derived memory: xenstore's static-max and target are the guest's size;
+ * only Xen's max-memory limit has libxl's 1 MiB of slack. */
+static void test_memory(void)
+{
+	struct pv_memory m;
+	pv_memory_of(256, &m);
+	is_int(m.nr_pages, 65536, "256 MiB: 65536 pages");
+	is_int(m.mem_kb, 262144, "static-max = target = 262144 KiB (no slack)");
+	is_int(m.max_mem_kb, 262144 + 1024, "the max-memory domctl: 1 MiB more");
+}
+
 int main(void)
 {
+	test_memory();
 	test_linux_layout(true);
 	test_linux_layout(false);
 	test_errors();

@@ -1,0 +1,338 @@
+/* The launch pipeline; see pipeline.h. */
+#include "pipeline.h"
+
+#include "assets.h"
+#include "console_attach.h"
+#include "guest_name.h"
+#include "guest_record_new.h"
+#include "guest_teardown.h"
+#include <spore/log.h>
+#include "loopdev.h"
+#include "pv_builder.h"
+#include "step_hook.h"
+#include "uuid.h"
+#include "vbd.h"
+#include "vif.h"
+#include "xs_skeleton.h"
+
+#include <xen/sched.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct launch {
+	const struct spore_launch_spec *spec;
+	struct spore_xc *xc;
+	struct spore_xs *xs;
+	uint8_t uuid[16];
+	struct spore_guest rec;
+	bool rec_written;
+	struct spore_net_plan plan;
+	uint8_t *initrd; /* made by make_initrd */
+	struct spore_loop loops[SPORE_LAUNCH_MAX_DISKS];
+	struct pv_build build;
+	struct spore_vif vif;
+	int pty;
+};
+
+/* The record, as "building" with this process as owner, before anything is
+ * allocated: a sporectl killed at any later point leaves a record the reaper
+ * cleans up from (the UUID is the domain's handle and the loops' tag). With
+ * the network, the planned addresses go in this first write: the record's
+ * claims make them unique. */
+static int record_building(struct launch *l, struct spore_err *err)
+{
+	const struct spore_launch_spec *s = l->spec;
+	struct spore_guest *g = &l->rec;
+	int r;
+
+	if ((r = spore_uuid_generate(l->uuid, err)) < 0 ||
+	    (r = guest_name_pick(l->xs, s->name, g->name, sizeof(g->name), err)) < 0)
+		return r;
+	spore_uuid_format(l->uuid, g->uuid);
+	snprintf(g->image, sizeof(g->image), "%s", s->image ? s->image : "");
+	if ((size_t)snprintf(g->kernel, sizeof(g->kernel), "%s", s->kernel) >= sizeof(g->kernel))
+		g->kernel[0] = '\0'; /* informational only */
+	snprintf(g->state, sizeof(g->state), "building");
+	g->domid = -1;
+	g->created = time(NULL);
+	g->memory_mib = s->memory_mib;
+	g->vcpus = s->vcpus;
+	g->owner_pid = getpid();
+	if (s->network) {
+		snprintf(g->ports, sizeof(g->ports), "%s", s->ports ? s->ports : "");
+		g->allow_dom0 = s->allow_dom0;
+	}
+	spore_step("record");
+	if ((r = spore_guest_record_new(l->xs, g, l->uuid, s->network ? &l->plan : NULL, err)) < 0)
+		return spore_err_wrap(err, "recording guest '%s'", g->name);
+	l->rec_written = true;
+	return 0;
+}
+
+/* Read-only loop devices, tagged with the UUID: the teardown finds them by
+ * the tag, whether or not the record got to list them. They are listed
+ * with the "running" write (a round trip less before the unpause). */
+static int attach_disks(struct launch *l, struct spore_err *err)
+{
+	const struct spore_launch_spec *s = l->spec;
+	char tag[64];
+	size_t at = 0;
+	int r;
+
+	snprintf(tag, sizeof(tag), SPORE_LOOP_TAG_FMT, l->rec.uuid);
+	for (size_t i = 0; i < s->ndisks; i++) {
+		spore_step(s->loop_step ? s->loop_step : "loop-disk");
+		if ((r = spore_loop_attach(s->disks[i], tag, &l->loops[i], err)) < 0)
+			return r;
+		size_t len = strnlen(l->loops[i].path, sizeof(l->loops[i].path));
+		if (at + len + 2 <= sizeof(l->rec.loops)) {
+			if (at)
+				l->rec.loops[at++] = ' ';
+			memcpy(l->rec.loops + at, l->loops[i].path, len);
+			at += len;
+			l->rec.loops[at] = '\0';
+		}
+	}
+	return 0;
+}
+
+static int write_nodes_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
+{
+	return spore_xs_write_nodes(xs, tx, arg, err);
+}
+
+/* The disks' and the vif's nodes in one transaction: each backend sees its
+ * device whole, for one round of xenstore trips. */
+static int add_devices(struct launch *l, struct spore_err *err)
+{
+	const struct spore_launch_spec *s = l->spec;
+	struct xs_node_list nodes = {0};
+	int r = s->network ? spore_vif_backend_check(err) : 0;
+
+	for (size_t i = 0; i < s->ndisks && r >= 0; i++) {
+		struct spore_vbd v = {.domid = l->build.domid, .index = (unsigned)i,
+				      .rdev = l->loops[i].rdev, .params = l->loops[i].path,
+				      .readonly = true};
+		r = spore_vbd_nodes(&nodes, &v, err);
+	}
+	if (r >= 0 && s->network)
+		r = spore_vif_nodes(&nodes, &l->vif, err);
+	if (r >= 0 && nodes.n)
+		r = spore_xs_transact(l->xs, write_nodes_tx, &nodes, err);
+	xs_node_list_free(&nodes);
+	return r;
+}
+
+/* Opens the console (attached) and waits for netback's interface to be up
+ * (with the network), whichever comes first: one loop over two xenstore
+ * watches, no polling. The guest already runs: its netfront waits for
+ * netback by itself, and xenconsoled keeps the pty's other end open, so the
+ * pty buffers the guest's first output until the relay reads it. */
+static int wait_console_and_vif(struct launch *l, struct spore_err *err)
+{
+	enum { CONSOLE_TIMEOUT_MS = 10000 };
+	uint32_t domid = l->build.domid;
+	char tty_path[80], vif_path[128];
+	bool want_tty = l->spec->attach, want_vif = l->spec->network;
+	bool tty_watched = false, vif_watched = false;
+	struct timespec t0;
+	int r = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	console_tty_path(domid, tty_path, sizeof(tty_path));
+	spore_vif_state_path(&l->vif, vif_path, sizeof(vif_path));
+	/* Each watch fires once at once, then on each change. */
+	if (want_tty && (r = spore_xs_watch(l->xs, tty_path, "launch-tty", err)) >= 0)
+		tty_watched = true;
+	if (r >= 0 && want_vif && (r = spore_xs_watch(l->xs, vif_path, "launch-vif", err)) >= 0)
+		vif_watched = true;
+	while (r >= 0 && (want_tty || want_vif)) {
+		struct spore_xs_event *ev = NULL;
+		struct timespec now;
+
+		if (want_tty) {
+			r = console_try_open_pty(l->xs, domid, err);
+			if (r >= 0) {
+				l->pty = r;
+				want_tty = false;
+			} else if (r != -EAGAIN) {
+				break;
+			}
+		}
+		if (want_vif) {
+			if ((r = spore_vif_check_up(l->xs, &l->vif, err)) < 0)
+				break;
+			want_vif = r == 0;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int waited = (int)((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
+		if (want_tty && waited >= CONSOLE_TIMEOUT_MS) {
+			r = console_timeout(err, domid, CONSOLE_TIMEOUT_MS);
+			break;
+		}
+		if (want_vif && waited >= SPORE_VIF_TIMEOUT_MS) {
+			r = spore_vif_timeout(err, &l->vif, SPORE_VIF_TIMEOUT_MS);
+			break;
+		}
+		if (!want_tty && !want_vif) {
+			log_debug("launch: console and vif ready %d ms after the unpause", waited);
+			r = 0;
+			break;
+		}
+		int left = (want_tty ? CONSOLE_TIMEOUT_MS : SPORE_VIF_TIMEOUT_MS) - waited;
+		if (want_vif && SPORE_VIF_TIMEOUT_MS - waited < left)
+			left = SPORE_VIF_TIMEOUT_MS - waited;
+		r = spore_xs_read_watch(l->xs, &ev, left, err);
+		free(ev);
+		if (r == -EAGAIN)
+			r = 0;
+	}
+	struct spore_err e2 = {0};
+	if (tty_watched)
+		spore_xs_unwatch(l->xs, tty_path, "launch-tty", &e2);
+	if (vif_watched)
+		spore_xs_unwatch(l->xs, vif_path, "launch-vif", &e2);
+	return r < 0 ? r : 0;
+}
+
+/* Everything up to a running guest with a "running" record. */
+static int start(struct launch *l, struct spore_err *err)
+{
+	const struct spore_launch_spec *s = l->spec;
+	const uint8_t *initrd = s->initrd;
+	size_t initrd_len = s->initrd_len;
+	int r;
+
+	if ((r = spore_xc_open(&l->xc, err)) < 0 || (r = spore_xs_open(&l->xs, err)) < 0 ||
+	    (r = record_building(l, err)) < 0)
+		return r;
+	if (s->make_initrd) {
+		spore_step("bundle");
+		if ((r = s->make_initrd(s->arg, &l->rec, s->network ? &l->plan : NULL, &l->initrd,
+					&initrd_len, err)) < 0)
+			return r;
+		initrd = l->initrd;
+	}
+	if ((r = attach_disks(l, err)) < 0)
+		return r;
+	struct pv_build_config cfg = {
+		.kernel = s->kernel, .initrd = initrd, .initrd_len = initrd_len,
+		.initrd_name = s->initrd_name, .cmdline = s->cmdline, .name = l->rec.name,
+		.memory_mib = s->memory_mib, .vcpus = s->vcpus,
+		.kernel_cache = spore_kernel_cache_dir(), .uuid = l->uuid,
+	};
+	if ((r = pv_build_run(&l->build, l->xc, l->xs, &cfg, err)) < 0)
+		return r;
+	l->vif = (struct spore_vif){.domid = l->build.domid, .mac = l->rec.mac, .mtu = l->rec.mtu};
+	spore_step("vbd");
+	spore_step("vif");
+	if ((r = add_devices(l, err)) < 0)
+		return r;
+	spore_step("unpause");
+	if ((r = pv_build_unpause(&l->build, err)) < 0)
+		return r;
+	log_unpaused(l->build.domid);
+	spore_step("console");
+	spore_step("vif-up");
+	if ((r = wait_console_and_vif(l, err)) < 0)
+		return r;
+	/* "running" only once the guest runs: a launch killed before this
+	 * leaves a "building" record, which the reaper removes with all it
+	 * finds (a paused or just unpaused domain included). Attached, this
+	 * process owns the guest (the reaper leaves it alone until we exit);
+	 * detached, the reaper frees it when it stops. The loops and the vif
+	 * come in the same write, the vif once it is up: sporenet attaches
+	 * when it sees it. */
+	l->rec.domid = l->build.domid;
+	snprintf(l->rec.state, sizeof(l->rec.state), "running");
+	l->rec.owner_pid = s->attach ? getpid() : 0;
+	if (s->network)
+		spore_vif_ifname(&l->vif, l->rec.vif);
+	spore_step("record-running");
+	return spore_guest_write(l->xs, &l->rec, err);
+}
+
+/* Frees what the launch made, through the teardown the reaper and `destroy`
+ * share (it keeps the exit status sporeinit left, finds the domain by its
+ * UUID and the loops by their tag). The record stays, exited, unless
+ * failed or rm. */
+static void teardown(struct launch *l, bool failed)
+{
+	struct spore_err e = {0};
+
+	if (!l->rec_written) {
+		pv_build_abort(&l->build);
+		return;
+	}
+	if (spore_guest_teardown(l->xc, l->xs, &l->rec, &e) < 0) {
+		log_warn("cleaning up guest %s: %s", l->rec.name, e.msg);
+		pv_build_abort(&l->build); /* at least the domain, by its domid */
+	}
+	struct spore_guest now;
+	if (spore_guest_read(l->xs, l->rec.uuid, &now, &e) >= 0)
+		l->rec = now;
+	if (failed || l->spec->rm)
+		spore_guest_remove(l->xs, l->rec.uuid, &e);
+}
+
+/* Relays the console until Ctrl+] or the guest stops; a stopped guest is
+ * torn down here. */
+static int attach(struct launch *l, struct spore_launch_result *res, struct spore_err *err)
+{
+	char reported[sizeof(res->exit_status)] = "";
+	unsigned reason = 0;
+
+	/* The exit status must be read before the domain (and its xenstore
+	 * directory) goes: console_attach takes it when written. */
+	int r = console_attach(l->xc, l->xs, l->build.domid, l->pty, false, &reason, reported,
+			       sizeof(reported), err);
+	if (r < 0)
+		return r;
+	if (r == ATTACH_DETACHED) {
+		res->end = SPORE_LAUNCH_DETACHED;
+		return 0;
+	}
+	teardown(l, false);
+	res->end = SPORE_LAUNCH_STOPPED;
+	res->crashed = r == ATTACH_SHUTDOWN && reason == SHUTDOWN_crash;
+	/* The record's status, or (a destroy from elsewhere removed the
+	 * record) what the guest reported. */
+	snprintf(res->exit_status, sizeof(res->exit_status), "%s",
+		 l->rec.exit_status[0] ? l->rec.exit_status : reported);
+	return 0;
+}
+
+int spore_launch_run(const struct spore_launch_spec *spec, struct spore_launch_result *res,
+		     struct spore_err *err)
+{
+	struct launch *l = calloc(1, sizeof(*l));
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (!l)
+		return spore_err_set(err, ENOMEM, "launch");
+	l->spec = spec;
+	l->pty = -1;
+	r = start(l, err);
+	snprintf(res->uuid, sizeof(res->uuid), "%s", l->rec.uuid);
+	snprintf(res->name, sizeof(res->name), "%s", l->rec.name);
+	if (r >= 0 && spec->attach)
+		r = attach(l, res, err);
+	else if (r >= 0)
+		res->end = SPORE_LAUNCH_STARTED;
+	if (r < 0)
+		teardown(l, true);
+	if (l->pty >= 0)
+		close(l->pty);
+	free(l->initrd);
+	pv_build_free(&l->build);
+	spore_xs_close(l->xs);
+	spore_xc_close(l->xc);
+	free(l);
+	return r;
+}

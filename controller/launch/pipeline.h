@@ -1,0 +1,87 @@
+/* The launch pipeline that `launch` and `boot` share (and later an OCI
+ * runtime CLI): what to start is a struct; one function runs
+ *
+ *   record -> [bundle] -> loop devices -> build (paused) -> devices ->
+ *   unpause -> console and vif waits -> record "running" -> [attach]
+ *
+ * with one cleanup path: once the record exists, anything that fails is
+ * freed by the teardown the reaper and `destroy` share, and the record goes.
+ * The record is written first, as "building" with this process as owner,
+ * so a sporectl killed at any step leaves what the reaper (or the next
+ * list/destroy) frees. Each step calls spore_step() with its name (README,
+ * "Crash safety"; tests/e2e/t/41-kill.sh). A verb keeps its argument
+ * parsing and its payload (launch: the image and the bundle in the initrd;
+ * boot: kernel, initrd and disk files). */
+#ifndef SPORE_PIPELINE_H
+#define SPORE_PIPELINE_H
+
+#include "net_plan.h"
+#include <spore/err.h>
+#include <spore/guest_record.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPORE_LAUNCH_MAX_DISKS 8
+
+struct spore_launch_spec {
+	const char *name;         /* wanted guest name; NULL: spore-xxxxxxxx */
+	const char *kernel;       /* path */
+	const char *cmdline;      /* kernel command line, or NULL */
+	const char *image;        /* the record's image (informational), or NULL */
+	uint64_t memory_mib;      /* SPORE_MEMORY_MIN_MIB..SPORE_MEMORY_MAX_MIB */
+	uint32_t vcpus;
+	/* Read-only disks, xvda first, each on a loop device tagged with the
+	 * guest's UUID; loop_step names their step (NULL: "loop-disk"). */
+	const char *disks[SPORE_LAUNCH_MAX_DISKS];
+	size_t ndisks;
+	const char *loop_step;
+	/* The network: a vif with addresses planned and claimed in the first
+	 * record write; ports (-p, sporenet's format) and allow_dom0 go in
+	 * the record for sporenet. */
+	bool network;
+	const char *ports;
+	bool allow_dom0;
+	/* The initrd: its bytes (borrowed) and the file to name in
+	 * /vm/<uuid>/image/ramdisk. With make_initrd, the step "bundle" makes
+	 * them once the record exists (the payload may carry the guest's name
+	 * and network): *out is malloc'd and freed by the pipeline. */
+	const uint8_t *initrd;
+	size_t initrd_len;
+	const char *initrd_name;
+	int (*make_initrd)(void *arg, const struct spore_guest *rec,
+			   const struct spore_net_plan *plan, uint8_t **out, size_t *len,
+			   struct spore_err *err);
+	void *arg;
+	/* Attached, this process owns the guest and relays its console until
+	 * Ctrl+] or the guest stops; then it tears the guest down, keeping
+	 * the record (exited) unless rm. Detached, the reaper frees it when it
+	 * stops. */
+	bool attach;
+	bool rm;
+};
+
+enum spore_launch_end {
+	SPORE_LAUNCH_STARTED = 1, /* not attached: the guest runs */
+	SPORE_LAUNCH_DETACHED,    /* Ctrl+]: the guest runs on */
+	SPORE_LAUNCH_STOPPED,     /* the guest stopped and was torn down */
+};
+
+struct spore_launch_result {
+	enum spore_launch_end end;
+	char uuid[37];
+	char name[72];
+	/* SPORE_LAUNCH_STOPPED: the record's exit-status, else what sporeinit
+	 * reported before a destroy from elsewhere removed the record; ""
+	 * when neither. crashed: Xen's shutdown reason was crash. */
+	char exit_status[sizeof(((struct spore_guest *)0)->exit_status)];
+	bool crashed;
+};
+
+/* Runs the pipeline. Returns 0 with *res filled, or a negative errno with
+ * err set and nothing of the guest left (not even its record). */
+int spore_launch_run(const struct spore_launch_spec *spec, struct spore_launch_result *res,
+		     struct spore_err *err);
+
+#endif
