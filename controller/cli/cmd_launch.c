@@ -280,13 +280,6 @@ out:
 	return r;
 }
 
-/* The container's exit code from a stopped guest, or -1. Only sporeinit's
- * report counts: "poweroff" (Xen's reason, written when nothing was
- * reported) says the container's status was lost. */
-static int container_code(const char *status)
-{
-	return status[0] && strcmp(status, "poweroff") ? spore_exit_code(status) : -1;
-}
 
 static int launch(struct launch_args *a, struct spore_err *err)
 {
@@ -339,7 +332,7 @@ static int launch(struct launch_args *a, struct spore_err *err)
 			res.name, res.name);
 		break;
 	case SPORE_LAUNCH_STOPPED:
-		r = container_code(res.exit_status);
+		r = spore_exit_code(res.exit_status);
 		if (r < 0)
 			r = spore_err_setx(err, EIO, "launch: guest %s stopped (%s) without reporting the container's exit status",
 					   res.name, res.exit_status[0] ? res.exit_status
