@@ -2,6 +2,7 @@
  * byte-level protocol lives in xs_wire.c; this file does I/O, request/reply
  * matching and the watch event queue. */
 #include <spore/xenstore.h>
+#include <spore/clock.h>
 #include <spore/log.h>
 
 #include <errno.h>
@@ -181,13 +182,6 @@ int spore_xs_watch_fd(const struct spore_xs *xs)
 	return xs->pollfd;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int write_all(struct spore_xs *xs, const char *buf, size_t len, struct spore_err *err)
 {
 	/* /dev/xen/xenbus wants a whole message per write(); a message is at
@@ -346,7 +340,7 @@ static int send_req(struct spore_xs *xs, uint32_t type, uint32_t tx, const char 
 static int next_reply(struct spore_xs *xs, uint32_t type, struct spore_xs_msg *m,
 		      struct spore_err *err)
 {
-	long long deadline = now_ms() + XS_REPLY_TIMEOUT_MS;
+	int64_t deadline = spore_now_ms() + XS_REPLY_TIMEOUT_MS;
 	int r;
 
 	for (;;) {
@@ -354,7 +348,7 @@ static int next_reply(struct spore_xs *xs, uint32_t type, struct spore_xs_msg *m
 		if (r < 0)
 			return r;
 		if (r == 0) {
-			long long left = deadline - now_ms();
+			int64_t left = deadline - spore_now_ms();
 			r = left > 0 ? fill(xs, (int)left, err) : -ETIMEDOUT;
 			if (r == -ETIMEDOUT)
 				return spore_err_setx(err, ETIMEDOUT,
@@ -676,7 +670,7 @@ int spore_xs_unwatch(struct spore_xs *xs, const char *path, const char *token,
 int spore_xs_read_watch(struct spore_xs *xs, struct spore_xs_event **ev, int timeout_ms,
 			struct spore_err *err)
 {
-	long long deadline = timeout_ms < 0 ? 0 : now_ms() + timeout_ms;
+	int64_t deadline = timeout_ms < 0 ? 0 : spore_now_ms() + timeout_ms;
 
 	for (;;) {
 		*ev = dequeue_event(xs);
@@ -700,7 +694,7 @@ int spore_xs_read_watch(struct spore_xs *xs, struct spore_xs_event **ev, int tim
 		}
 		int wait = -1;
 		if (timeout_ms >= 0) {
-			long long left = deadline - now_ms();
+			int64_t left = deadline - spore_now_ms();
 			wait = left > 0 ? (int)left : 0;
 		}
 		r = fill(xs, wait, err);

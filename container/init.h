@@ -34,7 +34,6 @@ int xb_pump(void);                 /* reads one pending message (fd readable) */
 
 /* wait.c: 0 once ready(arg) holds, or -ETIMEDOUT; woken by messages on a
  * netlink socket of protocol proto bound to groups. */
-long now_ms(void);                 /* CLOCK_MONOTONIC */
 int wait_until(bool (*ready)(const void *), const void *arg, int proto, unsigned groups,
 	       int timeout_ms);
 int wait_for(const char *path, int timeout_ms);  /* a path exists (uevents) */

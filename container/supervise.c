@@ -3,6 +3,7 @@
  * control/shutdown after the watch's initial event) into SIGTERM, then
  * SIGKILL after the grace period. */
 #include "init.h"
+#include <spore/clock.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -10,7 +11,6 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 int supervise(pid_t child, unsigned stop_timeout)
@@ -18,7 +18,7 @@ int supervise(pid_t child, unsigned stop_timeout)
 	sigset_t set;
 	int sfd, status = 0;
 	bool stopping = false, killed = false, done = false;
-	long deadline = 0;
+	int64_t deadline = 0;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -42,10 +42,10 @@ int supervise(pid_t child, unsigned stop_timeout)
 			say("stop requested: SIGTERM, %u s grace", stop_timeout);
 			stopping = true;
 			kill(child, SIGTERM);
-			deadline = now_ms() + (long)stop_timeout * 1000;
+			deadline = spore_now_ms() + (int64_t)stop_timeout * 1000;
 		}
 		if (stopping && !killed) {
-			long left = deadline - now_ms();
+			int64_t left = deadline - spore_now_ms();
 			if (left <= 0) {
 				kill(-1, SIGKILL);
 				killed = true;

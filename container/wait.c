@@ -3,28 +3,20 @@
  * the socket is open, so an event before it is not missed, and every 250 ms
  * in case one is dropped. */
 #include "init.h"
+#include <spore/clock.h>
 
 #include <errno.h>
 #include <linux/netlink.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
-
-long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int wait_until(bool (*ready)(const void *), const void *arg, int proto, unsigned groups,
 	       int timeout_ms)
 {
 	static char drain[8192];
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = groups};
-	long deadline = now_ms() + timeout_ms;
+	int64_t deadline = spore_now_ms() + timeout_ms;
 	int nl;
 
 	if (ready(arg))
@@ -36,7 +28,7 @@ int wait_until(bool (*ready)(const void *), const void *arg, int proto, unsigned
 	}
 	int r = 0;
 	while (!ready(arg)) {
-		long left = deadline - now_ms();
+		int64_t left = deadline - spore_now_ms();
 		if (left <= 0) {
 			r = -ETIMEDOUT;
 			break;

@@ -2,6 +2,7 @@
  * remove the records of exited ones. */
 #include "guest_reap.h"
 #include "guest_teardown.h"
+#include <spore/clock.h>
 #include <spore/log.h>
 
 #include <errno.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli_util.h"
 #include "commands.h"
@@ -38,13 +38,6 @@ static void usage(FILE *out, bool rm)
 			     "  --all           Every guest\n"
 			     "  -t, --time S    Grace period in seconds (default 10; 0: no wait)\n"
 			     "  -h, --help      Show this help\n");
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
 /* 1 if the guest's domain exists and neither shut down nor dying. */
@@ -87,9 +80,9 @@ static int stop_gracefully(struct spore_xc *xc, struct spore_xs *xs, struct spor
 		up[i] = grace_ms > 0;
 		waiting += up[i];
 	}
-	int64_t deadline = now_ms() + grace_ms;
+	int64_t deadline = spore_now_ms() + grace_ms;
 	while (waiting) {
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - spore_now_ms());
 		struct spore_xs_event *ev = NULL;
 		if (left <= 0)
 			break;

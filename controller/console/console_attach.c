@@ -3,6 +3,7 @@
 #include "console.h"
 #include "foreignmem.h"
 #include "guest_teardown.h"
+#include <spore/clock.h>
 #include <spore/log.h>
 
 #include <errno.h>
@@ -16,13 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <xen/io/console.h>
-
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 void log_unpaused(uint32_t domid)
 {
@@ -82,7 +76,7 @@ int console_timeout(struct spore_err *err, uint32_t domid, int timeout_ms)
 int console_open_pty(struct spore_xs *xs, uint32_t domid, int timeout_ms, struct spore_err *err)
 {
 	char path[80], token[32];
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = spore_now_ms() + timeout_ms;
 	int r;
 
 	console_tty_path(domid, path, sizeof(path));
@@ -92,7 +86,7 @@ int console_open_pty(struct spore_xs *xs, uint32_t domid, int timeout_ms, struct
 		return r;
 	while ((r = console_try_open_pty(xs, domid, err)) == -EAGAIN) {
 		struct spore_xs_event *ev = NULL;
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - spore_now_ms());
 		if (left <= 0) {
 			r = console_timeout(err, domid, timeout_ms);
 			break;
@@ -135,7 +129,7 @@ static void drain_stopped(struct spore_xc *xc, struct spore_xs *xs, uint32_t dom
 {
 	struct spore_fmap ring = {0};
 	struct pollfd p = {.fd = pty_fd, .events = POLLIN};
-	int64_t deadline = now_ms() + 3000;
+	int64_t deadline = spore_now_ms() + 3000;
 	char buf[4096];
 
 	bool mapped = map_console_ring(xc, xs, domid, &ring) >= 0;
@@ -148,7 +142,7 @@ static void drain_stopped(struct spore_xc *xc, struct spore_xs *xs, uint32_t dom
 				break;
 			continue;
 		}
-		if (n < 0 || !mapped || intf->out_cons == intf->out_prod || now_ms() > deadline)
+		if (n < 0 || !mapped || intf->out_cons == intf->out_prod || spore_now_ms() > deadline)
 			break;
 	}
 	spore_fmem_unmap(&ring);

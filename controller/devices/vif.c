@@ -1,4 +1,5 @@
 /* vif xenstore entries and the backend interface; see vif.h. */
+#include <spore/clock.h>
 #include <spore/log.h>
 #include "vif.h"
 
@@ -13,7 +14,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 void spore_vif_ifname(const struct spore_vif *v, char name[IFNAMSIZ])
@@ -101,13 +101,6 @@ int spore_vif_add(struct spore_xs *xs, const struct spore_vif *v, struct spore_e
 	return r;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* netback says InitWait in its probe just before it registers the
  * interface, so the name can be missing for a while on a loaded machine.
  * Waits for it on rtnetlink's link notifications (subscribed before the
@@ -115,7 +108,7 @@ static int64_t now_ms(void)
 static int wait_ifname(const char *ifname, int timeout_ms)
 {
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = spore_now_ms() + timeout_ms;
 	int r = -ETIMEDOUT, s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
 				       NETLINK_ROUTE);
 
@@ -128,7 +121,7 @@ static int wait_ifname(const char *ifname, int timeout_ms)
 			r = 0;
 			break;
 		}
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - spore_now_ms());
 		if (left <= 0 || s < 0)
 			break;
 		struct pollfd p = {.fd = s, .events = POLLIN};
@@ -223,7 +216,7 @@ int spore_vif_wait_up(struct spore_xs *xs, const struct spore_vif *v, int timeou
 		      struct spore_err *err)
 {
 	char path[128], token[32], ifname[IFNAMSIZ];
-	int64_t start = now_ms(), deadline = start + timeout_ms;
+	int64_t start = spore_now_ms(), deadline = start + timeout_ms;
 	int r;
 
 	spore_vif_ifname(v, ifname);
@@ -234,7 +227,7 @@ int spore_vif_wait_up(struct spore_xs *xs, const struct spore_vif *v, int timeou
 		return r;
 	while ((r = spore_vif_check_up(xs, v, err)) == 0) {
 		struct spore_xs_event *ev = NULL;
-		int left = (int)(deadline - now_ms());
+		int left = (int)(deadline - spore_now_ms());
 		if (left <= 0) {
 			r = spore_vif_timeout(err, v, timeout_ms);
 			break;
@@ -245,7 +238,7 @@ int spore_vif_wait_up(struct spore_xs *xs, const struct spore_vif *v, int timeou
 			break;
 	}
 	if (r > 0)
-		log_debug("vif: %s up after %lld ms", ifname, (long long)(now_ms() - start));
+		log_debug("vif: %s up after %lld ms", ifname, (long long)(spore_now_ms() - start));
 	struct spore_err e2 = {0};
 	spore_xs_unwatch(xs, path, token, &e2);
 	return r < 0 ? r : 0;

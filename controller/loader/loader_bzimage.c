@@ -2,12 +2,12 @@
  * offset and length; the payload is a compressed vmlinux ELF, identified by
  * its magic, decompressed and handed to the ELF parser. */
 #include "kernel_image.h"
+#include <spore/clock.h>
 #include <spore/log.h>
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "loader_priv.h"
 
@@ -22,13 +22,6 @@
 static int bz_probe(const uint8_t *buf, size_t len)
 {
 	return len >= HDR_VERSION + 2 && !memcmp(buf + HDR_MAGIC, "HdrS", 4) ? 0 : -ENOEXEC;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 static int bz_parse(const uint8_t *buf, size_t len, struct spore_kernel_image *img,
@@ -65,13 +58,13 @@ static int bz_parse(const uint8_t *buf, size_t len, struct spore_kernel_image *i
 
 	uint8_t *elf;
 	size_t elf_len;
-	double t0 = now_ms();
+	int64_t t0 = spore_now_ms();
 	int r = spore_decompress(c, p, plen, true, spore_kernel_decompress_max, &elf, &elf_len,
 				 err);
 	if (r < 0)
 		return spore_err_wrap(err, "bzImage payload");
-	log_info("bzImage: %s payload %llu -> %zu bytes in %.0f ms", spore_comp_name(c),
-		 (unsigned long long)plen, elf_len, now_ms() - t0);
+	log_info("bzImage: %s payload %llu -> %zu bytes in %lld ms", spore_comp_name(c),
+		 (unsigned long long)plen, elf_len, (long long)(spore_now_ms() - t0));
 	img->own_mem = elf;
 	if (elf_len < 4 || memcmp(elf, "\177ELF", 4))
 		return spore_err_setx(err, ENOEXEC, "bzImage payload is not an ELF kernel");

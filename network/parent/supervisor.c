@@ -1,4 +1,5 @@
 /* The privileged parent; see net_supervisor.h. */
+#include <spore/clock.h>
 #include <spore/log.h>
 #include "net_discover.h"
 #include "net_ipc.h"
@@ -52,13 +53,6 @@ struct sup {
 	bool have_last;                 /* last is dom0's current list */
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void schedule_restart(struct guest *g)
 {
 	if (g->ipc >= 0)
@@ -77,9 +71,9 @@ static void schedule_restart(struct guest *g)
 	}
 	g->state = NET_WORKER_RESTARTING;
 	/* A worker that ran for a minute earns a fresh, short backoff. */
-	if (now_ms() - g->started_ms > 60000)
+	if (spore_now_ms() - g->started_ms > 60000)
 		g->backoff_ms = BACKOFF_MIN_MS;
-	g->restart_at_ms = now_ms() + g->backoff_ms;
+	g->restart_at_ms = spore_now_ms() + g->backoff_ms;
 	g->backoff_ms = g->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : g->backoff_ms * 2;
 }
 
@@ -142,7 +136,7 @@ static int spawn(struct sup *s, struct guest *g, struct spore_err *err)
 	g->pid = pid;
 	g->ipc = sv[0];
 	g->state = NET_WORKER_STARTING;
-	g->started_ms = now_ms();
+	g->started_ms = spore_now_ms();
 	r = net_msg_send(g->ipc, &m, pkt, err);
 	close(pkt);
 	if (r < 0) {
@@ -330,13 +324,13 @@ static void shutdown_workers(struct sup *s)
 	for (size_t i = 0; i < s->n; i++)
 		if (s->guests[i]->pid > 0)
 			kill(s->guests[i]->pid, SIGTERM);
-	int64_t deadline = now_ms() + 2000;
+	int64_t deadline = spore_now_ms() + 2000;
 	for (size_t i = 0; i < s->n; i++) {
 		struct guest *g = s->guests[i];
 		while (g->pid > 0) {
 			if (waitpid(g->pid, NULL, WNOHANG) == g->pid || errno == ECHILD)
 				break;
-			if (now_ms() > deadline) {
+			if (spore_now_ms() > deadline) {
 				kill(g->pid, SIGKILL);
 				waitpid(g->pid, NULL, 0);
 				break;
@@ -570,7 +564,7 @@ static void discovery_lost(struct sup *s, const struct spore_err *why)
 {
 	net_discover_close(s->disc);
 	s->disc = NULL;
-	s->xs_retry_at_ms = now_ms() + s->xs_backoff_ms;
+	s->xs_retry_at_ms = spore_now_ms() + s->xs_backoff_ms;
 	log_warn("guest discovery: %s: reconnecting in %lld ms (%zu interface(s) still served)",
 		 why->msg, (long long)s->xs_backoff_ms, s->n);
 	s->xs_backoff_ms = s->xs_backoff_ms * 2 > XS_BACKOFF_MAX_MS ? XS_BACKOFF_MAX_MS
@@ -659,7 +653,7 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 	enum { F_SIG, F_CTL, F_ADDRS, F_LINKS, F_DISC, F_GUESTS };
 	for (;;) {
 		int timeout = -1;
-		int64_t now = now_ms();
+		int64_t now = spore_now_ms();
 		size_t ng = s.n;
 		if (fcap < ng + F_GUESTS) {
 			fcap = (ng + F_GUESTS) * 2;
@@ -724,7 +718,7 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 			struct guest *g = s.guests[i];
 			if (g->ipc >= 0 && fds[i + F_GUESTS].fd == g->ipc && fds[i + F_GUESTS].revents)
 				handle_worker(g);
-			if (g->state == NET_WORKER_RESTARTING && now_ms() >= g->restart_at_ms) {
+			if (g->state == NET_WORKER_RESTARTING && spore_now_ms() >= g->restart_at_ms) {
 				spore_log(g->failing ? SPORE_LOG_DEBUG : SPORE_LOG_INFO,
 					  "%s: restarting worker", g->attach.ifname);
 				try_spawn(&s, g);
@@ -736,7 +730,7 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 				discovery_lost(&s, &e);
 			else
 				s.xs_backoff_ms = BACKOFF_MIN_MS;
-		} else if (s.discover && !s.disc && now_ms() >= s.xs_retry_at_ms) {
+		} else if (s.discover && !s.disc && spore_now_ms() >= s.xs_retry_at_ms) {
 			discovery_reconnect(&s);
 		}
 		if ((fds[F_LINKS].revents & POLLIN) && net_dom0_watch_drain(s.links))

@@ -1,5 +1,6 @@
 /* libslirp glue: configuration, callbacks, timers on a timerfd, poll
  * integration, and glib log routing; see net_stack.h. */
+#include <spore/clock.h>
 #include <spore/log.h>
 #include "net_stack.h"
 
@@ -34,20 +35,13 @@ struct net_stack {
 	size_t rn;
 };
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* A guest can make libslirp log at will (e.g. "external icmpv6 not
  * supported"): let through at most a burst per interval. */
 static int log_allowed(void)
 {
 	static int64_t window;
 	static int count;
-	int64_t now = now_ns() / 1000000000;
+	int64_t now = spore_now_ms() / 1000;
 	if (now - window >= 10) {
 		window = now;
 		count = 0;
@@ -87,7 +81,7 @@ static void cb_guest_error(const char *msg, void *opaque)
 static int64_t cb_clock(void *opaque)
 {
 	(void)opaque;
-	return now_ns();
+	return spore_now_ns();
 }
 
 static void rearm(struct net_stack *s)
@@ -257,7 +251,7 @@ void net_stack_run_timers(struct net_stack *s)
 	uint64_t ticks;
 	while (read(s->timer_fd, &ticks, sizeof(ticks)) > 0)
 		;
-	int64_t now = now_ns() / 1000000;
+	int64_t now = spore_now_ms();
 	/* A callback may re-arm or free timers: restart the walk after each. */
 	for (;;) {
 		struct net_timer *due = NULL;

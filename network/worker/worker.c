@@ -1,4 +1,5 @@
 /* The worker process: frame path and event loop; see net_worker.h. */
+#include <spore/clock.h>
 #include <spore/log.h>
 #include "net_csum.h"
 #include "net_ipc.h"
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Frames handled per wakeup before libslirp's sockets get their turn. */
@@ -156,13 +156,6 @@ static void send_stats(struct worker *w)
 		w->stats_dirty = 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 __attribute__((noreturn)) static void die(const char *what, struct spore_err *err)
 {
 	log_error("worker: %s: %s", what, err->msg);
@@ -205,7 +198,7 @@ static void loop(struct worker *w)
 {
 	struct pollfd *fds = NULL;
 	size_t cap = 0;
-	int64_t next_stats = now_ms() + 1000;
+	int64_t next_stats = spore_now_ms() + 1000;
 
 	for (;;) {
 		size_t n = 3;
@@ -221,7 +214,7 @@ static void loop(struct worker *w)
 		/* An idle guest's worker sleeps until something happens: counters
 		 * go to the parent at most once a second, and only when they moved
 		 * (a timer per guest would wake every worker every second). */
-		int64_t now = now_ms();
+		int64_t now = spore_now_ms();
 		int timeout = !w->stats_dirty ? -1 : next_stats > now ? (int)(next_stats - now) : 0;
 		if (net_stack_poll_fill(w->stack, &fds, &cap, &n, &timeout) < 0)
 			abort();
@@ -243,9 +236,9 @@ static void loop(struct worker *w)
 				net_stack_run_timers(w->stack);
 		}
 		net_stack_poll_dispatch(w->stack, fds, n, r < 0);
-		if (w->stats_dirty && now_ms() >= next_stats) {
+		if (w->stats_dirty && spore_now_ms() >= next_stats) {
 			send_stats(w);
-			next_stats = now_ms() + 1000;
+			next_stats = spore_now_ms() + 1000;
 		}
 	}
 }

@@ -13,6 +13,7 @@
  *   spore-xen-probe xs-loop PATH N      N writes + N reads; prints ms taken */
 #include "domctl.h"
 #include "hypercall.h"
+#include <spore/clock.h>
 #include <spore/xenstore.h>
 
 #include <errno.h>
@@ -237,12 +238,11 @@ static int xs_loop(const char *path, long n)
 {
 	struct spore_err err = {0};
 	struct spore_xs *xs;
-	struct timespec a, b;
 	char v[24], *val;
 
 	if (spore_xs_open(&xs, &err) < 0)
 		return fail(&err);
-	clock_gettime(CLOCK_MONOTONIC, &a);
+	int64_t start = spore_now_ms();
 	for (long i = 0; i < n; i++) {
 		snprintf(v, sizeof(v), "%ld", i);
 		if (spore_xs_write_str(xs, 0, path, v, &err) < 0 ||
@@ -250,8 +250,7 @@ static int xs_loop(const char *path, long n)
 			return fail(&err);
 		free(val);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	printf("%ld\n", (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000);
+	printf("%lld\n", (long long)(spore_now_ms() - start));
 	spore_xs_close(xs);
 	return 0;
 }
