@@ -172,11 +172,6 @@ void spore_xs_close(struct spore_xs *xs)
 	free(xs);
 }
 
-const char *spore_xs_transport(const struct spore_xs *xs)
-{
-	return xs->path;
-}
-
 int spore_xs_watch_fd(const struct spore_xs *xs)
 {
 	return xs->pollfd;
@@ -433,22 +428,16 @@ int spore_xs_read(struct spore_xs *xs, uint32_t tx, const char *path, char **val
 	return 0;
 }
 
-int spore_xs_write(struct spore_xs *xs, uint32_t tx, const char *path, const void *val,
-		   size_t len, struct spore_err *err)
+int spore_xs_write_str(struct spore_xs *xs, uint32_t tx, const char *path, const char *val,
+		       struct spore_err *err)
 {
 	const char *strs[] = {path};
 	int r = spore_xs_check_path(path, err);
 	if (r == 0)
-		r = talk(xs, XS_WRITE, tx, strs, 1, val, len, err);
+		r = talk(xs, XS_WRITE, tx, strs, 1, val, strlen(val), err);
 	if (r < 0)
 		return spore_err_wrap(err, "WRITE %s", path);
 	return 0;
-}
-
-int spore_xs_write_str(struct spore_xs *xs, uint32_t tx, const char *path, const char *val,
-		       struct spore_err *err)
-{
-	return spore_xs_write(xs, tx, path, val, strlen(val), err);
 }
 
 int spore_xs_mkdir(struct spore_xs *xs, uint32_t tx, const char *path, struct spore_err *err)
@@ -594,7 +583,7 @@ out:
 	return r;
 }
 
-int spore_xs_transaction_start(struct spore_xs *xs, uint32_t *tx, struct spore_err *err)
+static int transaction_start(struct spore_xs *xs, uint32_t *tx, struct spore_err *err)
 {
 	const char *strs[] = {""};
 	int r = talk(xs, XS_TRANSACTION_START, 0, strs, 1, NULL, 0, err);
@@ -605,8 +594,8 @@ int spore_xs_transaction_start(struct spore_xs *xs, uint32_t *tx, struct spore_e
 	return 0;
 }
 
-int spore_xs_transaction_end(struct spore_xs *xs, uint32_t tx, bool commit,
-			     struct spore_err *err)
+/* Commits (or aborts); -EAGAIN means a conflict: redo the transaction. */
+static int transaction_end(struct spore_xs *xs, uint32_t tx, bool commit, struct spore_err *err)
 {
 	const char *strs[] = {commit ? "T" : "F"};
 	int r = talk(xs, XS_TRANSACTION_END, tx, strs, 1, NULL, 0, err);
@@ -619,17 +608,17 @@ int spore_xs_transact(struct spore_xs *xs, spore_xs_tx_fn fn, void *arg, struct 
 {
 	for (int attempt = 1; attempt <= XS_TX_ATTEMPTS; attempt++) {
 		uint32_t tx;
-		int r = spore_xs_transaction_start(xs, &tx, err);
+		int r = transaction_start(xs, &tx, err);
 		if (r < 0)
 			return r;
 		r = fn(xs, tx, arg, err);
 		if (r < 0) {
 			struct spore_err ignored = {0};
-			spore_xs_transaction_end(xs, tx, false, &ignored);
+			transaction_end(xs, tx, false, &ignored);
 			if (r != -EAGAIN)
 				return r;
 		} else {
-			r = spore_xs_transaction_end(xs, tx, true, err);
+			r = transaction_end(xs, tx, true, err);
 			if (r != -EAGAIN)
 				return r;
 		}
@@ -705,17 +694,6 @@ int spore_xs_read_watch(struct spore_xs *xs, struct spore_xs_event **ev, int tim
 	}
 }
 
-static int domid_op(struct spore_xs *xs, uint32_t type, uint32_t domid, struct spore_err *err)
-{
-	char d[16];
-	const char *strs[] = {d};
-	snprintf(d, sizeof(d), "%" PRIu32, domid);
-	int r = talk(xs, type, 0, strs, 1, NULL, 0, err);
-	if (r < 0)
-		return spore_err_wrap(err, "%s %" PRIu32, spore_xs_type_name(type), domid);
-	return 0;
-}
-
 int spore_xs_introduce(struct spore_xs *xs, uint32_t domid, uint64_t mfn, uint32_t port,
 		       struct spore_err *err)
 {
@@ -727,30 +705,6 @@ int spore_xs_introduce(struct spore_xs *xs, uint32_t domid, uint64_t mfn, uint32
 	int r = talk(xs, XS_INTRODUCE, 0, strs, 3, NULL, 0, err);
 	if (r < 0)
 		return spore_err_wrap(err, "INTRODUCE domain %" PRIu32, domid);
-	return 0;
-}
-
-int spore_xs_release(struct spore_xs *xs, uint32_t domid, struct spore_err *err)
-{
-	return domid_op(xs, XS_RELEASE, domid, err);
-}
-
-int spore_xs_is_introduced(struct spore_xs *xs, uint32_t domid, struct spore_err *err)
-{
-	int r = domid_op(xs, XS_IS_DOMAIN_INTRODUCED, domid, err);
-	if (r < 0)
-		return r;
-	return xs->reply_len > 0 && xs->reply[0] == 'T';
-}
-
-int spore_xs_get_domain_path(struct spore_xs *xs, uint32_t domid, char **path,
-			     struct spore_err *err)
-{
-	int r = domid_op(xs, XS_GET_DOMAIN_PATH, domid, err);
-	if (r < 0)
-		return r;
-	*path = xs->reply;
-	xs->reply = NULL;
 	return 0;
 }
 

@@ -127,11 +127,6 @@ int spore_xc_domain_max_mem(struct spore_xc *xc, uint32_t domid, uint64_t max_kb
 	return spore_xc_domctl(xc, &d, err);
 }
 
-int spore_xc_domain_pause(struct spore_xc *xc, uint32_t domid, struct spore_err *err)
-{
-	return simple_domctl(xc, XEN_DOMCTL_pausedomain, domid, err);
-}
-
 int spore_xc_domain_unpause(struct spore_xc *xc, uint32_t domid, struct spore_err *err)
 {
 	return simple_domctl(xc, XEN_DOMCTL_unpausedomain, domid, err);

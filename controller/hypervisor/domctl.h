@@ -63,7 +63,6 @@ int spore_xc_domain_max_vcpus(struct spore_xc *xc, uint32_t domid, uint32_t max,
 			      struct spore_err *err);
 int spore_xc_domain_max_mem(struct spore_xc *xc, uint32_t domid, uint64_t max_kb,
 			    struct spore_err *err);
-int spore_xc_domain_pause(struct spore_xc *xc, uint32_t domid, struct spore_err *err);
 int spore_xc_domain_unpause(struct spore_xc *xc, uint32_t domid, struct spore_err *err);
 int spore_xc_domain_destroy(struct spore_xc *xc, uint32_t domid, struct spore_err *err);
 /* -ESRCH if the domain does not exist (4.17 would silently report the next

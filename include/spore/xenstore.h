@@ -8,7 +8,8 @@
  * is awaited are queued; spore_xs_watch_fd() is readable whenever an event
  * is queued or may be waiting on the connection.
  *
- * tx is a transaction id from spore_xs_transaction_start(), or 0 (none).
+ * tx is a transaction id (spore_xs_transact hands one to its function), or
+ * 0 (none).
  * Every function returns a negative errno with err filled on failure;
  * xenstore's own errors map to their errno (ENOENT, EACCES, EAGAIN...). */
 #ifndef SPORE_XENSTORE_H
@@ -30,15 +31,11 @@ int spore_xs_open(struct spore_xs **xsp, struct spore_err *err);
 /* Connects to a given socket or xenbus device path. */
 int spore_xs_open_path(struct spore_xs **xsp, const char *path, struct spore_err *err);
 void spore_xs_close(struct spore_xs *xs);
-/* The path connected to (for messages). */
-const char *spore_xs_transport(const struct spore_xs *xs);
 
 /* Reads a value into a malloc'd, NUL-terminated buffer (len excludes the
  * NUL; values may contain NULs). */
 int spore_xs_read(struct spore_xs *xs, uint32_t tx, const char *path, char **val, size_t *len,
 		  struct spore_err *err);
-int spore_xs_write(struct spore_xs *xs, uint32_t tx, const char *path, const void *val,
-		   size_t len, struct spore_err *err);
 int spore_xs_write_str(struct spore_xs *xs, uint32_t tx, const char *path, const char *val,
 		       struct spore_err *err);
 int spore_xs_mkdir(struct spore_xs *xs, uint32_t tx, const char *path, struct spore_err *err);
@@ -54,10 +51,6 @@ int spore_xs_get_perms(struct spore_xs *xs, uint32_t tx, const char *path,
 int spore_xs_set_perms(struct spore_xs *xs, uint32_t tx, const char *path,
 		       const struct spore_xs_perm *perms, size_t n, struct spore_err *err);
 
-int spore_xs_transaction_start(struct spore_xs *xs, uint32_t *tx, struct spore_err *err);
-/* Commits (or aborts); -EAGAIN means a conflict: redo the transaction. */
-int spore_xs_transaction_end(struct spore_xs *xs, uint32_t tx, bool commit,
-			     struct spore_err *err);
 /* Runs fn inside a transaction and commits, redoing both on -EAGAIN (from
  * fn or the commit) up to a limit. A negative return from fn aborts. */
 typedef int (*spore_xs_tx_fn)(struct spore_xs *xs, uint32_t tx, void *arg,
@@ -111,11 +104,5 @@ int spore_xs_read_watch(struct spore_xs *xs, struct spore_xs_event **ev, int tim
 
 int spore_xs_introduce(struct spore_xs *xs, uint32_t domid, uint64_t mfn, uint32_t port,
 		       struct spore_err *err);
-int spore_xs_release(struct spore_xs *xs, uint32_t domid, struct spore_err *err);
-/* 1 if introduced, 0 if not. */
-int spore_xs_is_introduced(struct spore_xs *xs, uint32_t domid, struct spore_err *err);
-/* "/local/domain/N", malloc'd. */
-int spore_xs_get_domain_path(struct spore_xs *xs, uint32_t domid, char **path,
-			     struct spore_err *err);
 
 #endif
