@@ -81,10 +81,6 @@ int console_relay_run(const struct console_relay *c, struct spore_err *err)
 			if (n < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			if (n <= 0) {
-				if (c->stop_on_eof) {
-					ret = CONSOLE_INPUT_EOF;
-					break;
-				}
 				in_fd = -1; /* keep relaying output */
 				continue;
 			}

@@ -15,16 +15,14 @@ enum console_end {
 	CONSOLE_DETACHED = 1, /* the user typed Ctrl+] */
 	CONSOLE_CLOSED,       /* the pty hung up: the guest's console went away */
 	CONSOLE_STOPPED,      /* stop_fd became readable (e.g. the domain died) */
-	CONSOLE_INPUT_EOF,    /* in_fd reached end of file */
 };
 
 struct console_relay {
-	int in_fd;         /* user input (stdin), -1 for none */
+	int in_fd;         /* user input (stdin), -1 for none; output goes on after its EOF */
 	int out_fd;        /* user output (stdout) */
 	int pty_fd;        /* the guest console */
 	int stop_fd;       /* optional: readable means stop; -1 for none */
 	bool raw;          /* put in_fd's terminal in raw mode while relaying */
-	bool stop_on_eof;  /* end when in_fd reaches EOF (otherwise keep reading output) */
 };
 
 /* Relays until one of enum console_end happens; returns it (> 0) or a

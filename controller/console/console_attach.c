@@ -149,8 +149,7 @@ static void drain_stopped(struct spore_xc *xc, struct spore_xs *xs, uint32_t dom
 }
 
 int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int pty_fd,
-		   bool unpause, unsigned *reason, char *status, size_t status_len,
-		   struct spore_err *err)
+		   unsigned *reason, char *status, size_t status_len, struct spore_err *err)
 {
 	struct spore_dominfo info;
 	char status_path[96];
@@ -167,23 +166,15 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int
 			goto out;
 		}
 	}
-	if (unpause) {
-		if ((r = spore_xc_domain_unpause(xc, domid, err)) < 0)
-			goto out;
-		log_unpaused(domid);
-	}
+	/* Input that is not a terminal (a pipe) is forwarded too; the relay
+	 * keeps relaying output after it ends. */
 	struct console_relay c = {
-		.in_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1,
+		.in_fd = STDIN_FILENO,
 		.out_fd = STDOUT_FILENO,
 		.pty_fd = pty_fd,
 		.stop_fd = spore_xs_watch_fd(xs),
 		.raw = true,
 	};
-	if (c.in_fd < 0) {
-		/* Not a terminal: still forward piped input, and keep relaying
-		 * output after it ends. */
-		c.in_fd = STDIN_FILENO;
-	}
 	for (;;) {
 		r = console_relay_run(&c, err);
 		if (r < 0)
@@ -223,8 +214,6 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int
 			r = spore_err_setx(err, EPIPE, "console of domain %" PRIu32 " closed", domid);
 			break;
 		}
-		if (r == CONSOLE_INPUT_EOF)
-			c.in_fd = -1;
 	}
 out:;
 	struct spore_err e2 = {0};
