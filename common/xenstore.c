@@ -694,6 +694,72 @@ int spore_xs_read_watch(struct spore_xs *xs, struct spore_xs_event **ev, int tim
 	}
 }
 
+/* A token of our own per wait entry: a watch is (path, token), so one
+ * already set by the caller on the same path is left alone. */
+static void wait_token(char *buf, size_t n, size_t i)
+{
+	snprintf(buf, n, "spore-wait-%zu", i);
+}
+
+int spore_xs_wait_all(struct spore_xs *xs, struct spore_xs_wait *w, size_t n,
+		      struct spore_err *err)
+{
+	int64_t start = spore_now_ms();
+	size_t watched = 0, pending = n;
+	char token[32];
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++)
+		w[i].done = w[i].timed_out = false;
+	for (; watched < n; watched++) {
+		wait_token(token, sizeof(token), watched);
+		if ((r = spore_xs_watch(xs, w[watched].path, token, err)) < 0)
+			break;
+	}
+	while (r >= 0 && pending) {
+		int64_t wait = -1;
+		for (size_t i = 0; i < n && r >= 0; i++) {
+			if (w[i].done)
+				continue;
+			r = w[i].look(xs, w[i].arg, err);
+			if (r > 0) {
+				w[i].done = true;
+				pending--;
+				r = 0;
+				continue;
+			}
+			int64_t left = w[i].timeout_ms - (spore_now_ms() - start);
+			if (r == 0 && left <= 0) {
+				w[i].timed_out = true;
+				r = spore_err_setx(err, ETIMEDOUT, "xenstore: %s: not ready within %d ms",
+						   w[i].path, w[i].timeout_ms);
+			} else if (r == 0 && (wait < 0 || left < wait)) {
+				wait = left;
+			}
+		}
+		if (r < 0 || !pending)
+			break;
+		struct spore_xs_event *ev = NULL;
+		r = spore_xs_read_watch(xs, &ev, (int)wait, err);
+		free(ev);
+		if (r == -EAGAIN)
+			r = 0;
+	}
+	for (size_t i = 0; i < watched; i++) {
+		struct spore_err ignored = {0};
+		wait_token(token, sizeof(token), i);
+		spore_xs_unwatch(xs, w[i].path, token, &ignored);
+	}
+	return r;
+}
+
+int spore_xs_wait(struct spore_xs *xs, const char *path, int timeout_ms, spore_xs_look_fn look,
+		  void *arg, struct spore_err *err)
+{
+	struct spore_xs_wait w = {.path = path, .timeout_ms = timeout_ms, .look = look, .arg = arg};
+	return spore_xs_wait_all(xs, &w, 1, err);
+}
+
 int spore_xs_introduce(struct spore_xs *xs, uint32_t domid, uint64_t mfn, uint32_t port,
 		       struct spore_err *err)
 {

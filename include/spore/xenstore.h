@@ -102,6 +102,30 @@ struct spore_xs_event {
 int spore_xs_read_watch(struct spore_xs *xs, struct spore_xs_event **ev, int timeout_ms,
 			struct spore_err *err);
 
+/* Waiting for xenstore to say something, without polling: each path is
+ * watched, and its look runs at once and again after every watch event
+ * (of any watch on xs: they are all consumed), until it says done or its
+ * timeout passes. A look returns > 0 when done, 0 not yet, or a negative
+ * errno with err filled. */
+typedef int (*spore_xs_look_fn)(struct spore_xs *xs, void *arg, struct spore_err *err);
+struct spore_xs_wait {
+	const char *path; /* the node whose changes may make look say done */
+	int timeout_ms;   /* from the start of the wait */
+	spore_xs_look_fn look;
+	void *arg;
+	/* results */
+	bool done, timed_out;
+};
+/* Waits until every look of w[0..n) said done (0), or one's timeout passed
+ * (-ETIMEDOUT, that one's timed_out set, err naming its path: a caller
+ * with better words replaces it), or a look or the connection failed. The
+ * watches are gone again on every return. */
+int spore_xs_wait_all(struct spore_xs *xs, struct spore_xs_wait *w, size_t n,
+		      struct spore_err *err);
+/* The same for one path. */
+int spore_xs_wait(struct spore_xs *xs, const char *path, int timeout_ms, spore_xs_look_fn look,
+		  void *arg, struct spore_err *err);
+
 int spore_xs_introduce(struct spore_xs *xs, uint32_t domid, uint64_t mfn, uint32_t port,
 		       struct spore_err *err);
 
