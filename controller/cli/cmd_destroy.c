@@ -50,6 +50,30 @@ static int is_up(struct spore_xc *xc, const struct spore_guest *g, struct spore_
 	return !spore_dominfo_shutdown(&info) && !spore_dominfo_dying(&info);
 }
 
+struct stopping {
+	struct spore_xc *xc;
+	const struct spore_guest *v;
+	bool *up; /* asked to power off, not down yet */
+	size_t n, waiting;
+};
+
+/* Done once every guest asked to power off is down. */
+static int all_down(struct spore_xs *xs, void *arg, struct spore_err *err)
+{
+	struct stopping *s = arg;
+
+	(void)xs;
+	(void)err;
+	for (size_t i = 0; i < s->n; i++) {
+		struct spore_err e = {0};
+		if (s->up[i] && is_up(s->xc, &s->v[i], &e) == 0) {
+			s->up[i] = false;
+			s->waiting--;
+		}
+	}
+	return s->waiting == 0;
+}
+
 /* Asks every running guest in v to power off, then waits (on @releaseDomain,
  * which fires whenever any domain shuts down) until all are down or grace_ms
  * passed. Guests still up are destroyed by the teardown that follows. */
@@ -58,12 +82,10 @@ static int stop_gracefully(struct spore_xc *xc, struct spore_xs *xs, struct spor
 {
 	bool *up = calloc(n ? n : 1, sizeof(*up));
 	size_t waiting = 0;
-	int r;
+	int r = 0;
 
 	if (!up)
 		return spore_err_set(err, ENOMEM, "destroy");
-	if ((r = spore_xs_watch(xs, "@releaseDomain", "stop", err)) < 0)
-		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct spore_dominfo info;
 		struct spore_err e = {0};
@@ -80,32 +102,18 @@ static int stop_gracefully(struct spore_xc *xc, struct spore_xs *xs, struct spor
 		up[i] = grace_ms > 0;
 		waiting += up[i];
 	}
-	int64_t deadline = spore_now_ms() + grace_ms;
-	while (waiting) {
-		int left = (int)(deadline - spore_now_ms());
-		struct spore_xs_event *ev = NULL;
-		if (left <= 0)
-			break;
-		r = spore_xs_read_watch(xs, &ev, left, err);
-		free(ev);
-		if (r < 0 && r != -EAGAIN)
-			goto out;
-		for (size_t i = 0; i < n; i++) {
-			struct spore_err e = {0};
-			if (up[i] && is_up(xc, &v[i], &e) == 0) {
-				up[i] = false;
-				waiting--;
-			}
+	if (waiting) {
+		struct stopping s = {.xc = xc, .v = v, .up = up, .n = n, .waiting = waiting};
+		r = spore_xs_wait(xs, "@releaseDomain", grace_ms, all_down, &s, err);
+		if (r == -ETIMEDOUT) {
+			spore_err_clear(err);
+			r = 0;
 		}
 	}
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n && r == 0; i++)
 		if (up[i])
 			log_info("guest %s did not power off within %d s: destroying it",
 				 v[i].name, grace_ms / 1000);
-	r = 0;
-out:;
-	struct spore_err e2 = {0};
-	spore_xs_unwatch(xs, "@releaseDomain", "stop", &e2);
 	free(up);
 	return r;
 }

@@ -73,32 +73,31 @@ int console_timeout(struct spore_err *err, uint32_t domid, int timeout_ms)
 			      domid, timeout_ms / 1000);
 }
 
+struct pty_look {
+	uint32_t domid;
+	int fd;
+};
+
+static int look_pty(struct spore_xs *xs, void *arg, struct spore_err *err)
+{
+	struct pty_look *p = arg;
+	int fd = console_try_open_pty(xs, p->domid, err);
+	if (fd < 0)
+		return fd == -EAGAIN ? 0 : fd;
+	p->fd = fd;
+	return 1;
+}
+
 int console_open_pty(struct spore_xs *xs, uint32_t domid, int timeout_ms, struct spore_err *err)
 {
-	char path[80], token[32];
-	int64_t deadline = spore_now_ms() + timeout_ms;
-	int r;
+	struct pty_look p = {.domid = domid};
+	char path[80];
 
 	console_tty_path(domid, path, sizeof(path));
-	snprintf(token, sizeof(token), "tty-%" PRIu32, domid);
-	/* The watch fires once at once, then on each change: no polling. */
-	if ((r = spore_xs_watch(xs, path, token, err)) < 0)
-		return r;
-	while ((r = console_try_open_pty(xs, domid, err)) == -EAGAIN) {
-		struct spore_xs_event *ev = NULL;
-		int left = (int)(deadline - spore_now_ms());
-		if (left <= 0) {
-			r = console_timeout(err, domid, timeout_ms);
-			break;
-		}
-		r = spore_xs_read_watch(xs, &ev, left, err);
-		free(ev);
-		if (r < 0 && r != -EAGAIN)
-			break;
-	}
-	struct spore_err e2 = {0};
-	spore_xs_unwatch(xs, path, token, &e2);
-	return r;
+	int r = spore_xs_wait(xs, path, timeout_ms, look_pty, &p, err);
+	if (r == -ETIMEDOUT)
+		return console_timeout(err, domid, timeout_ms);
+	return r < 0 ? r : p.fd;
 }
 
 /* Maps the console ring of a stopped domain read-only (the frame named in

@@ -212,34 +212,24 @@ int spore_vif_timeout(struct spore_err *err, const struct spore_vif *v, int time
 			      ifname, timeout_ms / 1000);
 }
 
+static int look_up(struct spore_xs *xs, void *arg, struct spore_err *err)
+{
+	return spore_vif_check_up(xs, arg, err);
+}
+
 int spore_vif_wait_up(struct spore_xs *xs, const struct spore_vif *v, int timeout_ms,
 		      struct spore_err *err)
 {
-	char path[128], token[32], ifname[IFNAMSIZ];
-	int64_t start = spore_now_ms(), deadline = start + timeout_ms;
-	int r;
+	char path[128], ifname[IFNAMSIZ];
+	int64_t start = spore_now_ms();
 
-	spore_vif_ifname(v, ifname);
 	spore_vif_state_path(v, path, sizeof(path));
-	snprintf(token, sizeof(token), "vif-%" PRIu32, v->domid);
-	/* The watch fires once at once, then on each change; no polling. */
-	if ((r = spore_xs_watch(xs, path, token, err)) < 0)
-		return r;
-	while ((r = spore_vif_check_up(xs, v, err)) == 0) {
-		struct spore_xs_event *ev = NULL;
-		int left = (int)(deadline - spore_now_ms());
-		if (left <= 0) {
-			r = spore_vif_timeout(err, v, timeout_ms);
-			break;
-		}
-		r = spore_xs_read_watch(xs, &ev, left, err);
-		free(ev);
-		if (r < 0 && r != -EAGAIN)
-			break;
-	}
-	if (r > 0)
+	int r = spore_xs_wait(xs, path, timeout_ms, look_up, (void *)v, err);
+	if (r == -ETIMEDOUT)
+		return spore_vif_timeout(err, v, timeout_ms);
+	if (r == 0) {
+		spore_vif_ifname(v, ifname);
 		log_debug("vif: %s up after %lld ms", ifname, (long long)(spore_now_ms() - start));
-	struct spore_err e2 = {0};
-	spore_xs_unwatch(xs, path, token, &e2);
-	return r < 0 ? r : 0;
+	}
+	return r;
 }
