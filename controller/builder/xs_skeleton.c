@@ -1,78 +1,10 @@
 /* The xenstore skeleton of a new PV domain; see xs_skeleton.h. */
 #include "xs_skeleton.h"
 
-#include <spore/xenstore.h>
-
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-
-int xs_node_add(struct xs_node_list *l, const char *value, int nperms, const struct spore_xs_perm *perms,
-		const char *fmt, ...)
-{
-	struct xs_node n = {0};
-	va_list ap;
-
-	if (nperms < 0 || nperms > 2)
-		return -EINVAL;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct xs_node *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	va_start(ap, fmt);
-	int r = vasprintf(&n.path, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return -ENOMEM;
-	n.value = strdup(value ? value : "");
-	if (!n.value) {
-		free(n.path);
-		return -ENOMEM;
-	}
-	memcpy(n.perms, perms, nperms * sizeof(*perms));
-	n.nperms = nperms;
-	l->v[l->n++] = n;
-	return 0;
-}
-
-const struct xs_node *xs_node_find(const struct xs_node_list *l, const char *path)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i].path, path))
-			return &l->v[i];
-	return NULL;
-}
-
-void xs_node_list_free(struct xs_node_list *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].path);
-		free(l->v[i].value);
-	}
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-int spore_name_valid(const char *name)
-{
-	size_t n = name ? strlen(name) : 0;
-	if (n == 0 || n > 64 || name[0] == '.' || name[0] == '-')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '.' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
 
 static int uuid_valid(const char *u)
 {
@@ -166,45 +98,4 @@ int xs_skeleton_build(struct xs_node_list *l, const struct dom_skeleton *d, stru
 	if (r < 0)
 		return spore_err_set(err, -r, "building the xenstore skeleton of domain %" PRIu32, n);
 	return 0;
-}
-
-static bool same_perms_as_parent(const struct xs_node_list *l, const struct xs_node *n)
-{
-	const char *slash = strrchr(n->path, '/');
-	if (!slash || slash == n->path)
-		return false;
-	for (size_t i = 0; i < l->n && &l->v[i] != n; i++) {
-		const struct xs_node *p = &l->v[i];
-		if (strlen(p->path) == (size_t)(slash - n->path) &&
-		    !strncmp(p->path, n->path, slash - n->path))
-			return p->nperms == n->nperms &&
-			       !memcmp(p->perms, n->perms, n->nperms * sizeof(n->perms[0]));
-	}
-	return false; /* parent not written here: be explicit */
-}
-
-int spore_xs_write_nodes(struct spore_xs *xs, uint32_t tx, const struct xs_node_list *l,
-			 struct spore_err *err)
-{
-	struct spore_xs_op *ops = calloc(2 * l->n + 1, sizeof(*ops));
-	size_t n = 0;
-
-	if (!ops)
-		return spore_err_set(err, ENOMEM, "writing %zu xenstore nodes", l->n);
-	for (size_t i = 0; i < l->n; i++) {
-		const struct xs_node *nd = &l->v[i];
-		ops[n++] = (struct spore_xs_op){.type = XS_WRITE, .path = nd->path,
-						.val = nd->value, .len = strlen(nd->value)};
-		/* A new node inherits its parent's permissions: set them only
-		 * where they differ, halving the requests. */
-		if (!same_perms_as_parent(l, nd))
-			ops[n++] = (struct spore_xs_op){.type = XS_SET_PERMS, .path = nd->path,
-							.perms = nd->perms,
-							.nperms = (size_t)nd->nperms};
-	}
-	/* Pipelined: one round trip per batch instead of one per request. */
-	int r = spore_xs_batch(xs, tx, ops, n, err);
-	spore_xs_batch_free(ops, n);
-	free(ops);
-	return r;
 }

@@ -6,7 +6,6 @@
 
 #include <spore/err.h>
 #include <spore/xenstore.h>
-#include "xs_skeleton.h"
 
 #include <stdbool.h>
 #include <stdint.h>

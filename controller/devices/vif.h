@@ -8,7 +8,6 @@
 
 #include <spore/err.h>
 #include <spore/xenstore.h>
-#include "xs_skeleton.h"
 
 #include <net/if.h>
 #include <stdint.h>

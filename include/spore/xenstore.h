@@ -84,6 +84,31 @@ int spore_xs_batch(struct spore_xs *xs, uint32_t tx, struct spore_xs_op *ops, si
 		   struct spore_err *err);
 void spore_xs_batch_free(struct spore_xs_op *ops, size_t n);
 
+/* A list of nodes to write, each with its value and permissions: built by
+ * code without I/O (so its contents are unit tested), then written by
+ * spore_xs_write_nodes. */
+struct xs_node {
+	char *path;
+	char *value; /* "" for a directory-like node */
+	struct spore_xs_perm perms[2];
+	int nperms;
+};
+struct xs_node_list {
+	struct xs_node *v;
+	size_t n, cap;
+};
+/* Appends one node; value may be NULL for "". */
+int xs_node_add(struct xs_node_list *l, const char *value, int nperms,
+		const struct spore_xs_perm *perms, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+const struct xs_node *xs_node_find(const struct xs_node_list *l, const char *path);
+void xs_node_list_free(struct xs_node_list *l);
+/* Writes the nodes in one spore_xs_batch, in transaction tx or none (0),
+ * setting permissions only where they differ from the parent's (a new node
+ * inherits its parent's). */
+int spore_xs_write_nodes(struct spore_xs *xs, uint32_t tx, const struct xs_node_list *l,
+			 struct spore_err *err);
+
 /* Watches fire once right after registration, then on every change at or
  * below path. */
 int spore_xs_watch(struct spore_xs *xs, const char *path, const char *token,
