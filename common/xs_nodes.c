@@ -7,11 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int xs_node_add(struct xs_node_list *l, const char *value, int nperms, const struct spore_xs_perm *perms,
-		const char *fmt, ...)
+static int node_add(struct xs_node_list *l, const char *value, int nperms,
+		    const struct spore_xs_perm *perms, const char *fmt, va_list ap)
 {
 	struct xs_node n = {0};
-	va_list ap;
 
 	if (nperms < 0 || nperms > 2)
 		return -EINVAL;
@@ -23,10 +22,7 @@ int xs_node_add(struct xs_node_list *l, const char *value, int nperms, const str
 		l->v = v;
 		l->cap = cap;
 	}
-	va_start(ap, fmt);
-	int r = vasprintf(&n.path, fmt, ap);
-	va_end(ap);
-	if (r < 0)
+	if (vasprintf(&n.path, fmt, ap) < 0)
 		return -ENOMEM;
 	n.value = strdup(value ? value : "");
 	if (!n.value) {
@@ -37,6 +33,19 @@ int xs_node_add(struct xs_node_list *l, const char *value, int nperms, const str
 	n.nperms = nperms;
 	l->v[l->n++] = n;
 	return 0;
+}
+
+int xs_node_add(struct xs_node_list *l, const char *value, int nperms,
+		const struct spore_xs_perm *perms, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l->err)
+		return l->err;
+	va_start(ap, fmt);
+	l->err = node_add(l, value, nperms, perms, fmt, ap);
+	va_end(ap);
+	return l->err;
 }
 
 const struct xs_node *xs_node_find(const struct xs_node_list *l, const char *path)

@@ -29,7 +29,6 @@ int xs_skeleton_build(struct xs_node_list *l, const struct dom_skeleton *d, stru
 	const struct spore_xs_perm rw[1] = {{n, 'n'}};
 	const struct spore_xs_perm rw_b[2] = {{n, 'n'}, {b, 'r'}};
 	char dp[64], vm[64], num[64];
-	int r = 0;
 
 	if (!spore_name_valid(d->name))
 		return spore_err_setx(err, EINVAL, "invalid guest name '%s'",
@@ -39,63 +38,58 @@ int xs_skeleton_build(struct xs_node_list *l, const struct dom_skeleton *d, stru
 	snprintf(dp, sizeof(dp), "/local/domain/%" PRIu32, n);
 	snprintf(vm, sizeof(vm), "/vm/%s", d->uuid);
 
-#define ADD(val, np, pp, ...)                                                                      \
-	do {                                                                                        \
-		if (r >= 0)                                                                         \
-			r = xs_node_add(l, (val), (np), (pp), __VA_ARGS__);                         \
-	} while (0)
 #define NUM(v) (snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)(v)), num)
 
-	ADD("", 2, ro, "%s", dp);
-	ADD("", 2, ro, "%s", vm);
-	ADD(d->uuid, 2, ro, "%s/uuid", vm);
-	ADD(d->name, 2, ro, "%s/name", vm);
-	ADD(vm, 2, ro, "%s/vm", dp);
-	ADD(d->name, 2, ro, "%s/name", dp);
-	ADD(NUM(n), 2, ro, "%s/domid", dp);
-	ADD("", 2, ro, "%s/cpu", dp);
-	for (uint32_t i = 0; i < d->vcpus && r >= 0; i++)
-		ADD("online", 2, ro, "%s/cpu/%" PRIu32 "/availability", dp, i);
-	ADD("", 2, ro, "%s/memory", dp);
-	ADD(NUM(d->max_kb), 2, ro, "%s/memory/static-max", dp);
-	ADD(NUM(d->target_kb), 2, ro, "%s/memory/target", dp);
-	ADD("0", 2, ro, "%s/memory/videoram", dp);
-	ADD("", 2, ro, "%s/device", dp);
-	ADD("", 2, ro, "%s/control", dp);
+	xs_node_add(l, "", 2, ro, "%s", dp);
+	xs_node_add(l, "", 2, ro, "%s", vm);
+	xs_node_add(l, d->uuid, 2, ro, "%s/uuid", vm);
+	xs_node_add(l, d->name, 2, ro, "%s/name", vm);
+	xs_node_add(l, vm, 2, ro, "%s/vm", dp);
+	xs_node_add(l, d->name, 2, ro, "%s/name", dp);
+	xs_node_add(l, NUM(n), 2, ro, "%s/domid", dp);
+	xs_node_add(l, "", 2, ro, "%s/cpu", dp);
+	for (uint32_t i = 0; i < d->vcpus; i++)
+		xs_node_add(l, "online", 2, ro, "%s/cpu/%" PRIu32 "/availability", dp, i);
+	xs_node_add(l, "", 2, ro, "%s/memory", dp);
+	xs_node_add(l, NUM(d->max_kb), 2, ro, "%s/memory/static-max", dp);
+	xs_node_add(l, NUM(d->target_kb), 2, ro, "%s/memory/target", dp);
+	xs_node_add(l, "0", 2, ro, "%s/memory/videoram", dp);
+	xs_node_add(l, "", 2, ro, "%s/device", dp);
+	xs_node_add(l, "", 2, ro, "%s/control", dp);
 	/* The guest answers shutdown requests and announces what it supports. */
-	ADD("", 1, rw, "%s/control/shutdown", dp);
-	ADD("", 1, rw, "%s/control/feature-poweroff", dp);
-	ADD("", 1, rw, "%s/control/feature-reboot", dp);
-	ADD("", 1, rw, "%s/control/feature-suspend", dp);
-	ADD("", 1, rw, "%s/control/sysrq", dp);
-	ADD("1", 2, ro, "%s/control/platform-feature-multiprocessor-suspend", dp);
-	ADD("1", 2, ro, "%s/control/platform-feature-xs_reset_watches", dp);
-	ADD("", 1, rw, "%s/data", dp);
-	ADD("", 1, rw, "%s/drivers", dp);
-	ADD("", 1, rw, "%s/feature", dp);
-	ADD("", 1, rw, "%s/attr", dp);
-	ADD("", 1, rw, "%s/error", dp);
-	ADD("", 2, ro, "%s/store", dp);
-	ADD(NUM(d->store_port), 2, ro, "%s/store/port", dp);
-	ADD(NUM(d->store_mfn), 2, ro, "%s/store/ring-ref", dp);
+	xs_node_add(l, "", 1, rw, "%s/control/shutdown", dp);
+	xs_node_add(l, "", 1, rw, "%s/control/feature-poweroff", dp);
+	xs_node_add(l, "", 1, rw, "%s/control/feature-reboot", dp);
+	xs_node_add(l, "", 1, rw, "%s/control/feature-suspend", dp);
+	xs_node_add(l, "", 1, rw, "%s/control/sysrq", dp);
+	xs_node_add(l, "1", 2, ro, "%s/control/platform-feature-multiprocessor-suspend", dp);
+	xs_node_add(l, "1", 2, ro, "%s/control/platform-feature-xs_reset_watches", dp);
+	xs_node_add(l, "", 1, rw, "%s/data", dp);
+	xs_node_add(l, "", 1, rw, "%s/drivers", dp);
+	xs_node_add(l, "", 1, rw, "%s/feature", dp);
+	xs_node_add(l, "", 1, rw, "%s/attr", dp);
+	xs_node_add(l, "", 1, rw, "%s/error", dp);
+	xs_node_add(l, "", 2, ro, "%s/store", dp);
+	xs_node_add(l, NUM(d->store_port), 2, ro, "%s/store/port", dp);
+	xs_node_add(l, NUM(d->store_mfn), 2, ro, "%s/store/ring-ref", dp);
 	/* Console 0, served by xenconsoled. */
-	ADD("", 2, ro, "%s/console", dp);
-	ADD("xenconsoled", 2, ro, "%s/console/type", dp);
-	ADD("pty", 2, ro, "%s/console/output", dp);
-	ADD("1048576", 2, ro, "%s/console/limit", dp);
-	ADD(NUM(d->console_port), 2, ro, "%s/console/port", dp);
-	ADD(NUM(d->console_mfn), 2, ro, "%s/console/ring-ref", dp);
-	ADD(NUM(b), 2, rw_b, "%s/console/backend-id", dp);
+	xs_node_add(l, "", 2, ro, "%s/console", dp);
+	xs_node_add(l, "xenconsoled", 2, ro, "%s/console/type", dp);
+	xs_node_add(l, "pty", 2, ro, "%s/console/output", dp);
+	xs_node_add(l, "1048576", 2, ro, "%s/console/limit", dp);
+	xs_node_add(l, NUM(d->console_port), 2, ro, "%s/console/port", dp);
+	xs_node_add(l, NUM(d->console_mfn), 2, ro, "%s/console/ring-ref", dp);
+	xs_node_add(l, NUM(b), 2, rw_b, "%s/console/backend-id", dp);
 	if (d->kernel)
-		ADD(d->kernel, 2, ro, "%s/image/kernel", vm);
+		xs_node_add(l, d->kernel, 2, ro, "%s/image/kernel", vm);
 	if (d->ramdisk)
-		ADD(d->ramdisk, 2, ro, "%s/image/ramdisk", vm);
+		xs_node_add(l, d->ramdisk, 2, ro, "%s/image/ramdisk", vm);
 	if (d->cmdline)
-		ADD(d->cmdline, 2, ro, "%s/image/cmdline", vm);
-	ADD("linux", 2, ro, "%s/image/ostype", vm);
-#undef ADD
+		xs_node_add(l, d->cmdline, 2, ro, "%s/image/cmdline", vm);
+	xs_node_add(l, "linux", 2, ro, "%s/image/ostype", vm);
 #undef NUM
-	if (r < 0)
-		return spore_err_set(err, -r, "building the xenstore skeleton of domain %" PRIu32, n);
+	if (l->err)
+		return spore_err_set(err, -l->err, "building the xenstore skeleton of domain %" PRIu32,
+				     n);
 	return 0;
 }

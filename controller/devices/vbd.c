@@ -1,10 +1,10 @@
 /* vbd xenstore entries; see vbd.h. */
 #include "vbd.h"
+#include "dev_pair.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/sysmacros.h>
 
 int spore_vbd_devnum(unsigned index)
@@ -15,53 +15,29 @@ int spore_vbd_devnum(unsigned index)
 int spore_vbd_nodes(struct xs_node_list *l, const struct spore_vbd *v, struct spore_err *err)
 {
 	int dev = spore_vbd_devnum(v->index);
-	uint32_t n = v->domid, b = v->backend_domid;
-	const struct spore_xs_perm ro_front[2] = {{b, 'n'}, {n, 'r'}};
-	const struct spore_xs_perm front[2] = {{n, 'n'}, {b, 'r'}};
-	char be[96], fe[96], num[32], pd[32], name[8];
-	int r = 0;
+	const char *params = v->params ? v->params : "";
+	struct dev_pair p;
 
 	if (dev < 0)
 		return spore_err_setx(err, EINVAL, "at most 16 disks per guest");
-	snprintf(be, sizeof(be), "/local/domain/%" PRIu32 "/backend/vbd/%" PRIu32 "/%d", b, n, dev);
-	snprintf(fe, sizeof(fe), "/local/domain/%" PRIu32 "/device/vbd/%d", n, dev);
-	snprintf(pd, sizeof(pd), "%x:%x", major(v->rdev), minor(v->rdev));
-	snprintf(name, sizeof(name), "xvd%c", 'a' + v->index);
-
-#define ADD(val, perms, ...)                                                                       \
-	do {                                                                                        \
-		if (r >= 0)                                                                         \
-			r = xs_node_add(l, (val), 2, (perms), __VA_ARGS__);                         \
-	} while (0)
-#define NUM(x) (snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)(x)), num)
-	/* Backend: owned by dom0, readable by the guest. */
-	ADD("", ro_front, "%s", be);
-	ADD(fe, ro_front, "%s/frontend", be);
-	ADD(NUM(n), ro_front, "%s/frontend-id", be);
-	ADD(v->params ? v->params : "", ro_front, "%s/params", be);
-	ADD("phy", ro_front, "%s/type", be);
-	ADD(v->readonly ? "r" : "w", ro_front, "%s/mode", be);
-	ADD(name, ro_front, "%s/dev", be);
-	ADD("disk", ro_front, "%s/device-type", be);
-	ADD("1", ro_front, "%s/online", be);
-	ADD("0", ro_front, "%s/removable", be);
-	ADD("1", ro_front, "%s/bootable", be);
-	ADD("1", ro_front, "%s/state", be);
+	dev_pair_begin(&p, l, "vbd", v->domid, v->backend_domid, (unsigned)dev);
+	dev_pair_back(&p, "params", "%s", params);
+	dev_pair_back(&p, "type", "phy");
+	dev_pair_back(&p, "mode", "%s", v->readonly ? "r" : "w");
+	dev_pair_back(&p, "dev", "xvd%c", 'a' + v->index);
+	dev_pair_back(&p, "device-type", "disk");
+	dev_pair_back(&p, "removable", "0");
+	dev_pair_back(&p, "bootable", "1");
 	/* What the hotplug script would write: blkback opens the device once
 	 * physical-device exists. */
-	ADD(pd, ro_front, "%s/physical-device", be);
-	ADD(v->params ? v->params : "", ro_front, "%s/physical-device-path", be);
-	/* Frontend: owned by the guest, readable by dom0. */
-	ADD("", front, "%s", fe);
-	ADD(be, front, "%s/backend", fe);
-	ADD(NUM(b), front, "%s/backend-id", fe);
-	ADD("1", front, "%s/state", fe);
-	ADD(NUM(dev), front, "%s/virtual-device", fe);
-	ADD("disk", front, "%s/device-type", fe);
-	ADD("x86_64-abi", front, "%s/protocol", fe);
-#undef ADD
-#undef NUM
-	return r < 0 ? spore_err_set(err, -r, "vbd nodes for domain %" PRIu32, n) : 0;
+	dev_pair_back(&p, "physical-device", "%x:%x", major(v->rdev), minor(v->rdev));
+	dev_pair_back(&p, "physical-device-path", "%s", params);
+	dev_pair_front(&p, "virtual-device", "%d", dev);
+	dev_pair_front(&p, "device-type", "disk");
+	dev_pair_front(&p, "protocol", "x86_64-abi");
+	if (l->err)
+		return spore_err_set(err, -l->err, "vbd nodes for domain %" PRIu32, v->domid);
+	return 0;
 }
 
 static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)

@@ -2,6 +2,7 @@
 #include <spore/clock.h>
 #include <spore/log.h>
 #include "vif.h"
+#include "dev_pair.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,50 +30,29 @@ static void backend_path(const struct spore_vif *v, char *buf, size_t n)
 
 int spore_vif_nodes(struct xs_node_list *l, const struct spore_vif *v, struct spore_err *err)
 {
-	uint32_t n = v->domid, b = v->backend_domid;
-	const struct spore_xs_perm ro_front[2] = {{b, 'n'}, {n, 'r'}};
-	const struct spore_xs_perm front[2] = {{n, 'n'}, {b, 'r'}};
-	char be[96], fe[96], num[32];
-	int r = 0;
+	struct dev_pair p;
 
 	if (!v->mac || strlen(v->mac) != 17 || v->mtu < 68 || v->mtu > 65535)
-		return spore_err_setx(err, EINVAL, "vif of domain %" PRIu32 ": bad mac or mtu", n);
-	backend_path(v, be, sizeof(be));
-	snprintf(fe, sizeof(fe), "/local/domain/%" PRIu32 "/device/vif/%u", n, v->handle);
-
-#define ADD(val, perms, ...)                                                                       \
-	do {                                                                                        \
-		if (r >= 0)                                                                         \
-			r = xs_node_add(l, (val), 2, (perms), __VA_ARGS__);                         \
-	} while (0)
-#define NUM(x) (snprintf(num, sizeof(num), "%" PRIu64, (uint64_t)(x)), num)
-	/* Backend: owned by dom0, readable by the guest. */
-	ADD("", ro_front, "%s", be);
-	ADD(fe, ro_front, "%s/frontend", be);
-	ADD(NUM(n), ro_front, "%s/frontend-id", be);
-	ADD("1", ro_front, "%s/online", be);
-	ADD("1", ro_front, "%s/state", be);
+		return spore_err_setx(err, EINVAL, "vif of domain %" PRIu32 ": bad mac or mtu",
+				      v->domid);
+	dev_pair_begin(&p, l, "vif", v->domid, v->backend_domid, v->handle);
 	/* netback's probe fails without a script key; nothing runs it. */
-	ADD("", ro_front, "%s/script", be);
-	ADD(v->mac, ro_front, "%s/mac", be);
-	ADD(NUM(v->handle), ro_front, "%s/handle", be);
-	ADD("vif", ro_front, "%s/type", be);
-	ADD(NUM(v->mtu), ro_front, "%s/mtu", be);
+	dev_pair_back(&p, "script", "%s", "");
+	dev_pair_back(&p, "mac", "%s", v->mac);
+	dev_pair_back(&p, "handle", "%u", v->handle);
+	dev_pair_back(&p, "type", "vif");
+	dev_pair_back(&p, "mtu", "%" PRIu32, v->mtu);
 	/* What the hotplug script writes once the interface is up: spore sets
 	 * it up before the guest runs, so netback may connect at once. */
-	ADD("connected", ro_front, "%s/hotplug-status", be);
-	/* Frontend: owned by the guest, readable by dom0; mtu is dom0's. */
-	ADD("", front, "%s", fe);
-	ADD(be, front, "%s/backend", fe);
-	ADD(NUM(b), front, "%s/backend-id", fe);
-	ADD("1", front, "%s/state", fe);
-	ADD(NUM(v->handle), front, "%s/handle", fe);
-	ADD(v->mac, front, "%s/mac", fe);
-	ADD("1", front, "%s/trusted", fe);
-	ADD(NUM(v->mtu), ro_front, "%s/mtu", fe);
-#undef ADD
-#undef NUM
-	return r < 0 ? spore_err_set(err, -r, "vif nodes for domain %" PRIu32, n) : 0;
+	dev_pair_back(&p, "hotplug-status", "connected");
+	dev_pair_front(&p, "handle", "%u", v->handle);
+	dev_pair_front(&p, "mac", "%s", v->mac);
+	dev_pair_front(&p, "trusted", "1");
+	/* The guest reads the mtu dom0 chose; it does not set it. */
+	dev_pair_front_dom0(&p, "mtu", "%" PRIu32, v->mtu);
+	if (l->err)
+		return spore_err_set(err, -l->err, "vif nodes for domain %" PRIu32, v->domid);
+	return 0;
 }
 
 static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)

@@ -86,7 +86,8 @@ void spore_xs_batch_free(struct spore_xs_op *ops, size_t n);
 
 /* A list of nodes to write, each with its value and permissions: built by
  * code without I/O (so its contents are unit tested), then written by
- * spore_xs_write_nodes. */
+ * spore_xs_write_nodes. The first failed append is kept in err and makes
+ * later ones do nothing, so a builder checks once, at its end. */
 struct xs_node {
 	char *path;
 	char *value; /* "" for a directory-like node */
@@ -96,8 +97,9 @@ struct xs_node {
 struct xs_node_list {
 	struct xs_node *v;
 	size_t n, cap;
+	int err; /* 0 or -errno */
 };
-/* Appends one node; value may be NULL for "". */
+/* Appends one node (value NULL for ""); returns l->err. */
 int xs_node_add(struct xs_node_list *l, const char *value, int nperms,
 		const struct spore_xs_perm *perms, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
