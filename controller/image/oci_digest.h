@@ -6,6 +6,7 @@
 #define SPORE_OCI_DIGEST_H
 
 #include <spore/err.h>
+#include <spore/sha256.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,7 +19,7 @@ bool spore_digest_valid(const char *s);
 
 /* Streaming sha256 of everything fed to it, plus a byte count. */
 struct spore_hasher {
-	void *ctx; /* SHA256_CTX */
+	struct spore_sha256 sha;
 	uint64_t bytes;
 };
 

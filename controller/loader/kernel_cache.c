@@ -40,7 +40,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,21 +66,6 @@
 #define KC_OFF_HEAD_LEN 72
 #define KC_OFF_HEAD_SUM 80
 #define KC_OFF_PAD      96
-
-int spore_sha256(const void *buf, size_t len, uint8_t out[32], struct spore_err *err)
-{
-	/* The direct routine, not EVP (see oci_digest.c). */
-	SHA256_CTX c;
-	if (!SHA256_Init(&c) || !SHA256_Update(&c, buf, len) || !SHA256_Final(out, &c))
-		return spore_err_setx(err, EIO, "computing sha256: OpenSSL failed");
-	return 0;
-}
-
-void spore_sha256_hex(const uint8_t sha[32], char hex[65])
-{
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", sha[i]);
-}
 
 void spore_kcache_sum(const uint8_t *p, size_t len, uint64_t sum[2])
 {
@@ -511,11 +495,6 @@ static int source_path(char *buf, size_t n, const char *dir, const struct stat *
 	return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
 }
 
-static int hex_nibble(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 int spore_kcache_source_get(const char *dir, const struct stat *st, uint8_t sha[32])
 {
 	char path[PATH_MAX], hex[65];
@@ -527,15 +506,7 @@ int spore_kcache_source_get(const char *dir, const struct stat *st, uint8_t sha[
 		return 0;
 	ssize_t n = read(fd, hex, sizeof(hex));
 	close(fd);
-	if (n != 64)
-		return 0;
-	for (int i = 0; i < 32; i++) {
-		int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return 0;
-		sha[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 1;
+	return n == 64 && spore_sha256_from_hex(hex, sha) == 0;
 }
 
 void spore_kcache_source_put(const char *dir, const struct stat *st, const uint8_t sha[32])

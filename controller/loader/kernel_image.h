@@ -14,6 +14,7 @@
 #define SPORE_KERNEL_IMAGE_H
 
 #include <spore/err.h>
+#include <spore/sha256.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -236,10 +237,9 @@ int spore_decompress(enum spore_comp c, const uint8_t *in, size_t in_len, bool s
 		     size_t max_out, uint8_t **out, size_t *out_len, struct spore_err *err);
 
 /* Kernel cache (kernel_cache.c): decompressed ELFs keyed by the sha256 of the
- * kernel file, in files DIR/HEX.elf that start with a small header
- * recording the ELF's length and checksum, so a corrupt entry is detected. */
-int spore_sha256(const void *buf, size_t len, uint8_t out[32], struct spore_err *err);
-void spore_sha256_hex(const uint8_t sha[32], char hex[65]);
+ * kernel file (include/spore/sha256.h), in files DIR/HEX.elf that start
+ * with a small header recording the ELF's length and checksum, so a corrupt
+ * entry is detected. */
 
 /* Looks up the entry for file_sha. On a hit (returns 1) img is parsed from
  * the entry's head and holds the entry open (from_cache, cache_fd; freed
