@@ -21,15 +21,30 @@ struct field {
 #define FS(k, m) {k, F_STR, offsetof(struct spore_guest, m), sizeof(((struct spore_guest *)0)->m)}
 #define FN(k, t, m) {k, t, offsetof(struct spore_guest, m), 0}
 static const struct field fields[] = {
-	FS("name", name),         FN("domid", F_I64, domid),     FS("image", image),
-	FS("digest", digest),     FN("created", F_I64, created), FN("exited", F_I64, exited),
-	FS("state", state),       FS("exit-status", exit_status), FS("loops", loops),
-	FS("kernel", kernel),     FN("memory", F_U64, memory_mib), FN("vcpus", F_U32, vcpus),
-	FS("ipv4", ipv4),         FS("ipv6", ipv6),              FS("mac", mac),
-	FN("owner-pid", F_I64, owner_pid),
-	FS("gateway4", gateway4), FS("dns4", dns4),              FS("gateway6", gateway6),
-	FS("dns6", dns6),         FN("mtu", F_U32, mtu),         FS("ports", ports),
-	FN("allow-dom0", F_U32, allow_dom0),                     FS("vif", vif),
+	FS(SPORE_REC_NAME, name),
+	FN(SPORE_REC_DOMID, F_I64, domid),
+	FS(SPORE_REC_IMAGE, image),
+	FS(SPORE_REC_DIGEST, digest),
+	FN(SPORE_REC_CREATED, F_I64, created),
+	FN(SPORE_REC_EXITED, F_I64, exited),
+	FS(SPORE_REC_STATE, state),
+	FS(SPORE_REC_EXIT_STATUS, exit_status),
+	FS(SPORE_REC_LOOPS, loops),
+	FS(SPORE_REC_KERNEL, kernel),
+	FN(SPORE_REC_MEMORY, F_U64, memory_mib),
+	FN(SPORE_REC_VCPUS, F_U32, vcpus),
+	FS(SPORE_REC_IPV4, ipv4),
+	FS(SPORE_REC_IPV6, ipv6),
+	FS(SPORE_REC_MAC, mac),
+	FN(SPORE_REC_OWNER_PID, F_I64, owner_pid),
+	FS(SPORE_REC_GATEWAY4, gateway4),
+	FS(SPORE_REC_DNS4, dns4),
+	FS(SPORE_REC_GATEWAY6, gateway6),
+	FS(SPORE_REC_DNS6, dns6),
+	FN(SPORE_REC_MTU, F_U32, mtu),
+	FS(SPORE_REC_PORTS, ports),
+	FN(SPORE_REC_ALLOW_DOM0, F_U32, allow_dom0),
+	FS(SPORE_REC_VIF, vif),
 };
 
 static void field_format(const struct spore_guest *g, const struct field *f, char *buf, size_t n)
@@ -58,7 +73,7 @@ static void field_parse(struct spore_guest *g, const struct field *f, const char
  * at SPORE_XS_CLAIMS/<key>/<value up to any '/'> = uuid in the record's own
  * transaction, so uniqueness costs one read per key, not a scan of every
  * record, and two concurrent launches cannot both win. */
-static const char *const claimed_keys[] = {"name", "ipv4", "mac"};
+static const char *const claimed_keys[] = {SPORE_REC_NAME, SPORE_REC_IPV4, SPORE_REC_MAC};
 
 /* SPORE_XS_CLAIMS/key/value up to any '/', with '.' and ':' (not allowed in
  * xenstore paths; in no name, so no clash) as '@'. 0 if value is unset. */
@@ -115,7 +130,7 @@ static int claims_verdict(const struct spore_guest *g, char paths[][320],
 			continue;
 		if (ops[k].result < 0)
 			return spore_err_set(err, -ops[k].result, "reading %s", paths[idx[k]]);
-		if (!strcmp(key, "name"))
+		if (!strcmp(key, SPORE_REC_NAME))
 			return spore_err_setx(err, EEXIST, "a guest named '%s' already exists", v);
 		return spore_err_setx(err, EEXIST, "%s %s is already another guest's", key, v);
 	}

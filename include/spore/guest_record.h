@@ -1,14 +1,7 @@
 /* spore's own record of each guest, in xenstore under /spore/guests/<uuid>/
  * (dom0-only permissions), so `list`, `destroy`, the reaper and sporenet
  * read the same truth. Records outlive the domain: an exited guest stays
- * listed with its exit status until the user removes it.
- *
- * Keys (all strings): name, domid, image, digest, created and exited (unix
- * seconds), state ("building", "running", "exited"), exit-status ("exited
- * N" or "signaled N" as sporeinit reports, or "poweroff"/"crash"), loops
- * (space-separated loop device paths), kernel, memory (MiB), vcpus, ipv4,
- * ipv6, mac, owner-pid (the sporectl building it, for crash cleanup),
- * gateway4, dns4, gateway6, dns6, mtu, ports, allow-dom0, vif. */
+ * listed with its exit status until the user removes it. */
 #ifndef SPORE_GUEST_RECORD_H
 #define SPORE_GUEST_RECORD_H
 
@@ -19,6 +12,34 @@
 #include <stdint.h>
 
 #define SPORE_XS_GUESTS "/spore/guests"
+
+/* The record's keys, all string values, defined here only: sporectl writes
+ * and reads them (guest_record.c), sporenet reads the network's. */
+#define SPORE_REC_NAME "name"
+#define SPORE_REC_DOMID "domid" /* -1 once the domain is gone */
+#define SPORE_REC_IMAGE "image"
+#define SPORE_REC_DIGEST "digest"
+#define SPORE_REC_CREATED "created" /* unix seconds */
+#define SPORE_REC_EXITED "exited"   /* unix seconds */
+#define SPORE_REC_STATE "state"     /* "building", "running", "exited" */
+/* "exited N" or "signaled N" as sporeinit reports, or "poweroff"/"crash" */
+#define SPORE_REC_EXIT_STATUS "exit-status"
+#define SPORE_REC_LOOPS "loops" /* space-separated loop device paths */
+#define SPORE_REC_KERNEL "kernel"
+#define SPORE_REC_MEMORY "memory" /* MiB */
+#define SPORE_REC_VCPUS "vcpus"
+#define SPORE_REC_IPV4 "ipv4"
+#define SPORE_REC_IPV6 "ipv6"
+#define SPORE_REC_MAC "mac"
+#define SPORE_REC_OWNER_PID "owner-pid" /* the sporectl building it, for crash cleanup */
+#define SPORE_REC_GATEWAY4 "gateway4"
+#define SPORE_REC_DNS4 "dns4"
+#define SPORE_REC_GATEWAY6 "gateway6"
+#define SPORE_REC_DNS6 "dns6"
+#define SPORE_REC_MTU "mtu"
+#define SPORE_REC_PORTS "ports"
+#define SPORE_REC_ALLOW_DOM0 "allow-dom0"
+#define SPORE_REC_VIF "vif" /* the dom0 interface, set once it is up */
 /* Unique record values (name, ipv4 without its prefix length, mac) are
  * claimed (with '.' and ':', which xenstore paths cannot hold, as '@') at
  * SPORE_XS_CLAIMS/<key>/<value> = uuid by spore_guest_write and released by

@@ -147,7 +147,7 @@ static int read_backend_macs(struct net_discover *d, const struct spore_xs_op *o
 {
 	size_t vif_key = 0;
 	for (size_t k = 0; k < NET_RECORD_NKEYS; k++)
-		if (!strcmp(net_record_keys[k], "vif"))
+		if (!strcmp(net_record_keys[k], SPORE_REC_VIF))
 			vif_key = k + 1;
 	struct spore_xs_op *b = calloc(n + 1, sizeof(*b));
 	char (*paths)[96] = calloc(n + 1, sizeof(*paths));

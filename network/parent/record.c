@@ -1,5 +1,6 @@
 /* Guest record -> attach; see net_record.h. */
 #include "net_record.h"
+#include <spore/guest_record.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -8,8 +9,9 @@
 #include <string.h>
 
 const char *const net_record_keys[NET_RECORD_NKEYS] = {
-	"name", "domid", "vif", "ipv4", "gateway4", "dns4", "ipv6",
-	"gateway6", "dns6", "mac", "mtu", "ports", "allow-dom0",
+	SPORE_REC_NAME,     SPORE_REC_DOMID, SPORE_REC_VIF,  SPORE_REC_IPV4,  SPORE_REC_GATEWAY4,
+	SPORE_REC_DNS4,     SPORE_REC_IPV6,  SPORE_REC_GATEWAY6, SPORE_REC_DNS6, SPORE_REC_MAC,
+	SPORE_REC_MTU,      SPORE_REC_PORTS, SPORE_REC_ALLOW_DOM0,
 };
 
 static int bad(struct spore_err *err, const char *uuid, const char *key, const char *val,
