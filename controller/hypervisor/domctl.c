@@ -1,4 +1,5 @@
-/* Typed hypercall wrappers. See domctl.h. */
+/* Domain control: creating, sizing, pausing, destroying and inspecting
+ * domains. See domctl.h. */
 #include "hypercall.h"
 #include "domctl.h"
 #include <spore/log.h>
@@ -8,16 +9,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <xen/event_channel.h>
-#include <xen/memory.h>
-#include <xen/version.h>
-
 /* Structures whose layout we depend on, checked against the headers. */
 _Static_assert(sizeof(struct xen_domctl) == 144, "xen_domctl size");
 _Static_assert(offsetof(struct xen_domctl, u) == 16, "xen_domctl union offset");
 _Static_assert(sizeof(struct xen_domctl_getdomaininfo) == 112, "getdomaininfo size");
-_Static_assert(sizeof(struct xen_sysctl) == 136, "xen_sysctl size");
-_Static_assert(sizeof(struct spore_e820) == 20, "e820 entry is packed to 20 bytes");
 _Static_assert(sizeof(vcpu_guest_context_t) == 5168, "vcpu_guest_context size");
 
 /* Xen 4.19 (domctl interface 0x17) inserted altp2m_opts after grant_opts,
@@ -48,12 +43,6 @@ _Static_assert(XENMEM_populate_physmap == 6, "populate_physmap is memory op 6");
 _Static_assert(offsetof(struct createdomain_v17, arch) == 60, "4.19 createdomain arch");
 _Static_assert(sizeof(struct createdomain_v17) <= sizeof(((struct xen_domctl *)0)->u),
 	       "4.19 createdomain fits the union");
-
-/* The code a failed call left in err (which may be NULL). */
-static int errcode(const struct spore_err *err)
-{
-	return err && err->code ? -err->code : -ENOMEM;
-}
 
 static int check_domid(uint32_t domid, struct spore_err *err)
 {
@@ -191,7 +180,7 @@ int spore_xc_domain_getinfolist(struct spore_xc *xc, uint32_t first, struct spor
 	size_t len = max * sizeof(struct xen_domctl_getdomaininfo);
 	struct xen_domctl_getdomaininfo *buf = spore_xc_buf_alloc(xc, len, err);
 	if (!buf)
-		return errcode(err);
+		return spore_xc_errcode(err);
 	s.u.getdomaininfolist.first_domain = (domid_t)first;
 	s.u.getdomaininfolist.max_domains = (uint32_t)max;
 	set_xen_guest_handle(s.u.getdomaininfolist.buffer, buf);
@@ -217,7 +206,7 @@ int spore_xc_vcpu_setcontext(struct spore_xc *xc, uint32_t domid, uint32_t vcpu,
 	vcpu_guest_context_t *buf = spore_xc_buf_alloc(xc, sizeof(*buf), err);
 
 	if (!buf)
-		return errcode(err);
+		return spore_xc_errcode(err);
 	memcpy(buf, ctx, sizeof(*buf));
 	d.u.vcpucontext.vcpu = vcpu;
 	set_xen_guest_handle(d.u.vcpucontext.ctxt, buf);
@@ -232,150 +221,4 @@ int spore_xc_hypercall_init(struct spore_xc *xc, uint32_t domid, uint64_t gmfn,
 	struct xen_domctl d = {.cmd = XEN_DOMCTL_hypercall_init, .domain = (domid_t)domid};
 	d.u.hypercall_init.gmfn = gmfn;
 	return spore_xc_domctl(xc, &d, err);
-}
-
-int spore_xc_physinfo(struct spore_xc *xc, struct spore_physinfo *pi, struct spore_err *err)
-{
-	struct xen_sysctl s = {.cmd = XEN_SYSCTL_physinfo};
-	int r = spore_xc_sysctl(xc, &s, err);
-	if (r < 0)
-		return spore_err_wrap(err, "physinfo");
-	const struct xen_sysctl_physinfo *p = &s.u.physinfo;
-	*pi = (struct spore_physinfo){
-		.nr_cpus = p->nr_cpus,
-		.threads_per_core = p->threads_per_core,
-		.cores_per_socket = p->cores_per_socket,
-		.nr_nodes = p->nr_nodes,
-		.cpu_khz = p->cpu_khz,
-		.capabilities = p->capabilities,
-		.total_pages = p->total_pages,
-		.free_pages = p->free_pages,
-		.scrub_pages = p->scrub_pages,
-		.outstanding_pages = p->outstanding_pages,
-	};
-	return 0;
-}
-
-int spore_xc_capabilities(struct spore_xc *xc, char *out, size_t n, struct spore_err *err)
-{
-	char *buf = spore_xc_buf_alloc(xc, sizeof(xen_capabilities_info_t), err);
-	if (!buf)
-		return errcode(err);
-	long r = spore_xc_hypercall(xc, __HYPERVISOR_xen_version, XENVER_capabilities,
-				    (uintptr_t)buf, 0, 0, 0);
-	if (r >= 0 && n > 0) {
-		size_t l = strnlen(buf, sizeof(xen_capabilities_info_t));
-		if (l >= n)
-			l = n - 1;
-		memcpy(out, buf, l);
-		out[l] = 0;
-	}
-	spore_xc_buf_free(xc, buf, sizeof(xen_capabilities_info_t));
-	if (r < 0)
-		return spore_err_set(err, (int)-r, "XENVER_capabilities");
-	return 0;
-}
-
-long spore_xc_populate_physmap(struct spore_xc *xc, uint32_t domid, unsigned order,
-			       unsigned mem_flags, xen_pfn_t *pfns, size_t n,
-			       struct spore_err *err)
-{
-	/* Bounce through a fixed window so huge requests need no huge buffer. */
-	const size_t chunk = 8192;
-	size_t blen = (n < chunk ? n : chunk) * sizeof(xen_pfn_t);
-	size_t done = 0;
-	long r = 0;
-
-	if (n == 0)
-		return 0;
-	xen_pfn_t *buf = spore_xc_buf_alloc(xc, blen, err);
-	struct xen_memory_reservation *res = spore_xc_buf_alloc(xc, sizeof(*res), err);
-	if (!buf || !res) {
-		r = errcode(err);
-		goto out;
-	}
-	while (done < n) {
-		size_t k = n - done < chunk ? n - done : chunk;
-		memcpy(buf, pfns + done, k * sizeof(*buf));
-		memset(res, 0, sizeof(*res));
-		set_xen_guest_handle(res->extent_start, buf);
-		res->nr_extents = k;
-		res->extent_order = order;
-		res->mem_flags = mem_flags;
-		res->domid = (domid_t)domid;
-		r = spore_xc_hypercall(xc, __HYPERVISOR_memory_op, XENMEM_populate_physmap,
-				       (uintptr_t)res, 0, 0, 0);
-		if (r < 0) {
-			spore_err_set(err, (int)-r, "populate_physmap (domain %u, order %u)",
-				      domid, order);
-			goto out;
-		}
-		memcpy(pfns + done, buf, (size_t)r * sizeof(*buf));
-		done += (size_t)r;
-		if ((size_t)r < k)
-			break;
-	}
-	r = (long)done;
-out:
-	spore_xc_buf_free(xc, buf, blen);
-	spore_xc_buf_free(xc, res, sizeof(*res));
-	return r;
-}
-
-int spore_xc_set_memory_map(struct spore_xc *xc, uint32_t domid, const struct spore_e820 *map,
-			    size_t n, struct spore_err *err)
-{
-	size_t len = n * sizeof(*map);
-	struct spore_e820 *buf = spore_xc_buf_alloc(xc, len, err);
-	struct xen_foreign_memory_map *fmap = spore_xc_buf_alloc(xc, sizeof(*fmap), err);
-	long r;
-
-	if (!buf || !fmap) {
-		r = errcode(err);
-		goto out;
-	}
-	memcpy(buf, map, len);
-	fmap->domid = (domid_t)domid;
-	fmap->map.nr_entries = (unsigned)n;
-	set_xen_guest_handle(fmap->map.buffer, buf);
-	r = spore_xc_hypercall(xc, __HYPERVISOR_memory_op, XENMEM_set_memory_map,
-			       (uintptr_t)fmap, 0, 0, 0);
-	if (r < 0)
-		spore_err_set(err, (int)-r, "set_memory_map (domain %u)", domid);
-out:
-	spore_xc_buf_free(xc, buf, len);
-	spore_xc_buf_free(xc, fmap, sizeof(*fmap));
-	return r < 0 ? (int)r : 0;
-}
-
-int spore_xc_evtchn_alloc_unbound(struct spore_xc *xc, uint32_t domid, uint32_t remote,
-				  struct spore_err *err)
-{
-	struct evtchn_alloc_unbound *op = spore_xc_buf_alloc(xc, sizeof(*op), err);
-	if (!op)
-		return errcode(err);
-	op->dom = (domid_t)domid;
-	op->remote_dom = (domid_t)remote;
-	long r = spore_xc_hypercall(xc, __HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound,
-				    (uintptr_t)op, 0, 0, 0);
-	int port = (int)op->port;
-	spore_xc_buf_free(xc, op, sizeof(*op));
-	if (r < 0)
-		return spore_err_set(err, (int)-r, "evtchn alloc_unbound (domain %u)", domid);
-	return port;
-}
-
-int spore_xc_pin_l4(struct spore_xc *xc, uint32_t domid, uint64_t mfn, struct spore_err *err)
-{
-	struct mmuext_op *op = spore_xc_buf_alloc(xc, sizeof(*op), err);
-	if (!op)
-		return errcode(err);
-	op->cmd = MMUEXT_PIN_L4_TABLE;
-	op->arg1.mfn = mfn;
-	long r = spore_xc_hypercall(xc, __HYPERVISOR_mmuext_op, (uintptr_t)op, 1, 0, domid, 0);
-	spore_xc_buf_free(xc, op, sizeof(*op));
-	if (r < 0)
-		return spore_err_set(err, (int)-r, "pinning L4 table mfn %#llx (domain %u)",
-				     (unsigned long long)mfn, domid);
-	return 0;
 }

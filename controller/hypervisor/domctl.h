@@ -1,6 +1,8 @@
-/* Typed wrappers for the hypercalls the builder and lifecycle need:
- * domctls, sysctls, memory ops, mmuext ops and event-channel ops. Each
- * returns 0 (or a count) or -errno with err naming the op and domain. */
+/* Domain control (domctl): creating, sizing, pausing, destroying and
+ * inspecting domains. Each returns 0 (or a count) or -errno with err naming
+ * the op and domain. The other hypercall families have their own files:
+ * host_info.h (sysctl, version), guest_memory.h (memory and mmuext ops),
+ * evtchn.h (event channels). */
 #ifndef SPORE_DOMCTL_H
 #define SPORE_DOMCTL_H
 
@@ -43,18 +45,6 @@ static inline unsigned spore_dominfo_shutdown_reason(const struct spore_dominfo 
 	return (i->flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
 }
 
-struct spore_physinfo {
-	uint32_t nr_cpus, threads_per_core, cores_per_socket, nr_nodes, cpu_khz;
-	uint32_t capabilities; /* XEN_SYSCTL_PHYSCAP_* */
-	uint64_t total_pages, free_pages, scrub_pages, outstanding_pages;
-};
-
-/* One E820 entry as XENMEM_set_memory_map takes it (20 bytes, packed). */
-struct spore_e820 {
-	uint64_t addr, size;
-	uint32_t type; /* 1 = RAM */
-} __attribute__((packed));
-
 /* *domid: in, the wanted id or 0 for "Xen picks"; out, the new domain's.
  * The domain starts paused. */
 int spore_xc_domain_create(struct spore_xc *xc, uint32_t *domid,
@@ -77,22 +67,9 @@ int spore_xc_vcpu_setcontext(struct spore_xc *xc, uint32_t domid, uint32_t vcpu,
 int spore_xc_hypercall_init(struct spore_xc *xc, uint32_t domid, uint64_t gmfn,
 			    struct spore_err *err);
 
-int spore_xc_physinfo(struct spore_xc *xc, struct spore_physinfo *pi, struct spore_err *err);
-/* XENVER_capabilities, e.g. "xen-3.0-x86_64 hvm-3.0-x86_32 ...". */
-int spore_xc_capabilities(struct spore_xc *xc, char *buf, size_t n, struct spore_err *err);
-
-/* Populates n extents of 2^order pages. pfns[] in: the guest pfn of each
- * extent; out: its MFN (PV). Returns how many were populated (may be < n
- * when Xen runs out of memory for that order). */
-long spore_xc_populate_physmap(struct spore_xc *xc, uint32_t domid, unsigned order,
-			       unsigned mem_flags, xen_pfn_t *pfns, size_t n,
-			       struct spore_err *err);
-int spore_xc_set_memory_map(struct spore_xc *xc, uint32_t domid, const struct spore_e820 *map,
-			    size_t n, struct spore_err *err);
-/* An unbound port in domid that remote may bind. Returns the port. */
-int spore_xc_evtchn_alloc_unbound(struct spore_xc *xc, uint32_t domid, uint32_t remote,
-				  struct spore_err *err);
-/* MMUEXT_PIN_L4_TABLE on behalf of domid. */
-int spore_xc_pin_l4(struct spore_xc *xc, uint32_t domid, uint64_t mfn, struct spore_err *err);
+/* Until pv_builder.c and cmd_xen_info.c include them themselves. */
+#include "evtchn.h"
+#include "guest_memory.h"
+#include "host_info.h"
 
 #endif

@@ -19,6 +19,7 @@
 #define __XEN_TOOLS__ 1
 #endif
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
@@ -62,6 +63,11 @@ long spore_xc_hypercall(struct spore_xc *xc, unsigned op, uint64_t a0, uint64_t 
 /* Hypercall-safe memory, zeroed, page granular. Free with the same size. */
 void *spore_xc_buf_alloc(struct spore_xc *xc, size_t size, struct spore_err *err);
 void spore_xc_buf_free(struct spore_xc *xc, void *buf, size_t size);
+/* The code a failed spore_xc_buf_alloc left in err (which may be NULL). */
+static inline int spore_xc_errcode(const struct spore_err *err)
+{
+	return err && err->code ? -err->code : -ENOMEM;
+}
 
 /* Issues a domctl/sysctl: fills in interface_version, bounces the struct
  * through hypercall-safe memory and copies the result back (they are
