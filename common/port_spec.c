@@ -1,5 +1,5 @@
-/* The -p [HOSTIP:]HOSTPORT:GUESTPORT[/udp] parser. */
-#include <spore/net_config.h>
+/* The -p port spec; see port_spec.h. */
+#include <spore/port_spec.h>
 
 #include <arpa/inet.h>
 #include <errno.h>

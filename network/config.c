@@ -1,6 +1,6 @@
 /* The --attach IFNAME:GUEST_IPV4/PREFIX:GATEWAY[:MAC] parser and the
  * addresses derived from it. */
-#include <spore/net_config.h>
+#include "net_config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

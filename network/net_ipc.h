@@ -6,7 +6,7 @@
 #define SPORE_NET_IPC_H
 
 #include <spore/err.h>
-#include <spore/net_config.h>
+#include "net_config.h"
 #include "net_filter.h"
 #include "net_frame.h"
 

@@ -14,7 +14,7 @@
 #include "guest_status.h"
 #include "image_pull.h"
 #include <spore/log.h>
-#include <spore/net_config.h>
+#include <spore/port_spec.h>
 #include "pipeline.h"
 #include "pv_builder.h"
 #include "step_hook.h"

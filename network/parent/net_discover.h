@@ -5,7 +5,7 @@
 #define SPORE_NET_DISCOVER_H
 
 #include <spore/err.h>
-#include <spore/net_config.h>
+#include "net_config.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -5,7 +5,7 @@
  * /spore/guests: README "Networking"); --attach serves an interface by hand
  * (tests, debugging). */
 #include <spore/log.h>
-#include <spore/net_config.h>
+#include "net_config.h"
 #include "net_supervisor.h"
 
 #include <errno.h>

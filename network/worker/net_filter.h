@@ -15,7 +15,7 @@
 #ifndef SPORE_NET_FILTER_H
 #define SPORE_NET_FILTER_H
 
-#include <spore/net_config.h>
+#include "net_config.h"
 #include "net_frame.h"
 
 #include <netinet/in.h>

@@ -4,7 +4,7 @@
 #define SPORE_NET_STACK_H
 
 #include <spore/err.h>
-#include <spore/net_config.h>
+#include "net_config.h"
 
 #include <poll.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* -p and --attach parsers. */
-#include <spore/net_config.h>
+#include "net_config.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

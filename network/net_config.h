@@ -1,11 +1,13 @@
 /* One guest attachment of sporenet: interface, addresses, options.
  *
  * The structs are plain data so the privileged parent can hand them to a
- * worker as a fixed-size message. The parsers are pure. */
+ * worker as a fixed-size message. The parsers are pure. Published ports
+ * are in the -p format sporectl shares (include/spore/port_spec.h). */
 #ifndef SPORE_NET_CONFIG_H
 #define SPORE_NET_CONFIG_H
 
 #include <spore/err.h>
+#include <spore/port_spec.h>
 
 #include <net/if.h>
 #include <netinet/in.h>
@@ -13,17 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NET_MAX_FWD 32
 #define NET_MTU_DEFAULT 1500
 #define NET_MTU_MIN 1280  /* IPv6's minimum */
 #define NET_MTU_MAX 65520 /* libslirp's IF_MTU_MAX is 65521 */
-
-/* A published port: dom0 host_addr:host_port -> guest:guest_port. */
-struct net_fwd {
-	bool udp;
-	struct in_addr host_addr; /* INADDR_ANY when no HOSTIP was given */
-	uint16_t host_port, guest_port;
-};
 
 struct net_attach {
 	char ifname[IFNAMSIZ];
@@ -43,11 +37,6 @@ struct net_attach {
 	size_t n_fwd;
 	struct net_fwd fwd[NET_MAX_FWD];
 };
-
-/* Parses "[HOSTIP:]HOSTPORT:GUESTPORT[/udp|/tcp]". */
-int net_fwd_parse(const char *spec, struct net_fwd *fwd, struct spore_err *err);
-/* Formats a forward back as "HOSTIP:HOSTPORT:GUESTPORT/PROTO". */
-void net_fwd_format(const struct net_fwd *fwd, char *buf, size_t size);
 
 /* Parses "IFNAME:GUEST_IPV4/PREFIX:GATEWAY[:MAC]" into a (zeroed) attach and
  * derives the DNS alias (the first free address after the gateway) and the
