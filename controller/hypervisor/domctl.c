@@ -39,7 +39,6 @@ _Static_assert(offsetof(struct xen_domctl_createdomain, max_vcpus) == 28 &&
 		       offsetof(struct xen_domctl_createdomain, grant_opts) == 44 &&
 		       sizeof(struct xen_domctl_createdomain) == 64,
 	       "4.17 createdomain fields");
-_Static_assert(XENMEM_populate_physmap == 6, "populate_physmap is memory op 6");
 _Static_assert(offsetof(struct createdomain_v17, arch) == 60, "4.19 createdomain arch");
 _Static_assert(sizeof(struct createdomain_v17) <= sizeof(((struct xen_domctl *)0)->u),
 	       "4.19 createdomain fits the union");

@@ -8,6 +8,7 @@
 #include <xen/memory.h>
 
 _Static_assert(sizeof(struct spore_e820) == 20, "e820 entry is packed to 20 bytes");
+_Static_assert(XENMEM_populate_physmap == 6, "populate_physmap is memory op 6");
 
 long spore_xc_populate_physmap(struct spore_xc *xc, uint32_t domid, unsigned order,
 			       unsigned mem_flags, xen_pfn_t *pfns, size_t n,
