@@ -11,8 +11,6 @@
 #include "kernel_image.h"
 #include "pv_layout.h"
 #include <spore/xenstore.h>
-/* guest/ (teardown, reap) still takes spore_uuid_format from here. */
-#include "uuid.h"
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,6 +1,8 @@
 /* The xenstore skeleton of a new PV domain; see xs_skeleton.h. */
 #include "xs_skeleton.h"
 
+#include "name_valid.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

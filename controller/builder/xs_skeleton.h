@@ -8,8 +8,6 @@
 
 #include <spore/err.h>
 #include <spore/xenstore.h>
-/* Until pv_builder.c and launch/guest_name.c include it themselves. */
-#include "name_valid.h"
 
 #include <stdint.h>
 

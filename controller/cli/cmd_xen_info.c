@@ -2,6 +2,7 @@
  * through spore's own hypercall layer (like a small `xl info` + `xl list`). */
 #include "hypercall.h"
 #include "domctl.h"
+#include "host_info.h"
 #include <spore/xenstore.h>
 #include <spore/log.h>
 

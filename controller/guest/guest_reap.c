@@ -2,7 +2,7 @@
 #include "guest_reap.h"
 #include "guest_teardown.h"
 #include <spore/log.h>
-#include "pv_builder.h"
+#include "uuid.h"
 
 #include <errno.h>
 #include <inttypes.h>

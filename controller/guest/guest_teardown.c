@@ -13,7 +13,7 @@
 #include "guest_status.h"
 #include <spore/log.h>
 #include "loopdev.h"
-#include "pv_builder.h"
+#include "uuid.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -169,7 +169,7 @@ static int update_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_e
 	int r;
 
 	/* A record someone removed meanwhile stays removed. */
-	r = read_key(xs, tx, u->uuid, "state", &old, err);
+	r = read_key(xs, tx, u->uuid, SPORE_REC_STATE, &old, err);
 	free(old);
 	old = NULL;
 	if (r == -ENOENT) {
@@ -184,24 +184,24 @@ static int update_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_e
 		if ((r = spore_xs_write_str(xs, tx, path, val, err)) < 0)                  \
 			return r;                                                          \
 	} while (0)
-	SET("state", "exited");
-	SET("domid", "-1");
-	SET("loops", "");
-	SET("vif", ""); /* sporenet detaches */
+	SET(SPORE_REC_STATE, "exited");
+	SET(SPORE_REC_DOMID, "-1");
+	SET(SPORE_REC_LOOPS, "");
+	SET(SPORE_REC_VIF, ""); /* sporenet detaches */
 	/* The first teardown to see the exit decides its time and status. */
-	if (read_key(xs, tx, u->uuid, "exited", &old, err) < 0 || strtoll(old, NULL, 10) <= 0) {
+	if (read_key(xs, tx, u->uuid, SPORE_REC_EXITED, &old, err) < 0 || strtoll(old, NULL, 10) <= 0) {
 		char t[24];
 		snprintf(t, sizeof(t), "%" PRId64, u->now);
-		SET("exited", t);
+		SET(SPORE_REC_EXITED, t);
 	}
 	free(old);
 	old = NULL;
 	if (u->status) {
-		SET("exit-status", u->status);
+		SET(SPORE_REC_EXIT_STATUS, u->status);
 	} else if (u->reason) {
-		if (read_key(xs, tx, u->uuid, "exit-status", &old, err) < 0 || !old[0]) {
+		if (read_key(xs, tx, u->uuid, SPORE_REC_EXIT_STATUS, &old, err) < 0 || !old[0]) {
 			free(old);
-			SET("exit-status", u->reason);
+			SET(SPORE_REC_EXIT_STATUS, u->reason);
 			old = NULL;
 		}
 		free(old);

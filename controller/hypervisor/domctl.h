@@ -67,9 +67,4 @@ int spore_xc_vcpu_setcontext(struct spore_xc *xc, uint32_t domid, uint32_t vcpu,
 int spore_xc_hypercall_init(struct spore_xc *xc, uint32_t domid, uint64_t gmfn,
 			    struct spore_err *err);
 
-/* Until pv_builder.c and cmd_xen_info.c include them themselves. */
-#include "evtchn.h"
-#include "guest_memory.h"
-#include "host_info.h"
-
 #endif

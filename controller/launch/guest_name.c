@@ -2,7 +2,7 @@
 
 #include <spore/guest_record.h>
 #include "uuid.h"
-#include "xs_skeleton.h"
+#include "name_valid.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -6,6 +6,7 @@
 #include "guest_name.h"
 #include "guest_record_new.h"
 #include "guest_teardown.h"
+#include <spore/clock.h>
 #include <spore/log.h>
 #include "loopdev.h"
 #include "pv_builder.h"
@@ -128,8 +129,25 @@ static int add_devices(struct launch *l, struct spore_err *err)
 	return r;
 }
 
+static int look_console(struct spore_xs *xs, void *arg, struct spore_err *err)
+{
+	struct launch *l = arg;
+	int r = console_try_open_pty(xs, l->build.domid, err);
+
+	if (r == -EAGAIN)
+		return 0;
+	if (r >= 0)
+		l->pty = r;
+	return r < 0 ? r : 1;
+}
+
+static int look_vif(struct spore_xs *xs, void *arg, struct spore_err *err)
+{
+	return spore_vif_check_up(xs, arg, err);
+}
+
 /* Opens the console (attached) and waits for netback's interface to be up
- * (with the network), whichever comes first: one loop over two xenstore
+ * (with the network), whichever comes first: one wait over two xenstore
  * watches, no polling. The guest already runs: its netfront waits for
  * netback by itself, and xenconsoled keeps the pty's other end open, so the
  * pty buffers the guest's first output until the relay reads it. */
@@ -138,66 +156,33 @@ static int wait_console_and_vif(struct launch *l, struct spore_err *err)
 	enum { CONSOLE_TIMEOUT_MS = 10000 };
 	uint32_t domid = l->build.domid;
 	char tty_path[80], vif_path[128];
-	bool want_tty = l->spec->attach, want_vif = l->spec->network;
-	bool tty_watched = false, vif_watched = false;
-	struct timespec t0;
-	int r = 0;
+	struct spore_xs_wait w[2];
+	size_t n = 0;
+	int64_t t0 = spore_now_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	console_tty_path(domid, tty_path, sizeof(tty_path));
 	spore_vif_state_path(&l->vif, vif_path, sizeof(vif_path));
-	/* Each watch fires once at once, then on each change. */
-	if (want_tty && (r = spore_xs_watch(l->xs, tty_path, "launch-tty", err)) >= 0)
-		tty_watched = true;
-	if (r >= 0 && want_vif && (r = spore_xs_watch(l->xs, vif_path, "launch-vif", err)) >= 0)
-		vif_watched = true;
-	while (r >= 0 && (want_tty || want_vif)) {
-		struct spore_xs_event *ev = NULL;
-		struct timespec now;
-
-		if (want_tty) {
-			r = console_try_open_pty(l->xs, domid, err);
-			if (r >= 0) {
-				l->pty = r;
-				want_tty = false;
-			} else if (r != -EAGAIN) {
-				break;
-			}
-		}
-		if (want_vif) {
-			if ((r = spore_vif_check_up(l->xs, &l->vif, err)) < 0)
-				break;
-			want_vif = r == 0;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		int waited = (int)((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
-		if (want_tty && waited >= CONSOLE_TIMEOUT_MS) {
-			r = console_timeout(err, domid, CONSOLE_TIMEOUT_MS);
-			break;
-		}
-		if (want_vif && waited >= SPORE_VIF_TIMEOUT_MS) {
-			r = spore_vif_timeout(err, &l->vif, SPORE_VIF_TIMEOUT_MS);
-			break;
-		}
-		if (!want_tty && !want_vif) {
-			log_debug("launch: console and vif ready %d ms after the unpause", waited);
-			r = 0;
-			break;
-		}
-		int left = (want_tty ? CONSOLE_TIMEOUT_MS : SPORE_VIF_TIMEOUT_MS) - waited;
-		if (want_vif && SPORE_VIF_TIMEOUT_MS - waited < left)
-			left = SPORE_VIF_TIMEOUT_MS - waited;
-		r = spore_xs_read_watch(l->xs, &ev, left, err);
-		free(ev);
-		if (r == -EAGAIN)
-			r = 0;
-	}
-	struct spore_err e2 = {0};
-	if (tty_watched)
-		spore_xs_unwatch(l->xs, tty_path, "launch-tty", &e2);
-	if (vif_watched)
-		spore_xs_unwatch(l->xs, vif_path, "launch-vif", &e2);
-	return r < 0 ? r : 0;
+	if (l->spec->attach)
+		w[n++] = (struct spore_xs_wait){.path = tty_path,
+						.timeout_ms = CONSOLE_TIMEOUT_MS,
+						.look = look_console,
+						.arg = l};
+	if (l->spec->network)
+		w[n++] = (struct spore_xs_wait){.path = vif_path,
+						.timeout_ms = SPORE_VIF_TIMEOUT_MS,
+						.look = look_vif,
+						.arg = &l->vif};
+	if (!n)
+		return 0;
+	int r = spore_xs_wait_all(l->xs, w, n, err);
+	if (r == -ETIMEDOUT)
+		r = w[0].timed_out && w[0].look == look_console
+			    ? console_timeout(err, domid, CONSOLE_TIMEOUT_MS)
+			    : spore_vif_timeout(err, &l->vif, SPORE_VIF_TIMEOUT_MS);
+	else if (r == 0)
+		log_debug("launch: console and vif ready %lld ms after the unpause",
+			  (long long)(spore_now_ms() - t0));
+	return r;
 }
 
 /* Everything up to a running guest with a "running" record. */

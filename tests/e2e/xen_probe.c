@@ -12,6 +12,7 @@
  *                                       fd readable
  *   spore-xen-probe xs-loop PATH N      N writes + N reads; prints ms taken */
 #include "domctl.h"
+#include "evtchn.h"
 #include "hypercall.h"
 #include <spore/clock.h>
 #include <spore/xenstore.h>

@@ -1,4 +1,5 @@
 #include "xs_skeleton.h"
+#include "name_valid.h"
 
 #include <errno.h>
 #include <stdbool.h>
