@@ -30,6 +30,7 @@ static const struct field fields[] = {
 	FS("gateway4", gateway4), FS("dns4", dns4),              FS("gateway6", gateway6),
 	FS("dns6", dns6),         FN("mtu", F_U32, mtu),         FS("ports", ports),
 	FN("allow-dom0", F_U32, allow_dom0),                     FS("vif", vif),
+	FS("volumes", volumes),
 };
 
 static void field_format(const struct spore_guest *g, const struct field *f, char *buf, size_t n)
@@ -163,7 +164,7 @@ static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_er
 	const struct spore_guest *g = arg;
 	static const struct spore_xs_perm dom0_only = {0, 'n'};
 	enum { NF = sizeof(fields) / sizeof(fields[0]) };
-	char claims[N_CLAIMED][320], dir[200], paths[NF][256], vals[NF][1100]; /* ports: 1040 */
+	char claims[N_CLAIMED][320], dir[200], paths[NF][256], vals[NF][1100]; /* ports: 1040, volumes: 1100 */
 	struct spore_xs_op ops[2 + 3 * N_CLAIMED + NF];
 	size_t idx[N_CLAIMED], nreads, n;
 	int r;

@@ -17,6 +17,7 @@ static const struct spore_command commands[] = {
 	{"xen-info", "Show the hypervisor version, memory and domains", cmd_xen_info},
 	{"xs", "Read, write, list, remove and watch xenstore paths", cmd_xs},
 	{"image", "Pull, list and remove OCI images (the squashfs cache)", cmd_image},
+	{"volume", "Create, list, inspect and remove volumes (ext4 files)", cmd_volume},
 	{"list", "List guests (running; -a: all) with their status", cmd_list},
 	{"destroy", "Stop guests and free everything they hold", cmd_destroy},
 	{"rm", "Remove the records of exited guests", cmd_rm},

@@ -8,7 +8,9 @@
  * N" or "signaled N" as sporeinit reports, or "poweroff"/"crash"), loops
  * (space-separated loop device paths), kernel, memory (MiB), vcpus, ipv4,
  * ipv6, mac, owner-pid (the sporectl building it, for crash cleanup),
- * gateway4, dns4, gateway6, dns6, mtu, ports, allow-dom0, vif. */
+ * gateway4, dns4, gateway6, dns6, mtu, ports, allow-dom0, vif, volumes
+ * (the managed volumes attached, space-separated NAME or NAME:ro; a volume
+ * listed by a guest that has not exited is in use, controller/volume/). */
 #ifndef SPORE_GUEST_RECORD_H
 #define SPORE_GUEST_RECORD_H
 
@@ -48,6 +50,7 @@ struct spore_guest {
 	uint32_t mtu, allow_dom0;
 	char ports[1040];
 	char vif[24];
+	char volumes[1100]; /* SPORE_BUNDLE_MAX_VOLUMES entries of a 64-byte name + ":ro" */
 };
 
 /* Writes every field and claims the unique ones (one transaction); -EEXIST
