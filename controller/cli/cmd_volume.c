@@ -308,12 +308,16 @@ static int do_rm(struct spore_volume_store *s, char **names, int n, const struct
 	return r;
 }
 
+/* docker's question; asked on a terminal only, but the answer is read
+ * either way ("echo y |" works; no stdin is a no). */
 static bool confirmed(void)
 {
 	char line[16] = "";
-	fprintf(stderr, "WARNING! This removes every volume no guest uses.\n"
-			"Are you sure you want to continue? [y/N] ");
-	fflush(stderr);
+	if (isatty(0)) {
+		fprintf(stderr, "WARNING! This removes every volume no guest uses.\n"
+				"Are you sure you want to continue? [y/N] ");
+		fflush(stderr);
+	}
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
 	line[strcspn(line, "\n")] = '\0';
