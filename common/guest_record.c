@@ -45,6 +45,7 @@ static const struct field fields[] = {
 	FS(SPORE_REC_PORTS, ports),
 	FN(SPORE_REC_ALLOW_DOM0, F_U32, allow_dom0),
 	FS(SPORE_REC_VIF, vif),
+	FS(SPORE_REC_VOLUMES, volumes),
 };
 
 static void field_format(const struct spore_guest *g, const struct field *f, char *buf, size_t n)
@@ -178,7 +179,7 @@ static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_er
 	const struct spore_guest *g = arg;
 	static const struct spore_xs_perm dom0_only = {0, 'n'};
 	enum { NF = sizeof(fields) / sizeof(fields[0]) };
-	char claims[N_CLAIMED][320], dir[200], paths[NF][256], vals[NF][1100]; /* ports: 1040 */
+	char claims[N_CLAIMED][320], dir[200], paths[NF][256], vals[NF][1100]; /* ports: 1040, volumes: 1100 */
 	struct spore_xs_op ops[2 + 3 * N_CLAIMED + NF];
 	size_t idx[N_CLAIMED], nreads, n;
 	int r;

@@ -22,6 +22,7 @@ static const struct spore_command commands[] = {
 	VERB("xen-info", "Show the hypervisor version, memory and domains", cmd_xen_info),
 	VERB("xs", "Read, write, list, remove and watch xenstore paths", cmd_xs),
 	VERB("image", "Pull, list and remove OCI images (the squashfs cache)", cmd_image),
+	VERB("volume", "Create, list, inspect and remove volumes (ext4 files)", cmd_volume),
 	VERB("list", "List guests (running; -a: all) with their status", cmd_list),
 	VERB("destroy", "Stop guests and free everything they hold", cmd_destroy),
 	VERB("rm", "Remove the records of exited guests", cmd_rm),

@@ -40,6 +40,9 @@
 #define SPORE_REC_PORTS "ports"
 #define SPORE_REC_ALLOW_DOM0 "allow-dom0"
 #define SPORE_REC_VIF "vif" /* the dom0 interface, set once it is up */
+/* The managed volumes attached, space-separated NAME or NAME:ro; a volume
+ * listed by a guest that has not exited is in use (controller/volume/). */
+#define SPORE_REC_VOLUMES "volumes"
 /* Unique record values (name, ipv4 without its prefix length, mac) are
  * claimed (with '.' and ':', which xenstore paths cannot hold, as '@') at
  * SPORE_XS_CLAIMS/<key>/<value> = uuid by spore_guest_write and released by
@@ -69,6 +72,7 @@ struct spore_guest {
 	uint32_t mtu, allow_dom0;
 	char ports[1040];
 	char vif[24];
+	char volumes[1100]; /* SPORE_BUNDLE_MAX_VOLUMES entries of a 64-byte name + ":ro" */
 };
 
 /* Writes every field and claims the unique ones (one transaction); -EEXIST

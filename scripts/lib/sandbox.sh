@@ -19,6 +19,7 @@ SANDBOX_HOST_TOOLS=(
 	/usr/bin/mksquashfs /usr/bin/unsquashfs /usr/bin/tar2sqfs /usr/bin/sqfs2tar
 	/usr/bin/curl /bin/bash
 	/usr/bin/flock /usr/sbin/losetup # xl's hotplug scripts (benchmarks' peer)
+	/usr/sbin/mkfs.ext4 /usr/sbin/e2fsck # sporectl volume create; checking volumes
 )
 
 # Xen binaries dom0 runs, from xen-utils-4.17 and xenstore-utils.

@@ -1,0 +1,135 @@
+/* Managed volumes' pure rules; see volume_rules.h. */
+#include "volume_rules.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+bool spore_volume_name_valid(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (!len || len > SPORE_VOLUME_NAME_MAX || !isalnum((unsigned char)name[0]))
+		return false;
+	for (size_t i = 1; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+		/* isalnum() follows the locale; the rule is ASCII. */
+		if (!(c < 0x80 && isalnum(c)) && c != '_' && c != '.' && c != '-')
+			return false;
+	}
+	return (unsigned char)name[0] < 0x80;
+}
+
+int spore_volume_parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "bkmgtp";
+	unsigned __int128 whole = 0, frac = 0, scale = 1, bytes;
+	const char *p = s, *u;
+	bool more = false; /* fraction digits beyond what is kept, not all 0 */
+	unsigned shift = 0;
+
+	if (!s || !isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		whole = whole * 10 + (unsigned)(*p - '0');
+		if (whole > UINT64_MAX)
+			return -ERANGE;
+	}
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return -EINVAL;
+		for (; isdigit((unsigned char)*p); p++) {
+			if (scale < 1000000000000000000ull) {
+				frac = frac * 10 + (unsigned)(*p - '0');
+				scale *= 10;
+			} else if (*p != '0') {
+				more = true;
+			}
+		}
+	}
+	if (*p && (u = strchr(units, tolower((unsigned char)*p)))) {
+		shift = 10 * (unsigned)(u - units);
+		p++;
+		/* "kb", "kib": docker's units read both as 1024. */
+		if (shift && tolower((unsigned char)*p) == 'i' && tolower((unsigned char)p[1]) == 'b')
+			p += 2;
+		else if (shift && tolower((unsigned char)*p) == 'b')
+			p++;
+	}
+	if (*p)
+		return -EINVAL;
+	/* whole < 2^64 and shift <= 50: no overflow in 128 bits. */
+	bytes = (whole << shift) + ((frac << shift) + scale - 1) / scale;
+	if (more && (frac << shift) % scale == 0)
+		bytes++;
+	if (bytes > UINT64_MAX)
+		return -ERANGE;
+	*out = (uint64_t)bytes;
+	return 0;
+}
+
+void spore_volume_format_size(uint64_t bytes, char *buf, size_t n)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	unsigned i = 0;
+
+	while (i + 1 < sizeof(units) / sizeof(units[0]) && bytes >= (1ull << (10 * (i + 1))))
+		i++;
+	if (i == 0)
+		snprintf(buf, n, "%llu B", (unsigned long long)bytes);
+	else if (bytes % (1ull << (10 * i)) == 0)
+		snprintf(buf, n, "%llu %s", (unsigned long long)(bytes >> (10 * i)), units[i]);
+	else
+		snprintf(buf, n, "%.1f %s", (double)bytes / (double)(1ull << (10 * i)), units[i]);
+}
+
+/* One byte as it is shown: itself, or \xHH. Returns its length. */
+static int show_byte(unsigned char c, char one[5])
+{
+	if (c >= 0x20 && c < 0x7f && c != '\\')
+		return snprintf(one, 5, "%c", c);
+	return snprintf(one, 5, "\\x%02x", c);
+}
+
+const char *spore_volume_printable(const char *s, char *out, size_t n)
+{
+	const unsigned char *p;
+	size_t at = 0, total = 0;
+	char one[5];
+
+	if (!n)
+		return out;
+	for (p = (const unsigned char *)s; *p; p++)
+		total += (size_t)show_byte(*p, one);
+	/* Cut only if it does not fit, and then leave room for "...". */
+	size_t room = total < n ? n - 1 : (n > 4 ? n - 4 : 0);
+	for (p = (const unsigned char *)s; *p; p++) {
+		size_t len = (size_t)show_byte(*p, one);
+		if (at + len > room)
+			break;
+		memcpy(out + at, one, len);
+		at += len;
+	}
+	if (total >= n && n > 4) {
+		memcpy(out + at, "...", 3);
+		at += 3;
+	}
+	out[at] = '\0';
+	return out;
+}
+
+bool spore_volume_list_has(const char *list, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *p = list ? list : ""; *p;) {
+		size_t len = strcspn(p, " ");
+		size_t entry = strcspn(p, ": ");
+		if (nlen && entry == nlen && entry <= len && !memcmp(p, name, nlen))
+			return true;
+		p += len;
+		p += strspn(p, " ");
+	}
+	return false;
+}

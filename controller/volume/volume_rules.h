@@ -1,0 +1,44 @@
+/* Managed volumes' pure rules: names, sizes, and the guest record's list of
+ * attached volumes. No I/O; unit-tested in tests/unit/test_volume.c. */
+#ifndef SPORE_VOLUME_RULES_H
+#define SPORE_VOLUME_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest name: docker's anonymous volumes are 64 hex digits. */
+#define SPORE_VOLUME_NAME_MAX 64
+/* 1 GiB: the file is sparse, so a volume costs a few hundred KiB of dom0's
+ * disk until the guest writes to it. */
+#define SPORE_VOLUME_DEFAULT_SIZE (1ull << 30)
+/* Below 16 MiB ext4 gets no useful journal; 16 TiB is ext4's (and a host
+ * ext4's largest file's) limit with 4 KiB blocks. */
+#define SPORE_VOLUME_MIN_SIZE (16ull << 20)
+#define SPORE_VOLUME_MAX_SIZE (16ull << 40)
+
+/* Docker's rule, [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most SPORE_VOLUME_NAME_MAX
+ * bytes. A valid name is a safe file name (no '/', never "." or "..", no
+ * leading '.', which the store keeps for its own files) and prints as is. */
+bool spore_volume_name_valid(const char *name);
+
+/* Docker-style sizes: a decimal number, optionally with a fraction
+ * ("1.5g"), then an optional unit b, k, m, g, t or p (any case, optionally
+ * followed by "b" or "ib": "512MiB", "10GB"), all powers of 1024. Fractions
+ * of a byte round up. -EINVAL if malformed, -ERANGE above UINT64_MAX. */
+int spore_volume_parse_size(const char *s, uint64_t *out);
+
+/* A size for people: "1 GiB", "512 MiB", "1.5 GiB", "4096 B". */
+void spore_volume_format_size(uint64_t bytes, char *buf, size_t n);
+
+/* Copies s for a message: bytes outside printable ASCII as \xHH, cut to
+ * fit n (with "..."), so that what a user typed, valid or not, never
+ * reaches a terminal as raw control bytes. Returns out. */
+const char *spore_volume_printable(const char *s, char *out, size_t n);
+
+/* The guest record's `volumes` value lists the volumes a guest has
+ * attached: space-separated entries NAME or NAME:ro. Whether name is one
+ * of them (in either mode). */
+bool spore_volume_list_has(const char *list, const char *name);
+
+#endif

@@ -1,0 +1,163 @@
+/* Managed volumes' pure rules (controller/volume/): names, sizes, the
+ * printable form of what users type, and "in use" from guest records. */
+#include "volume_rules.h"
+#include "volume_users.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tap.h"
+
+static int size_of(const char *s, uint64_t *out)
+{
+	*out = 0;
+	return spore_volume_parse_size(s, out);
+}
+
+static void names(void)
+{
+	char long_ok[SPORE_VOLUME_NAME_MAX + 1], too_long[SPORE_VOLUME_NAME_MAX + 2];
+
+	ok(spore_volume_name_valid("data") && spore_volume_name_valid("a") &&
+		   spore_volume_name_valid("0") && spore_volume_name_valid("my_vol.v2-x"),
+	   "docker's names are valid: alnum first, then alnum, _ . -");
+	ok(!spore_volume_name_valid("") && !spore_volume_name_valid(NULL), "empty is not");
+	ok(!spore_volume_name_valid(".hidden") && !spore_volume_name_valid(".") &&
+		   !spore_volume_name_valid(".."),
+	   "a leading '.' is not (the store's own files; never . or ..)");
+	ok(!spore_volume_name_valid("_x") && !spore_volume_name_valid("-x"),
+	   "a leading _ or - is not (no option look-alike)");
+	ok(!spore_volume_name_valid("a/b") && !spore_volume_name_valid("a b") &&
+		   !spore_volume_name_valid("a:ro") && !spore_volume_name_valid("a\nb"),
+	   "'/', space, ':' (launch -v's separator) and control bytes are not");
+	ok(!spore_volume_name_valid("caf\xc3\xa9") && !spore_volume_name_valid("\xc3\xa9t\xc3\xa9"),
+	   "non-ASCII bytes are not, first or later");
+	memset(long_ok, 'a', SPORE_VOLUME_NAME_MAX);
+	long_ok[SPORE_VOLUME_NAME_MAX] = '\0';
+	memset(too_long, 'a', SPORE_VOLUME_NAME_MAX + 1);
+	too_long[SPORE_VOLUME_NAME_MAX + 1] = '\0';
+	ok(spore_volume_name_valid(long_ok), "%d characters are valid (docker's anonymous names)",
+	   SPORE_VOLUME_NAME_MAX);
+	ok(!spore_volume_name_valid(too_long), "%d are not", SPORE_VOLUME_NAME_MAX + 1);
+}
+
+static void sizes(void)
+{
+	uint64_t v;
+
+	is_int(size_of("1048576", &v), 0, "plain bytes parse");
+	is_int(v, 1048576, "plain bytes are bytes");
+	ok(size_of("512m", &v) == 0 && v == 512ull << 20, "512m is 512 MiB");
+	ok(size_of("1g", &v) == 0 && v == 1ull << 30, "1g is 1 GiB");
+	ok(size_of("10G", &v) == 0 && v == 10ull << 30, "10G is 10 GiB (any case)");
+	ok(size_of("64k", &v) == 0 && v == 64ull << 10, "k");
+	ok(size_of("2t", &v) == 0 && v == 2ull << 40, "t");
+	ok(size_of("1p", &v) == 0 && v == 1ull << 50, "p");
+	ok(size_of("100b", &v) == 0 && v == 100, "b is bytes");
+	ok(size_of("1GB", &v) == 0 && v == 1ull << 30 && size_of("1GiB", &v) == 0 && v == 1ull << 30 &&
+		   size_of("3mib", &v) == 0 && v == 3ull << 20,
+	   "GB, GiB and mib: powers of 1024 all, as docker's units");
+	ok(size_of("1.5g", &v) == 0 && v == 3ull << 29, "a fraction: 1.5g");
+	ok(size_of("0.1k", &v) == 0 && v == 103, "fractions of a byte round up (102.4 -> 103)");
+	ok(size_of("1.0000000000000000000001", &v) == 0 && v == 2,
+	   "digits past what is kept still round up");
+	ok(size_of("18446744073709551615", &v) == 0 && v == UINT64_MAX, "UINT64_MAX bytes");
+	is_int(size_of("18446744073709551616", &v), -ERANGE, "one more is out of range");
+	is_int(size_of("16384p", &v), -ERANGE, "so is 2^64 with a unit");
+	is_int(size_of("99999999999999999999999g", &v), -ERANGE, "and many digits");
+	static const char *const bad[] = {"",     "g",    "-1g", "+1g",  " 1g", "1g ", "1 g",
+					  "1.g",  ".5g",  "1x",  "1gg",  "1bb", "1ib", "1kibb",
+					  "0x10", "1e3",  "inf", "1,5g", "1..5g"};
+	int nbad = 0;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = size_of(bad[i], &v);
+		if (r != -EINVAL) {
+			printf("#   '%s' gave %d\n", bad[i], r);
+			nbad++;
+		}
+	}
+	is_int(nbad, 0, "malformed sizes are -EINVAL (signs, spaces, junk, hex, exponents)");
+	is_int(spore_volume_parse_size(NULL, &v), -EINVAL, "NULL is -EINVAL");
+	ok(SPORE_VOLUME_MIN_SIZE <= SPORE_VOLUME_DEFAULT_SIZE &&
+		   SPORE_VOLUME_DEFAULT_SIZE <= SPORE_VOLUME_MAX_SIZE,
+	   "the default size is within the limits");
+}
+
+static void formats(void)
+{
+	char b[32];
+
+	spore_volume_format_size(1ull << 30, b, sizeof(b));
+	is_str(b, "1 GiB", "1 GiB");
+	spore_volume_format_size(3ull << 29, b, sizeof(b));
+	is_str(b, "1.5 GiB", "1.5 GiB");
+	spore_volume_format_size(512ull << 20, b, sizeof(b));
+	is_str(b, "512 MiB", "512 MiB");
+	spore_volume_format_size(4096, b, sizeof(b));
+	is_str(b, "4 KiB", "4 KiB");
+	spore_volume_format_size(1000, b, sizeof(b));
+	is_str(b, "1000 B", "bytes below 1 KiB");
+	spore_volume_format_size(0, b, sizeof(b));
+	is_str(b, "0 B", "zero");
+	spore_volume_format_size(UINT64_MAX, b, sizeof(b));
+	is_str(b, "16.0 EiB", "the largest");
+}
+
+static void printable(void)
+{
+	char b[16];
+
+	is_str(spore_volume_printable("data", b, sizeof(b)), "data", "plain text stays");
+	is_str(spore_volume_printable("\x1b[31m", b, sizeof(b)), "\\x1b[31m", "ESC is shown as \\x1b");
+	is_str(spore_volume_printable("a\\b\x7f", b, sizeof(b)), "a\\x5cb\\x7f",
+	       "backslash and DEL are escaped (no ambiguity)");
+	is_str(spore_volume_printable("\xc3\xa9", b, sizeof(b)), "\\xc3\\xa9", "so are non-ASCII bytes");
+	is_str(spore_volume_printable("0123456789abcde", b, sizeof(b)), "0123456789abcde",
+	       "what fits exactly is not cut");
+	is_str(spore_volume_printable("0123456789abcdef", b, sizeof(b)), "0123456789ab...",
+	       "what does not is cut, with ...");
+	is_str(spore_volume_printable("0123456789ab\x01", b, sizeof(b)), "0123456789ab...",
+	       "an escape is never cut in half");
+}
+
+static void users(void)
+{
+	struct spore_guest g[3];
+
+	ok(spore_volume_list_has("data", "data") && spore_volume_list_has("a data:ro b", "data") &&
+		   spore_volume_list_has("x  data", "data"),
+	   "the record's list: NAME or NAME:ro, space-separated");
+	ok(!spore_volume_list_has("database", "data") && !spore_volume_list_has("dat", "data") &&
+		   !spore_volume_list_has("my-data", "data") && !spore_volume_list_has("", "data") &&
+		   !spore_volume_list_has(NULL, "data") && !spore_volume_list_has("data", ""),
+	   "whole names only");
+	memset(g, 0, sizeof(g));
+	strcpy(g[0].name, "web");
+	strcpy(g[0].state, "exited");
+	strcpy(g[0].volumes, "data");
+	strcpy(g[1].name, "db");
+	strcpy(g[1].state, "running");
+	strcpy(g[1].volumes, "logs:ro data");
+	strcpy(g[2].name, "new");
+	strcpy(g[2].state, "building");
+	strcpy(g[2].volumes, "cache");
+	ok(!spore_volume_guest_uses(&g[0], "data"), "an exited guest holds nothing");
+	ok(spore_volume_guest_uses(&g[1], "data") && spore_volume_guest_uses(&g[1], "logs"),
+	   "a running guest holds its volumes, read-only ones too");
+	ok(spore_volume_guest_uses(&g[2], "cache"), "so does one being built");
+	is_int(spore_volume_find_user(g, 3, "data"), 1, "data's user: the running guest");
+	is_int(spore_volume_find_user(g, 3, "cache"), 2, "cache's: the one being built");
+	is_int(spore_volume_find_user(g, 3, "other"), -1, "nobody uses other");
+	is_int(spore_volume_find_user(NULL, 0, "data"), -1, "no guests, no users");
+}
+
+int main(void)
+{
+	names();
+	sizes();
+	formats();
+	printable();
+	users();
+	return tap_done();
+}
