@@ -6,7 +6,7 @@
 #define SPORE_OCI_DIGEST_H
 
 #include <spore/err.h>
-#include <spore/sha256.h>
+#include "sha256.h"
 
 #include <stdbool.h>
 #include <stddef.h>

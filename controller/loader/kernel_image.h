@@ -14,7 +14,7 @@
 #define SPORE_KERNEL_IMAGE_H
 
 #include <spore/err.h>
-#include <spore/sha256.h>
+#include "sha256.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* common/sha256.c: FIPS 180-2's "abc" vector one-shot and streamed, the
  * hex form and its reverse. */
-#include <spore/sha256.h>
+#include "sha256.h"
 
 #include <errno.h>
 #include <string.h>

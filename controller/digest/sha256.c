@@ -3,7 +3,7 @@
  * sandbox, for the few small digests a launch takes (same code underneath).
  * Re-measure: the `image` step of `SPORE_LOG=debug sporectl launch`. */
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include <spore/sha256.h>
+#include "sha256.h"
 
 #include <errno.h>
 #include <openssl/sha.h>
