@@ -5,10 +5,10 @@
 #ifndef SPORE_NET_IPC_H
 #define SPORE_NET_IPC_H
 
-#include <spore/err.h>
 #include "net_config.h"
 #include "net_filter.h"
 #include "net_frame.h"
+#include <spore/err.h>
 
 #include <stddef.h>
 #include <stdint.h>

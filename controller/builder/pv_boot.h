@@ -3,8 +3,8 @@
 #ifndef SPORE_PV_BOOT_H
 #define SPORE_PV_BOOT_H
 
-#include <spore/err.h>
 #include "pv_layout.h"
+#include <spore/err.h>
 
 #include <xen/xen.h>
 

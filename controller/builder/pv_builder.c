@@ -7,13 +7,13 @@
 #include "guest_memory.h"
 #include "host_info.h"
 #include "name_valid.h"
-#include <spore/clock.h>
-#include <spore/log.h>
 #include "pv_boot.h"
 #include "pv_builder.h"
 #include "step_hook.h"
 #include "uuid.h"
 #include "xs_skeleton.h"
+#include <spore/clock.h>
+#include <spore/log.h>
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,9 +7,9 @@
 #define SPORE_PV_BUILDER_H
 
 #include "domctl.h"
-#include <spore/err.h>
 #include "kernel_image.h"
 #include "pv_layout.h"
+#include <spore/err.h>
 #include <spore/xenstore.h>
 
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 /* The SPORE_STOP_AT test hook; see step_hook.h. */
+#include "step_hook.h"
 #include <spore/clock.h>
 #include <spore/log.h>
-#include "step_hook.h"
 
 #include <signal.h>
 #include <stdlib.h>

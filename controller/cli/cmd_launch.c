@@ -7,17 +7,17 @@
  * follow docker: 125 when spore itself failed (the verb's fail and usage
  * status in sporectl.c), otherwise the container's status (128+N when
  * killed by signal N). */
-#include <spore/bundle.h>
 #include "cpio.h"
 #include "docker_rules.h"
 #include "file_read.h"
 #include "guest_status.h"
 #include "image_pull.h"
-#include <spore/log.h>
-#include <spore/port_spec.h>
 #include "pipeline.h"
 #include "pv_builder.h"
 #include "step_hook.h"
+#include <spore/bundle.h>
+#include <spore/log.h>
+#include <spore/port_spec.h>
 
 #include <errno.h>
 #include <getopt.h>

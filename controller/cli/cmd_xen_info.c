@@ -1,10 +1,10 @@
 /* sporectl xen-info: the hypervisor's version, memory and domains, read
  * through spore's own hypercall layer (like a small `xl info` + `xl list`). */
-#include "hypercall.h"
 #include "domctl.h"
 #include "host_info.h"
-#include <spore/xenstore.h>
+#include "hypercall.h"
 #include <spore/log.h>
+#include <spore/xenstore.h>
 
 #include <errno.h>
 #include <stdio.h>

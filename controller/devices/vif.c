@@ -1,8 +1,8 @@
 /* vif xenstore entries and the backend interface; see vif.h. */
+#include "dev_pair.h"
+#include "vif.h"
 #include <spore/clock.h>
 #include <spore/log.h>
-#include "vif.h"
-#include "dev_pair.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,8 @@
 /* Reaping guests: per event or in one pass over all records; see guest_reap.h. */
 #include "guest_reap.h"
 #include "guest_teardown.h"
-#include <spore/log.h>
 #include "uuid.h"
+#include <spore/log.h>
 
 #include <errno.h>
 #include <inttypes.h>

@@ -11,9 +11,9 @@
  * grants, after which Xen frees the dying domain. */
 #include "guest_teardown.h"
 #include "guest_status.h"
-#include <spore/log.h>
 #include "loopdev.h"
 #include "uuid.h"
+#include <spore/log.h>
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,7 +1,7 @@
 /* Domain control: creating, sizing, pausing, destroying and inspecting
  * domains. See domctl.h. */
-#include "hypercall.h"
 #include "domctl.h"
+#include "hypercall.h"
 #include <spore/log.h>
 
 #include <errno.h>

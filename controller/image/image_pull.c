@@ -5,12 +5,12 @@
 #include "image_progress.h"
 #include "image_pull.h"
 #include "layer_merge.h"
-#include <spore/log.h>
 #include "oci_docker_archive.h"
 #include "oci_layout.h"
 #include "oci_manifest.h"
 #include "oci_ref.h"
 #include "squashfs.h"
+#include <spore/log.h>
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,10 +4,10 @@
 #ifndef SPORE_IMAGE_PULL_H
 #define SPORE_IMAGE_PULL_H
 
-#include <spore/err.h>
 #include "image_store.h"
 #include "oci_manifest.h"
 #include "oci_registry.h"
+#include <spore/err.h>
 
 #include <stdbool.h>
 

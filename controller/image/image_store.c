@@ -1,7 +1,7 @@
 /* The on-disk image cache; layout in image_store.h. */
 #include "image_store.h"
-#include <spore/log.h>
 #include "oci_manifest.h"
+#include <spore/log.h>
 
 #include <dirent.h>
 #include <errno.h>

@@ -12,8 +12,8 @@
 #ifndef SPORE_IMAGE_STORE_H
 #define SPORE_IMAGE_STORE_H
 
-#include <spore/err.h>
 #include "oci_digest.h"
+#include <spore/err.h>
 
 #include <limits.h>
 #include <stdbool.h>

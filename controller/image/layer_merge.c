@@ -8,8 +8,8 @@
  * hide lower layers only, never entries of their own layer, which falls out
  * of comparing layer numbers strictly. */
 #include "layer_merge.h"
-#include <spore/log.h>
 #include "oci_digest.h"
+#include <spore/log.h>
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -18,8 +18,8 @@
 #ifndef SPORE_LAYER_MERGE_H
 #define SPORE_LAYER_MERGE_H
 
-#include <spore/err.h>
 #include "oci_digest.h"
+#include <spore/err.h>
 
 #include <stddef.h>
 #include <stdint.h>

@@ -5,8 +5,8 @@
 #ifndef SPORE_OCI_DIGEST_H
 #define SPORE_OCI_DIGEST_H
 
-#include <spore/err.h>
 #include "sha256.h"
+#include <spore/err.h>
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -4,8 +4,8 @@
 #ifndef SPORE_OCI_LAYOUT_H
 #define SPORE_OCI_LAYOUT_H
 
-#include <spore/err.h>
 #include "oci_manifest.h"
+#include <spore/err.h>
 
 #include <stddef.h>
 

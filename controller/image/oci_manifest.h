@@ -7,8 +7,8 @@
 #ifndef SPORE_OCI_MANIFEST_H
 #define SPORE_OCI_MANIFEST_H
 
-#include <spore/err.h>
 #include "oci_digest.h"
+#include <spore/err.h>
 
 #include <stddef.h>
 #include <stdint.h>

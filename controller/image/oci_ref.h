@@ -13,8 +13,8 @@
 #ifndef SPORE_OCI_REF_H
 #define SPORE_OCI_REF_H
 
-#include <spore/err.h>
 #include "oci_digest.h"
+#include <spore/err.h>
 
 #include <limits.h>
 #include <stddef.h>

@@ -10,9 +10,9 @@
 #ifndef SPORE_OCI_REGISTRY_H
 #define SPORE_OCI_REGISTRY_H
 
-#include <spore/err.h>
 #include "oci_manifest.h"
 #include "oci_ref.h"
+#include <spore/err.h>
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 #include "guest_name.h"
 
-#include <spore/guest_record.h>
-#include "uuid.h"
 #include "name_valid.h"
+#include "uuid.h"
+#include <spore/guest_record.h>
 
 #include <errno.h>
 #include <stdio.h>

@@ -6,8 +6,6 @@
 #include "guest_name.h"
 #include "guest_record_new.h"
 #include "guest_teardown.h"
-#include <spore/clock.h>
-#include <spore/log.h>
 #include "loopdev.h"
 #include "pv_builder.h"
 #include "step_hook.h"
@@ -15,6 +13,8 @@
 #include "vbd.h"
 #include "vif.h"
 #include "xs_skeleton.h"
+#include <spore/clock.h>
+#include <spore/log.h>
 
 #include <xen/sched.h>
 

@@ -13,8 +13,8 @@
 #ifndef SPORE_KERNEL_IMAGE_H
 #define SPORE_KERNEL_IMAGE_H
 
-#include <spore/err.h>
 #include "sha256.h"
+#include <spore/err.h>
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -18,8 +18,8 @@
 #ifndef SPORE_VOLUME_STORE_H
 #define SPORE_VOLUME_STORE_H
 
-#include <spore/err.h>
 #include "volume_rules.h"
+#include <spore/err.h>
 
 #include <jansson.h>
 #include <limits.h>

@@ -1,7 +1,7 @@
 /* Guest discovery through xenstore; see net_discover.h. */
-#include <spore/guest_record.h>
 #include "net_discover.h"
 #include "net_record.h"
+#include <spore/guest_record.h>
 #include <spore/xenstore.h>
 
 #include <errno.h>

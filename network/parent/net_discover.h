@@ -4,8 +4,8 @@
 #ifndef SPORE_NET_DISCOVER_H
 #define SPORE_NET_DISCOVER_H
 
-#include <spore/err.h>
 #include "net_config.h"
+#include <spore/err.h>
 
 #include <stdbool.h>
 #include <stddef.h>

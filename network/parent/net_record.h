@@ -7,8 +7,8 @@
 #ifndef SPORE_NET_RECORD_H
 #define SPORE_NET_RECORD_H
 
-#include <spore/err.h>
 #include "net_config.h"
+#include <spore/err.h>
 
 /* The record keys sporenet reads, in this order (net_record_keys[i] names
  * field i of struct net_record); NULL values are absent keys. */

@@ -5,9 +5,9 @@
 #ifndef SPORE_NET_SUPERVISOR_H
 #define SPORE_NET_SUPERVISOR_H
 
-#include <spore/err.h>
 #include "net_config.h"
 #include "net_filter.h"
+#include <spore/err.h>
 
 #include <stdbool.h>
 #include <stddef.h>

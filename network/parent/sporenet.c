@@ -4,9 +4,9 @@
  * Guests are found through their xenstore records (a watch on
  * /spore/guests: README "Networking"); --attach serves an interface by hand
  * (tests, debugging). */
-#include <spore/log.h>
 #include "net_config.h"
 #include "net_supervisor.h"
+#include <spore/log.h>
 
 #include <errno.h>
 #include <pwd.h>

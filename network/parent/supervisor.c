@@ -1,11 +1,11 @@
 /* The privileged parent; see net_supervisor.h. */
-#include <spore/clock.h>
-#include <spore/log.h>
 #include "net_discover.h"
 #include "net_ipc.h"
 #include "net_packet.h"
 #include "net_supervisor.h"
 #include "net_worker.h"
+#include <spore/clock.h>
+#include <spore/log.h>
 
 #include <errno.h>
 #include <fcntl.h>

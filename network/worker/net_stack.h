@@ -3,8 +3,8 @@
 #ifndef SPORE_NET_STACK_H
 #define SPORE_NET_STACK_H
 
-#include <spore/err.h>
 #include "net_config.h"
+#include <spore/err.h>
 
 #include <poll.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /* libslirp glue: configuration, callbacks, timers on a timerfd, poll
  * integration, and glib log routing; see net_stack.h. */
+#include "net_stack.h"
 #include <spore/clock.h>
 #include <spore/log.h>
-#include "net_stack.h"
 
 #include <errno.h>
 #include <glib.h>

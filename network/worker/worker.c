@@ -1,11 +1,11 @@
 /* The worker process: frame path and event loop; see net_worker.h. */
-#include <spore/clock.h>
-#include <spore/log.h>
 #include "net_csum.h"
 #include "net_ipc.h"
 #include "net_sandbox.h"
 #include "net_stack.h"
 #include "net_worker.h"
+#include <spore/clock.h>
+#include <spore/log.h>
 
 #include <arpa/inet.h>
 #include <errno.h>

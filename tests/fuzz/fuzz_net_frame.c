@@ -5,10 +5,10 @@
  * libslirp opens real sockets for the flows it sees, so the target first
  * moves itself into a new, empty network namespace: nothing it sends can
  * leave the process's own loopback-less namespace. */
-#include <spore/log.h>
 #include "net_csum.h"
 #include "net_filter.h"
 #include "net_stack.h"
+#include <spore/log.h>
 
 #include <sched.h>
 #include <stdio.h>

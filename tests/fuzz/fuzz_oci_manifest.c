@@ -1,9 +1,9 @@
 /* libFuzzer target for what a registry sends: manifest/index classification,
  * platform selection, manifest and config parsing, and (as a string) the
  * reference parser. Seeds: any manifests, e.g. from .cache/test-images. */
-#include <spore/log.h>
 #include "oci_manifest.h"
 #include "oci_ref.h"
+#include <spore/log.h>
 
 #include <stdlib.h>
 #include <string.h>
