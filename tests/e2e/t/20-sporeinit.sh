@@ -119,7 +119,9 @@ CFG
 	wait "$poller" 2>/dev/null
 	status=$(xenstore-read "$key" 2>/dev/null) || status=$(cat "$sf" 2>/dev/null)
 	note "$name: ${reason:-still running}, status '$status'"
-	sleep 0.5 # let xenconsoled flush the log
+	# sporeinit's last line (it waits for the console to take it before
+	# powering off): once xenconsoled logged it, it logged all before it.
+	wait_for 10 grep -q 'sporeinit: exit-status' "$clog"
 	console=$(tr -d '\r' <"$clog" 2>/dev/null)
 	mkdir -p .cache/e2e-sporeinit && cp "$clog" ".cache/e2e-sporeinit/$name.log" 2>/dev/null
 	timeout 60 xl destroy "$domid" >/dev/null 2>&1 </dev/null
