@@ -16,6 +16,7 @@
 #include "pv_builder.h"
 #include "step_hook.h"
 #include "volume_store.h"
+#include "volume_users.h"
 #include <spore/bundle.h>
 #include <spore/log.h>
 #include <spore/port_spec.h>
@@ -315,26 +316,59 @@ static void volumes_recorded(void *arg)
 	spore_volume_store_close(p->volumes);
 }
 
+/* -EBUSY, as the record's claim would say, if a guest that has not exited
+ * lists one of the volumes that exist: a launch refused for a volume in use
+ * should not create the others first. Only a courtesy: the claim in the
+ * record's first write is what two racing launches cannot both pass. */
+static int volumes_free(const struct launch_args *a, const bool *exists, struct spore_err *err)
+{
+	struct spore_xs *xs = NULL;
+	struct spore_guest *g = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = spore_xs_open(&xs, err)) < 0 || (r = spore_guest_list(xs, &g, &n, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < a->nvolumes && r >= 0; i++) {
+		int u = exists[i] ? spore_volume_find_user(g, n, a->volumes[i].name) : -1;
+		if (u >= 0)
+			r = spore_err_setx(err, EBUSY, "volume '%s' is in use by guest '%s'",
+					   a->volumes[i].name, g[u].name);
+	}
+out:
+	free(g);
+	spore_xs_close(xs);
+	return r;
+}
+
 /* Each -v's volume, made (default size) if it does not exist yet. The
  * store stays locked (shared) until the record lists them. */
 static int open_volumes(const struct launch_args *a, struct spore_volume_store *vs,
 			struct spore_volume *vols, struct spore_err *err)
 {
+	bool exists[SPORE_LAUNCH_MAX_VOLUMES] = {0};
 	int r;
 
 	if ((r = spore_volume_store_open(vs, NULL, false, err)) < 0)
 		return spore_err_wrap(err, "launch");
 	for (size_t i = 0; i < a->nvolumes; i++) {
+		r = spore_volume_get(vs, a->volumes[i].name, &vols[i], err);
+		if (r < 0 && r != -ENOENT)
+			return spore_err_wrap(err, "launch: volume '%s'", a->volumes[i].name);
+		exists[i] = r >= 0;
+		spore_err_clear(err);
+	}
+	if ((r = volumes_free(a, exists, err)) < 0)
+		return r;
+	for (size_t i = 0; i < a->nvolumes; i++) {
 		const char *name = a->volumes[i].name;
-		r = spore_volume_get(vs, name, &vols[i], err);
-		if (r == -ENOENT) {
+		if (exists[i])
+			continue;
+		log_info("launch: creating volume %s", name);
+		r = spore_volume_create(vs, name, SPORE_VOLUME_DEFAULT_SIZE, NULL, &vols[i], err);
+		if (r == -EEXIST) { /* made by a concurrent launch meanwhile */
 			spore_err_clear(err);
-			log_info("launch: creating volume %s", name);
-			r = spore_volume_create(vs, name, SPORE_VOLUME_DEFAULT_SIZE, NULL, &vols[i], err);
-			if (r == -EEXIST) { /* made by a concurrent launch meanwhile */
-				spore_err_clear(err);
-				r = spore_volume_get(vs, name, &vols[i], err);
-			}
+			r = spore_volume_get(vs, name, &vols[i], err);
 		}
 		if (r < 0)
 			return spore_err_wrap(err, "launch: volume '%s'", name);
