@@ -64,7 +64,9 @@ static int attach_fd(int ffd, const char *file, const char *tag, bool writable,
 			goto out;
 		}
 		snprintf(out->path, sizeof(out->path), "/dev/loop%d", n);
-		lfd = open(out->path, O_RDONLY | O_CLOEXEC);
+		/* The kernel makes the device read-only unless both the file
+		 * and the device are open for writing. */
+		lfd = open(out->path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 		if (lfd < 0) {
 			r = spore_err_set(err, errno, "open %s", out->path);
 			goto out;
