@@ -93,7 +93,7 @@ out=$(L --attach --rm -v "$vol:/data:ro" "$img" /bin/sh -c \
 out=$(tr -d '\r' <<<"$out")
 check_match "-v $vol:/data:ro mounts it read-only" "$out" '^/dev/xvdb /data ext4 ro'
 check_match "... what the first guest wrote is there" "$out" '^first$'
-check_match "... a write fails with EROFS" "$out" 'Read-only file system'
+check_match "... a write fails with EROFS" "$out" '/data/g: Read-only file system'
 check_match "... and the shell sees it fail" "$out" 'write-failed'
 
 check "volume rm $vol works once its guests are gone" sporectl volume rm "$vol"
