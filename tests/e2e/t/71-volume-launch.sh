@@ -52,6 +52,7 @@ check_eq "a second launch reads the file back" "$?:$(tr -d '\r' <<<"$out")" "0:p
 L --attach --name e2e-vol-w -v "$vol:/data" "$img" true >/dev/null 2>&1
 check_eq "a guest that exited keeps its record, listing the volume" \
 	"$(rec e2e-vol-w state) $(rec e2e-vol-w volumes)" "exited $vol"
+check_fails "... its teardown released the volume's claim" xenstore-read "/spore/claims/volume/$vol"
 out=$(L --attach --rm -v "$vol:/data" "$img" cat /data/f 2>&1)
 check_eq "... and its volume attaches to the next launch" "$?:$(tr -d '\r' <<<"$out")" "0:persisted"
 sporectl destroy e2e-vol-w >/dev/null 2>&1
