@@ -100,9 +100,10 @@ static void add_loop(struct spore_guest *rec, const struct spore_loop *lo)
 		snprintf(rec->loops + at, sizeof(rec->loops) - at, "%s%s", at ? " " : "", lo->path);
 }
 
-/* Read-only loop devices, tagged with the UUID: the teardown finds them by
- * the tag, whether or not the record got to list them. They are listed
- * with the "running" write (a round trip less before the unpause). */
+/* Loop devices, tagged with the UUID: the disks read-only, the volumes
+ * read-write unless ro. The teardown finds them by the tag, whether or not
+ * the record got to list them. They are listed with the "running" write (a
+ * round trip less before the unpause). */
 static int attach_disks(struct launch *l, struct spore_err *err)
 {
 	const struct spore_launch_spec *s = l->spec;
@@ -135,8 +136,8 @@ static int write_nodes_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct sp
 	return spore_xs_write_nodes(xs, tx, arg, err);
 }
 
-/* The disks', the volumes' and the vif's nodes in one transaction: each backend sees its
- * device whole, for one round of xenstore trips. */
+/* The disks', the volumes' and the vif's nodes in one transaction: each
+ * backend sees its device whole, for one round of xenstore trips. */
 static int add_devices(struct launch *l, struct spore_err *err)
 {
 	const struct spore_launch_spec *s = l->spec;
