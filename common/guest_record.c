@@ -174,13 +174,115 @@ int spore_guest_claim_owner(struct spore_xs *xs, const char *key, const char *va
 	return r;
 }
 
+/* A guest's volumes (SPORE_REC_VOLUMES: NAME or NAME:ro, space-separated)
+ * are claimed too, at SPORE_XS_CLAIMS/volume/NAME, read-only ones included
+ * (ext4 replays its journal even when mounted read-only). Unlike a name, a
+ * volume is held only until the guest exits: the teardown drops the claims
+ * when it marks the record exited (spore_guest_volumes_release), and a claim
+ * whose owner's record is exited or gone (a teardown that did not get that
+ * far) counts as free. */
+#define VOLUME_CLAIM_KEY "volume"
+enum { MAX_VOLUME_CLAIMS = 16 };
+
+struct volume_claims {
+	size_t n;
+	char name[MAX_VOLUME_CLAIMS][72];
+	char path[MAX_VOLUME_CLAIMS][320];
+};
+
+static void volume_claims(const char *list, struct volume_claims *c)
+{
+	c->n = 0;
+	for (const char *p = list; c->n < MAX_VOLUME_CLAIMS;) {
+		p += strspn(p, " ");
+		size_t len = strcspn(p, " "), nlen = strcspn(p, ": ");
+		if (!len)
+			break;
+		snprintf(c->name[c->n], sizeof(c->name[0]), "%.*s", (int)(nlen < len ? nlen : len), p);
+		if (claim_value_path(VOLUME_CLAIM_KEY, c->name[c->n], c->path[c->n], sizeof(c->path[0])))
+			c->n++;
+		p += len;
+	}
+}
+
+/* Whether the guest uuid still holds its volumes: its record exists and
+ * has not exited. Fills name (n bytes) with its name when it does. */
+static int holder_live(struct spore_xs *xs, uint32_t tx, const char *uuid, char *name, size_t n,
+		       struct spore_err *err)
+{
+	char path[128], *val = NULL;
+	size_t len;
+	struct spore_err e = {0};
+	int r;
+
+	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s/" SPORE_REC_STATE, uuid);
+	if ((r = spore_xs_read(xs, tx, path, &val, &len, &e)) == -ENOENT)
+		return 0;
+	if (r < 0)
+		return spore_err_set(err, -r, "reading %s", path);
+	bool live = strcmp(val, "exited") != 0;
+	free(val);
+	val = NULL;
+	snprintf(name, n, "%s", uuid);
+	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s/" SPORE_REC_NAME, uuid);
+	if (live && spore_xs_read(xs, tx, path, &val, &len, &e) >= 0)
+		snprintf(name, n, "%s", val);
+	free(val);
+	return live;
+}
+
+/* Judges the volume claim reads (ops[0..c->n)): -EBUSY naming the volume
+ * and its guest if a live guest other than g holds one. */
+static int volume_claims_verdict(struct spore_xs *xs, uint32_t tx, const struct spore_guest *g,
+				 const struct volume_claims *c, const struct spore_xs_op *ops,
+				 struct spore_err *err)
+{
+	for (size_t k = 0; k < c->n; k++) {
+		char holder[80];
+		int r;
+
+		if (ops[k].result == -ENOENT || (!ops[k].result && !strcmp(ops[k].out, g->uuid)))
+			continue;
+		if (ops[k].result < 0)
+			return spore_err_set(err, -ops[k].result, "reading %s", c->path[k]);
+		if ((r = holder_live(xs, tx, ops[k].out, holder, sizeof(holder), err)) < 0)
+			return r;
+		if (r)
+			return spore_err_setx(err, EBUSY, "volume '%s' is in use by guest '%s'",
+					      c->name[k], holder);
+	}
+	return 0;
+}
+
+int spore_guest_volumes_release(struct spore_xs *xs, uint32_t tx, const char *uuid,
+				const char *volumes, struct spore_err *err)
+{
+	struct volume_claims c;
+
+	volume_claims(volumes, &c);
+	for (size_t i = 0; i < c.n; i++) {
+		char *owner = NULL;
+		size_t len;
+		struct spore_err e = {0};
+		int r = 0;
+
+		if (spore_xs_read(xs, tx, c.path[i], &owner, &len, &e) >= 0 && !strcmp(owner, uuid))
+			r = spore_xs_rm(xs, tx, c.path[i], err);
+		free(owner);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	return 0;
+}
+
 static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
 {
 	const struct spore_guest *g = arg;
 	static const struct spore_xs_perm dom0_only = {0, 'n'};
 	enum { NF = sizeof(fields) / sizeof(fields[0]) };
 	char claims[N_CLAIMED][320], dir[200], paths[NF][256], vals[NF][1100]; /* ports: 1040, volumes: 1100 */
-	struct spore_xs_op ops[2 + 3 * N_CLAIMED + NF];
+	struct spore_xs_op ops[2 + 3 * N_CLAIMED + 3 * MAX_VOLUME_CLAIMS + NF];
+	struct volume_claims vc;
 	size_t idx[N_CLAIMED], nreads, n;
 	int r;
 
@@ -188,12 +290,21 @@ static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_er
 	 * written; a claim another guest holds fails the transaction, which
 	 * then commits nothing (the reads see the state before the writes). */
 	n = nreads = claims_reads(g, claims, ops, idx);
+	volume_claims(g->volumes, &vc);
+	for (size_t i = 0; i < vc.n; i++)
+		ops[n++] = (struct spore_xs_op){.type = XS_READ, .path = vc.path[i], .may_fail = true};
 	for (size_t i = 0; i < N_CLAIMED; i++) {
 		if (!claims[i][0])
 			continue;
 		ops[n++] = (struct spore_xs_op){.type = XS_WRITE, .path = claims[i], .val = g->uuid,
 						.len = strlen(g->uuid)};
 		ops[n++] = (struct spore_xs_op){.type = XS_SET_PERMS, .path = claims[i],
+						.perms = &dom0_only, .nperms = 1};
+	}
+	for (size_t i = 0; i < vc.n; i++) {
+		ops[n++] = (struct spore_xs_op){.type = XS_WRITE, .path = vc.path[i], .val = g->uuid,
+						.len = strlen(g->uuid)};
+		ops[n++] = (struct spore_xs_op){.type = XS_SET_PERMS, .path = vc.path[i],
 						.perms = &dom0_only, .nperms = 1};
 	}
 	/* The record's keys inherit its dom0-only permissions. */
@@ -210,6 +321,8 @@ static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_er
 	r = spore_xs_batch(xs, tx, ops, n, err);
 	if (r >= 0)
 		r = claims_verdict(g, claims, ops, idx, nreads, err);
+	if (r >= 0)
+		r = volume_claims_verdict(xs, tx, g, &vc, ops + nreads, err);
 	spore_xs_batch_free(ops, n);
 	return r;
 }
@@ -346,7 +459,8 @@ static int remove_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_e
 	char path[256];
 	int r;
 
-	if ((r = claims_drop(xs, tx, g, err)) < 0)
+	if ((r = claims_drop(xs, tx, g, err)) < 0 ||
+	    (r = spore_guest_volumes_release(xs, tx, g->uuid, g->volumes, err)) < 0)
 		return r;
 	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s", g->uuid);
 	r = spore_xs_rm(xs, tx, path, err);

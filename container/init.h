@@ -42,6 +42,7 @@ int wait_for(const char *path, int timeout_ms);  /* a path exists (uevents) */
 void early_mounts(void);
 void switch_to_image(const struct spore_bundle *b);
 void mount_volumes(const struct spore_bundle *b);
+void unmount_volumes(const struct spore_bundle *b);
 
 /* modules.c: loads /lib/modules/load.list from the initrd, if any. */
 void load_modules(void);

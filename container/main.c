@@ -120,6 +120,8 @@ int main(int argc, char **argv)
 	if (xb_fd() >= 0)
 		xb_write("data/spore/state", "running");
 	say("container started, pid %d", (int)child);
-	report_exit(supervise(child, bundle.stop_timeout));
+	int status = supervise(child, bundle.stop_timeout);
+	unmount_volumes(&bundle);
+	report_exit(status);
 	power_off();
 }

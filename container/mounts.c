@@ -182,3 +182,16 @@ void mount_volumes(const struct spore_bundle *b)
 			    strerror(errno));
 	}
 }
+
+/* Once the container's processes are gone: a volume unmounted clean needs
+ * no journal replay, which a later read-only attachment (a read-only
+ * device) could not do. Failing that, read-only at least flushes it and
+ * marks it clean; power_off's sync is the last resort. */
+void unmount_volumes(const struct spore_bundle *b)
+{
+	for (unsigned i = b->nvolumes; i-- > 0;) {
+		const char *t = b->volumes[i].target;
+		if (umount2(t, 0) < 0 && mount(NULL, t, NULL, MS_REMOUNT | MS_RDONLY, NULL) < 0)
+			warn("unmount volume %s: %s", t, strerror(errno));
+	}
+}

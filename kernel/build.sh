@@ -35,7 +35,8 @@ Installs:
   .cache/kernel/spore-vmlinuz.config   its .config
   .cache/kernel/spore-vmlinuz.key      the cache key it was built with
 The build tree is .cache/kernel/build-KEY/ (log: build-KEY/build.log; obj/vmlinux
-is the uncompressed ELF). With an unchanged key (linux-source-6.1 version, gcc
+is the uncompressed ELF; obj links to .cache/kernel/obj-SOURCE/, the object tree
+that builds from the same source share, so a changed key rebuilds incrementally). With an unchanged key (linux-source-6.1 version, gcc
 version, hash of spore.config, the patches and build.sh) it does nothing.
 
   --force       Rebuild even if the cached kernel matches the key
@@ -104,9 +105,29 @@ up_to_date && exit 0
 build=$cache/build-$key
 log=$build/build.log
 src=$cache/src-$srcid/linux-source-6.1
+# The object tree lives at one path per unpacked source, not per key, so a new
+# key (a changed spore.config, say) rebuilds only what the new .config
+# touches: kbuild's command lines and objtool's dependency name absolute
+# paths, so an object tree that moved would be rebuilt whole. --force starts
+# from an empty one.
+obj=$cache/obj-$srcid
 rm -rf "$build"
 mkdir -p "$build"
 : >"$log"
+if [ ! -d "$obj" ]; then
+	# Adopt the tree of a build from before this layout (build-KEY/obj, same
+	# source) instead of compiling into an empty one.
+	for d in "$cache"/build-*/obj; do
+		[ -d "$d" ] && [ ! -L "$d" ] || continue
+		grep -qxF "include $src/Makefile" "$d/Makefile" 2>/dev/null || continue
+		mv "$d" "$obj"
+		break
+	done
+fi
+[ $force = 0 ] || rm -rf "$obj"
+mkdir -p "$obj"
+# build-KEY/obj/vmlinux stays the way to this build's ELF.
+ln -sfn "$obj" "$build/obj"
 
 fail() {
 	echo "--- last lines of $log:" >&2
@@ -134,17 +155,16 @@ if [ ! -f "$src/Makefile" ]; then
 	mv "$tmp" "$cache/src-$srcid"
 fi
 
-obj=$build/obj
-# Reproducible version string: no user, host or build time of this machine.
+# Reproducible version string: no user, host or build time of this machine,
+# and no build counter (it would count the incremental builds in $obj).
 kmake=(make -C "$src" O="$obj" ARCH=x86_64
-	KBUILD_BUILD_USER=spore KBUILD_BUILD_HOST=spore
+	KBUILD_BUILD_USER=spore KBUILD_BUILD_HOST=spore KBUILD_BUILD_VERSION=1
 	"KBUILD_BUILD_TIMESTAMP=$(date -u -r "$tarball" '+%Y-%m-%d')")
 
 # tinyconfig's own recipe (allnoconfig + its fragments), with spore.config last
 # in the same KCONFIG_ALLCONFIG file: every option neither fragment asks for is
 # off. (tinyconfig followed by merge_config.sh + olddefconfig would instead give
 # each option that spore.config makes visible its default, mostly y.)
-mkdir -p "$obj"
 cat "$src/kernel/configs/tiny-base.config" "$src/kernel/configs/tiny.config" \
 	"$src/arch/x86/configs/tiny.config" "$fragment" >"$build/allconfig" ||
 	fail "cannot write $build/allconfig"
@@ -183,9 +203,9 @@ mv "$out.config.tmp" "$out.config"
 echo "$key" >"$out.key"
 
 # Keep this build tree (vmlinux, log); drop stale ones and unpacked old sources.
-for d in "$cache"/build-* "$cache"/src-*; do
+for d in "$cache"/build-* "$cache"/src-* "$cache"/obj-*; do
 	[ -e "$d" ] || continue
-	case $d in "$build" | "$cache/src-$srcid") continue ;; esac
+	case $d in "$build" | "$cache/src-$srcid" | "$obj") continue ;; esac
 	rm -rf "$d"
 done
 exit 0

@@ -15,6 +15,8 @@
 #include "pipeline.h"
 #include "pv_builder.h"
 #include "step_hook.h"
+#include "volume_store.h"
+#include "volume_users.h"
 #include <spore/bundle.h>
 #include <spore/log.h>
 #include <spore/port_spec.h>
@@ -60,6 +62,10 @@ static void usage(FILE *out)
 		"  -p, --publish [HOSTIP:]HOSTPORT:GUESTPORT[/udp]\n"
 		"                            Publish a guest port on dom0 (repeatable)\n"
 		"  --allow-dom0              Let the guest reach dom0's own addresses\n"
+		"  -v, --volume NAME:/PATH[:ro]\n"
+		"                            Mount managed volume NAME (created, 1 GiB, if\n"
+		"                            missing) on PATH; one running guest at a time\n"
+		"                            (repeatable)\n"
 		"  --insecure-registry HOST  Allow plain HTTP to HOST[:PORT]\n"
 		"  -h, --help                Show this help\n"
 		"\n"
@@ -84,6 +90,8 @@ struct launch_args {
 	bool network, allow_dom0;
 	char ports[sizeof(((struct spore_guest *)0)->ports)];
 	size_t nports;
+	struct spore_volume_mount volumes[SPORE_LAUNCH_MAX_VOLUMES];
+	size_t nvolumes;
 };
 
 static int parse_args(struct launch_args *l, int argc, char **argv, struct spore_err *err)
@@ -101,6 +109,7 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 		{"insecure-registry", required_argument, 0, O_INSECURE},
 		{"network", required_argument, 0, O_NETWORK}, {"publish", required_argument, 0, 'p'},
 		{"allow-dom0", no_argument, 0, O_ALLOW_DOM0},
+		{"volume", required_argument, 0, 'v'},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
 	uint64_t v;
@@ -114,7 +123,7 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 	l->network = true;
 	optind = 1;
 	/* '+': options end at IMAGE; what follows is the container's. */
-	while ((c = getopt_long(argc, argv, "+atie:w:u:m:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+atie:w:u:m:p:v:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': l->attach = true; break;
 		case 't': l->tty = true; break;
@@ -165,6 +174,14 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 				 l->nports++ ? " " : "", one);
 			break;
 		case O_ALLOW_DOM0: l->allow_dom0 = true; break;
+		case 'v':
+			if (l->nvolumes == SPORE_LAUNCH_MAX_VOLUMES)
+				return spore_err_setx(err, E2BIG, "launch: at most %d --volume options",
+						      SPORE_LAUNCH_MAX_VOLUMES);
+			if (spore_volume_mount_parse(optarg, &l->volumes[l->nvolumes++], err) < 0 ||
+			    spore_volume_mount_check(l->volumes, l->nvolumes, err) < 0)
+				return spore_err_wrap(err, "launch");
+			break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return cli_usage(err, "launch: bad usage");
 		}
@@ -213,6 +230,8 @@ struct payload {
 	const struct spore_image_config *ic;
 	char *env_file;     /* --env-file's text */
 	const char *initrd; /* sporeinit's initrd file */
+	const struct spore_launch_spec *spec; /* for the volumes' device names */
+	struct spore_volume_store *volumes;   /* open until the record lists them */
 };
 
 /* The bundle goes in the guest's initrd, as one more cpio archive after
@@ -257,6 +276,13 @@ static int launch_initrd(void *arg, const struct spore_guest *rec,
 	b->stdin_open = a->interactive;
 	if (plan)
 		spore_net_plan_bundle(plan, b);
+	char devs[SPORE_LAUNCH_MAX_VOLUMES][8];
+	for (size_t i = 0; i < a->nvolumes; i++) {
+		spore_launch_volume_dev(p->spec, i, devs[i], sizeof(devs[i]));
+		b->volumes[b->nvolumes++] = (struct spore_bundle_volume){
+			.device = devs[i], .target = a->volumes[i].target, .fstype = "ext4",
+			.ro = a->volumes[i].ro};
+	}
 	if (spore_bundle_encode(b, &buf, &len, &why) < 0) {
 		r = spore_err_setx(err, EINVAL, "launch: cannot encode the launch bundle: %s",
 				   why ? why : "invalid");
@@ -281,6 +307,75 @@ out:
 }
 
 
+/* Once the record lists the volumes, `volume rm` sees them in use: the
+ * store's lock, which kept rm out between the lookup and that write, can
+ * go (held longer, an attached launch would hold up every rm). */
+static void volumes_recorded(void *arg)
+{
+	struct payload *p = arg;
+	spore_volume_store_close(p->volumes);
+}
+
+/* -EBUSY, as the record's claim would say, if a guest that has not exited
+ * lists one of the volumes that exist: a launch refused for a volume in use
+ * should not create the others first. Only a courtesy: the claim in the
+ * record's first write is what two racing launches cannot both pass. */
+static int volumes_free(const struct launch_args *a, const bool *exists, struct spore_err *err)
+{
+	struct spore_xs *xs = NULL;
+	struct spore_guest *g = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = spore_xs_open(&xs, err)) < 0 || (r = spore_guest_list(xs, &g, &n, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < a->nvolumes && r >= 0; i++) {
+		int u = exists[i] ? spore_volume_find_user(g, n, a->volumes[i].name) : -1;
+		if (u >= 0)
+			r = spore_err_setx(err, EBUSY, "volume '%s' is in use by guest '%s'",
+					   a->volumes[i].name, g[u].name);
+	}
+out:
+	free(g);
+	spore_xs_close(xs);
+	return r;
+}
+
+/* Each -v's volume, made (default size) if it does not exist yet. The
+ * store stays locked (shared) until the record lists them. */
+static int open_volumes(const struct launch_args *a, struct spore_volume_store *vs,
+			struct spore_volume *vols, struct spore_err *err)
+{
+	bool exists[SPORE_LAUNCH_MAX_VOLUMES] = {0};
+	int r;
+
+	if ((r = spore_volume_store_open(vs, NULL, false, err)) < 0)
+		return spore_err_wrap(err, "launch");
+	for (size_t i = 0; i < a->nvolumes; i++) {
+		r = spore_volume_get(vs, a->volumes[i].name, &vols[i], err);
+		if (r < 0 && r != -ENOENT)
+			return spore_err_wrap(err, "launch: volume '%s'", a->volumes[i].name);
+		exists[i] = r >= 0;
+		spore_err_clear(err);
+	}
+	if ((r = volumes_free(a, exists, err)) < 0)
+		return r;
+	for (size_t i = 0; i < a->nvolumes; i++) {
+		const char *name = a->volumes[i].name;
+		if (exists[i])
+			continue;
+		log_info("launch: creating volume %s", name);
+		r = spore_volume_create(vs, name, SPORE_VOLUME_DEFAULT_SIZE, NULL, &vols[i], err);
+		if (r == -EEXIST) { /* made by a concurrent launch meanwhile */
+			spore_err_clear(err);
+			r = spore_volume_get(vs, name, &vols[i], err);
+		}
+		if (r < 0)
+			return spore_err_wrap(err, "launch: volume '%s'", name);
+	}
+	return 0;
+}
+
 static int launch(struct launch_args *a, struct spore_err *err)
 {
 	struct spore_store store = {.lock_fd = -1};
@@ -288,6 +383,8 @@ static int launch(struct launch_args *a, struct spore_err *err)
 	char rootfs[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX];
 	struct payload p = {.a = a, .ic = &ic, .initrd = initrd};
 	struct spore_launch_result res;
+	struct spore_volume_store vs = {.lock_fd = -1};
+	struct spore_volume vols[SPORE_LAUNCH_MAX_VOLUMES] = {0};
 	bool store_open = false;
 	int r;
 
@@ -310,6 +407,9 @@ static int launch(struct launch_args *a, struct spore_err *err)
 	if ((r = spore_image_open(&store, a->image, true, &po, rootfs, sizeof(rootfs), &ic, err)) < 0)
 		goto out;
 
+	if (a->nvolumes && (r = open_volumes(a, &vs, vols, err)) < 0)
+		goto out;
+
 	struct spore_launch_spec spec = {
 		.name = a->name, .kernel = kernel, .image = a->image,
 		/* spore.nowait_devices: spore's kernel lets sporeinit run while
@@ -320,7 +420,13 @@ static int launch(struct launch_args *a, struct spore_err *err)
 		.network = a->network, .ports = a->ports, .allow_dom0 = a->allow_dom0,
 		.initrd_name = initrd, .make_initrd = launch_initrd, .arg = &p,
 		.attach = a->attach, .rm = a->rm,
+		.nvolumes = a->nvolumes, .recorded = volumes_recorded,
 	};
+	for (size_t i = 0; i < a->nvolumes; i++)
+		spec.volumes[i] = (struct spore_launch_volume){
+			.name = vols[i].name, .file = vols[i].path, .ro = a->volumes[i].ro};
+	p.spec = &spec;
+	p.volumes = &vs;
 	if ((r = spore_launch_run(&spec, &res, err)) < 0)
 		goto out;
 	switch (res.end) {
@@ -340,6 +446,9 @@ static int launch(struct launch_args *a, struct spore_err *err)
 		break;
 	}
 out:
+	spore_volume_store_close(&vs);
+	for (size_t i = 0; i < a->nvolumes; i++)
+		spore_volume_free(&vols[i]);
 	spore_image_config_free(&ic);
 	if (store_open)
 		spore_store_close(&store);

@@ -80,8 +80,23 @@ static json_t *guest_json(const struct spore_guest *g, const char *status)
 		p += len;
 		p += strspn(p, " ");
 	}
+	/* The record's volumes, NAME or NAME:ro each. */
+	json_t *volumes = json_array();
+	for (const char *p = g->volumes; *p;) {
+		size_t len = strcspn(p, " "), nlen = strcspn(p, ": ");
+		char name[80];
+		if (len) {
+			snprintf(name, sizeof(name), "%.*s", (int)(nlen < len ? nlen : len), p);
+			shown(name, name, sizeof(name));
+			json_array_append_new(volumes,
+					      json_pack("{s:s, s:b}", "name", name, "read_only",
+							len - nlen == 3 && !strncmp(p + nlen, ":ro", 3)));
+		}
+		p += len;
+		p += strspn(p, " ");
+	}
 	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:s, "
-			 "s:s, s:I, s:i, s:o, s:s, s:b}",
+			 "s:s, s:I, s:i, s:o, s:s, s:b, s:o}",
 			 "id", g->uuid, "name", g->name, "domid", (json_int_t)g->domid, "image",
 			 g->image, "digest", g->digest, "state", g->state, "status", status,
 			 "exit_status", exit_status, "created", (json_int_t)g->created,
@@ -89,7 +104,7 @@ static json_t *guest_json(const struct spore_guest *g, const char *status)
 			 "exit_code", code >= 0 ? json_integer(code) : json_null(), "ipv4", g->ipv4,
 			 "ipv6", g->ipv6, "mac", g->mac, "kernel", g->kernel, "memory_mib",
 			 (json_int_t)g->memory_mib, "vcpus", (int)g->vcpus, "ports", ports, "vif",
-			 g->vif, "allow_dom0", (int)(g->allow_dom0 != 0));
+			 g->vif, "allow_dom0", (int)(g->allow_dom0 != 0), "volumes", volumes);
 }
 
 int cmd_list(int argc, char **argv, struct spore_err *err)

@@ -13,19 +13,40 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int spore_loop_attach(const char *file, const char *tag, struct spore_loop *out,
-		      struct spore_err *err)
+static int attach_fd(int ffd, const char *file, const char *tag, bool writable,
+		     struct spore_loop *out, struct spore_err *err);
+
+static int attach_file(const char *file, const char *tag, bool writable, struct spore_loop *out,
+		       struct spore_err *err)
 {
-	int ffd = open(file, O_RDONLY | O_CLOEXEC);
+	int ffd = open(file, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 	if (ffd < 0)
 		return spore_err_set(err, errno, "open %s", file);
-	int r = spore_loop_attach_fd(ffd, file, tag, out, err);
+	int r = attach_fd(ffd, file, tag, writable, out, err);
 	close(ffd);
 	return r;
 }
 
+int spore_loop_attach(const char *file, const char *tag, struct spore_loop *out,
+		      struct spore_err *err)
+{
+	return attach_file(file, tag, false, out, err);
+}
+
+int spore_loop_attach_rw(const char *file, const char *tag, struct spore_loop *out,
+			 struct spore_err *err)
+{
+	return attach_file(file, tag, true, out, err);
+}
+
 int spore_loop_attach_fd(int ffd, const char *file, const char *tag, struct spore_loop *out,
 			 struct spore_err *err)
+{
+	return attach_fd(ffd, file, tag, false, out, err);
+}
+
+static int attach_fd(int ffd, const char *file, const char *tag, bool writable,
+		     struct spore_loop *out, struct spore_err *err)
 {
 	int r = 0, ctl = -1, lfd = -1;
 	struct stat st;
@@ -43,13 +64,15 @@ int spore_loop_attach_fd(int ffd, const char *file, const char *tag, struct spor
 			goto out;
 		}
 		snprintf(out->path, sizeof(out->path), "/dev/loop%d", n);
-		lfd = open(out->path, O_RDONLY | O_CLOEXEC);
+		/* The kernel makes the device read-only unless both the file
+		 * and the device are open for writing. */
+		lfd = open(out->path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
 		if (lfd < 0) {
 			r = spore_err_set(err, errno, "open %s", out->path);
 			goto out;
 		}
 		struct loop_config cfg = {.fd = (uint32_t)ffd};
-		cfg.info.lo_flags = LO_FLAGS_READ_ONLY;
+		cfg.info.lo_flags = writable ? 0 : LO_FLAGS_READ_ONLY;
 		/* The tag, not the path: sysfs shows the real backing file anyway,
 		 * and the tag is how a teardown finds devices no record lists. */
 		snprintf((char *)cfg.info.lo_file_name, sizeof(cfg.info.lo_file_name), "%s", tag);

@@ -1,5 +1,5 @@
-/* Read-only loop devices for image files, set up directly through
- * /dev/loop-control and the loop ioctls (no losetup). */
+/* Loop devices for image files (read-only) and volumes (read-write), set up
+ * directly through /dev/loop-control and the loop ioctls (no losetup). */
 #ifndef SPORE_LOOPDEV_H
 #define SPORE_LOOPDEV_H
 
@@ -21,6 +21,9 @@ struct spore_loop {
  * bytes, kept as the device's lo_file_name). */
 int spore_loop_attach(const char *file, const char *tag, struct spore_loop *out,
 		      struct spore_err *err);
+/* The same, read-write (a managed volume's file). */
+int spore_loop_attach_rw(const char *file, const char *tag, struct spore_loop *out,
+			 struct spore_err *err);
 /* The same for an open file (e.g. a memfd); file names it in errors. The
  * device holds its own reference: ffd may be closed afterwards. */
 int spore_loop_attach_fd(int ffd, const char *file, const char *tag, struct spore_loop *out,

@@ -188,6 +188,14 @@ static int update_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_e
 	SET(SPORE_REC_DOMID, "-1");
 	SET(SPORE_REC_LOOPS, "");
 	SET(SPORE_REC_VIF, ""); /* sporenet detaches */
+	/* Its volumes are free for the next launch once it is exited (the
+	 * record keeps listing them, for list and inspect). */
+	if (read_key(xs, tx, u->uuid, SPORE_REC_VOLUMES, &old, err) >= 0)
+		r = spore_guest_volumes_release(xs, tx, u->uuid, old, err);
+	free(old);
+	old = NULL;
+	if (r < 0)
+		return r;
 	/* The first teardown to see the exit decides its time and status. */
 	if (read_key(xs, tx, u->uuid, SPORE_REC_EXITED, &old, err) < 0 || strtoll(old, NULL, 10) <= 0) {
 		char t[24];

@@ -34,7 +34,7 @@ struct launch {
 	bool rec_written;
 	struct spore_net_plan plan;
 	uint8_t *initrd; /* made by make_initrd */
-	struct spore_loop loops[SPORE_LAUNCH_MAX_DISKS];
+	struct spore_loop loops[SPORE_LAUNCH_MAX_DISKS + SPORE_LAUNCH_MAX_VOLUMES];
 	struct pv_build build;
 	struct spore_vif vif;
 	int pty;
@@ -68,21 +68,46 @@ static int record_building(struct launch *l, struct spore_err *err)
 		snprintf(g->ports, sizeof(g->ports), "%s", s->ports ? s->ports : "");
 		g->allow_dom0 = s->allow_dom0;
 	}
+	for (size_t i = 0, at = 0; i < s->nvolumes; i++) {
+		int n = snprintf(g->volumes + at, sizeof(g->volumes) - at, "%s%s%s", i ? " " : "",
+				 s->volumes[i].name, s->volumes[i].ro ? ":ro" : "");
+		if (n < 0 || (size_t)n >= sizeof(g->volumes) - at)
+			return spore_err_setx(err, E2BIG, "too many volumes for the guest record");
+		at += (size_t)n;
+	}
 	spore_step("record");
-	if ((r = spore_guest_record_new(l->xs, g, l->uuid, s->network ? &l->plan : NULL, err)) < 0)
-		return spore_err_wrap(err, "recording guest '%s'", g->name);
+	if ((r = spore_guest_record_new(l->xs, g, l->uuid, s->network ? &l->plan : NULL, err)) < 0) {
+		/* A volume in use is the whole story; the name would only add
+		 * one the user never gave. */
+		return r == -EBUSY ? r : spore_err_wrap(err, "recording guest '%s'", g->name);
+	}
 	l->rec_written = true;
 	return 0;
 }
 
-/* Read-only loop devices, tagged with the UUID: the teardown finds them by
- * the tag, whether or not the record got to list them. They are listed
- * with the "running" write (a round trip less before the unpause). */
+void spore_launch_volume_dev(const struct spore_launch_spec *spec, size_t i, char *out, size_t n)
+{
+	snprintf(out, n, "xvd%c", (char)('a' + spec->ndisks + i));
+}
+
+static void add_loop(struct spore_guest *rec, const struct spore_loop *lo)
+{
+	size_t at = strlen(rec->loops), len = strnlen(lo->path, sizeof(lo->path));
+
+	/* A list that does not fit loses its tail: the teardown finds
+	 * devices by their tag anyway. */
+	if (at + len + 2 <= sizeof(rec->loops))
+		snprintf(rec->loops + at, sizeof(rec->loops) - at, "%s%s", at ? " " : "", lo->path);
+}
+
+/* Loop devices, tagged with the UUID: the disks read-only, the volumes
+ * read-write unless ro. The teardown finds them by the tag, whether or not
+ * the record got to list them. They are listed with the "running" write (a
+ * round trip less before the unpause). */
 static int attach_disks(struct launch *l, struct spore_err *err)
 {
 	const struct spore_launch_spec *s = l->spec;
 	char tag[64];
-	size_t at = 0;
 	int r;
 
 	snprintf(tag, sizeof(tag), SPORE_LOOP_TAG_FMT, l->rec.uuid);
@@ -90,14 +115,18 @@ static int attach_disks(struct launch *l, struct spore_err *err)
 		spore_step(s->loop_step ? s->loop_step : "loop-disk");
 		if ((r = spore_loop_attach(s->disks[i], tag, &l->loops[i], err)) < 0)
 			return r;
-		size_t len = strnlen(l->loops[i].path, sizeof(l->loops[i].path));
-		if (at + len + 2 <= sizeof(l->rec.loops)) {
-			if (at)
-				l->rec.loops[at++] = ' ';
-			memcpy(l->rec.loops + at, l->loops[i].path, len);
-			at += len;
-			l->rec.loops[at] = '\0';
-		}
+		add_loop(&l->rec, &l->loops[i]);
+	}
+	for (size_t i = 0; i < s->nvolumes; i++) {
+		const struct spore_launch_volume *v = &s->volumes[i];
+		struct spore_loop *lo = &l->loops[s->ndisks + i];
+
+		spore_step("loop-volume");
+		r = v->ro ? spore_loop_attach(v->file, tag, lo, err)
+			  : spore_loop_attach_rw(v->file, tag, lo, err);
+		if (r < 0)
+			return spore_err_wrap(err, "volume '%s'", v->name);
+		add_loop(&l->rec, lo);
 	}
 	return 0;
 }
@@ -107,8 +136,8 @@ static int write_nodes_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct sp
 	return spore_xs_write_nodes(xs, tx, arg, err);
 }
 
-/* The disks' and the vif's nodes in one transaction: each backend sees its
- * device whole, for one round of xenstore trips. */
+/* The disks', the volumes' and the vif's nodes in one transaction: each
+ * backend sees its device whole, for one round of xenstore trips. */
 static int add_devices(struct launch *l, struct spore_err *err)
 {
 	const struct spore_launch_spec *s = l->spec;
@@ -119,6 +148,13 @@ static int add_devices(struct launch *l, struct spore_err *err)
 		struct spore_vbd v = {.domid = l->build.domid, .index = (unsigned)i,
 				      .rdev = l->loops[i].rdev, .params = l->loops[i].path,
 				      .readonly = true};
+		r = spore_vbd_nodes(&nodes, &v, err);
+	}
+	for (size_t i = 0; i < s->nvolumes && r >= 0; i++) {
+		const struct spore_loop *lo = &l->loops[s->ndisks + i];
+		struct spore_vbd v = {.domid = l->build.domid, .index = (unsigned)(s->ndisks + i),
+				      .rdev = lo->rdev, .params = lo->path,
+				      .readonly = s->volumes[i].ro};
 		r = spore_vbd_nodes(&nodes, &v, err);
 	}
 	if (r >= 0 && s->network)
@@ -193,9 +229,14 @@ static int start(struct launch *l, struct spore_err *err)
 	size_t initrd_len = s->initrd_len;
 	int r;
 
+	if (s->ndisks > SPORE_LAUNCH_MAX_DISKS || s->nvolumes > SPORE_LAUNCH_MAX_VOLUMES ||
+	    s->ndisks + s->nvolumes > 16)
+		return spore_err_setx(err, E2BIG, "at most 16 disks and volumes (blkfront's xvda..xvdp)");
 	if ((r = spore_xc_open(&l->xc, err)) < 0 || (r = spore_xs_open(&l->xs, err)) < 0 ||
 	    (r = record_building(l, err)) < 0)
 		return r;
+	if (s->recorded)
+		s->recorded(s->arg);
 	if (s->make_initrd) {
 		spore_step("bundle");
 		if ((r = s->make_initrd(s->arg, &l->rec, s->network ? &l->plan : NULL, &l->initrd,

@@ -1,7 +1,7 @@
 /* The launch pipeline that `launch` and `boot` share (and later an OCI
  * runtime CLI): what to start is a struct; one function runs
  *
- *   record -> [bundle] -> loop devices -> build (paused) -> devices ->
+ *   record -> [bundle] -> loop devices (disks, volumes) -> build (paused) -> devices ->
  *   unpause -> console and vif waits -> record "running" -> [attach]
  *
  * with one cleanup path: once the record exists, anything that fails is
@@ -24,6 +24,15 @@
 #include <stdint.h>
 
 #define SPORE_LAUNCH_MAX_DISKS 8
+/* blkfront names 16 disks (xvda..xvdp); the image takes xvda. */
+#define SPORE_LAUNCH_MAX_VOLUMES 15
+
+/* A managed volume to attach (controller/volume/). */
+struct spore_launch_volume {
+	const char *name; /* as the record lists it */
+	const char *file; /* its filesystem image */
+	bool ro;
+};
 
 struct spore_launch_spec {
 	const char *name;         /* wanted guest name; NULL: spore-xxxxxxxx */
@@ -37,6 +46,16 @@ struct spore_launch_spec {
 	const char *disks[SPORE_LAUNCH_MAX_DISKS];
 	size_t ndisks;
 	const char *loop_step;
+	/* Managed volumes, after the disks (with launch's one disk: xvdb,
+	 * xvdc, ...; spore_launch_volume_dev): listed in the record's first
+	 * write, which claims them (a volume another running guest holds
+	 * fails the launch before anything exists), then each file on a loop
+	 * device tagged like the disks', read-write unless ro, and a vbd in
+	 * the disks' transaction. recorded (or NULL) runs once that first
+	 * write is done: launch drops the volume store's lock there. */
+	struct spore_launch_volume volumes[SPORE_LAUNCH_MAX_VOLUMES];
+	size_t nvolumes;
+	void (*recorded)(void *arg);
 	/* The network: a vif with addresses planned and claimed in the first
 	 * record write; ports (-p, sporenet's format) and allow_dom0 go in
 	 * the record for sporenet. */
@@ -78,6 +97,10 @@ struct spore_launch_result {
 	char exit_status[sizeof(((struct spore_guest *)0)->exit_status)];
 	bool crashed;
 };
+
+/* The guest's device name of volume i (n >= 8): "xvdb" for the first with
+ * one disk. */
+void spore_launch_volume_dev(const struct spore_launch_spec *spec, size_t i, char *out, size_t n);
 
 /* Runs the pipeline. Returns 0 with *res filled, or a negative errno with
  * err set and nothing of the guest left (not even its record). */

@@ -3,6 +3,8 @@
 #ifndef SPORE_VOLUME_RULES_H
 #define SPORE_VOLUME_RULES_H
 
+#include <spore/err.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,5 +42,30 @@ const char *spore_volume_printable(const char *s, char *out, size_t n);
  * attached: space-separated entries NAME or NAME:ro. Whether name is one
  * of them (in either mode). */
 bool spore_volume_list_has(const char *list, const char *name);
+
+/* Longest container path a volume mounts on. */
+#define SPORE_VOLUME_TARGET_MAX 1023
+
+/* One `launch -v`/`--volume` as docker reads a named volume:
+ * NAME:/path[:ro|:rw]. */
+struct spore_volume_mount {
+	char name[SPORE_VOLUME_NAME_MAX + 1];
+	char target[SPORE_VOLUME_TARGET_MAX + 1]; /* absolute, no "." or "..",
+						     no repeated or trailing '/' */
+	bool ro;
+};
+
+/* Parses spec into *m. -EINVAL with one line naming spec for a host path
+ * ("/host/dir:/path", not supported yet), a bad name, a target that is not
+ * absolute, has a "." or ".." component or is "/", or a mode other than ro
+ * or rw. */
+int spore_volume_mount_parse(const char *spec, struct spore_volume_mount *m,
+			     struct spore_err *err);
+
+/* Whether m[n - 1] may join m[0..n-2]: -EINVAL if its target is already
+ * another's, or its volume is already attached (a filesystem is mounted by
+ * one device of one guest at a time). */
+int spore_volume_mount_check(const struct spore_volume_mount *m, size_t n,
+			     struct spore_err *err);
 
 #endif

@@ -46,7 +46,9 @@
 /* Unique record values (name, ipv4 without its prefix length, mac) are
  * claimed (with '.' and ':', which xenstore paths cannot hold, as '@') at
  * SPORE_XS_CLAIMS/<key>/<value> = uuid by spore_guest_write and released by
- * spore_guest_remove: a second record with a claimed value is refused. */
+ * spore_guest_remove: a second record with a claimed value is refused. Each
+ * volume listed is claimed at SPORE_XS_CLAIMS/volume/<name> the same way,
+ * but only until the guest exits (spore_guest_volumes_release). */
 #define SPORE_XS_CLAIMS "/spore/claims"
 
 struct spore_guest {
@@ -76,7 +78,9 @@ struct spore_guest {
 };
 
 /* Writes every field and claims the unique ones (one transaction); -EEXIST
- * with a message if another guest holds the name or address. */
+ * with a message if another guest holds the name or address, -EBUSY if a
+ * guest that has not exited holds one of its volumes (nothing is written
+ * then). */
 int spore_guest_write(struct spore_xs *xs, const struct spore_guest *g, struct spore_err *err);
 /* Sets one key of an existing record. */
 int spore_guest_set(struct spore_xs *xs, const char *uuid, const char *key, const char *value,
@@ -91,6 +95,11 @@ int spore_guest_read_many(struct spore_xs *xs, char *const *uuids, size_t n,
 /* All records, malloc'd array (free()). */
 int spore_guest_list(struct spore_xs *xs, struct spore_guest **out, size_t *n,
 		     struct spore_err *err);
+/* Drops, in transaction tx, the claims guest uuid holds on the volumes list
+ * names (SPORE_REC_VOLUMES's format): the teardown's, as the record becomes
+ * exited, so that the next launch may attach them. */
+int spore_guest_volumes_release(struct spore_xs *xs, uint32_t tx, const char *uuid,
+				const char *volumes, struct spore_err *err);
 /* Removes the record and the claims it holds. */
 int spore_guest_remove(struct spore_xs *xs, const char *uuid, struct spore_err *err);
 /* The uuid (n >= 37) of the guest holding value for key ("name", "ipv4"):

@@ -152,6 +152,71 @@ static void users(void)
 	is_int(spore_volume_find_user(NULL, 0, "data"), -1, "no guests, no users");
 }
 
+/* Parses spec; returns the error code and leaves the message in *msg. */
+static int mount_of(const char *spec, struct spore_volume_mount *m, const char **msg)
+{
+	static struct spore_err e;
+	memset(&e, 0, sizeof(e));
+	int r = spore_volume_mount_parse(spec, m, &e);
+	*msg = e.msg;
+	return r;
+}
+
+static void mounts(void)
+{
+	struct spore_volume_mount m[3];
+	const char *msg;
+
+	is_int(mount_of("data:/data", &m[0], &msg), 0, "NAME:/path parses");
+	ok(!strcmp(m[0].name, "data") && !strcmp(m[0].target, "/data") && !m[0].ro,
+	   "  name data, target /data, read-write");
+	is_int(mount_of("logs:/var/log/app:ro", &m[0], &msg), 0, "NAME:/path:ro parses");
+	ok(!strcmp(m[0].target, "/var/log/app") && m[0].ro, "  read-only");
+	is_int(mount_of("x:/a:rw", &m[0], &msg), 0, ":rw parses");
+	ok(!m[0].ro, "  read-write");
+	is_int(mount_of("x://srv//db/", &m[0], &msg), 0, "repeated and trailing '/' parse");
+	is_str(m[0].target, "/srv/db", "  and are dropped from the target");
+
+	is_int(mount_of("/srv/data:/data", &m[0], &msg), -EINVAL, "a host directory is refused");
+	ok(strstr(msg, "host directories are not supported yet") != NULL, "  saying why: %s", msg);
+	is_int(mount_of("./dir:/data", &m[0], &msg), -EINVAL, "a relative host path too");
+	ok(strstr(msg, "host directories") != NULL, "  as a host path");
+	is_int(mount_of("data", &m[0], &msg), -EINVAL, "a name alone is refused");
+	ok(strstr(msg, "NAME:/path[:ro]") != NULL, "  showing the form: %s", msg);
+	is_int(mount_of("/data", &m[0], &msg), -EINVAL, "an anonymous volume is refused");
+	is_int(mount_of("data:data", &m[0], &msg), -EINVAL, "a relative target is refused");
+	ok(strstr(msg, "absolute") != NULL, "  saying absolute: %s", msg);
+	is_int(mount_of("data:", &m[0], &msg), -EINVAL, "an empty target is refused");
+	is_int(mount_of("data:/a/../etc", &m[0], &msg), -EINVAL, "a '..' component is refused");
+	ok(strstr(msg, "'..'") != NULL, "  naming it: %s", msg);
+	is_int(mount_of("data:/a/./b", &m[0], &msg), -EINVAL, "a '.' component is refused");
+	is_int(mount_of("data:/..", &m[0], &msg), -EINVAL, "/.. is refused");
+	is_int(mount_of("data:/a..b/..c", &m[0], &msg), 0, "dots inside a component are fine");
+	is_int(mount_of("data:/", &m[0], &msg), -EINVAL, "/ is refused");
+	is_int(mount_of("data:///", &m[0], &msg), -EINVAL, "/// is / and refused");
+	is_int(mount_of("da ta:/data", &m[0], &msg), -EINVAL, "a bad name is refused");
+	ok(strstr(msg, "is not a volume name") != NULL, "  saying so: %s", msg);
+	is_int(mount_of("_x:/data", &m[0], &msg), -EINVAL, "a name starting with _ is refused");
+	is_int(mount_of("data:/data:rx", &m[0], &msg), -EINVAL, "a mode other than ro/rw is refused");
+	ok(strstr(msg, "mode 'rx'") != NULL, "  naming it: %s", msg);
+	is_int(mount_of("data:/data:ro:x", &m[0], &msg), -EINVAL, "a fourth field is refused");
+	is_int(mount_of("data:/a\\b", &m[0], &msg), 0, "a backslash is just a character");
+	is_int(mount_of("data:/a\nb", &m[0], &msg), -EINVAL, "a control character in the target is refused");
+	ok(strstr(msg, "control characters") != NULL, "  saying so: %s", msg);
+
+	is_int(mount_of("data:/data", &m[0], &msg), 0, "first of three");
+	is_int(mount_of("logs:/logs:ro", &m[1], &msg), 0, "second");
+	is_int(spore_volume_mount_check(m, 2, &(struct spore_err){0}), 0, "two volumes, two targets: fine");
+	is_int(mount_of("other:/data/", &m[2], &msg), 0, "a third on /data/");
+	struct spore_err e = {0};
+	is_int(spore_volume_mount_check(m, 3, &e), -EINVAL, "the same target twice is refused");
+	ok(strstr(e.msg, "/data is the target of two volumes") != NULL, "  naming it: %s", e.msg);
+	is_int(mount_of("data:/elsewhere:ro", &m[2], &msg), 0, "data again, elsewhere");
+	memset(&e, 0, sizeof(e));
+	is_int(spore_volume_mount_check(m, 3, &e), -EINVAL, "the same volume twice is refused");
+	ok(strstr(e.msg, "'data' is given twice") != NULL, "  naming it: %s", e.msg);
+}
+
 int main(void)
 {
 	names();
@@ -159,5 +224,6 @@ int main(void)
 	formats();
 	printable();
 	users();
+	mounts();
 	return tap_done();
 }
