@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "anon_volumes.h"
 #include "cli_util.h"
 #include "commands.h"
 
@@ -208,6 +209,8 @@ int cmd_reaper(int argc, char **argv, struct spore_err *err)
 	bool once = false, all = true, release = false;
 	int c, r;
 
+	/* A launch that died may have left anonymous volumes. */
+	spore_reap_removed = spore_anon_volumes_removed;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {

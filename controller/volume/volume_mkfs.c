@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 /* The child's last non-empty output line (for the error message). */
-static void last_line(int fd, char *buf, size_t n)
+void spore_child_last_line(int fd, char *buf, size_t n)
 {
 	char tmp[2048];
 	off_t end = lseek(fd, 0, SEEK_END);
@@ -95,7 +95,7 @@ int spore_volume_mkfs(const char *path, const char *label, struct spore_err *err
 		r = spore_err_set(err, exec_errno, "running mkfs.ext4 (install e2fsprogs)");
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		char line[512];
-		last_line(out_fd, line, sizeof(line));
+		spore_child_last_line(out_fd, line, sizeof(line));
 		r = spore_err_setx(err, EIO, "mkfs.ext4 failed (%s %d)%s%s",
 				   WIFEXITED(status) ? "exit" : "signal",
 				   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
