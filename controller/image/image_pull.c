@@ -450,7 +450,7 @@ out:
 	spore_registry_close(src.reg);
 	spore_oci_layout_close(&src.layout);
 	if (src.tmpdir[0])
-		spore_store_rm_tmp(src.tmpdir);
+		spore_state_rm_tree(src.tmpdir);
 	return r;
 }
 

@@ -6,37 +6,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *spore_store_default_root(void)
-{
-	const char *r = getenv("SPORE_ROOT");
-	return r && *r ? r : SPORE_DEFAULT_ROOT;
-}
-
-static int mkdir_p(char *path, mode_t mode)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		int r = mkdir(path, mode);
-		*p = '/';
-		if (r < 0 && errno != EEXIST)
-			return -errno;
-	}
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
+static const char *const tmp_kinds[] = {"pull", "archive", NULL};
 
 static int sub(const struct spore_store *s, char *buf, size_t n, const char *fmt, const char *arg)
 {
@@ -46,45 +23,6 @@ static int sub(const struct spore_store *s, char *buf, size_t n, const char *fmt
 	return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-void spore_store_rm_tmp(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Temp files and directories carry their creator's pid: what a sporectl
- * killed in mid-pull left behind (it had no chance to clean up) goes at the
- * next open. (Partial downloads, partial-<digest>, stay: pulls resume them.) */
-static void sweep_dead(const struct spore_store *s)
-{
-	char dir[PATH_MAX], path[PATH_MAX + 300];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "%s/tmp", s->dir);
-	if (!(d = opendir(dir)))
-		return;
-	while ((de = readdir(d))) {
-		int pid, end = 0;
-		if ((sscanf(de->d_name, "pull-%d-%n", &pid, &end) != 1 &&
-		     sscanf(de->d_name, "archive-%d-%n", &pid, &end) != 1) ||
-		    !end || pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		log_debug("image cache: removing %s, left by process %d", path, pid);
-		spore_store_rm_tmp(path);
-	}
-	closedir(d);
-}
-
 int spore_store_open(struct spore_store *s, const char *root, bool exclusive,
 		     struct spore_err *err)
 {
@@ -92,31 +30,25 @@ int spore_store_open(struct spore_store *s, const char *root, bool exclusive,
 	char path[PATH_MAX];
 	s->lock_fd = -1;
 	if (!root)
-		root = spore_store_default_root();
+		root = spore_state_default_root();
 	int w = snprintf(s->dir, sizeof(s->dir), "%s/images", root);
 	if (w < 0 || (size_t)w >= sizeof(s->dir))
 		return spore_err_setx(err, ENAMETOOLONG, "image cache root '%s': path too long", root);
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", s->dir, dirs[i]);
-		int r = mkdir_p(path, 0700);
+		int r = spore_state_mkdir_p(path, 0700);
 		if (r < 0)
 			return spore_err_set(err, r, "creating the image cache %s", path);
 	}
 	snprintf(path, sizeof(path), "%s/lock", s->dir);
-	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	s->lock_fd = spore_state_lock(path, "image cache", exclusive, err);
 	if (s->lock_fd < 0)
-		return spore_err_set(err, errno, "opening the image cache lock %s", path);
-	if (flock(s->lock_fd, LOCK_NB | (exclusive ? LOCK_EX : LOCK_SH)) < 0) {
-		if (errno == EWOULDBLOCK)
-			log_info("waiting for another sporectl using %s", s->dir);
-		if (flock(s->lock_fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
-			int e = errno;
-			close(s->lock_fd);
-			s->lock_fd = -1;
-			return spore_err_set(err, e, "locking the image cache %s", path);
-		}
-	}
-	sweep_dead(s);
+		return s->lock_fd;
+	/* Temp files and directories carry their creator's pid: what a
+	 * sporectl killed in mid-pull left behind goes now. (Partial downloads,
+	 * partial-<digest>, stay: pulls resume them.) */
+	snprintf(path, sizeof(path), "%s/tmp", s->dir);
+	spore_state_sweep(path, tmp_kinds, "image cache");
 	return 0;
 }
 
@@ -144,8 +76,9 @@ int spore_store_rootfs_path(const struct spore_store *s, const char *manifest_di
 
 int spore_store_tmpname(const struct spore_store *s, const char *kind, char *buf, size_t n)
 {
-	int w = snprintf(buf, n, "%s/tmp/%s-%d-XXXXXX", s->dir, kind, (int)getpid());
-	return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/tmp", s->dir);
+	return spore_state_tmpname(buf, n, dir, kind);
 }
 
 int spore_store_tmpfile(const struct spore_store *s, char *buf, size_t n, struct spore_err *err)

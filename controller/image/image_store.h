@@ -13,14 +13,13 @@
 #define SPORE_IMAGE_STORE_H
 
 #include "oci_digest.h"
+#include "statedir.h"
 #include <spore/err.h>
 
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
-
-#define SPORE_DEFAULT_ROOT "/var/lib/spore"
 
 struct spore_store {
 	char dir[PATH_MAX - 64]; /* <root>/images */
@@ -35,9 +34,6 @@ struct spore_image_rec {
 	uint64_t rootfs_size; /* filled by spore_store_list/get */
 };
 
-/* $SPORE_ROOT, else SPORE_DEFAULT_ROOT. */
-const char *spore_store_default_root(void);
-
 /* Creates the layout if needed and takes the lock (shared, or exclusive for
  * rm/prune). root NULL means the default. */
 int spore_store_open(struct spore_store *s, const char *root, bool exclusive,
@@ -48,13 +44,12 @@ int spore_store_blob_path(const struct spore_store *s, const char *digest, char 
 int spore_store_rootfs_path(const struct spore_store *s, const char *manifest_digest, char *buf,
 			    size_t n);
 
-/* A temp name images/tmp/KIND-PID-XXXXXX (for mkstemp/mkdtemp): the next
- * spore_store_open removes it if process PID is gone. */
+/* A temp name images/tmp/KIND-PID-XXXXXX (for mkstemp/mkdtemp; KIND "pull"
+ * or "archive"): the next spore_store_open removes it if process PID is
+ * gone. */
 int spore_store_tmpname(const struct spore_store *s, const char *kind, char *buf, size_t n);
 /* A new temp file in images/tmp (kind "pull"); its path goes to buf. */
 int spore_store_tmpfile(const struct spore_store *s, char *buf, size_t n, struct spore_err *err);
-/* Removes a temp file or directory tree. */
-void spore_store_rm_tmp(const char *path);
 /* Renames a finished temp file into place (0444). */
 int spore_store_commit(const char *tmp, const char *dest, struct spore_err *err);
 /* Writes bytes as the blob `digest` (already verified by the caller). */
