@@ -70,6 +70,11 @@ static void usage(FILE *out)
 		"                            Mount managed volume NAME (created, 1 GiB, if\n"
 		"                            missing) on PATH; one running guest at a time\n"
 		"                            (repeatable)\n"
+		"  --tmpfs PATH[:OPTS]       Mount a tmpfs on PATH; OPTS: size=SIZE, mode=OCTAL,\n"
+		"                            ro, [no]exec, [no]suid, [no]dev (default: mode 1777,\n"
+		"                            noexec,nosuid,nodev, no size limit) (repeatable)\n"
+		"  --read-only               Mount the container's root read-only (volumes and\n"
+		"                            --tmpfs mounts stay writable)\n"
 		"  --insecure-registry HOST  Allow plain HTTP to HOST[:PORT]\n"
 		"  -h, --help                Show this help\n"
 		"\n"
@@ -98,12 +103,15 @@ struct launch_args {
 	size_t nports;
 	struct spore_volume_mount volumes[SPORE_LAUNCH_MAX_VOLUMES];
 	size_t nvolumes;
+	struct spore_tmpfs_mount tmpfs[SPORE_BUNDLE_MAX_TMPFS];
+	size_t ntmpfs;
+	bool read_only;
 };
 
 static int parse_args(struct launch_args *l, int argc, char **argv, struct spore_err *err)
 {
 	enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_VCPUS, O_KERNEL, O_RM, O_INSECURE, O_NETWORK,
-	       O_ALLOW_DOM0, O_CPUS };
+	       O_ALLOW_DOM0, O_CPUS, O_TMPFS, O_READ_ONLY };
 	static const struct option opts[] = {
 		{"attach", no_argument, 0, 'a'},         {"detach", no_argument, 0, 'd'},
 		{"tty", no_argument, 0, 't'},
@@ -118,6 +126,7 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 		{"network", required_argument, 0, O_NETWORK}, {"publish", required_argument, 0, 'p'},
 		{"allow-dom0", no_argument, 0, O_ALLOW_DOM0},
 		{"volume", required_argument, 0, 'v'},
+		{"tmpfs", required_argument, 0, O_TMPFS}, {"read-only", no_argument, 0, O_READ_ONLY},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
 	uint64_t v;
@@ -198,6 +207,14 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 			    spore_volume_mount_check(l->volumes, l->nvolumes, err) < 0)
 				return spore_err_wrap(err, "launch");
 			break;
+		case O_TMPFS:
+			if (l->ntmpfs == SPORE_BUNDLE_MAX_TMPFS)
+				return spore_err_setx(err, E2BIG, "launch: at most %d --tmpfs options",
+						      SPORE_BUNDLE_MAX_TMPFS);
+			if (spore_tmpfs_parse(optarg, &l->tmpfs[l->ntmpfs++], err) < 0)
+				return spore_err_wrap(err, "launch");
+			break;
+		case O_READ_ONLY: l->read_only = true; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return cli_usage(err, "launch: bad usage");
 		}
@@ -209,6 +226,8 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 	if (cpus_vcpus > l->vcpus)
 		return spore_err_setx(err, EINVAL, "launch: --cpus needs at least %u vCPUs, not --vcpus %u",
 				      cpus_vcpus, l->vcpus);
+	if (spore_mount_targets_check(l->volumes, l->nvolumes, l->tmpfs, l->ntmpfs, err) < 0)
+		return spore_err_wrap(err, "launch");
 	if (!l->network && (l->nports || l->allow_dom0))
 		return spore_err_setx(err, EINVAL, "launch: --publish and --allow-dom0 need a network (not --network none)");
 	if (optind >= argc) {
@@ -306,6 +325,11 @@ static int launch_initrd(void *arg, const struct spore_guest *rec,
 			.device = devs[i], .target = a->volumes[i].target, .fstype = "ext4",
 			.ro = a->volumes[i].ro};
 	}
+	for (size_t i = 0; i < a->ntmpfs; i++)
+		b->tmpfs[b->ntmpfs++] = (struct spore_bundle_tmpfs){
+			.target = a->tmpfs[i].target, .size = a->tmpfs[i].size,
+			.mode = a->tmpfs[i].mode, .flags = a->tmpfs[i].flags};
+	b->read_only = a->read_only;
 	if (spore_bundle_encode(b, &buf, &len, &why) < 0) {
 		r = spore_err_setx(err, EINVAL, "launch: cannot encode the launch bundle: %s",
 				   why ? why : "invalid");

@@ -3,6 +3,7 @@
 #ifndef SPORE_VOLUME_RULES_H
 #define SPORE_VOLUME_RULES_H
 
+#include <spore/bundle.h>
 #include <spore/err.h>
 
 #include <stdbool.h>
@@ -58,5 +59,24 @@ int spore_volume_mount_parse(const char *spec, struct spore_volume_mount *m,
  * one device of one guest at a time). */
 int spore_volume_mount_check(const struct spore_volume_mount *m, size_t n,
 			     struct spore_err *err);
+
+/* One `launch --tmpfs` as docker reads it: /path[:OPTS], OPTS a comma list
+ * of size=SIZE (the sizes above, above 0), mode=OCTAL (<= 7777), ro, rw,
+ * exec, noexec, suid, nosuid, dev, nodev. Docker's defaults: mode 1777 (the
+ * kernel's), no size (the kernel's, half the guest's RAM), noexec, nosuid,
+ * nodev. */
+struct spore_tmpfs_mount {
+	char target[SPORE_VOLUME_TARGET_MAX + 1]; /* as spore_volume_mount's */
+	uint64_t size;                            /* 0: the kernel's default */
+	uint32_t mode;
+	uint8_t flags;                            /* SPORE_TMPFS_* */
+};
+
+/* Parses spec into *t. -EINVAL with one line naming spec. */
+int spore_tmpfs_parse(const char *spec, struct spore_tmpfs_mount *t, struct spore_err *err);
+
+/* -EINVAL if a tmpfs's target is a volume's or another tmpfs's. */
+int spore_mount_targets_check(const struct spore_volume_mount *m, size_t nm,
+			      const struct spore_tmpfs_mount *t, size_t nt, struct spore_err *err);
 
 #endif

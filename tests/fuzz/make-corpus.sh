@@ -36,6 +36,9 @@ bundle full --env PATH=/usr/bin:/bin --env EMPTY= --user 1000:50 --workdir /srv 
 	--gw4 10.75.0.2 --ipv6 fd00::f/64 --gw6 fe80::1 --mtu 1400 --dns 10.75.0.3 \
 	--volume xvdc:/data:ext4 --volume xvdd:/etc/conf:squashfs:ro --stop-timeout 3 \
 	-- /bin/sh -c 'echo hello; exit 3'
+bundle mounts --read-only --upper-dev xvdf --volume xvdc:/data:ext4 \
+	--volume xvde:/etc/app.conf:squashfs:file --tmpfs /tmp:0:1777:14 \
+	--tmpfs /run/big:67108864:700:1 -- /bin/true
 
 python3 - "$out" <<'PY'
 import io, json, os, struct, sys, tarfile

@@ -156,6 +156,66 @@ static void mounts(void)
 	ok(strstr(e.msg, "'data' is given twice") != NULL, "  naming it: %s", e.msg);
 }
 
+/* Parses a --tmpfs spec; returns the error code, the message in *msg. */
+static int tmpfs_of(const char *spec, struct spore_tmpfs_mount *t, const char **msg)
+{
+	static struct spore_err e;
+	memset(&e, 0, sizeof(e));
+	int r = spore_tmpfs_parse(spec, t, &e);
+	*msg = e.msg;
+	return r;
+}
+
+static void tmpfs(void)
+{
+	const uint8_t def = SPORE_TMPFS_NOEXEC | SPORE_TMPFS_NOSUID | SPORE_TMPFS_NODEV;
+	struct spore_tmpfs_mount t[2];
+	struct spore_volume_mount m;
+	const char *msg;
+
+	is_int(tmpfs_of("/tmp", &t[0], &msg), 0, "--tmpfs /tmp parses");
+	ok(!strcmp(t[0].target, "/tmp") && t[0].size == 0 && t[0].mode == 01777 && t[0].flags == def,
+	   "  docker's defaults: mode 1777, no size, noexec,nosuid,nodev");
+	is_int(tmpfs_of("/run//app/:size=64m,mode=755", &t[0], &msg), 0, "size= and mode= parse");
+	ok(!strcmp(t[0].target, "/run/app") && t[0].size == 64ull << 20 && t[0].mode == 0755,
+	   "  /run/app, 64 MiB, 0755");
+	is_int(tmpfs_of("/x:size=65536k", &t[0], &msg), 0, "size in k parses");
+	ok(t[0].size == 64ull << 20, "  65536k is 64 MiB");
+	is_int(tmpfs_of("/x:size=1.5GiB", &t[0], &msg), 0, "size 1.5GiB parses");
+	ok(t[0].size == 3ull << 29, "  as 1.5 GiB");
+	is_int(tmpfs_of("/x:exec,suid,dev,ro", &t[0], &msg), 0, "exec,suid,dev,ro parse");
+	ok(t[0].flags == SPORE_TMPFS_RO, "  only read-only stays");
+	is_int(tmpfs_of("/x:ro,rw,noexec,exec", &t[0], &msg), 0, "the last of a pair wins");
+	ok(t[0].flags == (SPORE_TMPFS_NOSUID | SPORE_TMPFS_NODEV), "  rw and exec");
+
+	is_int(tmpfs_of("tmp", &t[0], &msg), -EINVAL, "a relative target is refused");
+	ok(strstr(msg, "--tmpfs 'tmp': the target must be an absolute path") != NULL, "  saying so: %s", msg);
+	is_int(tmpfs_of("/", &t[0], &msg), -EINVAL, "/ is refused");
+	is_int(tmpfs_of("/a/../b", &t[0], &msg), -EINVAL, "a '..' component is refused");
+	is_int(tmpfs_of("/x:size=0", &t[0], &msg), -EINVAL, "size=0 is refused");
+	is_int(tmpfs_of("/x:size=10%", &t[0], &msg), -EINVAL, "a percentage is refused");
+	ok(strstr(msg, "size '10%'") != NULL, "  naming it: %s", msg);
+	is_int(tmpfs_of("/x:mode=8", &t[0], &msg), -EINVAL, "mode 8 (not octal) is refused");
+	is_int(tmpfs_of("/x:mode=17777", &t[0], &msg), -EINVAL, "mode above 7777 is refused");
+	is_int(tmpfs_of("/x:mode=-1", &t[0], &msg), -EINVAL, "a negative mode is refused");
+	is_int(tmpfs_of("/x:uid=0", &t[0], &msg), -EINVAL, "an unknown option is refused");
+	ok(strstr(msg, "option 'uid=0'") != NULL, "  naming it: %s", msg);
+	is_int(tmpfs_of("/x:size=1m,,ro", &t[0], &msg), -EINVAL, "an empty option is refused");
+	is_int(tmpfs_of("/x:", &t[0], &msg), -EINVAL, "a trailing ':' is refused");
+
+	is_int(tmpfs_of("/a", &t[0], &msg), 0, "tmpfs on /a");
+	is_int(tmpfs_of("/b", &t[1], &msg), 0, "tmpfs on /b");
+	is_int(mount_of("data:/c", &m, &msg), 0, "volume on /c");
+	is_int(spore_mount_targets_check(&m, 1, t, 2, &(struct spore_err){0}), 0, "three targets: fine");
+	is_int(tmpfs_of("/c/", &t[1], &msg), 0, "tmpfs on /c/");
+	struct spore_err e = {0};
+	is_int(spore_mount_targets_check(&m, 1, t, 2, &e), -EINVAL, "a volume's target is refused");
+	ok(strstr(e.msg, "/c is the target of two mounts") != NULL, "  naming it: %s", e.msg);
+	is_int(tmpfs_of("//a", &t[1], &msg), 0, "tmpfs on //a");
+	memset(&e, 0, sizeof(e));
+	is_int(spore_mount_targets_check(&m, 1, t, 2, &e), -EINVAL, "another tmpfs's target is refused");
+}
+
 int main(void)
 {
 	names();
@@ -163,5 +223,6 @@ int main(void)
 	printable();
 	users();
 	mounts();
+	tmpfs();
 	return tap_done();
 }
