@@ -238,9 +238,16 @@ int spore_docker_archive_to_layout(int fd, const char *file, const char *dir,
 				 slash ? "/" : "", t);
 			if (t[0] == '/' || resolve_dots(joined, target, sizeof(target)) < 0)
 				continue;
-			for (size_t i = 0; i < n; i++)
-				if (!strcmp(layers[i].name, name))
-					snprintf(layers[i].name, sizeof(layers[i].name), "%s", target);
+			for (size_t i = 0; i < n; i++) {
+				if (strcmp(layers[i].name, name))
+					continue;
+				snprintf(layers[i].name, sizeof(layers[i].name), "%s", target);
+				/* A target already read (listed as a layer itself, earlier
+				 * in the archive) is that layer. */
+				for (size_t j = 0; j < n; j++)
+					if (j != i && layers[j].digest[0] && !strcmp(layers[j].name, target))
+						layers[i] = layers[j];
+			}
 			continue;
 		}
 		if (archive_entry_filetype(e) != AE_IFREG)
