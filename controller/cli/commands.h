@@ -27,6 +27,5 @@ int cmd_list(int argc, char **argv, struct spore_err *err);
 int cmd_destroy(int argc, char **argv, struct spore_err *err);
 int cmd_rm(int argc, char **argv, struct spore_err *err);
 int cmd_console(int argc, char **argv, struct spore_err *err);
-int cmd_reaper(int argc, char **argv, struct spore_err *err);
 
 #endif
