@@ -17,6 +17,7 @@
 #include "pipeline.h"
 #include "pv_builder.h"
 #include "rootfs_disk.h"
+#include "size.h"
 #include "step_hook.h"
 #include "volume_fsck.h"
 #include "volume_store.h"
@@ -50,6 +51,7 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -a, --attach              Attach to the container's console; Ctrl+] detaches;\n"
 		"                            exit with the container's status\n"
+		"  -d, --detach              Print the guest's UUID and return (the default)\n"
 		"  -t, --tty                 Give the container a terminal\n"
 		"  -i, --interactive         Pass input to the container\n"
 		"  --name NAME               Guest name (default: spore-XXXXXXXX)\n"
@@ -58,8 +60,11 @@ static void usage(FILE *out)
 		"  -w, --workdir DIR         Working directory in the container\n"
 		"  -u, --user USER[:GROUP]   User (name or uid) to run as\n"
 		"  --entrypoint CMD          Replace the image's entrypoint\n"
-		"  -m, --memory MIB          Guest memory (default 256)\n"
-		"  --vcpus N                 Virtual CPUs (default 1)\n"
+		"  -m, --memory SIZE         Guest memory: 512m, 1g; a bare number is MiB\n"
+		"                            (default 256m)\n"
+		"  --cpus N                  CPU time as docker counts it: 1.5 is one and a half\n"
+		"                            CPUs (vCPUs rounded up, the rest a scheduler cap)\n"
+		"  --vcpus N                 Virtual CPUs (default 1, or what --cpus needs)\n"
 		"  --kernel FILE             Guest kernel (default: $SPORE_KERNEL, spore's kernel)\n"
 		"  --rm                      Remove the record when the container exits\n"
 		"  --network MODE            'default' (a NAT network through sporenet: eth0 with\n"
@@ -92,11 +97,13 @@ static void usage(FILE *out)
 }
 
 struct launch_args {
-	bool attach, tty, interactive, rm;
+	bool attach, detach, tty, interactive, rm;
 	const char *name, *workdir, *user, *entrypoint, *kernel, *image;
 	bool entrypoint_set;
 	uint64_t memory_mib;
 	uint32_t vcpus;
+	bool vcpus_set;
+	uint16_t cpu_cap;
 	const char *env[MAX_ENV_ARGS];
 	size_t nenv;
 	const char *env_file;
@@ -119,14 +126,16 @@ struct launch_args {
 static int parse_args(struct launch_args *l, int argc, char **argv, struct spore_err *err)
 {
 	enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_VCPUS, O_KERNEL, O_RM, O_INSECURE, O_NETWORK,
-	       O_ALLOW_DOM0, O_TMPFS, O_READ_ONLY, O_ROOTFS_SIZE };
+	       O_ALLOW_DOM0, O_CPUS, O_TMPFS, O_READ_ONLY, O_ROOTFS_SIZE };
 	static const struct option opts[] = {
-		{"attach", no_argument, 0, 'a'},         {"tty", no_argument, 0, 't'},
+		{"attach", no_argument, 0, 'a'},         {"detach", no_argument, 0, 'd'},
+		{"tty", no_argument, 0, 't'},
 		{"interactive", no_argument, 0, 'i'},    {"name", required_argument, 0, O_NAME},
 		{"env", required_argument, 0, 'e'},      {"env-file", required_argument, 0, O_ENVFILE},
 		{"workdir", required_argument, 0, 'w'},  {"user", required_argument, 0, 'u'},
 		{"entrypoint", required_argument, 0, O_ENTRY},
 		{"memory", required_argument, 0, 'm'},   {"vcpus", required_argument, 0, O_VCPUS},
+		{"cpus", required_argument, 0, O_CPUS},
 		{"kernel", required_argument, 0, O_KERNEL}, {"rm", no_argument, 0, O_RM},
 		{"insecure-registry", required_argument, 0, O_INSECURE},
 		{"network", required_argument, 0, O_NETWORK}, {"publish", required_argument, 0, 'p'},
@@ -137,6 +146,7 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
 	uint64_t v;
+	uint32_t cpus_vcpus = 0;
 	int c;
 
 	struct net_fwd fwd;
@@ -148,9 +158,10 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 	l->network = true;
 	optind = 1;
 	/* '+': options end at IMAGE; what follows is the container's. */
-	while ((c = getopt_long(argc, argv, "+atie:w:u:m:p:v:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+adtie:w:u:m:p:v:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': l->attach = true; break;
+		case 'd': l->detach = true; break;
 		case 't': l->tty = true; break;
 		case 'i': l->interactive = true; break;
 		case O_NAME: l->name = optarg; break;
@@ -164,15 +175,21 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 		case 'u': l->user = optarg; break;
 		case O_ENTRY: l->entrypoint = optarg; l->entrypoint_set = true; break;
 		case 'm':
-			if (cli_parse_u64(optarg, SPORE_MEMORY_MIN_MIB, SPORE_MEMORY_MAX_MIB, &v) < 0)
-				return spore_err_setx(err, EINVAL, "launch: --memory '%s' is not %d..%llu MiB",
-						      optarg, SPORE_MEMORY_MIN_MIB, SPORE_MEMORY_MAX_MIB);
+			if (cli_parse_memory("launch", optarg, &v, err) < 0)
+				return -EINVAL;
 			l->memory_mib = v;
 			break;
 		case O_VCPUS:
 			if (cli_parse_u64(optarg, 1, 64, &v) < 0)
 				return spore_err_setx(err, EINVAL, "launch: --vcpus '%s' is not 1..64", optarg);
 			l->vcpus = (uint32_t)v;
+			l->vcpus_set = true;
+			break;
+		case O_CPUS:
+			if (docker_cpus_parse(optarg, &cpus_vcpus, &l->cpu_cap) < 0)
+				return spore_err_setx(err, EINVAL,
+						      "launch: --cpus '%s' is not a number of CPUs above 0, at most 64",
+						      optarg);
 			break;
 		case O_KERNEL: l->kernel = optarg; break;
 		case O_RM: l->rm = true; break;
@@ -221,7 +238,7 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 			break;
 		case O_READ_ONLY: l->read_only = true; break;
 		case O_ROOTFS_SIZE:
-			if (spore_volume_parse_size(optarg, &v) < 0 ||
+			if (spore_size_parse(optarg, 0, &v) < 0 ||
 			    (v && (v < SPORE_VOLUME_MIN_SIZE || v > SPORE_VOLUME_MAX_SIZE)))
 				return spore_err_setx(err, EINVAL, "launch: --rootfs-size '%s' is not 0 or 16m..16t",
 						      optarg);
@@ -231,6 +248,13 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 		default: usage(stderr); return cli_usage(err, "launch: bad usage");
 		}
 	}
+	if (l->attach && l->detach)
+		return spore_err_setx(err, EINVAL, "launch: --attach and --detach exclude each other");
+	if (cpus_vcpus && !l->vcpus_set)
+		l->vcpus = cpus_vcpus;
+	if (cpus_vcpus > l->vcpus)
+		return spore_err_setx(err, EINVAL, "launch: --cpus needs at least %u vCPUs, not --vcpus %u",
+				      cpus_vcpus, l->vcpus);
 	if (spore_mount_targets_check(l->volumes, l->nvolumes, l->tmpfs, l->ntmpfs, err) < 0)
 		return spore_err_wrap(err, "launch");
 	if (!l->network && (l->nports || l->allow_dom0))
@@ -570,7 +594,7 @@ static int launch(struct launch_args *a, struct spore_err *err)
 		/* spore.nowait_devices: spore's kernel lets sporeinit run while
 		 * its devices connect (kernel/patches; others ignore it). */
 		.cmdline = "console=hvc0 quiet spore.nowait_devices",
-		.memory_mib = a->memory_mib, .vcpus = a->vcpus,
+		.memory_mib = a->memory_mib, .vcpus = a->vcpus, .cpu_cap = a->cpu_cap,
 		.disks = {rootfs}, .ndisks = 1, .loop_step = "loop-image",
 		.network = a->network, .ports = a->ports, .allow_dom0 = a->allow_dom0,
 		.initrd_name = initrd, .make_initrd = launch_initrd, .arg = &p,

@@ -68,7 +68,7 @@ int spore_reap_guests(struct spore_xc *xc, struct spore_xs *xs, const struct spo
 int spore_reap_all_uuids(struct spore_xs *xs, struct spore_uuid_set *out, struct spore_err *err);
 
 /* Called with each record the reap removes (a launch that died), when set:
- * sporectl's reaper, list and destroy set it to remove what the guest
+ * spored's reaper and sporectl's list and destroy set it to remove what the guest
  * owned outside Xen (its anonymous volumes), which this part may not link.
  * Not set where the volume store is locked already (volume rm, prune). */
 extern void (*spore_reap_removed)(const struct spore_guest *g);

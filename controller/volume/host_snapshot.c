@@ -1,11 +1,11 @@
 /* Snapshots of host paths; see host_snapshot.h. */
 #include "host_snapshot.h"
 
-#include "volume_mkfs.h"
+#include "child.h"
+#include "statedir.h"
 #include <spore/bundle.h>
 #include <spore/log.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -23,35 +23,12 @@
 /* ustar's size field: 11 octal digits. */
 #define TAR_MAX_SIZE 077777777777ull
 
-/* The image cache's root (image_store.h), found the same way; it exists
- * once launch has opened the cache. */
-static const char *state_root(void)
-{
-	const char *r = getenv("SPORE_ROOT");
-	return r && *r ? r : "/var/lib/spore";
-}
-
-/* Removes what killed sporectls left: .tmpfile-PID-* whose PID is gone. */
-static void sweep(const char *root)
-{
-	DIR *d = opendir(root);
-	struct dirent *e;
-
-	while (d && (e = readdir(d))) {
-		char *end;
-		if (strncmp(e->d_name, ".tmpfile-", 9))
-			continue;
-		long pid = strtol(e->d_name + 9, &end, 10);
-		if (*end == '-' && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-			unlinkat(dirfd(d), e->d_name, 0);
-	}
-	if (d)
-		closedir(d);
-}
 
 int spore_unnamed_file(struct spore_unnamed *u, struct spore_err *err)
 {
-	const char *root = state_root();
+	static const char *const kinds[] = {".tmpfile", NULL};
+	/* $SPORE_ROOT: it exists once launch has opened the image cache. */
+	const char *root = spore_state_default_root();
 
 	u->name[0] = '\0';
 	u->fd = open(root, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -59,9 +36,9 @@ int spore_unnamed_file(struct spore_unnamed *u, struct spore_err *err)
 		return 0;
 	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
 		return spore_err_set(err, errno, "a file in %s", root);
-	sweep(root);
-	snprintf(u->name, sizeof(u->name), "%s/.tmpfile-%d-XXXXXX", root, (int)getpid());
-	if ((u->fd = mkostemp(u->name, O_CLOEXEC)) < 0) {
+	spore_state_sweep(root, kinds, "state root");
+	if (spore_state_tmpname(u->name, sizeof(u->name), root, ".tmpfile") < 0 ||
+	    (u->fd = mkostemp(u->name, O_CLOEXEC)) < 0) {
 		u->name[0] = '\0';
 		return spore_err_set(err, errno, "a file in %s", root);
 	}

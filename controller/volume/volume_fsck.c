@@ -1,7 +1,7 @@
 /* Checking a dirty volume; see volume_fsck.h. */
 #include "volume_fsck.h"
 
-#include "volume_mkfs.h"
+#include "child.h"
 #include <spore/log.h>
 
 #include <errno.h>

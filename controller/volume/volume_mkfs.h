@@ -12,15 +12,9 @@
 
 #include <spore/err.h>
 
-#include <stddef.h>
-
 /* Formats the file at path (already sized) as ext4, root directory owned
  * by root. The child dies with the caller (PR_SET_PDEATHSIG): a killed
  * sporectl leaves no mkfs writing to a file nobody will keep. */
 int spore_volume_mkfs(const char *path, const char *label, struct spore_err *err);
-
-/* The last non-empty line a child wrote into fd (a memfd), cut to n: for
- * one-line error messages. */
-void spore_child_last_line(int fd, char *buf, size_t n);
 
 #endif

@@ -1,5 +1,6 @@
 /* Managed volumes' pure rules; see volume_rules.h. */
 #include "volume_rules.h"
+#include "size.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,69 +21,6 @@ bool spore_volume_name_valid(const char *name)
 			return false;
 	}
 	return (unsigned char)name[0] < 0x80;
-}
-
-int spore_volume_parse_size(const char *s, uint64_t *out)
-{
-	static const char units[] = "bkmgtp";
-	unsigned __int128 whole = 0, frac = 0, scale = 1, bytes;
-	const char *p = s, *u;
-	bool more = false; /* fraction digits beyond what is kept, not all 0 */
-	unsigned shift = 0;
-
-	if (!s || !isdigit((unsigned char)*p))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*p); p++) {
-		whole = whole * 10 + (unsigned)(*p - '0');
-		if (whole > UINT64_MAX)
-			return -ERANGE;
-	}
-	if (*p == '.') {
-		if (!isdigit((unsigned char)*++p))
-			return -EINVAL;
-		for (; isdigit((unsigned char)*p); p++) {
-			if (scale < 1000000000000000000ull) {
-				frac = frac * 10 + (unsigned)(*p - '0');
-				scale *= 10;
-			} else if (*p != '0') {
-				more = true;
-			}
-		}
-	}
-	if (*p && (u = strchr(units, tolower((unsigned char)*p)))) {
-		shift = 10 * (unsigned)(u - units);
-		p++;
-		/* "kb", "kib": docker's units read both as 1024. */
-		if (shift && tolower((unsigned char)*p) == 'i' && tolower((unsigned char)p[1]) == 'b')
-			p += 2;
-		else if (shift && tolower((unsigned char)*p) == 'b')
-			p++;
-	}
-	if (*p)
-		return -EINVAL;
-	/* whole < 2^64 and shift <= 50: no overflow in 128 bits. */
-	bytes = (whole << shift) + ((frac << shift) + scale - 1) / scale;
-	if (more && (frac << shift) % scale == 0)
-		bytes++;
-	if (bytes > UINT64_MAX)
-		return -ERANGE;
-	*out = (uint64_t)bytes;
-	return 0;
-}
-
-void spore_volume_format_size(uint64_t bytes, char *buf, size_t n)
-{
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-	unsigned i = 0;
-
-	while (i + 1 < sizeof(units) / sizeof(units[0]) && bytes >= (1ull << (10 * (i + 1))))
-		i++;
-	if (i == 0)
-		snprintf(buf, n, "%llu B", (unsigned long long)bytes);
-	else if (bytes % (1ull << (10 * i)) == 0)
-		snprintf(buf, n, "%llu %s", (unsigned long long)(bytes >> (10 * i)), units[i]);
-	else
-		snprintf(buf, n, "%.1f %s", (double)bytes / (double)(1ull << (10 * i)), units[i]);
 }
 
 /* One byte as it is shown: itself, or \xHH. Returns its length. */
@@ -267,7 +205,7 @@ static int tmpfs_option(struct spore_tmpfs_mount *t, const char *o, size_t n, co
 	if (n > 5 && n - 5 < sizeof(val) && !memcmp(o, "size=", 5)) {
 		memcpy(val, o + 5, n - 5);
 		val[n - 5] = '\0';
-		if (spore_volume_parse_size(val, &v) < 0 || v == 0)
+		if (spore_size_parse(val, 0, &v) < 0 || v == 0)
 			return spore_err_setx(err, EINVAL, "--tmpfs '%s': size '%s' is not a size above 0 (512m, 1g, bytes)",
 					      shown, spore_volume_printable(val, what, sizeof(what)));
 		t->size = v;

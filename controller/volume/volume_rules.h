@@ -1,4 +1,4 @@
-/* Managed volumes' pure rules: names, sizes, and the guest record's list of
+/* Managed volumes' pure rules: names, mount specs and the guest record's list of
  * attached volumes. No I/O; unit-tested in tests/unit/test_volume.c. */
 #ifndef SPORE_VOLUME_RULES_H
 #define SPORE_VOLUME_RULES_H
@@ -24,15 +24,6 @@
  * bytes. A valid name is a safe file name (no '/', never "." or "..", no
  * leading '.', which the store keeps for its own files) and prints as is. */
 bool spore_volume_name_valid(const char *name);
-
-/* Docker-style sizes: a decimal number, optionally with a fraction
- * ("1.5g"), then an optional unit b, k, m, g, t or p (any case, optionally
- * followed by "b" or "ib": "512MiB", "10GB"), all powers of 1024. Fractions
- * of a byte round up. -EINVAL if malformed, -ERANGE above UINT64_MAX. */
-int spore_volume_parse_size(const char *s, uint64_t *out);
-
-/* A size for people: "1 GiB", "512 MiB", "1.5 GiB", "4096 B". */
-void spore_volume_format_size(uint64_t bytes, char *buf, size_t n);
 
 /* Copies s for a message: bytes outside printable ASCII as \xHH, cut to
  * fit n (with "..."), so that what a user typed, valid or not, never

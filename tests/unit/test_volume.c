@@ -1,5 +1,6 @@
-/* Managed volumes' pure rules (controller/volume/): names, sizes, the
- * printable form of what users type, and "in use" from guest records. */
+/* Managed volumes' pure rules (controller/volume/): names, the default
+ * size, the printable form of what users type, "in use" from guest records,
+ * mount specs, the record's mounts, superblocks that need a check. */
 #include "volume_fsck.h"
 #include "volume_rules.h"
 #include "volume_users.h"
@@ -9,12 +10,6 @@
 #include <string.h>
 
 #include "tap.h"
-
-static int size_of(const char *s, uint64_t *out)
-{
-	*out = 0;
-	return spore_volume_parse_size(s, out);
-}
 
 static void names(void)
 {
@@ -45,64 +40,9 @@ static void names(void)
 
 static void sizes(void)
 {
-	uint64_t v;
-
-	is_int(size_of("1048576", &v), 0, "plain bytes parse");
-	is_int(v, 1048576, "plain bytes are bytes");
-	ok(size_of("512m", &v) == 0 && v == 512ull << 20, "512m is 512 MiB");
-	ok(size_of("1g", &v) == 0 && v == 1ull << 30, "1g is 1 GiB");
-	ok(size_of("10G", &v) == 0 && v == 10ull << 30, "10G is 10 GiB (any case)");
-	ok(size_of("64k", &v) == 0 && v == 64ull << 10, "k");
-	ok(size_of("2t", &v) == 0 && v == 2ull << 40, "t");
-	ok(size_of("1p", &v) == 0 && v == 1ull << 50, "p");
-	ok(size_of("100b", &v) == 0 && v == 100, "b is bytes");
-	ok(size_of("1GB", &v) == 0 && v == 1ull << 30 && size_of("1GiB", &v) == 0 && v == 1ull << 30 &&
-		   size_of("3mib", &v) == 0 && v == 3ull << 20,
-	   "GB, GiB and mib: powers of 1024 all, as docker's units");
-	ok(size_of("1.5g", &v) == 0 && v == 3ull << 29, "a fraction: 1.5g");
-	ok(size_of("0.1k", &v) == 0 && v == 103, "fractions of a byte round up (102.4 -> 103)");
-	ok(size_of("1.0000000000000000000001", &v) == 0 && v == 2,
-	   "digits past what is kept still round up");
-	ok(size_of("18446744073709551615", &v) == 0 && v == UINT64_MAX, "UINT64_MAX bytes");
-	is_int(size_of("18446744073709551616", &v), -ERANGE, "one more is out of range");
-	is_int(size_of("16384p", &v), -ERANGE, "so is 2^64 with a unit");
-	is_int(size_of("99999999999999999999999g", &v), -ERANGE, "and many digits");
-	static const char *const bad[] = {"",     "g",    "-1g", "+1g",  " 1g", "1g ", "1 g",
-					  "1.g",  ".5g",  "1x",  "1gg",  "1bb", "1ib", "1kibb",
-					  "0x10", "1e3",  "inf", "1,5g", "1..5g"};
-	int nbad = 0;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int r = size_of(bad[i], &v);
-		if (r != -EINVAL) {
-			printf("#   '%s' gave %d\n", bad[i], r);
-			nbad++;
-		}
-	}
-	is_int(nbad, 0, "malformed sizes are -EINVAL (signs, spaces, junk, hex, exponents)");
-	is_int(spore_volume_parse_size(NULL, &v), -EINVAL, "NULL is -EINVAL");
 	ok(SPORE_VOLUME_MIN_SIZE <= SPORE_VOLUME_DEFAULT_SIZE &&
 		   SPORE_VOLUME_DEFAULT_SIZE <= SPORE_VOLUME_MAX_SIZE,
 	   "the default size is within the limits");
-}
-
-static void formats(void)
-{
-	char b[32];
-
-	spore_volume_format_size(1ull << 30, b, sizeof(b));
-	is_str(b, "1 GiB", "1 GiB");
-	spore_volume_format_size(3ull << 29, b, sizeof(b));
-	is_str(b, "1.5 GiB", "1.5 GiB");
-	spore_volume_format_size(512ull << 20, b, sizeof(b));
-	is_str(b, "512 MiB", "512 MiB");
-	spore_volume_format_size(4096, b, sizeof(b));
-	is_str(b, "4 KiB", "4 KiB");
-	spore_volume_format_size(1000, b, sizeof(b));
-	is_str(b, "1000 B", "bytes below 1 KiB");
-	spore_volume_format_size(0, b, sizeof(b));
-	is_str(b, "0 B", "zero");
-	spore_volume_format_size(UINT64_MAX, b, sizeof(b));
-	is_str(b, "16.0 EiB", "the largest");
 }
 
 static void printable(void)
@@ -369,7 +309,6 @@ int main(void)
 {
 	names();
 	sizes();
-	formats();
 	printable();
 	users();
 	mounts();

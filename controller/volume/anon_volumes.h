@@ -11,7 +11,7 @@
  * either way, and `volume prune` takes what is left. */
 void spore_anon_volumes_remove(const char *list);
 
-/* The same for a removed record (the reaper's hook). */
+/* The same for a removed record (the reap's hook, guest_reap.h). */
 void spore_anon_volumes_removed(const struct spore_guest *g);
 
 #endif
