@@ -1,6 +1,7 @@
 /* The volume store; layout in volume_store.h. */
 #include "volume_store.h"
 #include "volume_mkfs.h"
+#include "size.h"
 #include "statedir.h"
 #include <spore/log.h>
 
@@ -205,8 +206,8 @@ int spore_volume_create(const struct spore_volume_store *s, const char *name, ui
 				      "'%s': not a valid volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most %d characters)",
 				      name, SPORE_VOLUME_NAME_MAX);
 	if (size < SPORE_VOLUME_MIN_SIZE || size > SPORE_VOLUME_MAX_SIZE) {
-		spore_volume_format_size(SPORE_VOLUME_MIN_SIZE, a, sizeof(a));
-		spore_volume_format_size(SPORE_VOLUME_MAX_SIZE, b, sizeof(b));
+		spore_size_format(SPORE_VOLUME_MIN_SIZE, a, sizeof(a));
+		spore_size_format(SPORE_VOLUME_MAX_SIZE, b, sizeof(b));
 		return spore_err_setx(err, EINVAL, "%s: size must be %s to %s", name, a, b);
 	}
 	size = (size + 4095) & ~4095ull;
@@ -222,7 +223,7 @@ int spore_volume_create(const struct spore_volume_store *s, const char *name, ui
 	/* Sparse: only what mkfs and the guest write takes space. */
 	if ((fd = open(disk, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
 	    ftruncate(fd, (off_t)size) < 0) {
-		spore_volume_format_size(size, a, sizeof(a));
+		spore_size_format(size, a, sizeof(a));
 		r = spore_err_set(err, errno, "%s: making a %s file in %s", name, a, s->dir);
 		if (fd >= 0)
 			close(fd);
