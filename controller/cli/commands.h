@@ -29,6 +29,5 @@ int cmd_inspect(int argc, char **argv, struct spore_err *err);
 int cmd_destroy(int argc, char **argv, struct spore_err *err);
 int cmd_rm(int argc, char **argv, struct spore_err *err);
 int cmd_console(int argc, char **argv, struct spore_err *err);
-int cmd_reaper(int argc, char **argv, struct spore_err *err);
 
 #endif

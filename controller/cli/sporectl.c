@@ -29,7 +29,6 @@ static const struct spore_command commands[] = {
 	VERB("destroy", "Stop guests and free everything they hold", cmd_destroy),
 	VERB("rm", "Remove the records of exited guests", cmd_rm),
 	VERB("console", "Attach to a running guest's console", cmd_console),
-	VERB("reaper", "Run the dom0 service that frees guests that shut down", cmd_reaper),
 };
 
 static void usage(FILE *out)
