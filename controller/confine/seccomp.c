@@ -1,13 +1,18 @@
-/* The image worker's seccomp allowlist (<spore/seccomp_bpf.h> builds it,
- * as for sporenet's worker); see confine.h for what it allows. */
+/* The image worker's seccomp allowlist, as classic BPF written by hand
+ * (sporenet's worker, network/worker/seccomp.c, is the model); see
+ * confine.h for what it allows. */
 #include "confine.h"
 #include <spore/seccomp_bpf.h>
 
 #include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -54,7 +59,7 @@ static const int allowed[] = {
 
 #define DENY_ERRNO(e) (SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
 
-static void build(struct spore_bpf *p)
+static void build(struct spore_bpf_prog *p)
 {
 	static const uint32_t families[] = {AF_INET, AF_INET6, AF_NETLINK};
 	static const uint32_t abort_sig[] = {SIGABRT};
@@ -65,10 +70,11 @@ static void build(struct spore_bpf *p)
 				    CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
 
 	spore_bpf_prologue(p);
-	spore_bpf_allow(p, allowed, sizeof(allowed) / sizeof(allowed[0]));
+	spore_bpf_allow_all(p, allowed, sizeof(allowed) / sizeof(allowed[0]));
 	/* clone3 passes its flags in memory a filter cannot read: ENOSYS
 	 * sends glibc back to clone, whose flags it can. */
-	spore_bpf_ret_for(p, SYS_clone3, DENY_ERRNO(ENOSYS));
+	spore_bpf_emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1));
+	spore_bpf_emit(p, (struct sock_filter)SPORE_BPF_RET(DENY_ERRNO(ENOSYS)));
 	spore_bpf_allow_unless_bits(p, SYS_clone, 0, namespaces, DENY_ERRNO(EPERM));
 	spore_bpf_allow_if_arg(p, SYS_socket, 0, families, 3, DENY_ERRNO(EACCES));
 	spore_bpf_allow_if_arg(p, SYS_ioctl, 1, ioctls, 5, DENY_ERRNO(EPERM));
@@ -76,12 +82,14 @@ static void build(struct spore_bpf *p)
 	/* abort() signals itself; no other signal is sent anywhere (a worker
 	 * shares its user with others, with sporenet's too under nobody). */
 	spore_bpf_allow_if_arg(p, SYS_tgkill, 2, abort_sig, 1, DENY_ERRNO(EPERM));
-	spore_bpf_ret(p, DENY_ERRNO(EPERM));
+	spore_bpf_emit(p, (struct sock_filter)SPORE_BPF_RET(DENY_ERRNO(EPERM)));
 }
 
 int spore_confine_seccomp(struct spore_err *err)
 {
-	static struct spore_bpf p;
+	static struct spore_bpf_prog p;
+	memset(&p, 0, sizeof(p));
 	build(&p);
-	return spore_bpf_install(&p, err);
+	int r = spore_bpf_install(&p, SECCOMP_FILTER_FLAG_TSYNC);
+	return r < 0 ? spore_err_set(err, -r, "installing the seccomp filter") : 0;
 }

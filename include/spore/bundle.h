@@ -54,6 +54,8 @@
 #define SPORE_BUNDLE_NAME_MAX    31  /* device and fs type names */
 #define SPORE_BUNDLE_HOST_MAX    64
 #define SPORE_BUNDLE_DEF_STOP    10  /* seconds between SIGTERM and SIGKILL */
+#define SPORE_BUNDLE_DEF_STOP_SIGNAL 15 /* SIGTERM, as docker */
+#define SPORE_BUNDLE_MAX_SIGNAL  64  /* Linux's _NSIG - 1 */
 
 enum spore_bundle_tag {
 	SPORE_BT_ARG = 1,        /* string, repeated: argv */
@@ -76,6 +78,7 @@ enum spore_bundle_tag {
 	SPORE_BT_READ_ONLY,      /* u8 0/1: the container's root is read-only */
 	SPORE_BT_UPPER_DEV,      /* string: block device (ext4, made empty by the controller)
 				  * holding the overlay's upper layer; absent = tmpfs */
+	SPORE_BT_STOP_SIGNAL,    /* u32 signal sent on a stop request (1..64); absent = SIGTERM */
 };
 
 /* Volume flags. FILE: the filesystem holds one regular file, named
@@ -139,13 +142,14 @@ struct spore_bundle {
 	uint32_t mtu;
 	uint64_t overlay_size;
 	uint32_t stop_timeout;
+	uint32_t stop_signal;    /* docker's StopSignal; SPORE_BUNDLE_DEF_STOP_SIGNAL by default */
 	unsigned ndns, nvolumes, ntmpfs;
 	struct spore_bundle_dns dns[SPORE_BUNDLE_MAX_DNS];
 	struct spore_bundle_volume volumes[SPORE_BUNDLE_MAX_VOLUMES];
 	struct spore_bundle_tmpfs tmpfs[SPORE_BUNDLE_MAX_TMPFS];
 };
 
-/* Zeroes b and sets the defaults (stop_timeout). */
+/* Zeroes b and sets the defaults (stop_timeout, stop_signal). */
 void spore_bundle_init(struct spore_bundle *b);
 
 /* CRC-32 (IEEE 802.3, reflected, as zlib): crc = 0 to start. */

@@ -1,44 +1,51 @@
-/* Building a seccomp allowlist as classic BPF, by hand (no libseccomp): what
- * sporenet's worker (network/worker/seccomp.c) and sporectl's image worker
- * (controller/confine/seccomp.c) share. A program starts with
- * spore_bpf_prologue (wrong architecture or an x32 call: the process is
- * killed), allows calls whatever their arguments or by one int argument,
- * and ends with a spore_bpf_ret of its default verdict. Each argument check
- * leaves the accumulator holding the call's number again, so checks chain. */
+/* Building a seccomp allowlist in classic BPF: what sporenet's workers and
+ * the image worker share (each keeps its own list and argument checks).
+ * Written by hand: libseccomp would be one more library in both confined
+ * processes for some forty instructions. */
 #ifndef SPORE_SECCOMP_BPF_H
 #define SPORE_SECCOMP_BPF_H
 
-#include <spore/err.h>
-
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define SPORE_BPF_MAX 512
+#define SPORE_BPF_MAX_INSNS 512
 
-struct spore_bpf {
-	struct sock_filter insn[SPORE_BPF_MAX];
+struct spore_bpf_prog {
+	struct sock_filter insn[SPORE_BPF_MAX_INSNS];
 	unsigned n;
-	int overflow; /* more than SPORE_BPF_MAX instructions: install refuses */
+	int overflow; /* an instruction did not fit: do not install */
 };
 
-/* Empties p and checks the architecture; leaves the call number loaded. */
-void spore_bpf_prologue(struct spore_bpf *p);
-/* Allows each of the n calls in nrs whatever their arguments. */
-void spore_bpf_allow(struct spore_bpf *p, const int *nrs, size_t n);
-/* Allows sys unless argument arg (its low 32 bits) has any of bits set;
- * then returns deny. */
-void spore_bpf_allow_unless_bits(struct spore_bpf *p, int sys, int arg, uint32_t bits,
+#define SPORE_BPF_LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+/* Low 32 bits of an argument: enough for the int-typed ones the filters
+ * check (the kernel truncates them the same way). */
+#define SPORE_BPF_LD_ARG(i)                                                                      \
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                                       \
+		 offsetof(struct seccomp_data, args[i]) + (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0 : 4))
+#define SPORE_BPF_RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
+
+void spore_bpf_emit(struct spore_bpf_prog *p, struct sock_filter f);
+
+/* The start of every filter: kill a process calling in with another
+ * architecture's numbering (or x32's), then load the call's number. */
+void spore_bpf_prologue(struct spore_bpf_prog *p);
+
+/* nr == list[i]: allow, for each of the n calls (the number stays loaded). */
+void spore_bpf_allow_all(struct spore_bpf_prog *p, const int *list, size_t n);
+
+/* nr == sys: load argument arg; if any of bits is set, return deny, else
+ * allow. The number is loaded again after it, for the next check. */
+void spore_bpf_allow_unless_bits(struct spore_bpf_prog *p, int sys, int arg, uint32_t bits,
 				 uint32_t deny);
-/* Allows sys when argument arg (low 32 bits) is one of the nv values;
- * otherwise returns deny. */
-void spore_bpf_allow_if_arg(struct spore_bpf *p, int sys, int arg, const uint32_t *v,
+
+/* nr == sys: load argument arg; if it is one of the nv values v, allow,
+ * else return deny (nv at most 250). The number is loaded again after it. */
+void spore_bpf_allow_if_arg(struct spore_bpf_prog *p, int sys, int arg, const uint32_t *v,
 			    unsigned nv, uint32_t deny);
-/* Returns verdict for sys whatever its arguments. */
-void spore_bpf_ret_for(struct spore_bpf *p, int sys, uint32_t verdict);
-/* Returns verdict: the program's last instruction, for every other call. */
-void spore_bpf_ret(struct spore_bpf *p, uint32_t verdict);
-/* Installs the program on every thread (TSYNC); needs no_new_privs. */
-int spore_bpf_install(const struct spore_bpf *p, struct spore_err *err);
+
+/* Installs p on the calling thread (every thread with tsync); -errno. */
+int spore_bpf_install(const struct spore_bpf_prog *p, unsigned flags);
 
 #endif

@@ -1,12 +1,15 @@
-/* The worker's seccomp allowlist (<spore/seccomp_bpf.h> builds it); see
+/* The worker's seccomp allowlist, as classic BPF written by hand; see
  * net_sandbox.h. */
 #include "net_sandbox.h"
 #include <spore/seccomp_bpf.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -42,16 +45,15 @@ static const int allowed[] = {
 #endif
 };
 
-static void build(struct spore_bpf *p)
+static void build(struct spore_bpf_prog *p)
 {
-	static const uint32_t families[] = {AF_INET, AF_INET6};
-	static const uint32_t ioctls[] = {FIONREAD, FIONBIO};
-	static const uint32_t sigactions[] = {SIGABRT, SIGSYS};
-	static const uint32_t abort_sig[] = {SIGABRT};
-	const uint32_t writes = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | (O_TMPFILE & ~O_DIRECTORY);
+	static const uint32_t families[] = {AF_INET, AF_INET6}, ioctls[] = {FIONREAD, FIONBIO},
+			      sigactions[] = {SIGABRT, SIGSYS}, abort_sig[] = {SIGABRT};
+	const uint32_t writes = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND |
+				(O_TMPFILE & ~O_DIRECTORY);
 
 	spore_bpf_prologue(p);
-	spore_bpf_allow(p, allowed, sizeof(allowed) / sizeof(allowed[0]));
+	spore_bpf_allow_all(p, allowed, sizeof(allowed) / sizeof(allowed[0]));
 	/* Other socket families fail softly: glibc's syslog() tries to
 	 * reconnect with a new AF_UNIX socket after a syslogd restart. */
 	spore_bpf_allow_if_arg(p, SYS_socket, 0, families, 2, SECCOMP_RET_ERRNO | EACCES);
@@ -65,7 +67,7 @@ static void build(struct spore_bpf *p)
 	/* abort() raises SIGABRT at itself; no other signals may be sent. */
 	spore_bpf_allow_if_arg(p, SYS_rt_sigaction, 0, sigactions, 2, SECCOMP_RET_TRAP);
 	spore_bpf_allow_if_arg(p, SYS_tgkill, 2, abort_sig, 1, SECCOMP_RET_TRAP);
-	spore_bpf_ret(p, SECCOMP_RET_TRAP);
+	spore_bpf_emit(p, (struct sock_filter)SPORE_BPF_RET(SECCOMP_RET_TRAP));
 }
 
 static void on_sigsys(int sig, siginfo_t *si, void *uc)
@@ -91,10 +93,9 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 
 int net_seccomp_install(struct spore_err *err)
 {
-	static struct spore_bpf p;
+	static struct spore_bpf_prog p;
+	memset(&p, 0, sizeof(p));
 	build(&p);
-	if (p.overflow)
-		return spore_err_setx(err, E2BIG, "seccomp program too long");
 
 	struct sigaction sa = {0};
 	sa.sa_sigaction = on_sigsys;
@@ -102,7 +103,9 @@ int net_seccomp_install(struct spore_err *err)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL) < 0)
 		return spore_err_set(err, errno, "sigaction SIGSYS");
+
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return spore_err_set(err, errno, "PR_SET_NO_NEW_PRIVS");
-	return spore_bpf_install(&p, err);
+	int r = spore_bpf_install(&p, SECCOMP_FILTER_FLAG_TSYNC);
+	return r < 0 ? spore_err_set(err, -r, "install seccomp filter") : 0;
 }
