@@ -26,6 +26,7 @@ int cmd_volume(int argc, char **argv, struct spore_err *err);
 int cmd_list(int argc, char **argv, struct spore_err *err);
 int cmd_destroy(int argc, char **argv, struct spore_err *err);
 int cmd_rm(int argc, char **argv, struct spore_err *err);
+int cmd_logs(int argc, char **argv, struct spore_err *err);
 int cmd_console(int argc, char **argv, struct spore_err *err);
 
 #endif
