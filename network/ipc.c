@@ -105,8 +105,6 @@ int net_msg_recv(int sock, void *buf, size_t size, int *fd, struct spore_err *er
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EAGAIN ? -EAGAIN : spore_err_set(err, errno, "receive message");
-	if (n == 0)
-		return 0;
 	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
 		close_passed(&mh);
 		return spore_err_setx(err, EBADMSG, "truncated message");
@@ -121,6 +119,14 @@ int net_msg_recv(int sock, void *buf, size_t size, int *fd, struct spore_err *er
 		}
 		memcpy(&got_fd, CMSG_DATA(c), sizeof(int));
 	}
+	/* An empty datagram reads as EOF; it can still carry fds (a worker
+	 * could leak one into the parent per restart), so this comes after
+	 * the control data is dealt with. */
+	if (n == 0) {
+		if (got_fd >= 0)
+			close(got_fd);
+		return 0;
+	}
 	if ((size_t)n < sizeof(h))
 		goto bad;
 	memcpy(&h, buf, sizeof(h));
@@ -134,4 +140,13 @@ bad:
 	if (got_fd >= 0)
 		close(got_fd);
 	return spore_err_setx(err, EBADMSG, "malformed message (%zd bytes)", n);
+}
+
+int net_msg_recv_from_worker(int sock, void *buf, size_t size, struct spore_err *err)
+{
+	int r = net_msg_recv(sock, buf, size, NULL, err);
+
+	if (r > 0 && r != NET_MSG_READY && r != NET_MSG_STATS)
+		r = spore_err_setx(err, EBADMSG, "unexpected message type %d from a worker", r);
+	return r;
 }

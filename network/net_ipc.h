@@ -103,6 +103,11 @@ int net_msg_send(int sock, const void *msg, int fd, struct spore_err *err);
  * pending on a non-blocking socket. A passed fd lands in *fd if fd is not
  * NULL (else -1 there); fds are refused (and closed) when fd is NULL. */
 int net_msg_recv(int sock, void *buf, size_t size, int *fd, struct spore_err *err);
+/* The parent's side of a worker's channel: as net_msg_recv() without an
+ * fd, but only NET_MSG_READY and NET_MSG_STATS are valid (a worker parses
+ * guest frames, so it may be compromised); any other type is -EBADMSG too,
+ * and the parent then kills the worker. */
+int net_msg_recv_from_worker(int sock, void *buf, size_t size, struct spore_err *err);
 
 /* Size of a buffer large enough for any message. */
 #define NET_MSG_MAX_SIZE sizeof(union { \

@@ -192,13 +192,13 @@ static void handle_worker(struct guest *g)
 {
 	static _Alignas(8) uint8_t buf[NET_MSG_MAX_SIZE];
 	struct spore_err err = {0};
-	int r = net_msg_recv(g->ipc, buf, sizeof(buf), NULL, &err);
+	int r = net_msg_recv_from_worker(g->ipc, buf, sizeof(buf), &err);
 
 	if (r == -EAGAIN)
 		return;
 	if (r <= 0) {
-		/* EOF or garbage: the worker is dying or compromised. Kill it;
-		 * SIGCHLD brings the restart. */
+		/* EOF, garbage or a message a worker never sends: the worker is
+		 * dying or compromised. Kill it; SIGCHLD brings the restart. */
 		if (r < 0)
 			log_error("%s: worker channel: %s", g->attach.ifname, err.msg);
 		kill(g->pid, SIGKILL);
@@ -206,20 +206,12 @@ static void handle_worker(struct guest *g)
 		g->ipc = -1;
 		return;
 	}
-	switch (r) {
-	case NET_MSG_READY:
+	if (r == NET_MSG_READY) {
 		if (g->state != NET_WORKER_RUNNING)
 			log_info("%s: attached (worker %d)", g->attach.ifname, (int)g->pid);
 		g->state = NET_WORKER_RUNNING;
-		break;
-	case NET_MSG_STATS:
+	} else {
 		memcpy(&g->stats, &((struct net_msg_stats *)buf)->stats, sizeof(g->stats));
-		break;
-	default:
-		log_error("%s: unexpected message %d from worker", g->attach.ifname, r);
-		kill(g->pid, SIGKILL);
-		close(g->ipc);
-		g->ipc = -1;
 	}
 }
 

@@ -13,7 +13,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 rm -rf "$out"
-mkdir -p "$out"/{fuzz_kernel_image,fuzz_oci_manifest,fuzz_layer_merge,fuzz_net_frame,fuzz_xs_wire,fuzz_bundle,fuzz_term_filter}
+mkdir -p "$out"/{fuzz_kernel_image,fuzz_oci_manifest,fuzz_layer_merge,fuzz_net_frame,fuzz_net_ipc,fuzz_xs_wire,fuzz_bundle}
+mkdir -p "$out"/{fuzz_docker_archive,fuzz_registry_reply,fuzz_auth_json}
+mkdir -p "$out"/fuzz_term_filter
 
 # Kernels: the loader test's synthetic ELF in every wrapping.
 "$build/tests/kernel-corpus" --write-corpus "$out/fuzz_kernel_image"
@@ -36,6 +38,11 @@ bundle full --env PATH=/usr/bin:/bin --env EMPTY= --user 1000:50 --workdir /srv 
 	--gw4 10.75.0.2 --ipv6 fd00::f/64 --gw6 fe80::1 --mtu 1400 --dns 10.75.0.3 \
 	--volume xvdc:/data:ext4 --volume xvdd:/etc/conf:squashfs:ro --stop-timeout 3 \
 	-- /bin/sh -c 'echo hello; exit 3'
+bundle mounts --read-only --upper-dev xvdf --volume xvdc:/data:ext4 \
+	--volume xvde:/etc/app.conf:squashfs:file --tmpfs /tmp:0:1777:14 \
+	--tmpfs /run/big:67108864:700:1 -- /bin/true
+
+python3 "$root/tests/fuzz/image-seeds.py" "$out"
 
 python3 - "$out" <<'PY'
 import io, json, os, struct, sys, tarfile
@@ -58,6 +65,21 @@ put("fuzz_xs_wire", "directory-part", msg(XS_DIRECTORY_PART, b"7\x00a\x00b\x00")
     msg(XS_DIRECTORY_PART, b"7\x00c\x00\x00"))
 put("fuzz_xs_wire", "tx-and-watch", msg(XS_TRANSACTION_START, b"17\x00") +
     msg(XS_WATCH_EVENT, b"/local/domain/3/data/spore/exit-status\x00status\x00", req=0))
+
+# sporenet's worker-to-parent messages: records of flags, type, payload
+# length (16 bits), payload. Flag 0x10 frames the payload as a message of
+# that type (right size, valid header), so the seeds need not know the
+# structs; 0x01 attaches an fd, 0x08 receives as the worker does.
+NET_MSG_ATTACH, NET_MSG_READY, NET_MSG_STATS, NET_MSG_DOM0_ADDRS = 1, 2, 3, 7
+def rec(flags, t, payload=b""):
+    return struct.pack("<BBH", flags, t, len(payload)) + payload
+stats = struct.pack("<II", 0, 0) + struct.pack("<7Q", 10, 1500, 8, 1200, 0, 3, 1)
+put("fuzz_net_ipc", "ready-then-stats", rec(0x10, NET_MSG_READY) + rec(0x10, NET_MSG_STATS, stats))
+put("fuzz_net_ipc", "stats-with-fd", rec(0x11, NET_MSG_STATS, stats))
+put("fuzz_net_ipc", "parent-only-types", rec(0x10, NET_MSG_ATTACH) + rec(0x10, NET_MSG_DOM0_ADDRS))
+put("fuzz_net_ipc", "raw-runt-and-lie", rec(0x00, NET_MSG_READY, struct.pack("<III", 2, 12, 0)) +
+    rec(0x00, 0, b"\x02\x00\x00"))
+put("fuzz_net_ipc", "worker-attach-fd", rec(0x19, NET_MSG_ATTACH) + rec(0x1b, NET_MSG_ATTACH))
 
 # Registry JSON: a manifest, an index, an image config.
 d = "sha256:" + "ab" * 32

@@ -229,6 +229,10 @@ ok $rc "a docker-archive (docker save) tarball pulls"
 [ $rc = 0 ] || diag <"$tmp/err"
 check_umoci "docker-archive: squashfs content equals umoci unpack of the registry image" archive "$(tail -n 1 "$tmp/out")" layered
 ok $([ -z "$(ls -A "$cache/images/tmp")" ]; echo $?) "the docker-archive's temporary layout is removed"
+# Older docker saves symlink a repeated layer's layer.tar to another entry,
+# which may come first in the archive (the fuzz seed is such a save).
+sc pull -q "docker-archive:$root/tests/fuzz/corpus/fuzz_docker_archive/legacy-symlink.tar" >"$tmp/out" 2>"$tmp/err"
+ok $? "a docker-archive whose layer symlinks to an entry read before it pulls: $(cat "$tmp/err")"
 
 # --- refusals: nothing left behind
 clean() { [ -z "$(ls -A "$cache/images/tmp")" ] && [ ! -e "$cache/images/rootfs/$1.sqfs" ]; }

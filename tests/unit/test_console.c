@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -22,6 +23,20 @@ int main(void)
 	is_int(console_find_escape("ab\x1d" "c", 4), 2, "escape found");
 	is_int(console_find_escape("abc", 3), -1, "no escape");
 	is_int(console_find_escape("", 0), -1, "empty input");
+	is_int(console_incomplete_escape("ab\x1b", 3), 1, "a lone ESC at the end is held");
+	is_int(console_incomplete_escape("\x1b[", 2), 2, "ESC [ is held");
+	is_int(console_incomplete_escape("x\x1b[50;5", 7), 6, "a CSI without its final byte is held");
+	is_int(console_incomplete_escape("\x1bO", 2), 2, "ESC O (SS3) is held");
+	is_int(console_incomplete_escape("\x1b[50;5R", 8), 0, "a whole cursor report is not");
+	is_int(console_incomplete_escape("\x1bOA", 3), 0, "nor a whole SS3 key");
+	is_int(console_incomplete_escape("\x1b[1;2Ax", 8), 0, "nor text after a sequence");
+	is_int(console_incomplete_escape("\x1bx", 2), 0, "nor Alt+x (ESC x)");
+	is_int(console_incomplete_escape("plain", 5), 0, "nor plain text");
+	is_int(console_incomplete_escape("", 0), 0, "nor nothing");
+	char longtail[40] = "\x1b[";
+	memset(longtail + 2, '1', sizeof(longtail) - 2);
+	is_int(console_incomplete_escape(longtail, sizeof(longtail)), 0,
+	       "a tail longer than a terminal's reply is passed on");
 
 	ok(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0, "a seqpacket pair");
 	ok(pipe(in) == 0 && pipe(out) == 0, "pipes");
@@ -38,6 +53,20 @@ int main(void)
 	is_int(spore_svc_recv(sv[1], msg, &m, &e), 1, "spored gets a message");
 	ok(m.type == SPORE_SVC_INPUT && m.len == 3 && !memcmp(m.payload, "ls\r", 3),
 	   "... INPUT: what came before the escape; the rest dropped");
+
+	/* A terminal's reply split in two (ESC now, the rest 30 ms later)
+	 * reaches the guest as one INPUT message. */
+	ok(write(in[1], "\x1b", 1) == 1, "the reply's ESC arrives alone");
+	pid_t kid = fork();
+	if (kid == 0) {
+		usleep(30000);
+		_exit(write(in[1], "[50;5R\x1d", 7) == 7 ? 0 : 1);
+	}
+	is_int(console_relay_run(&c, &e), CONSOLE_DETACHED, "then the rest and Ctrl+]");
+	waitpid(kid, NULL, 0);
+	is_int(spore_svc_recv(sv[1], msg, &m, &e), 1, "spored gets one message");
+	ok(m.type == SPORE_SVC_INPUT && m.len == 7 && !memcmp(m.payload, "\x1b[50;5R", 7),
+	   "... the whole reply (%u bytes)", m.len);
 
 	/* A stop request ends the relay. */
 	int efd = eventfd(1, 0);
