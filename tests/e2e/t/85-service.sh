@@ -43,6 +43,10 @@ u=$(L --name svc-tick "$img" /bin/sh -c \
 check_match "a detached container printing a line every 100 ms" "$u" '^[0-9a-f-]{36}$'
 check "its log reaches tick 30 (sporectl logs)" wait_for 120 sh -c "sporectl logs svc-tick | grep -qx 'tick 30'"
 check "logs shows every line from tick 1 on" no_gap
+d=$(rec "$u" domid)
+check_eq "its console type is spore's" "$(xenstore-read "/local/domain/$d/console/type" 2>&1)" spore
+check_fails "... which xenconsoled leaves alone (it published no pty)" \
+	xenstore-exists "/local/domain/$d/console/tty"
 check_eq "the log is under \$SPORE_ROOT/logs/UUID, CRI records" \
 	"$(head -n 1 "/var/lib/spore/logs/$u/console.log" 2>/dev/null | grep -c '^20[0-9-]*T[0-9:.]*Z stdout [FP] ')" 1
 
