@@ -37,6 +37,7 @@ int xb_pump(void);                 /* reads one pending message (fd readable) */
 int wait_until(bool (*ready)(const void *), const void *arg, int proto, unsigned groups,
 	       int timeout_ms);
 int wait_for(const char *path, int timeout_ms);  /* a path exists (uevents) */
+int wait_for_disk(const char *path, int timeout_ms); /* a disk can be opened (uevents) */
 
 /* mounts.c */
 void early_mounts(void);

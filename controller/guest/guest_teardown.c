@@ -1,7 +1,7 @@
 /* Guest teardown; see guest_teardown.h. The order follows pv_build_abort:
  * destroy the domain before removing its xenstore nodes, and never
  * XS_RELEASE it (xenstored fires @releaseDomain for a dying domain by
- * itself, which is what makes xenconsoled unmap the console ring; released
+ * itself, which is what makes spored (or xenconsoled) unmap the console ring; released
  * early, the domain stays a zombie).
  *
  * No Closing handshake (backend state 5, wait for the frontend): a guest is

@@ -35,10 +35,15 @@ if [ "${1:-}" = --inside ]; then
 	u=$(sporectl launch -i -t --allow-dom0 --insecure-registry 10.0.2.2:5000 --name net-bench \
 		"$img" /bin/sh -c "$cmd")
 	trap 'sporectl destroy -t 1 net-bench >/dev/null 2>&1 || true; ip link del br-bench 2>/dev/null || true' EXIT
-	clog=/var/log/xen/console/guest-net-bench.log
+	# Its console: spored's log of it (CRI records: "... stdout F SENT 1"),
+	# and input through an attached sporectl console reading a fifo (fd 7).
+	clog=/var/lib/spore/logs/$u/console.log
 	for _ in $(seq 600); do grep -q BENCH-READY "$clog" 2>/dev/null && break; sleep 0.2; done
 	domid=$(xenstore-read "/spore/guests/$u/domid")
-	vif=vif$domid.0 tty=$(xenstore-read "/local/domain/$domid/console/tty")
+	vif=vif$domid.0
+	mkfifo /tmp/net-bench.in
+	exec 7<>/tmp/net-bench.in
+	sporectl console --no-history net-bench <&7 >/dev/null 2>&1 &
 	serving() {
 		for _ in $(seq 300); do
 			sporenet status 2>/dev/null | grep -q "^$vif: running" && return 0
@@ -55,9 +60,9 @@ if [ "${1:-}" = --inside ]; then
 		# Listening (port 5001 = 0x1389, state 0A) before the guest sends.
 		for _ in $(seq 100); do grep -q ':1389 00000000:0000 0A' /proc/net/tcp && break; sleep 0.1; done
 		n=$((n + 1))
-		echo "$n" >"$tty"
+		echo "$n" >&7
 		wait $s || true
-		for _ in $(seq 100); do tr -d '\r' <"$clog" | grep -q "^SENT $n\$" && break; sleep 0.1; done
+		for _ in $(seq 100); do tr -d '\r' <"$clog" | grep -q " stdout F SENT $n\$" && break; sleep 0.1; done
 		read -r _ _ r </tmp/sink.out || r=0
 		if [ "$(cut -d' ' -f1 /tmp/sink.out)" != "$bytes" ]; then
 			r=0

@@ -94,3 +94,8 @@ wait_for() {
 		sleep 0.3
 	done
 }
+
+# A guest's console output so far, from spored's log of it (sporectl logs),
+# without the tty's \r; and whether it says something (a grep -E pattern).
+guest_log() { sporectl logs --raw "$1" 2>/dev/null | tr -d '\r'; }
+console_says() { guest_log "$1" | grep -q -- "$2"; }

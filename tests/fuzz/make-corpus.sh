@@ -15,6 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 rm -rf "$out"
 mkdir -p "$out"/{fuzz_kernel_image,fuzz_oci_manifest,fuzz_layer_merge,fuzz_net_frame,fuzz_net_ipc,fuzz_xs_wire,fuzz_bundle}
 mkdir -p "$out"/{fuzz_docker_archive,fuzz_registry_reply,fuzz_auth_json}
+mkdir -p "$out"/fuzz_term_filter
 
 # Kernels: the loader test's synthetic ELF in every wrapping.
 "$build/tests/kernel-corpus" --write-corpus "$out/fuzz_kernel_image"
@@ -166,5 +167,12 @@ icmp6 = struct.pack("!BBHI", 135, 0, 0, 0) + ns
 ip6 = struct.pack("!IHBB", 0x60000000, len(icmp6), 58, 255) + bytes.fromhex(
     "fe800000000000005054 00ff fe12 3456".replace(" ", "")) + bytes.fromhex("ff0200000000000000000001ff000001")
 put("fuzz_net_frame", "ipv6-ns", eth(0x86dd, ip6 + icmp6, dst=bytes.fromhex("3333ff000001")))
+# Console output: colours, an OSC 52, a cursor move, UTF-8 and a C1 CSI;
+# a log record; a spored message (ATTACH).
+put("fuzz_term_filter", "mixed", b"\x05ok \x1b[1;32mgreen\x1b[0m\r\n\x1b]52;c;aGk=\x07"
+    b"\x1b[2J caf\xc3\xa9 \xc2\x9b6n \x1bP1$r\x1b\\\n")
+put("fuzz_term_filter", "record", b"2026-12-07T12:31:03.123456789Z stdout F hello \x1b[31mred")
+put("fuzz_term_filter", "attach", struct.pack("<HHI", 3, 1, 40) +
+    b"0123abcd-4567-89ef-0123-456789abcdef" + struct.pack("<I", 65536))
 PY
 du -sh "$out"

@@ -11,7 +11,6 @@ need_launch "network device"
 check "the test image is cached" sporectl image pull --insecure-registry "$reg" "$img"
 
 rec() { xenstore-read "/spore/guests/$1/$2" 2>/dev/null; }
-console_says() { grep -q "$2" "/var/log/xen/console/guest-$1.log" 2>/dev/null; }
 no_vif() { [ ! -e "/sys/class/net/vif$1.0" ] && ! xenstore-read "/local/domain/0/backend/vif/$1" >/dev/null 2>&1; }
 gone() { [ "$(rec "$1" state)" = exited ]; }
 
@@ -46,7 +45,7 @@ for g in a b; do
 	check_match "$name: vif$d.0 is UP with MTU 1500" "$(ip -o link show "vif$d.0" 2>&1)" '[<,]UP[,>].* mtu 1500 '
 	check "$name: vif$d.0 is in no bridge (left for sporenet)" test ! -e "/sys/class/net/vif$d.0/master"
 	if wait_for 90 console_says "$name" NET-READY; then
-		log=$(tr -d '\r' <"/var/log/xen/console/guest-$name.log")
+		log=$(guest_log "$name")
 		check_match "$name: the guest's eth0 has the planned MAC and MTU" "$log" "NET-MAC=$mac NET-MTU=1500"
 		check_match "$name: the guest's eth0 has the planned IPv4" "$log" "inet ${ip4//./\\.} "
 		check_match "$name: the guest's eth0 has the planned IPv6" "$log" "inet6 ${ip6} "
@@ -59,7 +58,7 @@ for g in a b; do
 			"NET-HOSTS=${ip4%/*} $name,${ip6%/*} $name,"
 	else
 		echo "not ok - $name: the guest reports its eth0 on the console"
-		sed 's/^/#   /' "/var/log/xen/console/guest-$name.log" 2>/dev/null | tail -n 20
+		guest_log "$name" | sed 's/^/#   /' | tail -n 20
 	fi
 	# -a: net-b may have exited by now under a loaded TCG sandbox.
 	list=$(sporectl list -a)
