@@ -46,6 +46,8 @@ static const struct field fields[] = {
 	FN(SPORE_REC_ALLOW_DOM0, F_U32, allow_dom0),
 	FS(SPORE_REC_VIF, vif),
 	FS(SPORE_REC_VOLUMES, volumes),
+	FS(SPORE_REC_MOUNTS, mounts),
+	FS(SPORE_REC_ANONYMOUS, anonymous),
 };
 
 static void field_format(const struct spore_guest *g, const struct field *f, char *buf, size_t n)

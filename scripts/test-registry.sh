@@ -130,6 +130,19 @@ build_busybox() {
 		--config.env PATH=/usr/sbin:/usr/bin:/sbin:/bin
 }
 
+# volume: busybox declaring two VOLUMEs (docker's anonymous volumes), one
+# of them over a directory the image fills.
+build_volume() {
+	new_image volume
+	fill_busybox "$IMG_DIR/b-volume/rootfs"
+	mkdir -p "$IMG_DIR/b-volume/rootfs/data"
+	echo "from the image" >"$IMG_DIR/b-volume/rootfs/data/seed"
+	commit volume
+	umoci_q config --image "$IMG_DIR/oci:volume" --config.cmd /bin/sh \
+		--config.env PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		--config.volume /data --config.volume /var/cache/app
+}
+
 # app: docker's run semantics to compare against: Entrypoint + Cmd, a named
 # non-root user with supplementary groups, a WorkingDir the image lacks, Env.
 # Its entrypoint prints what it was given.
@@ -366,7 +379,7 @@ push_images() {
 		spore-test/multiarch:latest spore-test/corrupt:latest spore-test/evil-dotdot:latest
 		spore-test/evil-symlink:latest spore-test/evil-hardlink:latest spore-test/evil-diffid:latest
 		spore-test/evil-absolute:latest spore-test/evil-truncated:latest
-		spore-test/stopsig:latest" i missing=
+		spore-test/stopsig:latest spore-test/volume:latest" i missing=
 	for i in $want; do has_image "$i" || missing+=" $i"; done
 	[ -n "$missing" ] || return 0
 	command -v umoci >/dev/null || die "umoci not found (install the Debian package umoci)"
@@ -384,6 +397,7 @@ push_images() {
 	build_truncated
 	build_corrupt
 	build_large
+	build_volume
 	local k
 	for k in dotdot symlink hardlink absolute; do build_evil $k; done
 	for i in $missing; do

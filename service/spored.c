@@ -4,7 +4,9 @@
  * guests that stop (reaper/), is their console backend and keeps their
  * logs (console/), and serves sporectl on a unix socket (server/). See
  * README, "spored". */
+#include "anon_volumes.h"
 #include "backend.h"
+#include "guest_reap.h"
 #include "reaper.h"
 #include "server.h"
 #include <spore/conlog.h>
@@ -242,6 +244,8 @@ int main(int argc, char **argv)
 	int use_syslog = 0, do_ping = 0, r;
 
 	spore_log_init("spored");
+	/* A launch that died may have left anonymous volumes with its record. */
+	spore_reap_removed = spore_anon_volumes_removed;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {

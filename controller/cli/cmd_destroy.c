@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anon_volumes.h"
 #include "cli_util.h"
 #include "commands.h"
 
@@ -135,6 +136,8 @@ static int run(int argc, char **argv, bool rm, struct spore_err *err)
 	long grace = 10;
 	int c, r;
 
+	/* A launch that died may have left anonymous volumes. */
+	spore_reap_removed = spore_anon_volumes_removed;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, rm ? "h" : "t:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -206,6 +209,8 @@ static int run(int argc, char **argv, bool rm, struct spore_err *err)
 		int t = spore_guest_teardown(xc, xs, &v[i], &e);
 		if (t >= 0)
 			t = spore_guest_remove(xs, v[i].uuid, &e);
+		if (t >= 0) /* docker's rm -v: they were the container's */
+			spore_anon_volumes_remove(v[i].anonymous);
 		if (t < 0) {
 			/* Report the first failure; go on with the others. */
 			if (r == 0) {

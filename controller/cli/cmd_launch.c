@@ -7,14 +7,19 @@
  * follow docker: 125 when spore itself failed (the verb's fail and usage
  * status in sporectl.c), otherwise the container's status (128+N when
  * killed by signal N). */
+#include "anon_volumes.h"
 #include "cpio.h"
 #include "docker_rules.h"
 #include "file_read.h"
 #include "guest_status.h"
+#include "host_snapshot.h"
 #include "image_pull.h"
 #include "pipeline.h"
 #include "pv_builder.h"
+#include "rootfs_disk.h"
+#include "size.h"
 #include "step_hook.h"
+#include "volume_fsck.h"
 #include "volume_store.h"
 #include "volume_users.h"
 #include <spore/bundle.h>
@@ -27,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "assets.h"
@@ -70,6 +76,9 @@ static void usage(FILE *out)
 		"                            Mount managed volume NAME (created, 1 GiB, if\n"
 		"                            missing) on PATH; one running guest at a time\n"
 		"                            (repeatable)\n"
+		"  -v, --volume /HOST/PATH:/PATH:ro\n"
+		"                            Mount a read-only snapshot of a host directory\n"
+		"                            or file, taken at launch (repeatable)\n"
 		"  --tmpfs PATH[:OPTS]       Mount a tmpfs on PATH; OPTS: size=SIZE, mode=OCTAL,\n"
 		"                            ro, [no]exec, [no]suid, [no]dev (default: mode 1777,\n"
 		"                            noexec,nosuid,nodev, no size limit) (repeatable)\n"
@@ -78,9 +87,13 @@ static void usage(FILE *out)
 		"  --stop-signal SIGNAL      Signal a stop request (destroy) sends the container\n"
 		"                            (default: the image's StopSignal, else SIGTERM)\n"
 		"  --stop-timeout S          Seconds from that signal to SIGKILL (default 10)\n"
+		"  --rootfs-size SIZE        Disk for the root's writes, sparse (default 10g;\n"
+		"                            0: in guest RAM, a tmpfs)\n"
 		"  --insecure-registry HOST  Allow plain HTTP to HOST[:PORT]\n"
 		"  -h, --help                Show this help\n"
 		"\n"
+		"The image's VOLUMEs that no -v or --tmpfs mounts get anonymous volumes,\n"
+		"removed with --rm or with the guest's record (rm, destroy).\n"
 		"Without --attach, prints the guest's UUID and returns at once.\n"
 		"Exit status with --attach: the container's; 125 if spore failed; 128+N if the\n"
 		"container was killed by signal N.\n");
@@ -104,19 +117,21 @@ struct launch_args {
 	bool network, allow_dom0;
 	char ports[sizeof(((struct spore_guest *)0)->ports)];
 	size_t nports;
+	/* -v in order: named volumes and host paths (host[0]) */
 	struct spore_volume_mount volumes[SPORE_LAUNCH_MAX_VOLUMES];
-	size_t nvolumes;
+	size_t nvolumes, nhosts;
 	struct spore_tmpfs_mount tmpfs[SPORE_BUNDLE_MAX_TMPFS];
 	size_t ntmpfs;
 	bool read_only;
 	uint32_t stop_signal; /* 0: the image's StopSignal, else SIGTERM */
 	int64_t stop_timeout; /* -1: sporeinit's default */
+	uint64_t rootfs_size; /* 0: the root's writes go to a tmpfs */
 };
 
 static int parse_args(struct launch_args *l, int argc, char **argv, struct spore_err *err)
 {
 	enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_VCPUS, O_KERNEL, O_RM, O_INSECURE, O_NETWORK,
-	       O_ALLOW_DOM0, O_CPUS, O_TMPFS, O_READ_ONLY, O_STOP_SIGNAL, O_STOP_TIMEOUT };
+	       O_ALLOW_DOM0, O_CPUS, O_TMPFS, O_READ_ONLY, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_ROOTFS_SIZE };
 	static const struct option opts[] = {
 		{"attach", no_argument, 0, 'a'},         {"detach", no_argument, 0, 'd'},
 		{"tty", no_argument, 0, 't'},
@@ -134,6 +149,7 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 		{"tmpfs", required_argument, 0, O_TMPFS}, {"read-only", no_argument, 0, O_READ_ONLY},
 		{"stop-signal", required_argument, 0, O_STOP_SIGNAL},
 		{"stop-timeout", required_argument, 0, O_STOP_TIMEOUT},
+		{"rootfs-size", required_argument, 0, O_ROOTFS_SIZE},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
 	uint64_t v;
@@ -146,6 +162,7 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 	l->memory_mib = 256;
 	l->stop_timeout = -1;
 	l->vcpus = 1;
+	l->rootfs_size = SPORE_ROOTFS_DEFAULT_SIZE;
 	l->network = true;
 	optind = 1;
 	/* '+': options end at IMAGE; what follows is the container's. */
@@ -214,6 +231,11 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 			if (spore_volume_mount_parse(optarg, &l->volumes[l->nvolumes++], err) < 0 ||
 			    spore_volume_mount_check(l->volumes, l->nvolumes, err) < 0)
 				return spore_err_wrap(err, "launch");
+			/* A host path's snapshot is a disk after the image. */
+			if (l->volumes[l->nvolumes - 1].host[0] &&
+			    ++l->nhosts > SPORE_LAUNCH_MAX_DISKS - 1)
+				return spore_err_setx(err, E2BIG, "launch: at most %d host paths",
+						      SPORE_LAUNCH_MAX_DISKS - 1);
 			break;
 		case O_TMPFS:
 			if (l->ntmpfs == SPORE_BUNDLE_MAX_TMPFS)
@@ -234,6 +256,13 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 				return spore_err_setx(err, EINVAL,
 						      "launch: --stop-timeout '%s' is not 0..86400 seconds", optarg);
 			l->stop_timeout = (int64_t)v;
+			break;
+		case O_ROOTFS_SIZE:
+			if (spore_size_parse(optarg, 0, &v) < 0 ||
+			    (v && (v < SPORE_VOLUME_MIN_SIZE || v > SPORE_VOLUME_MAX_SIZE)))
+				return spore_err_setx(err, EINVAL, "launch: --rootfs-size '%s' is not 0 or 16m..16t",
+						      optarg);
+			l->rootfs_size = v;
 			break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return cli_usage(err, "launch: bad usage");
@@ -294,6 +323,8 @@ struct payload {
 	const char *initrd; /* sporeinit's initrd file */
 	const struct spore_launch_spec *spec; /* for the volumes' device names */
 	struct spore_volume_store *volumes;   /* open until the record lists them */
+	const struct spore_host_snapshot *snaps; /* the host paths', in -v order */
+	bool upper;         /* the root's upper layer on a disk */
 };
 
 /* The bundle goes in the guest's initrd, as one more cpio archive after
@@ -338,12 +369,19 @@ static int launch_initrd(void *arg, const struct spore_guest *rec,
 	b->stdin_open = a->interactive;
 	if (plan)
 		spore_net_plan_bundle(plan, b);
+	/* Host paths' snapshots are the disks after the image (xvdb, ...);
+	 * the named volumes come after the disks. */
 	char devs[SPORE_LAUNCH_MAX_VOLUMES][8];
-	for (size_t i = 0; i < a->nvolumes; i++) {
-		spore_launch_volume_dev(p->spec, i, devs[i], sizeof(devs[i]));
+	for (size_t i = 0, nhost = 0, nnamed = 0; i < a->nvolumes; i++) {
+		const struct spore_volume_mount *m = &a->volumes[i];
+		if (m->host[0])
+			snprintf(devs[i], sizeof(devs[i]), "xvd%c", (char)('b' + nhost++));
+		else
+			spore_launch_volume_dev(p->spec, nnamed++, devs[i], sizeof(devs[i]));
 		b->volumes[b->nvolumes++] = (struct spore_bundle_volume){
-			.device = devs[i], .target = a->volumes[i].target, .fstype = "ext4",
-			.ro = a->volumes[i].ro};
+			.device = devs[i], .target = m->target,
+			.fstype = m->host[0] ? "squashfs" : "ext4", .ro = m->ro,
+			.file = m->host[0] && p->snaps[nhost - 1].file};
 	}
 	for (size_t i = 0; i < a->ntmpfs; i++)
 		b->tmpfs[b->ntmpfs++] = (struct spore_bundle_tmpfs){
@@ -363,6 +401,11 @@ static int launch_initrd(void *arg, const struct spore_guest *rec,
 	}
 	if (a->stop_timeout >= 0)
 		b->stop_timeout = (uint32_t)a->stop_timeout;
+	char upper[8];
+	if (p->upper) { /* the last of the pipeline's volumes */
+		spore_launch_volume_dev(p->spec, p->spec->nvolumes - 1, upper, sizeof(upper));
+		b->upper_dev = upper;
+	}
 	if (spore_bundle_encode(b, &buf, &len, &why) < 0) {
 		r = spore_err_setx(err, EINVAL, "launch: cannot encode the launch bundle: %s",
 				   why ? why : "invalid");
@@ -389,11 +432,29 @@ out:
 
 /* Once the record lists the volumes, `volume rm` sees them in use: the
  * store's lock, which kept rm out between the lookup and that write, can
- * go (held longer, an attached launch would hold up every rm). */
-static void volumes_recorded(void *arg)
+ * go (held longer, an attached launch would hold up every rm). A volume
+ * its last guest left dirty (destroyed with no grace) is checked now,
+ * before its loop device exists, and the outcome reported (volume_fsck.h). */
+static int volumes_recorded(void *arg, struct spore_err *err)
 {
 	struct payload *p = arg;
+	char outcome[128];
+	int r = 0;
+
 	spore_volume_store_close(p->volumes);
+	/* Claimed now: no other launch can attach them while e2fsck runs. */
+	for (size_t i = 0; i < p->spec->nvolumes && r >= 0; i++) {
+		const struct spore_launch_volume *v = &p->spec->volumes[i];
+		if (!v->name)
+			continue; /* the root's disk, made just now */
+		r = spore_volume_fsck(v->file, outcome, sizeof(outcome), err);
+		if (r < 0)
+			spore_err_wrap(err, "launch: volume '%s' was not unmounted cleanly", v->name);
+		else if (r > 0)
+			log_warn("volume '%s' was not unmounted cleanly (its guest was stopped without a grace): %s",
+				 v->name, outcome);
+	}
+	return r < 0 ? r : 0;
 }
 
 /* -EBUSY, as the record's claim would say, if a guest that has not exited
@@ -410,7 +471,7 @@ static int volumes_free(const struct launch_args *a, const bool *exists, struct 
 	if ((r = spore_xs_open(&xs, err)) < 0 || (r = spore_guest_list(xs, &g, &n, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < a->nvolumes && r >= 0; i++) {
-		int u = exists[i] ? spore_volume_find_user(g, n, a->volumes[i].name) : -1;
+		int u = exists[i] && a->volumes[i].name[0] ? spore_volume_find_user(g, n, a->volumes[i].name) : -1;
 		if (u >= 0)
 			r = spore_err_setx(err, EBUSY, "volume '%s' is in use by guest '%s'",
 					   a->volumes[i].name, g[u].name);
@@ -432,6 +493,8 @@ static int open_volumes(const struct launch_args *a, struct spore_volume_store *
 	if ((r = spore_volume_store_open(vs, NULL, false, err)) < 0)
 		return spore_err_wrap(err, "launch");
 	for (size_t i = 0; i < a->nvolumes; i++) {
+		if (!a->volumes[i].name[0])
+			continue; /* a host path */
 		r = spore_volume_get(vs, a->volumes[i].name, &vols[i], err);
 		if (r < 0 && r != -ENOENT)
 			return spore_err_wrap(err, "launch: volume '%s'", a->volumes[i].name);
@@ -442,7 +505,7 @@ static int open_volumes(const struct launch_args *a, struct spore_volume_store *
 		return r;
 	for (size_t i = 0; i < a->nvolumes; i++) {
 		const char *name = a->volumes[i].name;
-		if (exists[i])
+		if (exists[i] || !name[0])
 			continue;
 		log_info("launch: creating volume %s", name);
 		r = spore_volume_create(vs, name, SPORE_VOLUME_DEFAULT_SIZE, NULL, &vols[i], err);
@@ -456,6 +519,52 @@ static int open_volumes(const struct launch_args *a, struct spore_volume_store *
 	return 0;
 }
 
+/* Docker's rule for the image's VOLUMEs: each path no -v or --tmpfs mounts
+ * gets an anonymous volume (a fresh one, made with the others; README
+ * "Volumes"), listed in anon (space-separated) for their removal. */
+static int add_image_volumes(struct launch_args *a, const struct spore_image_config *ic,
+			     char *anon, size_t n, struct spore_err *err)
+{
+	for (size_t k = 0; k < ic->n_volumes; k++) {
+		struct spore_volume_mount m;
+		uint8_t rnd[32];
+		bool taken = false;
+
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return spore_err_set(err, errno, "launch: naming an anonymous volume");
+		if (spore_volume_image_mount(ic->volumes[k], rnd, &m, err) < 0)
+			return spore_err_wrap(err, "launch: %s", a->image);
+		for (size_t i = 0; i < a->nvolumes && !taken; i++)
+			taken = !strcmp(a->volumes[i].target, m.target);
+		for (size_t i = 0; i < a->ntmpfs && !taken; i++)
+			taken = !strcmp(a->tmpfs[i].target, m.target);
+		if (taken)
+			continue;
+		if (a->nvolumes == SPORE_LAUNCH_MAX_VOLUMES)
+			return spore_err_setx(err, E2BIG, "launch: at most %d volumes, the image's VOLUMEs included",
+					      SPORE_LAUNCH_MAX_VOLUMES);
+		a->volumes[a->nvolumes++] = m;
+		size_t at = strlen(anon);
+		snprintf(anon + at, n - at, "%s%s", at ? " " : "", m.name);
+	}
+	return 0;
+}
+
+/* The record's list of mounts, for list: what does not fit is left out
+ * (it is informational; the bundle has them all). */
+static void record_mounts(const struct launch_args *a, bool disk, char *out, size_t n)
+{
+	spore_mounts_append(out, n, "root", disk ? "disk" : "tmpfs", "/", a->read_only);
+	for (size_t i = 0; i < a->nvolumes; i++) {
+		const struct spore_volume_mount *m = &a->volumes[i];
+		spore_mounts_append(out, n, m->host[0] ? "bind" : "volume",
+				    m->host[0] ? m->host : m->name, m->target, m->ro);
+	}
+	for (size_t i = 0; i < a->ntmpfs; i++)
+		spore_mounts_append(out, n, "tmpfs", "tmpfs", a->tmpfs[i].target,
+				    a->tmpfs[i].flags & SPORE_TMPFS_RO);
+}
+
 static int launch(struct launch_args *a, struct spore_err *err)
 {
 	struct spore_store store = {.lock_fd = -1};
@@ -465,6 +574,11 @@ static int launch(struct launch_args *a, struct spore_err *err)
 	struct spore_launch_result res;
 	struct spore_volume_store vs = {.lock_fd = -1};
 	struct spore_volume vols[SPORE_LAUNCH_MAX_VOLUMES] = {0};
+	struct spore_host_snapshot snaps[SPORE_LAUNCH_MAX_DISKS];
+	size_t nsnaps = 0;
+	struct spore_rootfs_disk rootfs_disk = {.u.fd = -1};
+	char anon[sizeof(((struct spore_guest *)0)->anonymous)] = "";
+	bool rm_anon = true; /* unless the guest keeps them (its record stays) */
 	bool store_open = false;
 	int r;
 
@@ -487,8 +601,26 @@ static int launch(struct launch_args *a, struct spore_err *err)
 	if ((r = spore_image_open(&store, a->image, true, &po, rootfs, sizeof(rootfs), &ic, err)) < 0)
 		goto out;
 
-	if (a->nvolumes && (r = open_volumes(a, &vs, vols, err)) < 0)
+	if ((r = add_image_volumes(a, &ic, anon, sizeof(anon), err)) < 0)
 		goto out;
+	if (a->nvolumes > a->nhosts && (r = open_volumes(a, &vs, vols, err)) < 0)
+		goto out;
+	/* Host paths: snapshots now, before anything Xen-side exists. */
+	for (size_t i = 0; i < a->nvolumes; i++) {
+		if (!a->volumes[i].host[0])
+			continue;
+		if ((r = spore_host_snapshot(a->volumes[i].host, &snaps[nsnaps], err)) < 0) {
+			spore_err_wrap(err, "launch: -v");
+			goto out;
+		}
+		nsnaps++;
+	}
+	/* --read-only writes nothing there worth a disk. */
+	if (!a->read_only && a->rootfs_size &&
+	    (r = spore_rootfs_disk_make(a->rootfs_size, &rootfs_disk, err)) < 0) {
+		spore_err_wrap(err, "launch");
+		goto out;
+	}
 
 	struct spore_launch_spec spec = {
 		.name = a->name, .kernel = kernel, .image = a->image,
@@ -500,15 +632,35 @@ static int launch(struct launch_args *a, struct spore_err *err)
 		.network = a->network, .ports = a->ports, .allow_dom0 = a->allow_dom0,
 		.initrd_name = initrd, .make_initrd = launch_initrd, .arg = &p,
 		.attach = a->attach, .rm = a->rm,
-		.nvolumes = a->nvolumes, .recorded = volumes_recorded,
+		.recorded = volumes_recorded,
 	};
+	for (size_t i = 0; i < nsnaps; i++)
+		spec.disks[spec.ndisks++] = snaps[i].path;
 	for (size_t i = 0; i < a->nvolumes; i++)
-		spec.volumes[i] = (struct spore_launch_volume){
-			.name = vols[i].name, .file = vols[i].path, .ro = a->volumes[i].ro};
+		if (a->volumes[i].name[0])
+			spec.volumes[spec.nvolumes++] = (struct spore_launch_volume){
+				.name = vols[i].name, .file = vols[i].path, .ro = a->volumes[i].ro};
+	if (rootfs_disk.u.fd >= 0) {
+		if (spec.nvolumes == SPORE_LAUNCH_MAX_VOLUMES) {
+			r = spore_err_setx(err, E2BIG, "launch: %d volumes leave no device for the root's disk (--rootfs-size 0 keeps it in RAM)",
+					   SPORE_LAUNCH_MAX_VOLUMES);
+			goto out;
+		}
+		spec.volumes[spec.nvolumes++] = (struct spore_launch_volume){.file = rootfs_disk.path};
+		p.upper = true;
+	}
+	char mounts[sizeof(((struct spore_guest *)0)->mounts)] = "";
+	record_mounts(a, rootfs_disk.u.fd >= 0, mounts, sizeof(mounts));
+	spec.mounts = mounts;
+	spec.anonymous = anon;
 	p.spec = &spec;
+	p.snaps = snaps;
 	p.volumes = &vs;
 	if ((r = spore_launch_run(&spec, &res, err)) < 0)
 		goto out;
+	/* The record stays (and its anonymous volumes with it) unless --rm
+	 * saw the guest stop. */
+	rm_anon = res.end == SPORE_LAUNCH_STOPPED && a->rm;
 	switch (res.end) {
 	case SPORE_LAUNCH_STARTED:
 		printf("%s\n", res.uuid); /* the reaper frees it when it stops */
@@ -526,7 +678,13 @@ static int launch(struct launch_args *a, struct spore_err *err)
 		break;
 	}
 out:
-	spore_volume_store_close(&vs);
+	/* The loop devices keep the snapshots' files as long as they need them. */
+	for (size_t i = 0; i < nsnaps; i++)
+		spore_host_snapshot_close(&snaps[i]);
+	spore_rootfs_disk_close(&rootfs_disk);
+	spore_volume_store_close(&vs); /* before the removal takes it exclusive */
+	if (rm_anon)
+		spore_anon_volumes_remove(anon);
 	for (size_t i = 0; i < a->nvolumes; i++)
 		spore_volume_free(&vols[i]);
 	spore_image_config_free(&ic);

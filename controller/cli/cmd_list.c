@@ -3,6 +3,7 @@
 #include "guest_reap.h"
 #include "guest_status.h"
 #include "guest_teardown.h"
+#include "volume_rules.h"
 #include <spore/log.h>
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "anon_volumes.h"
 #include "cli_util.h"
 #include "guest_view.h"
 #include "commands.h"
@@ -69,6 +71,23 @@ static const char *shown(const char *field, char *buf, size_t n)
 	return buf;
 }
 
+/* The record's mounts as docker's MOUNTS column shows them, but with the
+ * target: "data:/data, /srv:/cfg:ro, tmpfs:/tmp" (the root left out). */
+static void mounts_human(const char *list, char *out, size_t n)
+{
+	struct spore_mount_entry m;
+	size_t at = 0;
+
+	out[0] = '\0';
+	for (const char *p = list; spore_mounts_next(&p, &m) && at < n;) {
+		if (!strcmp(m.type, "root"))
+			continue;
+		at += (size_t)snprintf(out + at, n - at, "%s%s:%s%s", at ? ", " : "",
+				       strcmp(m.type, "tmpfs") ? m.source : "tmpfs", m.target,
+				       m.ro ? ":ro" : "");
+	}
+}
+
 void guest_settle(struct spore_guest *g, const struct spore_dominfo *doms, size_t ndoms, int64_t now)
 {
 	/* The record may lag behind Xen (no reaper, or it failed): a guest
@@ -109,8 +128,19 @@ json_t *guest_json(const struct spore_guest *g, const char *status)
 		p += len;
 		p += strspn(p, " ");
 	}
+	/* What the container has mounted: type, source, target, read-only. */
+	json_t *mounts = json_array();
+	struct spore_mount_entry m;
+	for (const char *p = g->mounts; spore_mounts_next(&p, &m);) {
+		char src[sizeof(m.source)], dst[sizeof(m.target)], type[sizeof(m.type)];
+		json_array_append_new(mounts,
+				      json_pack("{s:s, s:s, s:s, s:b}", "type",
+						shown(m.type, type, sizeof(type)), "source",
+						shown(m.source, src, sizeof(src)), "destination",
+						shown(m.target, dst, sizeof(dst)), "read_only", m.ro));
+	}
 	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:s, "
-			 "s:s, s:I, s:i, s:o, s:s, s:b, s:o}",
+			 "s:s, s:I, s:i, s:o, s:s, s:b, s:o, s:o}",
 			 "id", g->uuid, "name", g->name, "domid", (json_int_t)g->domid, "image",
 			 g->image, "digest", g->digest, "state", g->state, "status", status,
 			 "exit_status", exit_status, "created", (json_int_t)g->created,
@@ -118,7 +148,8 @@ json_t *guest_json(const struct spore_guest *g, const char *status)
 			 "exit_code", code >= 0 ? json_integer(code) : json_null(), "ipv4", g->ipv4,
 			 "ipv6", g->ipv6, "mac", g->mac, "kernel", g->kernel, "memory_mib",
 			 (json_int_t)g->memory_mib, "vcpus", (int)g->vcpus, "ports", ports, "vif",
-			 g->vif, "allow_dom0", (int)(g->allow_dom0 != 0), "volumes", volumes);
+			 g->vif, "allow_dom0", (int)(g->allow_dom0 != 0), "volumes", volumes,
+			 "mounts", mounts);
 }
 
 int cmd_list(int argc, char **argv, struct spore_err *err)
@@ -137,6 +168,8 @@ int cmd_list(int argc, char **argv, struct spore_err *err)
 	bool all = false, json = false;
 	int c, r;
 
+	/* A launch that died may have left anonymous volumes. */
+	spore_reap_removed = spore_anon_volumes_removed;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ah", opts, NULL)) != -1) {
 		switch (c) {
@@ -165,13 +198,13 @@ int cmd_list(int argc, char **argv, struct spore_err *err)
 	int64_t now = (int64_t)time(NULL);
 	json_t *arr = json ? json_array() : NULL;
 	if (!json)
-		printf("%-12s  %-20s  %-24s  %-28s  %-16s  %-15s  %-27s  %s\n", "ID", "NAME", "IMAGE",
-		       "STATUS", "CREATED", "IPV4", "IPV6", "PORTS");
+		printf("%-12s  %-20s  %-24s  %-28s  %-16s  %-15s  %-27s  %-24s  %s\n", "ID", "NAME",
+		       "IMAGE", "STATUS", "CREATED", "IPV4", "IPV6", "PORTS", "MOUNTS");
 	for (size_t i = 0; i < n; i++) {
 		guest_settle(&g[i], doms, ndoms, now);
 		if (!all && strcmp(g[i].state, "running"))
 			continue;
-		char status[96], created[48], ago[40], ports[1200];
+		char status[96], created[48], ago[40], ports[1200], mounts[sizeof(g[i].mounts)];
 		spore_guest_status(&g[i], now, status, sizeof(status));
 		if (json) {
 			json_array_append_new(arr, guest_json(&g[i], status));
@@ -180,14 +213,17 @@ int cmd_list(int argc, char **argv, struct spore_err *err)
 		spore_human_duration(now - g[i].created, ago, sizeof(ago));
 		snprintf(created, sizeof(created), "%s ago", ago);
 		ports_human(g[i].ports, ports, sizeof(ports));
+		mounts_human(g[i].mounts, mounts, sizeof(mounts));
 		char id[37], name[sizeof(g[i].name)], image[sizeof(g[i].image)];
 		char ipv4[sizeof(g[i].ipv4)], ipv6[sizeof(g[i].ipv6)], ports_s[sizeof(ports)];
-		printf("%-12.12s  %-20s  %-24s  %-28s  %-16s  %-15s  %-27s  %s\n",
+		char mounts_s[sizeof(mounts)];
+		printf("%-12.12s  %-20s  %-24s  %-28s  %-16s  %-15s  %-27s  %-24s  %s\n",
 		       shown(g[i].uuid, id, sizeof(id)), shown(g[i].name, name, sizeof(name)),
 		       g[i].image[0] ? shown(g[i].image, image, sizeof(image)) : "-", status,
 		       created, g[i].ipv4[0] ? shown(g[i].ipv4, ipv4, sizeof(ipv4)) : "-",
 		       g[i].ipv6[0] ? shown(g[i].ipv6, ipv6, sizeof(ipv6)) : "-",
-		       ports[0] ? shown(ports, ports_s, sizeof(ports_s)) : "-");
+		       ports[0] ? shown(ports, ports_s, sizeof(ports_s)) : "-",
+		       mounts[0] ? shown(mounts, mounts_s, sizeof(mounts_s)) : "-");
 	}
 	if (json) {
 		/* ASCII only: jansson escapes C0 controls but would print C1

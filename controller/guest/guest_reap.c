@@ -39,6 +39,8 @@ enum spore_reap_action spore_reap_decide(const struct spore_guest *g,
 
 /* The start time of pid in unix seconds (-1 if unknown), and whether it has
  * exited (a zombie its parent has not waited for yet). */
+void (*spore_reap_removed)(const struct spore_guest *g);
+
 static int64_t proc_start_time(pid_t pid, bool *zombie)
 {
 	char path[64], buf[1024], state = 0;
@@ -231,6 +233,8 @@ int spore_reap_guests(struct spore_xc *xc, struct spore_xs *xs, const struct spo
 		if (a == SPORE_REAP_TEARDOWN_REMOVE) {
 			if (spore_guest_remove(xs, g[i].uuid, &e) < 0)
 				log_warn("reaping: guest %s: %s", g[i].name, e.msg);
+			else if (spore_reap_removed)
+				spore_reap_removed(&g[i]);
 			log_info("removed guest %s (%s): its launch (pid %" PRId64 ") died",
 				 g[i].name, g[i].uuid, g[i].owner_pid);
 		} else {

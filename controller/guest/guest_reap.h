@@ -67,6 +67,12 @@ int spore_reap_guests(struct spore_xc *xc, struct spore_xs *xs, const struct spo
 /* Every record's uuid, added to out. */
 int spore_reap_all_uuids(struct spore_xs *xs, struct spore_uuid_set *out, struct spore_err *err);
 
+/* Called with each record the reap removes (a launch that died), when set:
+ * spored's reaper and sporectl's list and destroy set it to remove what the guest
+ * owned outside Xen (its anonymous volumes), which this part may not link.
+ * Not set where the volume store is locked already (volume rm, prune). */
+extern void (*spore_reap_removed)(const struct spore_guest *g);
+
 /* One pass over every record: tears down each that needs it. *building gets the
  * pids of owners that still run (malloc'd; NULL to skip), for callers that
  * want to wake when they end. Returns how many guests

@@ -290,6 +290,29 @@ static int opt_str(json_t *o, const char *key, char **out, struct spore_err *err
 	return *out ? 0 : spore_err_set(err, ENOMEM, "parsing the image config");
 }
 
+/* Volumes: {"/path": {}, ...}; the keys are what counts. */
+static int volume_keys(json_t *o, char ***out, size_t *n, struct spore_err *err)
+{
+	const char *key;
+	json_t *v;
+
+	*out = NULL;
+	*n = 0;
+	if (!o || json_is_null(o))
+		return 0;
+	if (!json_is_object(o) || json_object_size(o) > SPORE_IMAGE_VOLUMES_MAX)
+		return spore_err_setx(err, EBADMSG, "the image config's Volumes is not an object of at most %d paths",
+				      SPORE_IMAGE_VOLUMES_MAX);
+	if (!(*out = calloc(json_object_size(o) + 1, sizeof(char *))))
+		return spore_err_set(err, ENOMEM, "parsing the image config");
+	json_object_foreach(o, key, v) {
+		if (!((*out)[*n] = strdup(key)))
+			return spore_err_set(err, ENOMEM, "parsing the image config");
+		(*n)++;
+	}
+	return 0;
+}
+
 int spore_image_config_parse(const char *body, size_t len, struct spore_image_config *c,
 			     struct spore_err *err)
 {
@@ -317,6 +340,8 @@ int spore_image_config_parse(const char *body, size_t len, struct spore_image_co
 		r = opt_str(cfg, "User", &c->user, err);
 	if (r == 0)
 		r = opt_str(cfg, "StopSignal", &c->stop_signal, err);
+	if (r == 0)
+		r = volume_keys(json_object_get(cfg, "Volumes"), &c->volumes, &c->n_volumes, err);
 	json_decref(j);
 	if (r < 0)
 		spore_image_config_free(c);
@@ -338,5 +363,6 @@ void spore_image_config_free(struct spore_image_config *c)
 	free(c->working_dir);
 	free(c->user);
 	free(c->stop_signal);
+	free_list(c->volumes);
 	memset(c, 0, sizeof(*c));
 }

@@ -73,7 +73,14 @@ struct spore_image_config {
 	char **entrypoint, **cmd, **env; /* NULL-terminated, or NULL */
 	size_t n_entrypoint, n_cmd, n_env;
 	char *working_dir, *user, *stop_signal;
+	/* Volumes' keys (docker's VOLUME): container paths, as the image wrote
+	 * them (unchecked: launch applies -v's target rules), in the order
+	 * given; NULL-terminated, or NULL. At most SPORE_IMAGE_VOLUMES_MAX. */
+	char **volumes;
+	size_t n_volumes;
 };
+
+#define SPORE_IMAGE_VOLUMES_MAX 64
 
 int spore_image_config_parse(const char *body, size_t len, struct spore_image_config *c,
 			     struct spore_err *err);

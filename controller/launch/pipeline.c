@@ -70,12 +70,16 @@ static int record_building(struct launch *l, struct spore_err *err)
 		g->allow_dom0 = s->allow_dom0;
 	}
 	for (size_t i = 0, at = 0; i < s->nvolumes; i++) {
-		int n = snprintf(g->volumes + at, sizeof(g->volumes) - at, "%s%s%s", i ? " " : "",
+		if (!s->volumes[i].name)
+			continue; /* the root's disk: nobody else's to claim */
+		int n = snprintf(g->volumes + at, sizeof(g->volumes) - at, "%s%s%s", at ? " " : "",
 				 s->volumes[i].name, s->volumes[i].ro ? ":ro" : "");
 		if (n < 0 || (size_t)n >= sizeof(g->volumes) - at)
 			return spore_err_setx(err, E2BIG, "too many volumes for the guest record");
 		at += (size_t)n;
 	}
+	snprintf(g->mounts, sizeof(g->mounts), "%s", s->mounts ? s->mounts : "");
+	snprintf(g->anonymous, sizeof(g->anonymous), "%s", s->anonymous ? s->anonymous : "");
 	spore_step("record");
 	if ((r = spore_guest_record_new(l->xs, g, l->uuid, s->network ? &l->plan : NULL, err)) < 0) {
 		/* A volume in use is the whole story; the name would only add
@@ -126,7 +130,8 @@ static int attach_disks(struct launch *l, struct spore_err *err)
 		r = v->ro ? spore_loop_attach(v->file, tag, lo, err)
 			  : spore_loop_attach_rw(v->file, tag, lo, err);
 		if (r < 0)
-			return spore_err_wrap(err, "volume '%s'", v->name);
+			return v->name ? spore_err_wrap(err, "volume '%s'", v->name)
+				       : spore_err_wrap(err, "root disk");
 		add_loop(&l->rec, lo);
 	}
 	return 0;
@@ -224,8 +229,8 @@ static int start(struct launch *l, struct spore_err *err)
 		log_warn("spored does not answer on %s: the guest's console output waits for it "
 			 "(and so does the guest once its console ring is full), and nothing "
 			 "frees the guest when it stops", SPORE_SVC_SOCK);
-	if (s->recorded)
-		s->recorded(s->arg);
+	if (s->recorded && (r = s->recorded(s->arg, err)) < 0)
+		return r;
 	if (s->make_initrd) {
 		spore_step("bundle");
 		if ((r = s->make_initrd(s->arg, &l->rec, s->network ? &l->plan : NULL, &l->initrd,

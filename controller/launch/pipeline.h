@@ -27,9 +27,11 @@
 /* blkfront names 16 disks (xvda..xvdp); the image takes xvda. */
 #define SPORE_LAUNCH_MAX_VOLUMES 15
 
-/* A managed volume to attach (controller/volume/). */
+/* A managed volume to attach (controller/volume/), or (name NULL) a
+ * read-write disk of this guest's own, such as its root's upper layer:
+ * not listed in the record, not claimed. */
 struct spore_launch_volume {
-	const char *name; /* as the record lists it */
+	const char *name; /* as the record lists it; NULL: not listed */
 	const char *file; /* its filesystem image */
 	bool ro;
 };
@@ -53,10 +55,15 @@ struct spore_launch_spec {
 	 * fails the launch before anything exists), then each file on a loop
 	 * device tagged like the disks', read-write unless ro, and a vbd in
 	 * the disks' transaction. recorded (or NULL) runs once that first
-	 * write is done: launch drops the volume store's lock there. */
+	 * write is done, before any loop device: launch drops the volume
+	 * store's lock there and checks dirty volumes, now theirs; its
+	 * failure fails the launch. */
 	struct spore_launch_volume volumes[SPORE_LAUNCH_MAX_VOLUMES];
 	size_t nvolumes;
-	void (*recorded)(void *arg);
+	/* The record's mounts (SPORE_REC_MOUNTS), informational, and its
+	 * anonymous volumes (SPORE_REC_ANONYMOUS), or NULL. */
+	const char *mounts, *anonymous;
+	int (*recorded)(void *arg, struct spore_err *err);
 	/* The network: a vif with addresses planned and claimed in the first
 	 * record write; ports (-p, sporenet's format) and allow_dom0 go in
 	 * the record for sporenet. */

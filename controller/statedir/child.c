@@ -78,7 +78,7 @@ out:
 }
 
 /* The child's last non-empty output line (for the error message). */
-static void last_line(int fd, char *buf, size_t n)
+void spore_child_last_line(int fd, char *buf, size_t n)
 {
 	char tmp[4096];
 	off_t end = lseek(fd, 0, SEEK_END);
@@ -112,7 +112,7 @@ int spore_child_wait(struct spore_child *c, bool abandon, struct spore_err *err)
 		c->pid = -1;
 		if (!abandon && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 			char line[512];
-			last_line(c->out_fd, line, sizeof(line));
+			spore_child_last_line(c->out_fd, line, sizeof(line));
 			r = spore_err_setx(err, EIO, "%s failed (%s %d)%s%s", c->name,
 					   WIFEXITED(status) ? "exit" : "signal",
 					   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),

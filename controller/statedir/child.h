@@ -31,4 +31,9 @@ int spore_child_start(struct spore_child *c, char *const argv[], int in_fd,
  * output line" and returns -EIO. */
 int spore_child_wait(struct spore_child *c, bool abandon, struct spore_err *err);
 
+/* The last non-empty line a child wrote into fd (a memfd), cut to n: for
+ * one-line messages (also for children run otherwise: host_snapshot.c,
+ * volume_fsck.c). */
+void spore_child_last_line(int fd, char *buf, size_t n);
+
 #endif

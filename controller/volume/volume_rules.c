@@ -121,22 +121,35 @@ int spore_volume_mount_parse(const char *spec, struct spore_volume_mount *m,
 
 	memset(m, 0, sizeof(*m));
 	spore_volume_printable(spec, shown, sizeof(shown));
-	if (spec[0] == '/' || spec[0] == '.' || spec[0] == '~')
-		return spore_err_setx(err, EINVAL, "-v '%s': host directories are not supported yet (only named volumes, NAME:/path[:ro])",
-				      shown);
+	if (spec[0] == '.' || spec[0] == '~')
+		return spore_err_setx(err, EINVAL, "-v '%s': a host path must be absolute", shown);
 	if (!c1)
-		return spore_err_setx(err, EINVAL, "-v '%s': expected NAME:/path[:ro] (anonymous volumes are not supported yet)",
+		return spore_err_setx(err, EINVAL, "-v '%s': expected NAME:/path[:ro] or /host/path:/path:ro (anonymous volumes are not supported yet)",
 				      shown);
 	if (c2 && strchr(c2 + 1, ':'))
-		return spore_err_setx(err, EINVAL, "-v '%s': expected NAME:/path[:ro]", shown);
-	if ((size_t)(c1 - spec) > SPORE_VOLUME_NAME_MAX)
-		return spore_err_setx(err, EINVAL, "-v '%s': a volume name has at most %d characters",
-				      shown, SPORE_VOLUME_NAME_MAX);
-	memcpy(m->name, spec, (size_t)(c1 - spec));
-	if (!spore_volume_name_valid(m->name))
-		return spore_err_setx(err, EINVAL, "-v '%s': '%s' is not a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)",
-				      shown, spore_volume_printable(m->name, what, sizeof(what)));
-
+		return spore_err_setx(err, EINVAL, "-v '%s': expected NAME:/path[:ro] or /host/path:/path:ro",
+				      shown);
+	if (spec[0] == '/') {
+		if ((size_t)(c1 - spec) > SPORE_VOLUME_HOST_MAX)
+			return spore_err_setx(err, EINVAL, "-v '%s': a host path has at most %d bytes",
+					      shown, SPORE_VOLUME_HOST_MAX);
+		memcpy(m->host, spec, (size_t)(c1 - spec));
+		for (const unsigned char *p = (const unsigned char *)m->host; *p; p++)
+			if (*p < 0x20 || *p == 0x7f)
+				return spore_err_setx(err, EINVAL, "-v '%s': the host path has control characters",
+						      shown);
+		if (!c2 || strcmp(c2 + 1, "ro"))
+			return spore_err_setx(err, EINVAL, "-v '%s': read-write host paths are not supported yet (add :ro for a read-only snapshot taken at launch)",
+					      shown);
+	} else {
+		if ((size_t)(c1 - spec) > SPORE_VOLUME_NAME_MAX)
+			return spore_err_setx(err, EINVAL, "-v '%s': a volume name has at most %d characters",
+					      shown, SPORE_VOLUME_NAME_MAX);
+		memcpy(m->name, spec, (size_t)(c1 - spec));
+		if (!spore_volume_name_valid(m->name))
+			return spore_err_setx(err, EINVAL, "-v '%s': '%s' is not a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)",
+					      shown, spore_volume_printable(m->name, what, sizeof(what)));
+	}
 	const char *t = c1 + 1, *tend = c2 ? c2 : t + strlen(t);
 	if ((r = target_parse(t, (size_t)(tend - t), m->target, "-v", shown, err)) < 0)
 		return r;
@@ -160,7 +173,7 @@ int spore_volume_mount_check(const struct spore_volume_mount *m, size_t n,
 		if (!strcmp(m[i].target, last->target))
 			return spore_err_setx(err, EINVAL, "-v: %s is the target of two volumes",
 					      spore_volume_printable(last->target, shown, sizeof(shown)));
-		if (!strcmp(m[i].name, last->name))
+		if (last->name[0] && !strcmp(m[i].name, last->name))
 			return spore_err_setx(err, EINVAL, "-v: volume '%s' is given twice (a volume is attached once)",
 					      last->name);
 	}
@@ -257,4 +270,82 @@ int spore_mount_targets_check(const struct spore_volume_mount *m, size_t nm,
 					      spore_volume_printable(dup, shown, sizeof(shown)));
 	}
 	return 0;
+}
+
+static bool mount_field_ok(const char *f)
+{
+	for (const unsigned char *c = (const unsigned char *)f; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return false;
+	return *f != '\0';
+}
+
+int spore_mounts_append(char *list, size_t n, const char *type, const char *source,
+			const char *target, bool ro)
+{
+	size_t at = strnlen(list, n);
+	int len;
+
+	if (!mount_field_ok(type) || !mount_field_ok(source) || !mount_field_ok(target))
+		return -EINVAL;
+	if (at >= n)
+		return -E2BIG;
+	len = snprintf(list + at, n - at, "%s%s\t%s\t%s\t%s", at ? "\n" : "", type, source, target,
+		       ro ? "ro" : "rw");
+	if (len < 0 || (size_t)len >= n - at) {
+		list[at] = '\0';
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/* Copies the field p[0..len) into out (n bytes), cut to fit. */
+static void field_copy(char *out, size_t n, const char *p, size_t len)
+{
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, p, len);
+	out[len] = '\0';
+}
+
+bool spore_mounts_next(const char **p, struct spore_mount_entry *e)
+{
+	while (**p) {
+		const char *line = *p;
+		size_t len = strcspn(line, "\n");
+		const char *f[5];
+		size_t flen[4], k = 0;
+
+		*p = line + len + (line[len] == '\n');
+		f[0] = line;
+		for (const char *c = line; c < line + len && k < 4; c++)
+			if (*c == '\t') {
+				flen[k] = (size_t)(c - f[k]);
+				f[++k] = c + 1;
+			}
+		if (k != 3)
+			continue; /* not four fields */
+		flen[3] = (size_t)(line + len - f[3]);
+		if (!flen[0] || !flen[1] || !flen[2] ||
+		    !((flen[3] == 2 && (!memcmp(f[3], "ro", 2) || !memcmp(f[3], "rw", 2)))))
+			continue;
+		field_copy(e->type, sizeof(e->type), f[0], flen[0]);
+		field_copy(e->source, sizeof(e->source), f[1], flen[1]);
+		field_copy(e->target, sizeof(e->target), f[2], flen[2]);
+		e->ro = !memcmp(f[3], "ro", 2);
+		return true;
+	}
+	return false;
+}
+
+int spore_volume_image_mount(const char *path, const uint8_t rnd[32],
+			     struct spore_volume_mount *m, struct spore_err *err)
+{
+	char shown[96];
+
+	memset(m, 0, sizeof(*m));
+	spore_volume_printable(path, shown, sizeof(shown));
+	for (int i = 0; i < 32; i++)
+		snprintf(m->name + 2 * i, 3, "%02x", rnd[i]);
+	return target_parse(path, strlen(path), m->target, "image VOLUME", shown, err);
 }

@@ -38,25 +38,31 @@ bool spore_volume_list_has(const char *list, const char *name);
 /* Longest container path a volume mounts on. */
 #define SPORE_VOLUME_TARGET_MAX 1023
 
-/* One `launch -v`/`--volume` as docker reads a named volume:
- * NAME:/path[:ro|:rw]. */
+/* Longest host path a -v names. */
+#define SPORE_VOLUME_HOST_MAX 1023
+
+/* One `launch -v`/`--volume` as docker reads it: a named volume,
+ * NAME:/path[:ro|:rw], or a host path, /host/path:/path:ro (read-only: a
+ * snapshot taken at launch, host_snapshot.h). */
 struct spore_volume_mount {
-	char name[SPORE_VOLUME_NAME_MAX + 1];
+	char name[SPORE_VOLUME_NAME_MAX + 1];     /* "" for a host path */
+	char host[SPORE_VOLUME_HOST_MAX + 1];     /* "" for a named volume */
 	char target[SPORE_VOLUME_TARGET_MAX + 1]; /* absolute, no "." or "..",
 						     no repeated or trailing '/' */
 	bool ro;
 };
 
 /* Parses spec into *m. -EINVAL with one line naming spec for a host path
- * ("/host/dir:/path", not supported yet), a bad name, a target that is not
- * absolute, has a "." or ".." component or is "/", or a mode other than ro
- * or rw. */
+ * without :ro (read-write host paths are not supported yet) or that is not
+ * absolute, a bad name, a target that is not absolute, has a "." or ".."
+ * component or is "/", or a mode other than ro or rw. */
 int spore_volume_mount_parse(const char *spec, struct spore_volume_mount *m,
 			     struct spore_err *err);
 
 /* Whether m[n - 1] may join m[0..n-2]: -EINVAL if its target is already
- * another's, or its volume is already attached (a filesystem is mounted by
- * one device of one guest at a time). */
+ * another's, or its named volume is already attached (a filesystem is
+ * mounted by one device of one guest at a time; a host path may be given
+ * twice). */
 int spore_volume_mount_check(const struct spore_volume_mount *m, size_t n,
 			     struct spore_err *err);
 
@@ -78,5 +84,28 @@ int spore_tmpfs_parse(const char *spec, struct spore_tmpfs_mount *t, struct spor
 /* -EINVAL if a tmpfs's target is a volume's or another tmpfs's. */
 int spore_mount_targets_check(const struct spore_volume_mount *m, size_t nm,
 			      const struct spore_tmpfs_mount *t, size_t nt, struct spore_err *err);
+
+/* An anonymous volume for an image's VOLUME path: named by the 32 random
+ * bytes in hex (docker's 64 digits), read-write, on path with -v's target
+ * rules (the image is untrusted: -EINVAL with one line naming the path). */
+int spore_volume_image_mount(const char *path, const uint8_t rnd[32],
+			     struct spore_volume_mount *m, struct spore_err *err);
+
+/* The guest record's mounts list (SPORE_REC_MOUNTS): appends one entry to
+ * list (n bytes, NUL-terminated), whole or not at all: -E2BIG when it does
+ * not fit, -EINVAL when a field has a tab, newline or other control
+ * character. */
+int spore_mounts_append(char *list, size_t n, const char *type, const char *source,
+			const char *target, bool ro);
+
+struct spore_mount_entry {
+	char type[16], source[SPORE_VOLUME_HOST_MAX + 1], target[SPORE_VOLUME_TARGET_MAX + 1];
+	bool ro;
+};
+
+/* The entry at *p, advancing *p past it; false at the end. A malformed
+ * entry (a record is dom0's, but may be another version's) is skipped;
+ * over-long fields are cut. */
+bool spore_mounts_next(const char **p, struct spore_mount_entry *e);
 
 #endif

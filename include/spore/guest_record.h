@@ -43,6 +43,16 @@
 /* The managed volumes attached, space-separated NAME or NAME:ro; a volume
  * listed by a guest that has not exited is in use (controller/volume/). */
 #define SPORE_REC_VOLUMES "volumes"
+/* What the container has mounted, for list (informational): entries
+ * TYPE\tSOURCE\tTARGET\tro|rw separated by '\n', TYPE root (SOURCE disk or
+ * tmpfs, TARGET /), volume (SOURCE its name), bind (SOURCE the host path,
+ * a snapshot) or tmpfs; no field holds a control character. Whole entries
+ * that do not fit are left out. */
+#define SPORE_REC_MOUNTS "mounts"
+/* The anonymous volumes made for the image's VOLUMEs (also in volumes),
+ * space-separated names: removed with the record (rm, destroy, the reaper,
+ * launch --rm). */
+#define SPORE_REC_ANONYMOUS "anonymous"
 /* Unique record values (name, ipv4 without its prefix length, mac) are
  * claimed (with '.' and ':', which xenstore paths cannot hold, as '@') at
  * SPORE_XS_CLAIMS/<key>/<value> = uuid by spore_guest_write and released by
@@ -75,6 +85,8 @@ struct spore_guest {
 	char ports[1040];
 	char vif[24];
 	char volumes[1100]; /* SPORE_BUNDLE_MAX_VOLUMES entries of a 64-byte name + ":ro" */
+	char mounts[3072];  /* SPORE_REC_MOUNTS; below xenstore's 4 KiB value */
+	char anonymous[1100]; /* SPORE_REC_ANONYMOUS */
 };
 
 /* Writes every field and claims the unique ones (one transaction); -EEXIST

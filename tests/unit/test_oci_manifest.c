@@ -126,15 +126,21 @@ int main(void)
 		   !strcmp(ic.stop_signal, "SIGINT"),
 	   "image config: Entrypoint, Cmd, Env, WorkingDir, User, StopSignal");
 	spore_image_config_free(&ic);
+	const char *vols = "{\"config\":{\"Volumes\":{\"/data\":{},\"/var/cache\":{}}}}";
+	ok(spore_image_config_parse(vols, strlen(vols), &ic, &err) == 0 && ic.n_volumes == 2 &&
+		   !strcmp(ic.volumes[0], "/data") && !strcmp(ic.volumes[1], "/var/cache") && !ic.volumes[2],
+	   "image config: Volumes' keys, in order");
+	spore_image_config_free(&ic);
 	const char *empty = "{\"config\":{\"Cmd\":null}}";
 	ok(spore_image_config_parse(empty, strlen(empty), &ic, &err) == 0 && !ic.cmd && !ic.entrypoint &&
-		   !ic.env && !ic.user,
+		   !ic.env && !ic.user && !ic.volumes && !ic.n_volumes,
 	   "image config: absent and null fields are empty");
 	spore_image_config_free(&ic);
 	static const char *const badcfg[] = {
 		"{\"config\":{\"Cmd\":\"sh\"}}", "{\"config\":{\"Cmd\":[\"sh\",1]}}",
 		"{\"config\":{\"Env\":[\"NOEQUALS\"]}}", "{\"config\":{\"Env\":[\"=x\"]}}",
 		"{\"config\":{\"User\":0}}", "{\"config\":[]}", "{\"config\":{\"Cmd\":[\"a\\u0000b\"]}}",
+		"{\"config\":{\"Volumes\":[\"/data\"]}}",
 	};
 	for (size_t i = 0; i < sizeof(badcfg) / sizeof(badcfg[0]); i++)
 		ok(spore_image_config_parse(badcfg[i], strlen(badcfg[i]), &ic, &err) < 0,

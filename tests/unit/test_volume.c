@@ -1,5 +1,7 @@
 /* Managed volumes' pure rules (controller/volume/): names, the default
- * size, the printable form of what users type, and "in use" from guest records. */
+ * size, the printable form of what users type, "in use" from guest records,
+ * mount specs, the record's mounts, superblocks that need a check. */
+#include "volume_fsck.h"
 #include "volume_rules.h"
 #include "volume_users.h"
 
@@ -116,10 +118,19 @@ static void mounts(void)
 	is_int(mount_of("x://srv//db/", &m[0], &msg), 0, "repeated and trailing '/' parse");
 	is_str(m[0].target, "/srv/db", "  and are dropped from the target");
 
-	is_int(mount_of("/srv/data:/data", &m[0], &msg), -EINVAL, "a host directory is refused");
-	ok(strstr(msg, "host directories are not supported yet") != NULL, "  saying why: %s", msg);
-	is_int(mount_of("./dir:/data", &m[0], &msg), -EINVAL, "a relative host path too");
-	ok(strstr(msg, "host directories") != NULL, "  as a host path");
+	is_int(mount_of("/srv/data:/data", &m[0], &msg), -EINVAL, "a read-write host path is refused");
+	ok(strstr(msg, "read-write host paths are not supported yet (add :ro") != NULL, "  saying why: %s", msg);
+	is_int(mount_of("/srv/data:/data:rw", &m[0], &msg), -EINVAL, "  :rw too");
+	is_int(mount_of("/srv/data:/data:ro", &m[0], &msg), 0, "a read-only host path parses");
+	ok(!strcmp(m[0].host, "/srv/data") && !m[0].name[0] && !strcmp(m[0].target, "/data") && m[0].ro,
+	   "  host /srv/data, no name, target /data, read-only");
+	is_int(mount_of("/etc/app.conf:/etc/app.conf:ro", &m[0], &msg), 0, "a host file parses alike");
+	is_int(mount_of("/srv/a\\b:/data:ro", &m[0], &msg), 0, "a backslash in a host path is a character");
+	is_int(mount_of("/srv/a\x01" "b:/data:ro", &m[0], &msg), -EINVAL, "a control character in a host path is refused");
+	is_int(mount_of("/srv:data:ro", &m[0], &msg), -EINVAL, "a host path's relative target is refused");
+	is_int(mount_of("./dir:/data", &m[0], &msg), -EINVAL, "a relative host path is refused");
+	ok(strstr(msg, "a host path must be absolute") != NULL, "  saying so: %s", msg);
+	is_int(mount_of("~/dir:/data:ro", &m[0], &msg), -EINVAL, "~ too");
 	is_int(mount_of("data", &m[0], &msg), -EINVAL, "a name alone is refused");
 	ok(strstr(msg, "NAME:/path[:ro]") != NULL, "  showing the form: %s", msg);
 	is_int(mount_of("/data", &m[0], &msg), -EINVAL, "an anonymous volume is refused");
@@ -154,6 +165,11 @@ static void mounts(void)
 	memset(&e, 0, sizeof(e));
 	is_int(spore_volume_mount_check(m, 3, &e), -EINVAL, "the same volume twice is refused");
 	ok(strstr(e.msg, "'data' is given twice") != NULL, "  naming it: %s", e.msg);
+	is_int(mount_of("/srv:/a:ro", &m[0], &msg), 0, "a host path");
+	is_int(mount_of("/srv:/b:ro", &m[1], &msg), 0, "the same host path elsewhere");
+	is_int(spore_volume_mount_check(m, 2, &(struct spore_err){0}), 0, "a host path twice: fine");
+	is_int(mount_of("data:/a", &m[1], &msg), 0, "a volume on the host path's target");
+	is_int(spore_volume_mount_check(m, 2, &(struct spore_err){0}), -EINVAL, "  is refused");
 }
 
 /* Parses a --tmpfs spec; returns the error code, the message in *msg. */
@@ -216,6 +232,79 @@ static void tmpfs(void)
 	is_int(spore_mount_targets_check(&m, 1, t, 2, &e), -EINVAL, "another tmpfs's target is refused");
 }
 
+static void record_mounts(void)
+{
+	char list[64] = "";
+	struct spore_mount_entry e;
+	const char *p;
+
+	is_int(spore_mounts_append(list, sizeof(list), "root", "disk", "/", false), 0, "root entry");
+	is_int(spore_mounts_append(list, sizeof(list), "volume", "data", "/var/lib/x y", true), 0,
+	       "a volume, a space in its target");
+	is_str(list, "root\tdisk\t/\trw\nvolume\tdata\t/var/lib/x y\tro", "  as tab-separated lines");
+	is_int(spore_mounts_append(list, sizeof(list), "tmpfs", "tmpfs", "/a/long/enough/path", false),
+	       -E2BIG, "an entry that does not fit is refused");
+	is_str(list, "root\tdisk\t/\trw\nvolume\tdata\t/var/lib/x y\tro", "  and the list is unchanged");
+	is_int(spore_mounts_append(list, sizeof(list), "bind", "/a\tb", "/c", true), -EINVAL,
+	       "a tab in a field is refused");
+	is_int(spore_mounts_append(list, sizeof(list), "bind", "", "/c", true), -EINVAL,
+	       "an empty field is refused");
+
+	p = list;
+	ok(spore_mounts_next(&p, &e) && !strcmp(e.type, "root") && !strcmp(e.source, "disk") &&
+		   !strcmp(e.target, "/") && !e.ro, "first entry read back");
+	ok(spore_mounts_next(&p, &e) && !strcmp(e.type, "volume") && !strcmp(e.target, "/var/lib/x y") &&
+		   e.ro, "second entry read back");
+	ok(!spore_mounts_next(&p, &e), "then the end");
+	p = "bad\nx\ty\tz\trx\nx\ty\tz\tro\textra\n\t\t\tro\nverylongtypename-over-16\ts\t/t\tro\nok\ts\t/t\tro";
+	ok(spore_mounts_next(&p, &e) && !strcmp(e.type, "verylongtypenam") && !strcmp(e.target, "/t"),
+	   "malformed entries are skipped, a long field cut");
+	ok(spore_mounts_next(&p, &e) && !strcmp(e.type, "ok") && !spore_mounts_next(&p, &e),
+	   "  and the rest read");
+}
+
+static void image_volumes(void)
+{
+	uint8_t rnd[32];
+	struct spore_volume_mount m;
+	struct spore_err e = {0};
+
+	for (int i = 0; i < 32; i++)
+		rnd[i] = (uint8_t)(i * 9 + 1);
+	is_int(spore_volume_image_mount("/var/lib/db/", rnd, &m, &e), 0, "an image VOLUME parses");
+	ok(strlen(m.name) == 64 && !strncmp(m.name, "010a131c", 8) && spore_volume_name_valid(m.name),
+	   "  named by 64 hex digits: %s", m.name);
+	ok(!strcmp(m.target, "/var/lib/db") && !m.ro && !m.host[0], "  read-write on /var/lib/db");
+	is_int(spore_volume_image_mount("data", rnd, &m, &e), -EINVAL, "a relative VOLUME is refused");
+	ok(strstr(e.msg, "image VOLUME 'data': the target must be an absolute path") != NULL,
+	   "  naming it: %s", e.msg);
+	memset(&e, 0, sizeof(e));
+	is_int(spore_volume_image_mount("/a/../../etc", rnd, &m, &e), -EINVAL, "a VOLUME with '..' is refused");
+	is_int(spore_volume_image_mount("/", rnd, &m, &e), -EINVAL, "VOLUME / is refused");
+}
+
+static void superblocks(void)
+{
+	unsigned char sb[1024] = {0};
+	bool needs = true;
+
+	is_int(spore_ext4_needs_check(sb, sizeof(sb), &needs), -EINVAL, "no magic: not ext4");
+	sb[0x38] = 0x53;
+	sb[0x39] = 0xef;
+	sb[0x3a] = 1; /* valid */
+	is_int(spore_ext4_needs_check(sb, sizeof(sb), &needs), 0, "an ext4 superblock");
+	ok(!needs, "  clean: no check");
+	sb[0x60] = 0x04; /* needs_recovery */
+	ok(spore_ext4_needs_check(sb, sizeof(sb), &needs) == 0 && needs, "a journal to replay: check");
+	sb[0x60] = 0x02 | 0x40; /* filetype, extents */
+	ok(spore_ext4_needs_check(sb, sizeof(sb), &needs) == 0 && !needs, "other features: no check");
+	sb[0x3a] = 0;
+	ok(spore_ext4_needs_check(sb, sizeof(sb), &needs) == 0 && needs, "not marked valid: check");
+	sb[0x3a] = 3;
+	ok(spore_ext4_needs_check(sb, sizeof(sb), &needs) == 0 && needs, "errors recorded: check");
+	is_int(spore_ext4_needs_check(sb, 0x50, &needs), -EINVAL, "a short read: not ext4");
+}
+
 int main(void)
 {
 	names();
@@ -224,5 +313,8 @@ int main(void)
 	users();
 	mounts();
 	tmpfs();
+	record_mounts();
+	image_volumes();
+	superblocks();
 	return tap_done();
 }

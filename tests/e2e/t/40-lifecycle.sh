@@ -54,7 +54,7 @@ check_eq "its record says running" "$(state "$up")" running
 out=$(sporectl list 2>&1)
 check_match "list shows it Up, with the short ID" "$out" "^${up:0:12} +life-up +- +Up "
 check_match "list has docker's columns" "$(echo "$out" | head -n 1)" \
-	'^ID +NAME +IMAGE +STATUS +CREATED +IPV4 +IPV6 +PORTS$'
+	'^ID +NAME +IMAGE +STATUS +CREATED +IPV4 +IPV6 +PORTS +MOUNTS$'
 out=$(sporectl list --json 2>&1 | tr -d ' \n')
 check_match "list --json: an array of objects, the guest's running" "$out" \
 	"^\\[.*\\{\"id\":\"$up\",\"name\":\"life-up\",[^}]*\"state\":\"running\",\"status\":\"Up"

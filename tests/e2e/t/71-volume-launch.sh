@@ -5,7 +5,8 @@
 # by a second launch (exit 125, one line, nothing changed, the first guest
 # unharmed) nor removed, until that guest is destroyed; nothing of it stays
 # in loop devices or backends once its guests are gone; :ro mounts it
-# read-only (EROFS); a host directory or a bad spec is refused in one line.
+# read-only (EROFS); a read-write host directory or a bad spec is refused in
+# one line.
 . tests/e2e/lib.sh
 
 need_launch "volume launch tests"
@@ -101,8 +102,8 @@ check "volume rm $vol works once its guests are gone" sporectl volume rm "$vol"
 
 # Specs refused before anything is made.
 out=$(L --attach --rm -v /srv:/data "$img" true 2>&1)
-check_eq "a host directory is refused: 125, one line" "$?:$out" \
-	"125:sporectl: launch: -v '/srv:/data': host directories are not supported yet (only named volumes, NAME:/path[:ro])"
+check_eq "a read-write host directory is refused: 125, one line" "$?:$out" \
+	"125:sporectl: launch: -v '/srv:/data': read-write host paths are not supported yet (add :ro for a read-only snapshot taken at launch)"
 out=$(L --attach --rm -v "$vol:data" "$img" true 2>&1)
 check_eq "a relative target is refused: 125, one line" "$?:$out" \
 	"125:sporectl: launch: -v '$vol:data': the target must be an absolute path in the container"
