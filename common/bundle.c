@@ -132,7 +132,7 @@ static int decode_volume(struct spore_bundle_volume *vol, const uint8_t *v, uint
 	const char *s[3];
 	uint32_t off = 1;
 
-	if (len < 1 || (v[0] & ~SPORE_VOLUME_RO))
+	if (len < 1 || (v[0] & ~(SPORE_VOLUME_RO | SPORE_VOLUME_FILE)))
 		return *why = "bad volume flags", -1;
 	for (int i = 0; i < 3; i++) {
 		const uint8_t *nul = off < len ? memchr(v + off, '\0', len - off) : NULL;
@@ -151,6 +151,26 @@ static int decode_volume(struct spore_bundle_volume *vol, const uint8_t *v, uint
 	vol->target = s[1];
 	vol->fstype = s[2];
 	vol->ro = v[0] & SPORE_VOLUME_RO;
+	vol->file = v[0] & SPORE_VOLUME_FILE;
+	return 0;
+}
+
+/* u64 size, u32 mode, u8 flags, target\0 */
+static int decode_tmpfs(struct spore_bundle_tmpfs *t, const uint8_t *v, uint32_t len,
+			const char **why)
+{
+	const char *target;
+
+	if (len < 14 || !(target = str_of(v + 13, len - 13)))
+		return *why = "truncated tmpfs", -1;
+	if (get32(v + 8) > 07777 || (v[12] & ~SPORE_TMPFS_FLAGS))
+		return *why = "bad tmpfs mode or flags", -1;
+	if (!spore_bundle_path_ok(target) || !strcmp(target, "/"))
+		return *why = "bad tmpfs target", -1;
+	t->size = get64(v);
+	t->mode = get32(v + 8);
+	t->flags = v[12];
+	t->target = target;
 	return 0;
 }
 
@@ -166,6 +186,7 @@ static int decode_record(struct spore_bundle *b, uint32_t tag, const uint8_t *v,
 	case SPORE_BT_WORKDIR:
 	case SPORE_BT_HOSTNAME:
 	case SPORE_BT_IMAGE_DEV:
+	case SPORE_BT_UPPER_DEV:
 		if (!(s = str_of(v, len)))
 			return *why = "string not NUL-terminated or with an inner NUL", -1;
 		break;
@@ -217,12 +238,19 @@ static int decode_record(struct spore_bundle *b, uint32_t tag, const uint8_t *v,
 			return *why = "bad image device name", -1;
 		b->image_dev = s;
 		return 0;
+	case SPORE_BT_UPPER_DEV:
+		if (!spore_bundle_name_ok(s))
+			return *why = "bad upper layer device name", -1;
+		b->upper_dev = s;
+		return 0;
 	case SPORE_BT_TTY:
 	case SPORE_BT_STDIN:
+	case SPORE_BT_READ_ONLY:
 		if (len != 1 || v[0] > 1)
 			return *why = "bad flag", -1;
 		b->tty |= tag == SPORE_BT_TTY && v[0];
 		b->stdin_open |= tag == SPORE_BT_STDIN && v[0];
+		b->read_only |= tag == SPORE_BT_READ_ONLY && v[0];
 		return 0;
 	case SPORE_BT_OVERLAY_SIZE:
 		if (len != 8)
@@ -266,6 +294,13 @@ static int decode_record(struct spore_bundle *b, uint32_t tag, const uint8_t *v,
 			return -1;
 		b->nvolumes++;
 		return 0;
+	case SPORE_BT_TMPFS:
+		if (b->ntmpfs >= SPORE_BUNDLE_MAX_TMPFS)
+			return *why = "too many tmpfs mounts", -1;
+		if (decode_tmpfs(&b->tmpfs[b->ntmpfs], v, len, why) < 0)
+			return -1;
+		b->ntmpfs++;
+		return 0;
 	case SPORE_BT_STOP_TIMEOUT:
 		if (len != 4 || get32(v) > 86400)
 			return *why = "bad stop timeout", -1;
@@ -299,7 +334,7 @@ int spore_bundle_decode(struct spore_bundle *b, const void *buf, size_t len, con
 		if (rlen > total - off)
 			return *why = "record runs past the end", -1;
 		if (tag < 32 && tag != SPORE_BT_ARG && tag != SPORE_BT_ENV && tag != SPORE_BT_DNS &&
-		    tag != SPORE_BT_VOLUME) {
+		    tag != SPORE_BT_VOLUME && tag != SPORE_BT_TMPFS) {
 			if (seen & (1u << tag))
 				return *why = "duplicate field", -1;
 			seen |= 1u << tag;
@@ -377,7 +412,8 @@ int spore_bundle_encode(const struct spore_bundle *b, uint8_t **out, size_t *out
 	*out = NULL;
 	*outlen = 0;
 	if (b->argc > SPORE_BUNDLE_MAX_ARGS || b->envc > SPORE_BUNDLE_MAX_ENV ||
-	    b->ndns > SPORE_BUNDLE_MAX_DNS || b->nvolumes > SPORE_BUNDLE_MAX_VOLUMES)
+	    b->ndns > SPORE_BUNDLE_MAX_DNS || b->nvolumes > SPORE_BUNDLE_MAX_VOLUMES ||
+	    b->ntmpfs > SPORE_BUNDLE_MAX_TMPFS)
 		return *why = "too many list entries", -1;
 
 	wput(&w, 0, NULL, SPORE_BUNDLE_HDR_SIZE - 8); /* room for the header */
@@ -389,6 +425,12 @@ int spore_bundle_encode(const struct spore_bundle *b, uint8_t **out, size_t *out
 	wstr(&w, SPORE_BT_USER, b->user);
 	wstr(&w, SPORE_BT_WORKDIR, b->workdir);
 	wstr(&w, SPORE_BT_HOSTNAME, b->hostname);
+	wstr(&w, SPORE_BT_UPPER_DEV, b->upper_dev);
+	/* Only when set: an older sporeinit skips nothing it needs. */
+	if (b->read_only) {
+		tmp[0] = 1;
+		wput(&w, SPORE_BT_READ_ONLY, tmp, 1);
+	}
 	tmp[0] = b->tty;
 	wput(&w, SPORE_BT_TTY, tmp, 1);
 	tmp[0] = b->stdin_open;
@@ -425,11 +467,28 @@ int spore_bundle_encode(const struct spore_bundle *b, uint8_t **out, size_t *out
 			return free(w.p), *why = "volume fields too long", -1;
 		if (!(rec = malloc(1 + nd + nt + nf)))
 			return free(w.p), *why = "out of memory", -1;
-		rec[0] = v->ro ? SPORE_VOLUME_RO : 0;
+		rec[0] = (v->ro ? SPORE_VOLUME_RO : 0) | (v->file ? SPORE_VOLUME_FILE : 0);
 		memcpy(rec + 1, v->device, nd);
 		memcpy(rec + 1 + nd, v->target, nt);
 		memcpy(rec + 1 + nd + nt, v->fstype, nf);
 		wput(&w, SPORE_BT_VOLUME, rec, 1 + nd + nt + nf);
+		free(rec);
+	}
+	for (unsigned i = 0; i < b->ntmpfs; i++) {
+		const struct spore_bundle_tmpfs *t = &b->tmpfs[i];
+		size_t nt;
+		uint8_t *rec;
+
+		if (!t->target || (nt = strlen(t->target) + 1) > 4096)
+			return free(w.p), *why = "bad tmpfs target", -1;
+		if (!(rec = malloc(13 + nt)))
+			return free(w.p), *why = "out of memory", -1;
+		put32(rec, (uint32_t)t->size);
+		put32(rec + 4, (uint32_t)(t->size >> 32));
+		put32(rec + 8, t->mode);
+		rec[12] = t->flags;
+		memcpy(rec + 13, t->target, nt);
+		wput(&w, SPORE_BT_TMPFS, rec, 13 + nt);
 		free(rec);
 	}
 	wu32(&w, SPORE_BT_STOP_TIMEOUT, b->stop_timeout);

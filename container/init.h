@@ -41,7 +41,8 @@ int wait_for(const char *path, int timeout_ms);  /* a path exists (uevents) */
 /* mounts.c */
 void early_mounts(void);
 void switch_to_image(const struct spore_bundle *b);
-void mount_volumes(const struct spore_bundle *b);
+void mount_volumes(const struct spore_bundle *b);   /* volumes and tmpfs mounts */
+void seal_root(const struct spore_bundle *b);       /* --read-only, last */
 void unmount_volumes(const struct spore_bundle *b);
 
 /* modules.c: loads /lib/modules/load.list from the initrd, if any. */
@@ -57,6 +58,7 @@ void setup_identity(const struct spore_bundle *b);
 
 /* run.c: the container process. */
 void resolve_user(const struct spore_bundle *b, struct userspec_ids *ids);
+void make_workdir(const struct spore_bundle *b);
 pid_t start_container(const struct spore_bundle *b, const struct userspec_ids *ids);
 
 /* supervise.c: PID 1's loop until the container is gone; returns its wait

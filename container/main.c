@@ -115,6 +115,8 @@ int main(int argc, char **argv)
 	trace("volumes and identity set");
 	wait_network(&bundle);
 	resolve_user(&bundle, &ids);
+	make_workdir(&bundle);
+	seal_root(&bundle);
 
 	child = start_container(&bundle, &ids);
 	if (xb_fd() >= 0)

@@ -139,15 +139,13 @@ static void setup_terminal(const struct spore_bundle *b)
 	}
 }
 
-pid_t start_container(const struct spore_bundle *b, const struct userspec_ids *ids)
+/* WorkingDir is created as root, like docker does, before a --read-only
+ * root is sealed. */
+void make_workdir(const struct spore_bundle *b)
 {
-	const char *const *env = build_env(b, ids);
-	const char *wd = b->workdir ? b->workdir : "/";
-	sigset_t none;
-	pid_t pid;
+	const char *wd = b->workdir;
 
-	/* WorkingDir is created as root, like docker does. */
-	if (b->workdir) {
+	if (wd) {
 		char p[4096];
 		size_t n = strlen(wd);
 		memcpy(p, wd, n + 1);
@@ -163,6 +161,14 @@ pid_t start_container(const struct spore_bundle *b, const struct userspec_ids *i
 			}
 		}
 	}
+}
+
+pid_t start_container(const struct spore_bundle *b, const struct userspec_ids *ids)
+{
+	const char *const *env = build_env(b, ids);
+	const char *wd = b->workdir ? b->workdir : "/";
+	sigset_t none;
+	pid_t pid;
 
 	pid = fork();
 	if (pid < 0)

@@ -79,6 +79,8 @@ static int step_create(struct pv_build *b, struct spore_err *err)
 	log_debug("created domain %" PRIu32 " (%s)", b->domid, b->uuid_str);
 	if ((r = spore_xc_domain_max_vcpus(b->xc, b->domid, b->cfg.vcpus, err)) < 0)
 		return r;
+	if (b->cfg.cpu_cap && (r = spore_xc_domain_sched_cap(b->xc, b->domid, b->cfg.cpu_cap, err)) < 0)
+		return r;
 	/* Everything populated counts against max_mem. */
 	return spore_xc_domain_max_mem(b->xc, b->domid, b->mem.max_mem_kb, err);
 }

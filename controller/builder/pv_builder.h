@@ -31,6 +31,7 @@ struct pv_build_config {
 	const char *name;         /* unique guest name */
 	uint64_t memory_mib;
 	uint32_t vcpus;
+	uint16_t cpu_cap;         /* percent of one physical CPU; 0: no cap */
 	const char *kernel_cache; /* decompressed-kernel cache dir, NULL for none */
 	const uint8_t *uuid;      /* 16 bytes, or NULL for a random one */
 };

@@ -1,4 +1,6 @@
 #include "cli_util.h"
+#include "pv_builder.h"
+#include "size.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,6 +16,22 @@ int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+int cli_parse_memory(const char *verb, const char *s, uint64_t *mib, struct spore_err *err)
+{
+	uint64_t bytes;
+	char lo[32], hi[32];
+
+	if (spore_size_parse(s, 20, &bytes) == 0 && bytes % (1 << 20) == 0 &&
+	    bytes >= (uint64_t)SPORE_MEMORY_MIN_MIB << 20 && bytes <= (uint64_t)SPORE_MEMORY_MAX_MIB << 20) {
+		*mib = bytes >> 20;
+		return 0;
+	}
+	spore_size_format((uint64_t)SPORE_MEMORY_MIN_MIB << 20, lo, sizeof(lo));
+	spore_size_format((uint64_t)SPORE_MEMORY_MAX_MIB << 20, hi, sizeof(hi));
+	return spore_err_setx(err, EINVAL, "%s: --memory '%s' is not a whole number of MiB from %s to %s",
+			      verb, s, lo, hi);
 }
 
 int cli_usage(struct spore_err *err, const char *fmt, ...)

@@ -10,6 +10,11 @@
  * overflow). */
 int cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* A guest memory size as docker's -m takes it ("512m", "1g", "1.5GiB"; a
+ * bare number is MiB, as it always was here) into whole MiB within the
+ * builder's bounds. On error, err says "VERB: --memory 'S' is not ...". */
+int cli_parse_memory(const char *verb, const char *s, uint64_t *mib, struct spore_err *err);
+
 /* A usage error (an unknown option, a missing or extra operand): returns
  * -CLI_EUSAGE with err holding fmt's message, or none with fmt NULL (the
  * verb printed its usage). main prints the message and exits with the

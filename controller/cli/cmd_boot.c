@@ -27,7 +27,8 @@ static void usage(FILE *out)
 		"  --initrd FILE      Initial ramdisk\n"
 		"  --cmdline STR      Kernel command line (at most 1023 bytes;\n"
 		"                     default: console=hvc0)\n"
-		"  -m, --memory MIB   Memory (default 128, at least 32)\n"
+		"  -m, --memory SIZE  Memory: 128m, 1g; a bare number is MiB (default 128m,\n"
+		"                     at least 32m)\n"
 		"  --vcpus N          Virtual CPUs (default 1)\n"
 		"  --name NAME        Guest name (default: spore-XXXXXXXX)\n"
 		"  --disk FILE        A read-only disk (xvda, then xvdb, ...; repeatable, up\n"
@@ -63,9 +64,8 @@ int cmd_boot(int argc, char **argv, struct spore_err *err)
 		case 'i': spec.initrd_name = optarg; break;
 		case 'c': spec.cmdline = optarg; break;
 		case 'm':
-			if (cli_parse_u64(optarg, SPORE_MEMORY_MIN_MIB, SPORE_MEMORY_MAX_MIB, &v) < 0)
-				return spore_err_setx(err, EINVAL, "boot: --memory '%s' is not %d..%llu MiB",
-						      optarg, SPORE_MEMORY_MIN_MIB, SPORE_MEMORY_MAX_MIB);
+			if (cli_parse_memory("boot", optarg, &v, err) < 0)
+				return -EINVAL;
 			spec.memory_mib = v;
 			break;
 		case 'v':

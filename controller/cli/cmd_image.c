@@ -2,8 +2,8 @@
 #include "image_pull.h"
 #include "image_store.h"
 #include "oci_ref.h"
+#include "size.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -41,7 +41,7 @@ static void usage(FILE *out)
 		"                              it has a certs.d entry)\n"
 		"  --platform OS/ARCH          Image to pick from an index (default linux/amd64)\n"
 		"  --max-size SIZE             pull: refuse an image whose layers unpack to more than\n"
-		"                              SIZE bytes (K, M, G suffixes; default 64G)\n"
+		"                              SIZE (512m, 10g; a bare number is bytes; default 64G)\n"
 		"  -q, --quiet                 pull: no progress; list: references only\n"
 		"  -h, --help                  Show this help\n"
 		"\n"
@@ -51,26 +51,6 @@ static void usage(FILE *out)
 		"/etc/spore/certs.d/HOST[:PORT]/ (or $SPORE_CERTS_DIR/HOST[:PORT]/;\n"
 		"/etc/containers/certs.d and /etc/docker/certs.d are read too).\n",
 		SPORE_DEFAULT_ROOT);
-}
-
-/* SIZE[K|M|G] (powers of 1024) into *out; 0 or an overflow is an error. */
-static int parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	unsigned shift = 0;
-	if (end == s || *s == '-' || errno)
-		return -EINVAL;
-	const char *units = "KMG", *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
-	if (u) {
-		shift = 10 * (unsigned)(u - units + 1);
-		end++;
-	}
-	if (*end || v == 0 || v > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*out = (uint64_t)v << shift;
-	return 0;
 }
 
 /* Canonical form of a user's reference, for cache lookups. */
@@ -92,15 +72,6 @@ static int canonical(const char *in, char *out, size_t n, struct spore_err *err)
 	if (spore_ref_str(&ref, out, n) < 0)
 		return spore_err_setx(err, ENAMETOOLONG, "reference too long: %s", in);
 	return 0;
-}
-
-static const char *human(uint64_t n, char *buf, size_t len)
-{
-	if (n >= (1u << 20))
-		snprintf(buf, len, "%.1f MiB", (double)n / (1 << 20));
-	else
-		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
-	return buf;
 }
 
 /* "name a b c", each argument quoted when it has spaces. */
@@ -130,8 +101,8 @@ static int do_list(struct spore_store *s, bool quiet, struct spore_err *err)
 		}
 		if (recs[i].pulled && localtime_r(&recs[i].pulled, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		printf("%-50s %.19s %10s  %s\n", recs[i].ref, recs[i].manifest,
-		       human(recs[i].rootfs_size, sz, sizeof(sz)), when);
+		spore_size_format(recs[i].rootfs_size, sz, sizeof(sz));
+		printf("%-50s %.19s %10s  %s\n", recs[i].ref, recs[i].manifest, sz, when);
 	}
 	free(recs);
 	return 0;
@@ -187,7 +158,7 @@ int cmd_image(int argc, char **argv, struct spore_err *err)
 			break;
 		}
 		case 'm':
-			if (parse_size(optarg, &po.max_bytes) < 0)
+			if (spore_size_parse(optarg, 0, &po.max_bytes) < 0 || !po.max_bytes)
 				return spore_err_setx(err, EINVAL, "image: --max-size wants a size such as 512M, not '%s'",
 						      optarg);
 			break;
@@ -238,8 +209,9 @@ int cmd_image(int argc, char **argv, struct spore_err *err)
 		struct spore_prune_stats st;
 		char sz[32];
 		r = spore_store_prune(&s, &st, err);
+		spore_size_format(r == 0 ? st.bytes : 0, sz, sizeof(sz));
 		if (r == 0 && !po.quiet)
-			printf("removed %u files, %s\n", st.files, human(st.bytes, sz, sizeof(sz)));
+			printf("removed %u files, %s\n", st.files, sz);
 	} else if (is_inspect) {
 		struct spore_image_config c;
 		char path[PATH_MAX];

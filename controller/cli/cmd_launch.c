@@ -45,6 +45,7 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  -a, --attach              Attach to the container's console; Ctrl+] detaches;\n"
 		"                            exit with the container's status\n"
+		"  -d, --detach              Print the guest's UUID and return (the default)\n"
 		"  -t, --tty                 Give the container a terminal\n"
 		"  -i, --interactive         Pass input to the container\n"
 		"  --name NAME               Guest name (default: spore-XXXXXXXX)\n"
@@ -53,8 +54,11 @@ static void usage(FILE *out)
 		"  -w, --workdir DIR         Working directory in the container\n"
 		"  -u, --user USER[:GROUP]   User (name or uid) to run as\n"
 		"  --entrypoint CMD          Replace the image's entrypoint\n"
-		"  -m, --memory MIB          Guest memory (default 256)\n"
-		"  --vcpus N                 Virtual CPUs (default 1)\n"
+		"  -m, --memory SIZE         Guest memory: 512m, 1g; a bare number is MiB\n"
+		"                            (default 256m)\n"
+		"  --cpus N                  CPU time as docker counts it: 1.5 is one and a half\n"
+		"                            CPUs (vCPUs rounded up, the rest a scheduler cap)\n"
+		"  --vcpus N                 Virtual CPUs (default 1, or what --cpus needs)\n"
 		"  --kernel FILE             Guest kernel (default: $SPORE_KERNEL, spore's kernel)\n"
 		"  --rm                      Remove the record when the container exits\n"
 		"  --network MODE            'default' (a NAT network through sporenet: eth0 with\n"
@@ -66,6 +70,11 @@ static void usage(FILE *out)
 		"                            Mount managed volume NAME (created, 1 GiB, if\n"
 		"                            missing) on PATH; one running guest at a time\n"
 		"                            (repeatable)\n"
+		"  --tmpfs PATH[:OPTS]       Mount a tmpfs on PATH; OPTS: size=SIZE, mode=OCTAL,\n"
+		"                            ro, [no]exec, [no]suid, [no]dev (default: mode 1777,\n"
+		"                            noexec,nosuid,nodev, no size limit) (repeatable)\n"
+		"  --read-only               Mount the container's root read-only (volumes and\n"
+		"                            --tmpfs mounts stay writable)\n"
 		"  --insecure-registry HOST  Allow plain HTTP to HOST[:PORT]\n"
 		"  -h, --help                Show this help\n"
 		"\n"
@@ -75,11 +84,13 @@ static void usage(FILE *out)
 }
 
 struct launch_args {
-	bool attach, tty, interactive, rm;
+	bool attach, detach, tty, interactive, rm;
 	const char *name, *workdir, *user, *entrypoint, *kernel, *image;
 	bool entrypoint_set;
 	uint64_t memory_mib;
 	uint32_t vcpus;
+	bool vcpus_set;
+	uint16_t cpu_cap;
 	const char *env[MAX_ENV_ARGS];
 	size_t nenv;
 	const char *env_file;
@@ -92,27 +103,34 @@ struct launch_args {
 	size_t nports;
 	struct spore_volume_mount volumes[SPORE_LAUNCH_MAX_VOLUMES];
 	size_t nvolumes;
+	struct spore_tmpfs_mount tmpfs[SPORE_BUNDLE_MAX_TMPFS];
+	size_t ntmpfs;
+	bool read_only;
 };
 
 static int parse_args(struct launch_args *l, int argc, char **argv, struct spore_err *err)
 {
 	enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_VCPUS, O_KERNEL, O_RM, O_INSECURE, O_NETWORK,
-	       O_ALLOW_DOM0 };
+	       O_ALLOW_DOM0, O_CPUS, O_TMPFS, O_READ_ONLY };
 	static const struct option opts[] = {
-		{"attach", no_argument, 0, 'a'},         {"tty", no_argument, 0, 't'},
+		{"attach", no_argument, 0, 'a'},         {"detach", no_argument, 0, 'd'},
+		{"tty", no_argument, 0, 't'},
 		{"interactive", no_argument, 0, 'i'},    {"name", required_argument, 0, O_NAME},
 		{"env", required_argument, 0, 'e'},      {"env-file", required_argument, 0, O_ENVFILE},
 		{"workdir", required_argument, 0, 'w'},  {"user", required_argument, 0, 'u'},
 		{"entrypoint", required_argument, 0, O_ENTRY},
 		{"memory", required_argument, 0, 'm'},   {"vcpus", required_argument, 0, O_VCPUS},
+		{"cpus", required_argument, 0, O_CPUS},
 		{"kernel", required_argument, 0, O_KERNEL}, {"rm", no_argument, 0, O_RM},
 		{"insecure-registry", required_argument, 0, O_INSECURE},
 		{"network", required_argument, 0, O_NETWORK}, {"publish", required_argument, 0, 'p'},
 		{"allow-dom0", no_argument, 0, O_ALLOW_DOM0},
 		{"volume", required_argument, 0, 'v'},
+		{"tmpfs", required_argument, 0, O_TMPFS}, {"read-only", no_argument, 0, O_READ_ONLY},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
 	uint64_t v;
+	uint32_t cpus_vcpus = 0;
 	int c;
 
 	struct net_fwd fwd;
@@ -123,9 +141,10 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 	l->network = true;
 	optind = 1;
 	/* '+': options end at IMAGE; what follows is the container's. */
-	while ((c = getopt_long(argc, argv, "+atie:w:u:m:p:v:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+adtie:w:u:m:p:v:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': l->attach = true; break;
+		case 'd': l->detach = true; break;
 		case 't': l->tty = true; break;
 		case 'i': l->interactive = true; break;
 		case O_NAME: l->name = optarg; break;
@@ -139,15 +158,21 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 		case 'u': l->user = optarg; break;
 		case O_ENTRY: l->entrypoint = optarg; l->entrypoint_set = true; break;
 		case 'm':
-			if (cli_parse_u64(optarg, SPORE_MEMORY_MIN_MIB, SPORE_MEMORY_MAX_MIB, &v) < 0)
-				return spore_err_setx(err, EINVAL, "launch: --memory '%s' is not %d..%llu MiB",
-						      optarg, SPORE_MEMORY_MIN_MIB, SPORE_MEMORY_MAX_MIB);
+			if (cli_parse_memory("launch", optarg, &v, err) < 0)
+				return -EINVAL;
 			l->memory_mib = v;
 			break;
 		case O_VCPUS:
 			if (cli_parse_u64(optarg, 1, 64, &v) < 0)
 				return spore_err_setx(err, EINVAL, "launch: --vcpus '%s' is not 1..64", optarg);
 			l->vcpus = (uint32_t)v;
+			l->vcpus_set = true;
+			break;
+		case O_CPUS:
+			if (docker_cpus_parse(optarg, &cpus_vcpus, &l->cpu_cap) < 0)
+				return spore_err_setx(err, EINVAL,
+						      "launch: --cpus '%s' is not a number of CPUs above 0, at most 64",
+						      optarg);
 			break;
 		case O_KERNEL: l->kernel = optarg; break;
 		case O_RM: l->rm = true; break;
@@ -182,10 +207,27 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 			    spore_volume_mount_check(l->volumes, l->nvolumes, err) < 0)
 				return spore_err_wrap(err, "launch");
 			break;
+		case O_TMPFS:
+			if (l->ntmpfs == SPORE_BUNDLE_MAX_TMPFS)
+				return spore_err_setx(err, E2BIG, "launch: at most %d --tmpfs options",
+						      SPORE_BUNDLE_MAX_TMPFS);
+			if (spore_tmpfs_parse(optarg, &l->tmpfs[l->ntmpfs++], err) < 0)
+				return spore_err_wrap(err, "launch");
+			break;
+		case O_READ_ONLY: l->read_only = true; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return cli_usage(err, "launch: bad usage");
 		}
 	}
+	if (l->attach && l->detach)
+		return spore_err_setx(err, EINVAL, "launch: --attach and --detach exclude each other");
+	if (cpus_vcpus && !l->vcpus_set)
+		l->vcpus = cpus_vcpus;
+	if (cpus_vcpus > l->vcpus)
+		return spore_err_setx(err, EINVAL, "launch: --cpus needs at least %u vCPUs, not --vcpus %u",
+				      cpus_vcpus, l->vcpus);
+	if (spore_mount_targets_check(l->volumes, l->nvolumes, l->tmpfs, l->ntmpfs, err) < 0)
+		return spore_err_wrap(err, "launch");
 	if (!l->network && (l->nports || l->allow_dom0))
 		return spore_err_setx(err, EINVAL, "launch: --publish and --allow-dom0 need a network (not --network none)");
 	if (optind >= argc) {
@@ -283,6 +325,11 @@ static int launch_initrd(void *arg, const struct spore_guest *rec,
 			.device = devs[i], .target = a->volumes[i].target, .fstype = "ext4",
 			.ro = a->volumes[i].ro};
 	}
+	for (size_t i = 0; i < a->ntmpfs; i++)
+		b->tmpfs[b->ntmpfs++] = (struct spore_bundle_tmpfs){
+			.target = a->tmpfs[i].target, .size = a->tmpfs[i].size,
+			.mode = a->tmpfs[i].mode, .flags = a->tmpfs[i].flags};
+	b->read_only = a->read_only;
 	if (spore_bundle_encode(b, &buf, &len, &why) < 0) {
 		r = spore_err_setx(err, EINVAL, "launch: cannot encode the launch bundle: %s",
 				   why ? why : "invalid");
@@ -415,7 +462,7 @@ static int launch(struct launch_args *a, struct spore_err *err)
 		/* spore.nowait_devices: spore's kernel lets sporeinit run while
 		 * its devices connect (kernel/patches; others ignore it). */
 		.cmdline = "console=hvc0 quiet spore.nowait_devices",
-		.memory_mib = a->memory_mib, .vcpus = a->vcpus,
+		.memory_mib = a->memory_mib, .vcpus = a->vcpus, .cpu_cap = a->cpu_cap,
 		.disks = {rootfs}, .ndisks = 1, .loop_step = "loop-image",
 		.network = a->network, .ports = a->ports, .allow_dom0 = a->allow_dom0,
 		.initrd_name = initrd, .make_initrd = launch_initrd, .arg = &p,

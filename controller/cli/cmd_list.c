@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "cli_util.h"
+#include "guest_view.h"
 #include "commands.h"
 
 static void usage(FILE *out)
@@ -68,7 +69,20 @@ static const char *shown(const char *field, char *buf, size_t n)
 	return buf;
 }
 
-static json_t *guest_json(const struct spore_guest *g, const char *status)
+void guest_settle(struct spore_guest *g, const struct spore_dominfo *doms, size_t ndoms, int64_t now)
+{
+	/* The record may lag behind Xen (no reaper, or it failed): a guest
+	 * whose domain is down is shown as exited. */
+	int d = spore_guest_match_domain(g, doms, ndoms);
+	if (!strcmp(g->state, "running") &&
+	    (d < 0 || spore_dominfo_shutdown(&doms[d]) || spore_dominfo_dying(&doms[d]))) {
+		snprintf(g->state, sizeof(g->state), "exited");
+		if (!g->exited)
+			g->exited = now;
+	}
+}
+
+json_t *guest_json(const struct spore_guest *g, const char *status)
 {
 	const char *exit_status = spore_exit_status_shown(g->exit_status);
 	int code = spore_guest_exit_code(exit_status);
@@ -154,15 +168,7 @@ int cmd_list(int argc, char **argv, struct spore_err *err)
 		printf("%-12s  %-20s  %-24s  %-28s  %-16s  %-15s  %-27s  %s\n", "ID", "NAME", "IMAGE",
 		       "STATUS", "CREATED", "IPV4", "IPV6", "PORTS");
 	for (size_t i = 0; i < n; i++) {
-		/* The record may lag behind Xen (no reaper, or it failed): a
-		 * guest whose domain is down is shown as exited. */
-		int d = spore_guest_match_domain(&g[i], doms, ndoms);
-		if (!strcmp(g[i].state, "running") &&
-		    (d < 0 || spore_dominfo_shutdown(&doms[d]) || spore_dominfo_dying(&doms[d]))) {
-			snprintf(g[i].state, sizeof(g[i].state), "exited");
-			if (!g[i].exited)
-				g[i].exited = now;
-		}
+		guest_settle(&g[i], doms, ndoms, now);
 		if (!all && strcmp(g[i].state, "running"))
 			continue;
 		char status[96], created[48], ago[40], ports[1200];

@@ -2,6 +2,7 @@
  * as docker volume has them (controller/volume/). */
 #include "cli_util.h"
 #include "guest_reap.h"
+#include "size.h"
 #include "volume_rules.h"
 #include "volume_store.h"
 #include "volume_users.h"
@@ -24,7 +25,7 @@
 static void usage(FILE *out)
 {
 	char def[32];
-	spore_volume_format_size(SPORE_VOLUME_DEFAULT_SIZE, def, sizeof(def));
+	spore_size_format(SPORE_VOLUME_DEFAULT_SIZE, def, sizeof(def));
 	fprintf(out,
 		"Usage: sporectl volume COMMAND [OPTIONS] [NAME...]\n"
 		"\n"
@@ -251,8 +252,8 @@ static int do_ls(struct spore_volume_store *s, const struct opts *o, struct spor
 		}
 		if (t && localtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		spore_volume_format_size(v[i].size, size, sizeof(size));
-		spore_volume_format_size(v[i].allocated, used, sizeof(used));
+		spore_size_format(v[i].size, size, sizeof(size));
+		spore_size_format(v[i].allocated, used, sizeof(used));
 		printf("%-30s %-6s %10s %10s  %s\n", v[i].name, "ext4", size, used, when);
 	}
 	spore_volume_list_free(v, n);
@@ -362,7 +363,7 @@ static int do_prune(struct spore_volume_store *s, const struct opts *o, struct s
 		printf("%s\n", v[i].name);
 		total += freed;
 	}
-	spore_volume_format_size(total, sz, sizeof(sz));
+	spore_size_format(total, sz, sizeof(sz));
 	printf("%sTotal reclaimed space: %s\n", header ? "\n" : "", sz);
 out:
 	spore_volume_list_free(v, n);
@@ -451,7 +452,7 @@ int cmd_volume(int argc, char **argv, struct spore_err *err)
 				goto out;
 			break;
 		case 's': {
-			int p = spore_volume_parse_size(optarg, &o.size);
+			int p = spore_size_parse(optarg, 0, &o.size);
 			if (p < 0 || o.size < SPORE_VOLUME_MIN_SIZE || o.size > SPORE_VOLUME_MAX_SIZE) {
 				r = cli_usage(err, "volume create: --size '%s': want 16m to 16t (512m, 1g, 10G, 1.5GiB, bytes)",
 					      spore_volume_printable(optarg, show, sizeof(show)));

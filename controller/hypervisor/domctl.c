@@ -115,6 +115,40 @@ int spore_xc_domain_max_mem(struct spore_xc *xc, uint32_t domid, uint64_t max_kb
 	return spore_xc_domctl(xc, &d, err);
 }
 
+int spore_xc_domain_sched_cap(struct spore_xc *xc, uint32_t domid, uint16_t cap_pct,
+			      struct spore_err *err)
+{
+	static const uint32_t scheds[] = {XEN_SCHEDULER_CREDIT2, XEN_SCHEDULER_CREDIT};
+	int r = check_domid(domid, err);
+
+	/* Xen refuses a scheduler_op whose sched_id is not the domain's
+	 * scheduler: getinfo finds out which one it is. */
+	for (size_t i = 0; r == 0 && i < sizeof(scheds) / sizeof(scheds[0]); i++) {
+		struct xen_domctl d = {.cmd = XEN_DOMCTL_scheduler_op, .domain = (domid_t)domid};
+		d.u.scheduler_op.sched_id = scheds[i];
+		d.u.scheduler_op.cmd = XEN_DOMCTL_SCHEDOP_getinfo;
+		if (spore_xc_domctl(xc, &d, err) < 0) {
+			spore_err_clear(err);
+			continue;
+		}
+		d.u.scheduler_op.cmd = XEN_DOMCTL_SCHEDOP_putinfo;
+		/* Weight 0 keeps the weight; the cap is the same field in both. */
+		if (scheds[i] == XEN_SCHEDULER_CREDIT2) {
+			d.u.scheduler_op.u.credit2.weight = 0;
+			d.u.scheduler_op.u.credit2.cap = cap_pct;
+		} else {
+			d.u.scheduler_op.u.credit.weight = 0;
+			d.u.scheduler_op.u.credit.cap = cap_pct;
+		}
+		r = spore_xc_domctl(xc, &d, err);
+		return r < 0 ? spore_err_wrap(err, "capping domain %u's CPU at %u%%", domid, cap_pct) : 0;
+	}
+	return r < 0 ? r
+		     : spore_err_setx(err, EOPNOTSUPP,
+				      "capping domain %u's CPU: its scheduler is neither credit2 nor credit",
+				      domid);
+}
+
 int spore_xc_domain_unpause(struct spore_xc *xc, uint32_t domid, struct spore_err *err)
 {
 	return simple_domctl(xc, XEN_DOMCTL_unpausedomain, domid, err);

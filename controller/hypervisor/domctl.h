@@ -53,6 +53,11 @@ int spore_xc_domain_max_vcpus(struct spore_xc *xc, uint32_t domid, uint32_t max,
 			      struct spore_err *err);
 int spore_xc_domain_max_mem(struct spore_xc *xc, uint32_t domid, uint64_t max_kb,
 			    struct spore_err *err);
+/* Caps the domain's CPU time at cap_pct percent of one physical CPU (docker's
+ * --cpus 1.5 is 150), through whichever of credit2 or credit schedules it;
+ * -EOPNOTSUPP with another scheduler. */
+int spore_xc_domain_sched_cap(struct spore_xc *xc, uint32_t domid, uint16_t cap_pct,
+			      struct spore_err *err);
 int spore_xc_domain_unpause(struct spore_xc *xc, uint32_t domid, struct spore_err *err);
 int spore_xc_domain_destroy(struct spore_xc *xc, uint32_t domid, struct spore_err *err);
 /* -ESRCH if the domain does not exist (4.17 would silently report the next

@@ -6,37 +6,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *spore_store_default_root(void)
-{
-	const char *r = getenv("SPORE_ROOT");
-	return r && *r ? r : SPORE_DEFAULT_ROOT;
-}
-
-static int mkdir_p(char *path, mode_t mode)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		int r = mkdir(path, mode);
-		*p = '/';
-		if (r < 0 && errno != EEXIST)
-			return -errno;
-	}
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
+static const char *const tmp_kinds[] = {"pull", "archive", NULL};
 
 static int sub(const struct spore_store *s, char *buf, size_t n, const char *fmt, const char *arg)
 {
@@ -46,77 +23,33 @@ static int sub(const struct spore_store *s, char *buf, size_t n, const char *fmt
 	return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-void spore_store_rm_tmp(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Temp files and directories carry their creator's pid: what a sporectl
- * killed in mid-pull left behind (it had no chance to clean up) goes at the
- * next open. (Partial downloads, partial-<digest>, stay: pulls resume them.) */
-static void sweep_dead(const struct spore_store *s)
-{
-	char dir[PATH_MAX], path[PATH_MAX + 300];
-	struct dirent *de;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "%s/tmp", s->dir);
-	if (!(d = opendir(dir)))
-		return;
-	while ((de = readdir(d))) {
-		int pid, end = 0;
-		if ((sscanf(de->d_name, "pull-%d-%n", &pid, &end) != 1 &&
-		     sscanf(de->d_name, "archive-%d-%n", &pid, &end) != 1) ||
-		    !end || pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		log_debug("image cache: removing %s, left by process %d", path, pid);
-		spore_store_rm_tmp(path);
-	}
-	closedir(d);
-}
-
 int spore_store_open(struct spore_store *s, const char *root, bool exclusive,
 		     struct spore_err *err)
 {
 	static const char *const dirs[] = {"blobs/sha256", "rootfs", "refs", "tmp"};
 	char path[PATH_MAX];
 	s->lock_fd = -1;
+	s->commit = NULL;
 	if (!root)
-		root = spore_store_default_root();
+		root = spore_state_default_root();
 	int w = snprintf(s->dir, sizeof(s->dir), "%s/images", root);
 	if (w < 0 || (size_t)w >= sizeof(s->dir))
 		return spore_err_setx(err, ENAMETOOLONG, "image cache root '%s': path too long", root);
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", s->dir, dirs[i]);
-		int r = mkdir_p(path, 0700);
+		int r = spore_state_mkdir_p(path, 0700);
 		if (r < 0)
 			return spore_err_set(err, r, "creating the image cache %s", path);
 	}
 	snprintf(path, sizeof(path), "%s/lock", s->dir);
-	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	s->lock_fd = spore_state_lock(path, "image cache", exclusive, err);
 	if (s->lock_fd < 0)
-		return spore_err_set(err, errno, "opening the image cache lock %s", path);
-	if (flock(s->lock_fd, LOCK_NB | (exclusive ? LOCK_EX : LOCK_SH)) < 0) {
-		if (errno == EWOULDBLOCK)
-			log_info("waiting for another sporectl using %s", s->dir);
-		if (flock(s->lock_fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
-			int e = errno;
-			close(s->lock_fd);
-			s->lock_fd = -1;
-			return spore_err_set(err, e, "locking the image cache %s", path);
-		}
-	}
-	sweep_dead(s);
+		return s->lock_fd;
+	/* Temp files and directories carry their creator's pid: what a
+	 * sporectl killed in mid-pull left behind goes now. (Partial downloads,
+	 * partial-<digest>, stay: pulls resume them.) */
+	snprintf(path, sizeof(path), "%s/tmp", s->dir);
+	spore_state_sweep(path, tmp_kinds, "image cache");
 	return 0;
 }
 
@@ -144,8 +77,9 @@ int spore_store_rootfs_path(const struct spore_store *s, const char *manifest_di
 
 int spore_store_tmpname(const struct spore_store *s, const char *kind, char *buf, size_t n)
 {
-	int w = snprintf(buf, n, "%s/tmp/%s-%d-XXXXXX", s->dir, kind, (int)getpid());
-	return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/tmp", s->dir);
+	return spore_state_tmpname(buf, n, dir, kind);
 }
 
 int spore_store_tmpfile(const struct spore_store *s, char *buf, size_t n, struct spore_err *err)
@@ -158,14 +92,40 @@ int spore_store_tmpfile(const struct spore_store *s, char *buf, size_t n, struct
 	return fd;
 }
 
-int spore_store_commit(const char *tmp, const char *dest, struct spore_err *err)
+int spore_store_commit_file(const char *tmp, const char *dest, struct spore_err *err)
 {
-	if (chmod(tmp, 0444) < 0 || rename(tmp, dest) < 0) {
-		int e = errno;
+	struct stat st, after;
+	int fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), e = 0;
+
+	/* A worker owns the temp directory: the file is checked and taken
+	 * through a descriptor, and dest must be that file after the rename
+	 * (not one swapped in meanwhile). */
+	if (fd < 0 || fstat(fd, &st) < 0)
+		e = errno;
+	else if (!S_ISREG(st.st_mode))
+		e = EINVAL;
+	else if ((geteuid() == 0 && fchown(fd, 0, 0) < 0) || fchmod(fd, 0444) < 0 ||
+		 rename(tmp, dest) < 0)
+		e = errno;
+	else if (lstat(dest, &after) < 0 || after.st_ino != st.st_ino || after.st_dev != st.st_dev) {
+		unlink(dest);
+		e = EBUSY;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (e) {
 		unlink(tmp);
 		return spore_err_set(err, e, "storing %s", dest);
 	}
 	return 0;
+}
+
+int spore_store_commit(const struct spore_store *s, const char *tmp, const char *dest,
+		       struct spore_err *err)
+{
+	if (s->commit)
+		return s->commit(s, tmp, dest, err);
+	return spore_store_commit_file(tmp, dest, err);
 }
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -196,7 +156,7 @@ static int put_file(const struct spore_store *s, const char *dest, const void *b
 		unlink(tmp);
 		return spore_err_set(err, r, "writing %s", tmp);
 	}
-	return spore_store_commit(tmp, dest, err);
+	return spore_store_commit(s, tmp, dest, err);
 }
 
 int spore_store_put_blob(const struct spore_store *s, const char *digest, const void *buf,

@@ -13,6 +13,7 @@
 #define SPORE_IMAGE_STORE_H
 
 #include "oci_digest.h"
+#include "statedir.h"
 #include <spore/err.h>
 
 #include <limits.h>
@@ -20,11 +21,13 @@
 #include <stdint.h>
 #include <time.h>
 
-#define SPORE_DEFAULT_ROOT "/var/lib/spore"
-
 struct spore_store {
-	char dir[PATH_MAX - 64]; /* <root>/images */
+	char dir[PATH_MAX - 64]; /* <root>/images ("." in the image worker) */
 	int lock_fd;
+	/* In the image worker (image_worker.h): asks the privileged side to
+	 * rename a finished temp file into place. NULL: rename here. */
+	int (*commit)(const struct spore_store *s, const char *tmp, const char *dest,
+		      struct spore_err *err);
 };
 
 struct spore_image_rec {
@@ -34,9 +37,6 @@ struct spore_image_rec {
 	time_t pulled;
 	uint64_t rootfs_size; /* filled by spore_store_list/get */
 };
-
-/* $SPORE_ROOT, else SPORE_DEFAULT_ROOT. */
-const char *spore_store_default_root(void);
 
 /* Creates the layout if needed and takes the lock (shared, or exclusive for
  * rm/prune). root NULL means the default. */
@@ -48,15 +48,20 @@ int spore_store_blob_path(const struct spore_store *s, const char *digest, char 
 int spore_store_rootfs_path(const struct spore_store *s, const char *manifest_digest, char *buf,
 			    size_t n);
 
-/* A temp name images/tmp/KIND-PID-XXXXXX (for mkstemp/mkdtemp): the next
- * spore_store_open removes it if process PID is gone. */
+/* A temp name images/tmp/KIND-PID-XXXXXX (for mkstemp/mkdtemp; KIND "pull"
+ * or "archive"): the next spore_store_open removes it if process PID is
+ * gone. */
 int spore_store_tmpname(const struct spore_store *s, const char *kind, char *buf, size_t n);
 /* A new temp file in images/tmp (kind "pull"); its path goes to buf. */
 int spore_store_tmpfile(const struct spore_store *s, char *buf, size_t n, struct spore_err *err);
-/* Removes a temp file or directory tree. */
-void spore_store_rm_tmp(const char *path);
-/* Renames a finished temp file into place (0444). */
-int spore_store_commit(const char *tmp, const char *dest, struct spore_err *err);
+/* Renames a finished temp file into place (0444), through s->commit in the
+ * worker. The temp file is gone afterwards, whatever the outcome. */
+int spore_store_commit(const struct spore_store *s, const char *tmp, const char *dest,
+		       struct spore_err *err);
+/* The privileged side of a commit: tmp must be a regular file; it becomes
+ * root's (when running as root), 0444, and is renamed to dest, which must
+ * then still be that file. */
+int spore_store_commit_file(const char *tmp, const char *dest, struct spore_err *err);
 /* Writes bytes as the blob `digest` (already verified by the caller). */
 int spore_store_put_blob(const struct spore_store *s, const char *digest, const void *buf,
 			 size_t len, struct spore_err *err);

@@ -10,15 +10,14 @@
 #ifndef SPORE_SQUASHFS_H
 #define SPORE_SQUASHFS_H
 
+#include "child.h"
 #include <spore/err.h>
 
 #include <stdbool.h>
-#include <sys/types.h>
 
 struct spore_sqfs_writer {
-	pid_t pid;
-	int fd;     /* write the tar here */
-	int errfd;  /* the child's stderr, kept for the error message */
+	struct spore_child child;
+	int fd; /* write the tar here */
 };
 
 /* Starts tar2sqfs writing out_path (overwritten). */

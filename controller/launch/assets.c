@@ -1,6 +1,6 @@
 /* Kernel and initrd paths; see assets.h. */
 #include "assets.h"
-#include "image_store.h"
+#include "statedir.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -50,6 +50,6 @@ int spore_asset_initrd(char *out, size_t n)
 const char *spore_kernel_cache_dir(void)
 {
 	static char dir[4096];
-	snprintf(dir, sizeof(dir), "%s/kernels", spore_store_default_root());
+	snprintf(dir, sizeof(dir), "%s/kernels", spore_state_default_root());
 	return dir;
 }

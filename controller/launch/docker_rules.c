@@ -2,6 +2,7 @@
  * docker_rules.h. */
 #include "docker_rules.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,5 +138,34 @@ int docker_rules_apply(const struct docker_image_conf *img, const struct docker_
 		return r;
 	b->user = a->user ? a->user : unless_empty(img->user);
 	b->workdir = a->workdir ? a->workdir : unless_empty(img->working_dir);
+	return 0;
+}
+
+int docker_cpus_parse(const char *s, uint32_t *vcpus, uint16_t *cap_pct)
+{
+	const uint64_t one = 1000000000; /* docker's NanoCPUs */
+	uint64_t nano = 0, scale = one;
+	const char *p = s;
+
+	if (!s || !isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		nano = nano * 10 + (uint64_t)(*p - '0') * one;
+		if (nano > 64 * one)
+			return -EINVAL;
+	}
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return -EINVAL;
+		for (; isdigit((unsigned char)*p); p++) {
+			if ((scale /= 10) == 0)
+				return -EINVAL;
+			nano += (uint64_t)(*p - '0') * scale;
+		}
+	}
+	if (*p || nano == 0 || nano > 64 * one)
+		return -EINVAL;
+	*vcpus = (uint32_t)((nano + one - 1) / one);
+	*cap_pct = (uint16_t)((nano * 100 + one - 1) / one);
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The image's side (an OCI image config; NULL lists are empty). */
 struct docker_image_conf {
@@ -57,5 +58,11 @@ void docker_strings_free(struct docker_strings *st);
  *    defaults: root, /). */
 int docker_rules_apply(const struct docker_image_conf *img, const struct docker_run_args *a,
 		       struct spore_bundle *b, struct docker_strings *st, struct spore_err *err);
+
+/* docker's --cpus: a decimal number of CPUs in (0, 64] ("0.5", "1.5", at
+ * most 9 fraction digits) into the vCPUs it needs (rounded up) and Xen's
+ * scheduler cap in percent of one CPU (rounded up, so 0.001 is 1%).
+ * -EINVAL for anything else. */
+int docker_cpus_parse(const char *s, uint32_t *vcpus, uint16_t *cap_pct);
 
 #endif

@@ -249,7 +249,7 @@ static int start(struct launch *l, struct spore_err *err)
 	struct pv_build_config cfg = {
 		.kernel = s->kernel, .initrd = initrd, .initrd_len = initrd_len,
 		.initrd_name = s->initrd_name, .cmdline = s->cmdline, .name = l->rec.name,
-		.memory_mib = s->memory_mib, .vcpus = s->vcpus,
+		.memory_mib = s->memory_mib, .vcpus = s->vcpus, .cpu_cap = s->cpu_cap,
 		.kernel_cache = spore_kernel_cache_dir(), .uuid = l->uuid,
 	};
 	if ((r = pv_build_run(&l->build, l->xc, l->xs, &cfg, err)) < 0)

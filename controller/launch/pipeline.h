@@ -41,6 +41,7 @@ struct spore_launch_spec {
 	const char *image;        /* the record's image (informational), or NULL */
 	uint64_t memory_mib;      /* SPORE_MEMORY_MIN_MIB..SPORE_MEMORY_MAX_MIB */
 	uint32_t vcpus;
+	uint16_t cpu_cap;         /* docker's --cpus as percent of one CPU; 0: none */
 	/* Read-only disks, xvda first, each on a loop device tagged with the
 	 * guest's UUID; loop_step names their step (NULL: "loop-disk"). */
 	const char *disks[SPORE_LAUNCH_MAX_DISKS];

@@ -1,9 +1,11 @@
 /* Managed volumes' pure rules; see volume_rules.h. */
 #include "volume_rules.h"
+#include "size.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool spore_volume_name_valid(const char *name)
@@ -19,69 +21,6 @@ bool spore_volume_name_valid(const char *name)
 			return false;
 	}
 	return (unsigned char)name[0] < 0x80;
-}
-
-int spore_volume_parse_size(const char *s, uint64_t *out)
-{
-	static const char units[] = "bkmgtp";
-	unsigned __int128 whole = 0, frac = 0, scale = 1, bytes;
-	const char *p = s, *u;
-	bool more = false; /* fraction digits beyond what is kept, not all 0 */
-	unsigned shift = 0;
-
-	if (!s || !isdigit((unsigned char)*p))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*p); p++) {
-		whole = whole * 10 + (unsigned)(*p - '0');
-		if (whole > UINT64_MAX)
-			return -ERANGE;
-	}
-	if (*p == '.') {
-		if (!isdigit((unsigned char)*++p))
-			return -EINVAL;
-		for (; isdigit((unsigned char)*p); p++) {
-			if (scale < 1000000000000000000ull) {
-				frac = frac * 10 + (unsigned)(*p - '0');
-				scale *= 10;
-			} else if (*p != '0') {
-				more = true;
-			}
-		}
-	}
-	if (*p && (u = strchr(units, tolower((unsigned char)*p)))) {
-		shift = 10 * (unsigned)(u - units);
-		p++;
-		/* "kb", "kib": docker's units read both as 1024. */
-		if (shift && tolower((unsigned char)*p) == 'i' && tolower((unsigned char)p[1]) == 'b')
-			p += 2;
-		else if (shift && tolower((unsigned char)*p) == 'b')
-			p++;
-	}
-	if (*p)
-		return -EINVAL;
-	/* whole < 2^64 and shift <= 50: no overflow in 128 bits. */
-	bytes = (whole << shift) + ((frac << shift) + scale - 1) / scale;
-	if (more && (frac << shift) % scale == 0)
-		bytes++;
-	if (bytes > UINT64_MAX)
-		return -ERANGE;
-	*out = (uint64_t)bytes;
-	return 0;
-}
-
-void spore_volume_format_size(uint64_t bytes, char *buf, size_t n)
-{
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-	unsigned i = 0;
-
-	while (i + 1 < sizeof(units) / sizeof(units[0]) && bytes >= (1ull << (10 * (i + 1))))
-		i++;
-	if (i == 0)
-		snprintf(buf, n, "%llu B", (unsigned long long)bytes);
-	else if (bytes % (1ull << (10 * i)) == 0)
-		snprintf(buf, n, "%llu %s", (unsigned long long)(bytes >> (10 * i)), units[i]);
-	else
-		snprintf(buf, n, "%.1f %s", (double)bytes / (double)(1ull << (10 * i)), units[i]);
 }
 
 /* One byte as it is shown: itself, or \xHH. Returns its length. */
@@ -134,12 +73,51 @@ bool spore_volume_list_has(const char *list, const char *name)
 	return false;
 }
 
+/* A container path t[0..len) into out (SPORE_VOLUME_TARGET_MAX + 1 bytes),
+ * with repeated and trailing '/' dropped, so that the duplicate checks
+ * compare what the container sees. opt and shown name the option in
+ * errors. */
+static int target_parse(const char *t, size_t len, char *out, const char *opt, const char *shown,
+			struct spore_err *err)
+{
+	size_t at = 0;
+
+	if (len == 0 || *t != '/')
+		return spore_err_setx(err, EINVAL, "%s '%s': the target must be an absolute path in the container",
+				      opt, shown);
+	for (const char *p = t; p < t + len; p++) {
+		if (*p == '/' && at && out[at - 1] == '/')
+			continue;
+		if (at == SPORE_VOLUME_TARGET_MAX)
+			return spore_err_setx(err, EINVAL, "%s '%s': the target is longer than %d bytes",
+					      opt, shown, SPORE_VOLUME_TARGET_MAX);
+		out[at++] = *p;
+	}
+	if (at > 1 && out[at - 1] == '/')
+		at--;
+	out[at] = '\0';
+	if (!strcmp(out, "/"))
+		return spore_err_setx(err, EINVAL, "%s '%s': nothing can be mounted on /", opt, shown);
+	for (const char *p = out; *p;) {
+		size_t n = strcspn(++p, "/");
+		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return spore_err_setx(err, EINVAL, "%s '%s': the target has a '.' or '..' component",
+					      opt, shown);
+		p += n;
+	}
+	for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return spore_err_setx(err, EINVAL, "%s '%s': the target has control characters",
+					      opt, shown);
+	return 0;
+}
+
 int spore_volume_mount_parse(const char *spec, struct spore_volume_mount *m,
 			     struct spore_err *err)
 {
 	char shown[96], what[96];
 	const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-	size_t at = 0;
+	int r;
 
 	memset(m, 0, sizeof(*m));
 	spore_volume_printable(spec, shown, sizeof(shown));
@@ -159,36 +137,9 @@ int spore_volume_mount_parse(const char *spec, struct spore_volume_mount *m,
 		return spore_err_setx(err, EINVAL, "-v '%s': '%s' is not a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*)",
 				      shown, spore_volume_printable(m->name, what, sizeof(what)));
 
-	/* The target, with repeated and trailing '/' dropped, so that the
-	 * duplicate check compares what the container sees. */
 	const char *t = c1 + 1, *tend = c2 ? c2 : t + strlen(t);
-	if (t == tend || *t != '/')
-		return spore_err_setx(err, EINVAL, "-v '%s': the target must be an absolute path in the container",
-				      shown);
-	for (const char *p = t; p < tend; p++) {
-		if (*p == '/' && at && m->target[at - 1] == '/')
-			continue;
-		if (at == SPORE_VOLUME_TARGET_MAX)
-			return spore_err_setx(err, EINVAL, "-v '%s': the target is longer than %d bytes",
-					      shown, SPORE_VOLUME_TARGET_MAX);
-		m->target[at++] = *p;
-	}
-	if (at > 1 && m->target[at - 1] == '/')
-		at--;
-	m->target[at] = '\0';
-	if (!strcmp(m->target, "/"))
-		return spore_err_setx(err, EINVAL, "-v '%s': a volume cannot be mounted on /", shown);
-	for (const char *p = m->target; *p;) {
-		size_t n = strcspn(++p, "/");
-		if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return spore_err_setx(err, EINVAL, "-v '%s': the target has a '.' or '..' component",
-					      shown);
-		p += n;
-	}
-	for (const unsigned char *p = (const unsigned char *)m->target; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return spore_err_setx(err, EINVAL, "-v '%s': the target has control characters",
-					      shown);
+	if ((r = target_parse(t, (size_t)(tend - t), m->target, "-v", shown, err)) < 0)
+		return r;
 	if (c2) {
 		if (!strcmp(c2 + 1, "ro"))
 			m->ro = true;
@@ -212,6 +163,98 @@ int spore_volume_mount_check(const struct spore_volume_mount *m, size_t n,
 		if (!strcmp(m[i].name, last->name))
 			return spore_err_setx(err, EINVAL, "-v: volume '%s' is given twice (a volume is attached once)",
 					      last->name);
+	}
+	return 0;
+}
+
+/* One docker --tmpfs option; -EINVAL for one it does not know. */
+static int tmpfs_option(struct spore_tmpfs_mount *t, const char *o, size_t n, const char *shown,
+			struct spore_err *err)
+{
+	static const struct {
+		const char *name;
+		uint8_t set, clear;
+	} flags[] = {
+		{"ro", SPORE_TMPFS_RO, 0},         {"rw", 0, SPORE_TMPFS_RO},
+		{"noexec", SPORE_TMPFS_NOEXEC, 0}, {"exec", 0, SPORE_TMPFS_NOEXEC},
+		{"nosuid", SPORE_TMPFS_NOSUID, 0}, {"suid", 0, SPORE_TMPFS_NOSUID},
+		{"nodev", SPORE_TMPFS_NODEV, 0},   {"dev", 0, SPORE_TMPFS_NODEV},
+	};
+	char val[64], what[96];
+	uint64_t v;
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		if (strlen(flags[i].name) == n && !memcmp(o, flags[i].name, n)) {
+			t->flags = (uint8_t)((t->flags | flags[i].set) & ~flags[i].clear);
+			return 0;
+		}
+	}
+	if (n > 5 && n - 5 < sizeof(val) && !memcmp(o, "size=", 5)) {
+		memcpy(val, o + 5, n - 5);
+		val[n - 5] = '\0';
+		if (spore_size_parse(val, 0, &v) < 0 || v == 0)
+			return spore_err_setx(err, EINVAL, "--tmpfs '%s': size '%s' is not a size above 0 (512m, 1g, bytes)",
+					      shown, spore_volume_printable(val, what, sizeof(what)));
+		t->size = v;
+		return 0;
+	}
+	if (n > 5 && n - 5 < sizeof(val) && !memcmp(o, "mode=", 5)) {
+		char *end;
+		memcpy(val, o + 5, n - 5);
+		val[n - 5] = '\0';
+		errno = 0;
+		unsigned long m = strtoul(val, &end, 8);
+		if (errno || *end || val[0] == '-' || val[0] == '+' || m > 07777)
+			return spore_err_setx(err, EINVAL, "--tmpfs '%s': mode '%s' is not octal 0..7777",
+					      shown, spore_volume_printable(val, what, sizeof(what)));
+		t->mode = (uint32_t)m;
+		return 0;
+	}
+	memcpy(val, o, n < sizeof(val) ? n : sizeof(val) - 1);
+	val[n < sizeof(val) ? n : sizeof(val) - 1] = '\0';
+	return spore_err_setx(err, EINVAL, "--tmpfs '%s': option '%s' is not size=, mode=, ro, rw, [no]exec, [no]suid or [no]dev",
+			      shown, spore_volume_printable(val, what, sizeof(what)));
+}
+
+int spore_tmpfs_parse(const char *spec, struct spore_tmpfs_mount *t, struct spore_err *err)
+{
+	const char *colon = strchr(spec, ':');
+	size_t tlen = colon ? (size_t)(colon - spec) : strlen(spec);
+	char shown[96];
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->mode = 01777;
+	t->flags = SPORE_TMPFS_NOEXEC | SPORE_TMPFS_NOSUID | SPORE_TMPFS_NODEV;
+	spore_volume_printable(spec, shown, sizeof(shown));
+	if ((r = target_parse(spec, tlen, t->target, "--tmpfs", shown, err)) < 0)
+		return r;
+	for (const char *o = colon ? colon + 1 : NULL; o && r == 0;) {
+		size_t n = strcspn(o, ",");
+		if (n == 0)
+			return spore_err_setx(err, EINVAL, "--tmpfs '%s': an empty option", shown);
+		r = tmpfs_option(t, o, n, shown, err);
+		o = o[n] ? o + n + 1 : NULL;
+	}
+	return r;
+}
+
+int spore_mount_targets_check(const struct spore_volume_mount *m, size_t nm,
+			      const struct spore_tmpfs_mount *t, size_t nt, struct spore_err *err)
+{
+	char shown[96];
+
+	for (size_t i = 0; i < nt; i++) {
+		const char *dup = NULL;
+		for (size_t j = 0; j < nm && !dup; j++)
+			if (!strcmp(m[j].target, t[i].target))
+				dup = t[i].target;
+		for (size_t j = 0; j < i && !dup; j++)
+			if (!strcmp(t[j].target, t[i].target))
+				dup = t[i].target;
+		if (dup)
+			return spore_err_setx(err, EINVAL, "--tmpfs: %s is the target of two mounts",
+					      spore_volume_printable(dup, shown, sizeof(shown)));
 	}
 	return 0;
 }

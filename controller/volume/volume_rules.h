@@ -1,8 +1,9 @@
-/* Managed volumes' pure rules: names, sizes, and the guest record's list of
+/* Managed volumes' pure rules: names, mount specs and the guest record's list of
  * attached volumes. No I/O; unit-tested in tests/unit/test_volume.c. */
 #ifndef SPORE_VOLUME_RULES_H
 #define SPORE_VOLUME_RULES_H
 
+#include <spore/bundle.h>
 #include <spore/err.h>
 
 #include <stdbool.h>
@@ -23,15 +24,6 @@
  * bytes. A valid name is a safe file name (no '/', never "." or "..", no
  * leading '.', which the store keeps for its own files) and prints as is. */
 bool spore_volume_name_valid(const char *name);
-
-/* Docker-style sizes: a decimal number, optionally with a fraction
- * ("1.5g"), then an optional unit b, k, m, g, t or p (any case, optionally
- * followed by "b" or "ib": "512MiB", "10GB"), all powers of 1024. Fractions
- * of a byte round up. -EINVAL if malformed, -ERANGE above UINT64_MAX. */
-int spore_volume_parse_size(const char *s, uint64_t *out);
-
-/* A size for people: "1 GiB", "512 MiB", "1.5 GiB", "4096 B". */
-void spore_volume_format_size(uint64_t bytes, char *buf, size_t n);
 
 /* Copies s for a message: bytes outside printable ASCII as \xHH, cut to
  * fit n (with "..."), so that what a user typed, valid or not, never
@@ -67,5 +59,24 @@ int spore_volume_mount_parse(const char *spec, struct spore_volume_mount *m,
  * one device of one guest at a time). */
 int spore_volume_mount_check(const struct spore_volume_mount *m, size_t n,
 			     struct spore_err *err);
+
+/* One `launch --tmpfs` as docker reads it: /path[:OPTS], OPTS a comma list
+ * of size=SIZE (the sizes above, above 0), mode=OCTAL (<= 7777), ro, rw,
+ * exec, noexec, suid, nosuid, dev, nodev. Docker's defaults: mode 1777 (the
+ * kernel's), no size (the kernel's, half the guest's RAM), noexec, nosuid,
+ * nodev. */
+struct spore_tmpfs_mount {
+	char target[SPORE_VOLUME_TARGET_MAX + 1]; /* as spore_volume_mount's */
+	uint64_t size;                            /* 0: the kernel's default */
+	uint32_t mode;
+	uint8_t flags;                            /* SPORE_TMPFS_* */
+};
+
+/* Parses spec into *t. -EINVAL with one line naming spec. */
+int spore_tmpfs_parse(const char *spec, struct spore_tmpfs_mount *t, struct spore_err *err);
+
+/* -EINVAL if a tmpfs's target is a volume's or another tmpfs's. */
+int spore_mount_targets_check(const struct spore_volume_mount *m, size_t nm,
+			      const struct spore_tmpfs_mount *t, size_t nt, struct spore_err *err);
 
 #endif

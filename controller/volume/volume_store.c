@@ -1,17 +1,16 @@
 /* The volume store; layout in volume_store.h. */
 #include "volume_store.h"
 #include "volume_mkfs.h"
+#include "size.h"
+#include "statedir.h"
 #include <spore/log.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,64 +18,8 @@
 #define DISK "disk.ext4"
 #define META "meta.json"
 
-/* The image cache's root (image_store.h), found the same way. */
-static const char *default_root(void)
-{
-	const char *r = getenv("SPORE_ROOT");
-	return r && *r ? r : "/var/lib/spore";
-}
-
-static int mkdir_p(char *path, mode_t mode)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		int r = mkdir(path, mode);
-		*p = '/';
-		if (r < 0 && errno != EEXIST)
-			return -errno;
-	}
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void rm_tree(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Removes .create-PID-* and .rm-PID-* directories whose process is gone. */
-static void sweep_dead(const struct spore_volume_store *s)
-{
-	char path[PATH_MAX + 300];
-	struct dirent *de;
-	DIR *d = opendir(s->dir);
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		int pid, end = 0;
-		if ((sscanf(de->d_name, ".create-%d-%n", &pid, &end) != 1 &&
-		     sscanf(de->d_name, ".rm-%d-%n", &pid, &end) != 1) ||
-		    !end || pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
-		log_debug("volumes: removing %s, left by process %d", path, pid);
-		rm_tree(path);
-	}
-	closedir(d);
-}
+/* Temp directories: .create-PID-XXXXXX and .rm-PID-NAME. */
+static const char *const tmp_kinds[] = {".create", ".rm", NULL};
 
 int spore_volume_store_open(struct spore_volume_store *s, const char *root, bool exclusive,
 			    struct spore_err *err)
@@ -86,7 +29,7 @@ int spore_volume_store_open(struct spore_volume_store *s, const char *root, bool
 
 	s->lock_fd = -1;
 	if (!root)
-		root = default_root();
+		root = spore_state_default_root();
 	/* Absolute, so that paths handed to mkfs.ext4 and shown as a volume's
 	 * Mountpoint never start with '-' and mean the same from anywhere. */
 	if (root[0] != '/' && !getcwd(cwd, sizeof(cwd)))
@@ -96,23 +39,13 @@ int spore_volume_store_open(struct spore_volume_store *s, const char *root, bool
 		return spore_err_setx(err, ENAMETOOLONG, "volume store root '%s': path too long",
 				      root);
 	snprintf(path, sizeof(path), "%s", s->dir);
-	if ((w = mkdir_p(path, 0700)) < 0)
+	if ((w = spore_state_mkdir_p(path, 0700)) < 0)
 		return spore_err_set(err, -w, "creating the volume store %s", s->dir);
 	snprintf(path, sizeof(path), "%s/.lock", s->dir);
-	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	s->lock_fd = spore_state_lock(path, "volume store", exclusive, err);
 	if (s->lock_fd < 0)
-		return spore_err_set(err, errno, "opening the volume store lock %s", path);
-	if (flock(s->lock_fd, LOCK_NB | (exclusive ? LOCK_EX : LOCK_SH)) < 0) {
-		if (errno == EWOULDBLOCK)
-			log_info("waiting for another sporectl using %s", s->dir);
-		if (flock(s->lock_fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
-			int e = errno;
-			close(s->lock_fd);
-			s->lock_fd = -1;
-			return spore_err_set(err, e, "locking the volume store %s", path);
-		}
-	}
-	sweep_dead(s);
+		return s->lock_fd;
+	spore_state_sweep(s->dir, tmp_kinds, "volumes");
 	return 0;
 }
 
@@ -273,8 +206,8 @@ int spore_volume_create(const struct spore_volume_store *s, const char *name, ui
 				      "'%s': not a valid volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]*, at most %d characters)",
 				      name, SPORE_VOLUME_NAME_MAX);
 	if (size < SPORE_VOLUME_MIN_SIZE || size > SPORE_VOLUME_MAX_SIZE) {
-		spore_volume_format_size(SPORE_VOLUME_MIN_SIZE, a, sizeof(a));
-		spore_volume_format_size(SPORE_VOLUME_MAX_SIZE, b, sizeof(b));
+		spore_size_format(SPORE_VOLUME_MIN_SIZE, a, sizeof(a));
+		spore_size_format(SPORE_VOLUME_MAX_SIZE, b, sizeof(b));
 		return spore_err_setx(err, EINVAL, "%s: size must be %s to %s", name, a, b);
 	}
 	size = (size + 4095) & ~4095ull;
@@ -282,7 +215,7 @@ int spore_volume_create(const struct spore_volume_store *s, const char *name, ui
 	/* Early, to spare a needless mkfs; the rename below decides. */
 	if (lstat(dest, &st) == 0)
 		return spore_err_setx(err, EEXIST, "%s: a volume with that name already exists", name);
-	if (snprintf(tmp, sizeof(tmp), "%s/.create-%d-XXXXXX", s->dir, (int)getpid()) >= (int)sizeof(tmp))
+	if (spore_state_tmpname(tmp, sizeof(tmp), s->dir, ".create") < 0)
 		return spore_err_setx(err, ENAMETOOLONG, "%s: volume store path too long", name);
 	if (!mkdtemp(tmp))
 		return spore_err_set(err, errno, "%s: creating a temp directory in %s", name, s->dir);
@@ -290,7 +223,7 @@ int spore_volume_create(const struct spore_volume_store *s, const char *name, ui
 	/* Sparse: only what mkfs and the guest write takes space. */
 	if ((fd = open(disk, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
 	    ftruncate(fd, (off_t)size) < 0) {
-		spore_volume_format_size(size, a, sizeof(a));
+		spore_size_format(size, a, sizeof(a));
 		r = spore_err_set(err, errno, "%s: making a %s file in %s", name, a, s->dir);
 		if (fd >= 0)
 			close(fd);
@@ -328,7 +261,7 @@ int spore_volume_create(const struct spore_volume_store *s, const char *name, ui
 		return r;
 	return 0;
 fail:
-	rm_tree(tmp);
+	spore_state_rm_tree(tmp);
 	return r;
 }
 
@@ -348,7 +281,7 @@ int spore_volume_remove(const struct spore_volume_store *s, const char *name, ui
 	snprintf(gone, sizeof(gone), "%s/.rm-%d-%s", s->dir, (int)getpid(), name);
 	if (rename(dest, gone) < 0)
 		return spore_err_set(err, errno, "%s: removing %s", name, dest);
-	rm_tree(gone);
+	spore_state_rm_tree(gone);
 	if (freed)
 		*freed = v.allocated;
 	return 0;

@@ -21,7 +21,7 @@
  *     u32 tag, u32 length, length bytes of value.
  * String values carry their terminating NUL inside the length and no other
  * NUL, so the decoder hands out pointers into the buffer without copying.
- * Scalars may appear once; list tags (ARG, ENV, DNS, VOLUME) repeat, in
+ * Scalars may appear once; list tags (ARG, ENV, DNS, VOLUME, TMPFS) repeat, in
  * order. Unknown tags are skipped so that optional fields can be added
  * without a version change; anything else malformed rejects the bundle.
  *
@@ -50,6 +50,7 @@
 #define SPORE_BUNDLE_MAX_ENV     2048
 #define SPORE_BUNDLE_MAX_DNS     4
 #define SPORE_BUNDLE_MAX_VOLUMES 16
+#define SPORE_BUNDLE_MAX_TMPFS   16
 #define SPORE_BUNDLE_NAME_MAX    31  /* device and fs type names */
 #define SPORE_BUNDLE_HOST_MAX    64
 #define SPORE_BUNDLE_DEF_STOP    10  /* seconds between SIGTERM and SIGKILL */
@@ -70,9 +71,26 @@ enum spore_bundle_tag {
 	SPORE_BT_VOLUME,         /* u8 flags, dev\0, target\0, fstype\0; repeated */
 	SPORE_BT_STOP_TIMEOUT,   /* u32 seconds of grace on a stop request */
 	SPORE_BT_STDIN,          /* u8 0/1: console input reaches the container (else /dev/null) */
+	SPORE_BT_TMPFS,          /* u64 size (0 = kernel default), u32 mode (<= 07777), u8 flags
+				  * (SPORE_TMPFS_*), target\0; repeated */
+	SPORE_BT_READ_ONLY,      /* u8 0/1: the container's root is read-only */
+	SPORE_BT_UPPER_DEV,      /* string: block device (ext4, made empty by the controller)
+				  * holding the overlay's upper layer; absent = tmpfs */
 };
 
-#define SPORE_VOLUME_RO 0x01u
+/* Volume flags. FILE: the filesystem holds one regular file, named
+ * SPORE_VOLUME_FILE_NAME at its root, which is bound on target (a file),
+ * not the filesystem itself (a host file given to -v). */
+#define SPORE_VOLUME_RO   0x01u
+#define SPORE_VOLUME_FILE 0x02u
+#define SPORE_VOLUME_FILE_NAME "file"
+
+/* tmpfs flags, docker's --tmpfs options; its default is NOEXEC|NOSUID|NODEV. */
+#define SPORE_TMPFS_RO     0x01u
+#define SPORE_TMPFS_NOEXEC 0x02u
+#define SPORE_TMPFS_NOSUID 0x04u
+#define SPORE_TMPFS_NODEV  0x08u
+#define SPORE_TMPFS_FLAGS  0x0fu
 
 struct spore_bundle_ipv4 {
 	uint8_t addr[4], prefix, gateway[4];
@@ -92,6 +110,14 @@ struct spore_bundle_volume {
 	const char *target;      /* absolute path in the container, no ".." */
 	const char *fstype;      /* e.g. "ext4" */
 	bool ro;
+	bool file;               /* SPORE_VOLUME_FILE */
+};
+
+struct spore_bundle_tmpfs {
+	const char *target;      /* absolute path in the container, not "/", no ".." */
+	uint64_t size;           /* bytes, 0 = the kernel's default (half the RAM) */
+	uint32_t mode;           /* permission bits of its root, <= 07777 */
+	uint8_t flags;           /* SPORE_TMPFS_* */
 };
 
 /* Decoded form, and the input of the encoder. Strings point into the decoded
@@ -105,16 +131,18 @@ struct spore_bundle {
 	const char *workdir;     /* NULL = "/" */
 	const char *hostname;    /* NULL = leave the kernel's */
 	const char *image_dev;   /* required */
-	bool tty, stdin_open;
+	const char *upper_dev;   /* NULL = the overlay's upper layer is a tmpfs */
+	bool tty, stdin_open, read_only;
 	bool has_ipv4, has_ipv6;
 	struct spore_bundle_ipv4 ipv4;
 	struct spore_bundle_ipv6 ipv6;
 	uint32_t mtu;
 	uint64_t overlay_size;
 	uint32_t stop_timeout;
-	unsigned ndns, nvolumes;
+	unsigned ndns, nvolumes, ntmpfs;
 	struct spore_bundle_dns dns[SPORE_BUNDLE_MAX_DNS];
 	struct spore_bundle_volume volumes[SPORE_BUNDLE_MAX_VOLUMES];
+	struct spore_bundle_tmpfs tmpfs[SPORE_BUNDLE_MAX_TMPFS];
 };
 
 /* Zeroes b and sets the defaults (stop_timeout). */

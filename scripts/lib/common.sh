@@ -39,6 +39,7 @@ SPORE_HOST_PKGS=(
 	linux-source-6.1 bc flex bison libelf-dev patch
 	qemu-system-x86 busybox-static cpio kmod file xz-utils zstd gzip curl
 	docker-registry apache2-utils umoci skopeo socat iputils-ping ethtool iproute2 python3 jq time
+	groff-base bash-completion
 )
 
 # missing_pkgs PKG...: prints the packages that are not installed.

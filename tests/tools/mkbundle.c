@@ -26,7 +26,10 @@ static void usage(FILE *f)
 	      "  --ipv4 ADDR/PREFIX    --gw4 ADDR\n"
 	      "  --ipv6 ADDR/PREFIX    --gw6 ADDR\n"
 	      "  --mtu N               --dns ADDR (repeatable)\n"
-	      "  --volume DEV:TARGET:FSTYPE[:ro] (repeatable)\n"
+	      "  --volume DEV:TARGET:FSTYPE[:ro|:file] (repeatable; file: a host file's)\n"
+	      "  --tmpfs TARGET:SIZE:OCTALMODE:FLAGS (repeatable; FLAGS: SPORE_TMPFS_* bits)\n"
+	      "  --read-only           the container's root is read-only\n"
+	      "  --upper-dev NAME      ext4 device for the overlay's upper layer\n"
 	      "  --stop-timeout SECONDS\n",
 	      f);
 }
@@ -54,14 +57,15 @@ static unsigned prefix_of(char *s, unsigned max)
 int main(int argc, char **argv)
 {
 	enum { O_OUT = 256, O_DEV, O_ENV, O_USER, O_WD, O_HOST, O_TTY, O_STDIN, O_OVL, O_IP4,
-	       O_GW4, O_IP6, O_GW6, O_MTU, O_DNS, O_VOL, O_STOP };
+	       O_GW4, O_IP6, O_GW6, O_MTU, O_DNS, O_VOL, O_STOP, O_TMPFS, O_RO, O_UPPER };
 	static const struct option opts[] = {
 		{"out", 1, 0, O_OUT}, {"image-dev", 1, 0, O_DEV}, {"env", 1, 0, O_ENV},
 		{"user", 1, 0, O_USER}, {"workdir", 1, 0, O_WD}, {"hostname", 1, 0, O_HOST},
 		{"tty", 0, 0, O_TTY}, {"stdin", 0, 0, O_STDIN}, {"overlay-size", 1, 0, O_OVL},
 		{"ipv4", 1, 0, O_IP4}, {"gw4", 1, 0, O_GW4}, {"ipv6", 1, 0, O_IP6},
 		{"gw6", 1, 0, O_GW6}, {"mtu", 1, 0, O_MTU}, {"dns", 1, 0, O_DNS},
-		{"volume", 1, 0, O_VOL}, {"stop-timeout", 1, 0, O_STOP}, {"help", 0, 0, 'h'},
+		{"volume", 1, 0, O_VOL}, {"stop-timeout", 1, 0, O_STOP},
+		{"tmpfs", 1, 0, O_TMPFS}, {"read-only", 0, 0, O_RO}, {"upper-dev", 1, 0, O_UPPER}, {"help", 0, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	const char *out = NULL, *why = "";
@@ -129,9 +133,12 @@ int main(int argc, char **argv)
 			*f++ = '\0';
 			if ((ro = strchr(f, ':'))) {
 				*ro++ = '\0';
-				if (strcmp(ro, "ro"))
-					die("volume option must be ro", ro);
-				v->ro = true;
+				if (!strcmp(ro, "file"))
+					v->ro = v->file = true;
+				else if (!strcmp(ro, "ro"))
+					v->ro = true;
+				else
+					die("volume option must be ro or file", ro);
 			}
 			v->device = optarg;
 			v->target = t;
@@ -139,6 +146,24 @@ int main(int argc, char **argv)
 			b.nvolumes++;
 			break;
 		}
+		case O_TMPFS: {
+			struct spore_bundle_tmpfs *t = &b.tmpfs[b.ntmpfs];
+			char *sz, *mode, *fl;
+			if (b.ntmpfs >= SPORE_BUNDLE_MAX_TMPFS)
+				die("too many", "--tmpfs");
+			if (!(sz = strchr(optarg, ':')) || !(mode = strchr(sz + 1, ':')) ||
+			    !(fl = strchr(mode + 1, ':')))
+				die("tmpfs needs TARGET:SIZE:MODE:FLAGS", optarg);
+			*sz++ = *mode++ = *fl++ = '\0';
+			t->target = optarg;
+			t->size = strtoull(sz, NULL, 0);
+			t->mode = (uint32_t)strtoul(mode, NULL, 8);
+			t->flags = (uint8_t)strtoul(fl, NULL, 0);
+			b.ntmpfs++;
+			break;
+		}
+		case O_RO: b.read_only = true; break;
+		case O_UPPER: b.upper_dev = optarg; break;
 		case O_STOP: b.stop_timeout = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

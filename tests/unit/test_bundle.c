@@ -75,9 +75,16 @@ static void full_bundle(void)
 	in.dns[1].len = 16;
 	memcpy(in.dns[1].addr, gw6, 16);
 	in.ndns = 2;
-	in.volumes[0] = (struct spore_bundle_volume){"xvdc", "/data", "ext4", false};
-	in.volumes[1] = (struct spore_bundle_volume){"xvdd", "/etc/conf", "squashfs", true};
-	in.nvolumes = 2;
+	in.volumes[0] = (struct spore_bundle_volume){"xvdc", "/data", "ext4", false, false};
+	in.volumes[1] = (struct spore_bundle_volume){"xvdd", "/etc/conf", "squashfs", true, false};
+	in.volumes[2] = (struct spore_bundle_volume){"xvde", "/etc/app.conf", "squashfs", true, true};
+	in.nvolumes = 3;
+	in.tmpfs[0] = (struct spore_bundle_tmpfs){"/tmp", 64ull << 20, 01777,
+						  SPORE_TMPFS_NOEXEC | SPORE_TMPFS_NOSUID | SPORE_TMPFS_NODEV};
+	in.tmpfs[1] = (struct spore_bundle_tmpfs){"/run/big", 5ull << 32, 0700, SPORE_TMPFS_RO};
+	in.ntmpfs = 2;
+	in.read_only = true;
+	in.upper_dev = "xvdf";
 	in.stop_timeout = 3;
 }
 
@@ -105,8 +112,14 @@ static int same(void)
 	    in.stop_timeout != out.stop_timeout || in.has_ipv4 != out.has_ipv4 ||
 	    in.has_ipv6 != out.has_ipv6 || memcmp(&in.ipv4, &out.ipv4, sizeof(in.ipv4)) ||
 	    memcmp(&in.ipv6, &out.ipv6, sizeof(in.ipv6)) || in.ndns != out.ndns ||
-	    in.nvolumes != out.nvolumes)
+	    in.nvolumes != out.nvolumes || in.ntmpfs != out.ntmpfs ||
+	    in.read_only != out.read_only || !streq(in.upper_dev, out.upper_dev))
 		return 0;
+	for (unsigned i = 0; i < in.ntmpfs; i++)
+		if (strcmp(in.tmpfs[i].target, out.tmpfs[i].target) ||
+		    in.tmpfs[i].size != out.tmpfs[i].size || in.tmpfs[i].mode != out.tmpfs[i].mode ||
+		    in.tmpfs[i].flags != out.tmpfs[i].flags)
+			return 0;
 	for (unsigned i = 0; i < in.ndns; i++)
 		if (in.dns[i].len != out.dns[i].len ||
 		    memcmp(in.dns[i].addr, out.dns[i].addr, in.dns[i].len))
@@ -115,7 +128,7 @@ static int same(void)
 		if (strcmp(in.volumes[i].device, out.volumes[i].device) ||
 		    strcmp(in.volumes[i].target, out.volumes[i].target) ||
 		    strcmp(in.volumes[i].fstype, out.volumes[i].fstype) ||
-		    in.volumes[i].ro != out.volumes[i].ro)
+		    in.volumes[i].ro != out.volumes[i].ro || in.volumes[i].file != out.volumes[i].file)
 			return 0;
 	return 1;
 }
@@ -179,6 +192,24 @@ static void test_validation(void)
 	full_bundle();
 	in.argc = SPORE_BUNDLE_MAX_ARGS + 1;
 	ok(encode_fails("argc"), "too many arguments rejected");
+	full_bundle();
+	in.tmpfs[0].target = "/";
+	ok(encode_fails("tmpfs"), "tmpfs on / rejected");
+	full_bundle();
+	in.tmpfs[0].target = "tmp";
+	ok(encode_fails("tmpfs"), "relative tmpfs target rejected");
+	full_bundle();
+	in.tmpfs[1].target = "/run/../etc";
+	ok(encode_fails("tmpfs"), "tmpfs target with .. rejected");
+	full_bundle();
+	in.tmpfs[0].mode = 010000;
+	ok(encode_fails("tmpfs"), "tmpfs mode above 07777 rejected");
+	full_bundle();
+	in.tmpfs[0].flags = 0x10;
+	ok(encode_fails("tmpfs"), "tmpfs with unknown flags rejected");
+	full_bundle();
+	in.upper_dev = "xvd/f";
+	ok(encode_fails("upper"), "upper layer device with a slash rejected");
 }
 
 /* Appends a raw record (tag, len, bytes) to a valid bundle and reseals. */
@@ -214,11 +245,27 @@ static void test_records(const uint8_t *buf, size_t len)
 	   "volume without the last NUL rejected");
 	ok(decode_with_extra(buf, len, SPORE_BT_VOLUME, "\0xvdz\0/m\0ext4\0x", 16, &why) < 0,
 	   "volume with trailing bytes rejected");
-	ok(decode_with_extra(buf, len, SPORE_BT_VOLUME, "\2xvdz\0/m\0ext4\0", 14, &why) < 0,
+	ok(decode_with_extra(buf, len, SPORE_BT_VOLUME, "\4xvdz\0/m\0ext4\0", 14, &why) < 0,
 	   "volume with unknown flags rejected");
 	ok(decode_with_extra(buf, len, SPORE_BT_VOLUME, "\1xvdz\0/m\0ext4\0", 14, &why) == 0 &&
-		   out.nvolumes == 3 && out.volumes[2].ro,
+		   out.nvolumes == 4 && out.volumes[3].ro && !out.volumes[3].file,
 	   "well-formed extra volume accepted");
+	ok(decode_with_extra(buf, len, SPORE_BT_READ_ONLY, "\1", 1, &why) < 0,
+	   "duplicate read-only flag rejected");
+	ok(decode_with_extra(buf, len, SPORE_BT_UPPER_DEV, "xvdg", 5, &why) < 0,
+	   "duplicate upper layer device rejected");
+	ok(decode_with_extra(buf, len, SPORE_BT_TMPFS, "\0\0\0\0\0\0\0\0\xff\x0f\0\0\0/t", 15,
+			     &why) < 0,
+	   "tmpfs without its target's NUL rejected");
+	ok(decode_with_extra(buf, len, SPORE_BT_TMPFS, "\0\0\0\0\0\0\0\0\xff\x0f\0\0\0", 13,
+			     &why) < 0,
+	   "tmpfs without a target rejected");
+	ok(decode_with_extra(buf, len, SPORE_BT_TMPFS,
+			     "\0\0\x10\0\0\0\0\0\xed\x01\0\0\x04/t\0", 16, &why) == 0 &&
+		   out.ntmpfs == 3 && !strcmp(out.tmpfs[2].target, "/t") &&
+		   out.tmpfs[2].size == 1u << 20 && out.tmpfs[2].mode == 0755 &&
+		   out.tmpfs[2].flags == SPORE_TMPFS_NOSUID,
+	   "well-formed extra tmpfs accepted");
 	ok(decode_with_extra(buf, len, SPORE_BT_DNS, "\0\0\0\0", 4, &why) < 0,
 	   "DNS server 0.0.0.0 rejected");
 	ok(decode_with_extra(buf, len, SPORE_BT_DNS, "\1\2\3", 3, &why) < 0,
@@ -436,7 +483,8 @@ int main(void)
 	in.image_dev = "xvda";
 	ok(spore_bundle_encode(&in, &buf, &len, &why) == 0, "minimal bundle encodes");
 	ok(decode_copy(buf, len, &why) == 0 && out.stop_timeout == SPORE_BUNDLE_DEF_STOP &&
-		   !out.user && !out.workdir && !out.has_ipv4 && out.argv[1] == NULL,
+		   !out.user && !out.workdir && !out.has_ipv4 && out.argv[1] == NULL &&
+		   !out.read_only && !out.upper_dev && out.ntmpfs == 0,
 	   "minimal bundle keeps defaults");
 	free(buf);
 

@@ -44,6 +44,31 @@ static const char *lookup(const char *key, void *ctx)
 	return NULL;
 }
 
+static void cpus(void)
+{
+	uint32_t v = 0;
+	uint16_t cap = 0;
+
+	ok(docker_cpus_parse("1", &v, &cap) == 0 && v == 1 && cap == 100, "--cpus 1: one vCPU, 100%%");
+	ok(docker_cpus_parse("0.5", &v, &cap) == 0 && v == 1 && cap == 50, "--cpus 0.5: one vCPU, 50%%");
+	ok(docker_cpus_parse("1.5", &v, &cap) == 0 && v == 2 && cap == 150,
+	   "--cpus 1.5: two vCPUs, 150%% (vCPUs round up)");
+	ok(docker_cpus_parse("0.001", &v, &cap) == 0 && v == 1 && cap == 1,
+	   "--cpus 0.001: a cap rounds up, never to 0 (no cap)");
+	ok(docker_cpus_parse("64", &v, &cap) == 0 && v == 64 && cap == 6400, "--cpus 64: the most");
+	ok(docker_cpus_parse("2.000000000", &v, &cap) == 0 && v == 2 && cap == 200,
+	   "nine fraction digits (docker's NanoCPUs)");
+	static const char *const bad[] = {"",   "0",    "0.0", "64.000000001", "65", "-1",  "+1",
+					  "1.", ".5",   "1.5x", "1e2", "0.0000000001", " 1", "99999999999999999999"};
+	int nbad = 0;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (docker_cpus_parse(bad[i], &v, &cap) != -EINVAL) {
+			printf("#   '%s' was taken\n", bad[i]);
+			nbad++;
+		}
+	is_int(nbad, 0, "0, above 64, signs, junk, exponents and too many digits are refused");
+}
+
 int main(void)
 {
 	char *ep[] = {"/entry", "--flag"}, *cmd[] = {"serve", "--port=80"};
@@ -131,5 +156,6 @@ int main(void)
 	ok(b.user == NULL && b.workdir == NULL, "empty image User and WorkingDir: sporeinit's defaults");
 
 	docker_strings_free(&st);
+	cpus();
 	return tap_done();
 }

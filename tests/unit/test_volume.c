@@ -1,5 +1,5 @@
-/* Managed volumes' pure rules (controller/volume/): names, sizes, the
- * printable form of what users type, and "in use" from guest records. */
+/* Managed volumes' pure rules (controller/volume/): names, the default
+ * size, the printable form of what users type, and "in use" from guest records. */
 #include "volume_rules.h"
 #include "volume_users.h"
 
@@ -8,12 +8,6 @@
 #include <string.h>
 
 #include "tap.h"
-
-static int size_of(const char *s, uint64_t *out)
-{
-	*out = 0;
-	return spore_volume_parse_size(s, out);
-}
 
 static void names(void)
 {
@@ -44,64 +38,9 @@ static void names(void)
 
 static void sizes(void)
 {
-	uint64_t v;
-
-	is_int(size_of("1048576", &v), 0, "plain bytes parse");
-	is_int(v, 1048576, "plain bytes are bytes");
-	ok(size_of("512m", &v) == 0 && v == 512ull << 20, "512m is 512 MiB");
-	ok(size_of("1g", &v) == 0 && v == 1ull << 30, "1g is 1 GiB");
-	ok(size_of("10G", &v) == 0 && v == 10ull << 30, "10G is 10 GiB (any case)");
-	ok(size_of("64k", &v) == 0 && v == 64ull << 10, "k");
-	ok(size_of("2t", &v) == 0 && v == 2ull << 40, "t");
-	ok(size_of("1p", &v) == 0 && v == 1ull << 50, "p");
-	ok(size_of("100b", &v) == 0 && v == 100, "b is bytes");
-	ok(size_of("1GB", &v) == 0 && v == 1ull << 30 && size_of("1GiB", &v) == 0 && v == 1ull << 30 &&
-		   size_of("3mib", &v) == 0 && v == 3ull << 20,
-	   "GB, GiB and mib: powers of 1024 all, as docker's units");
-	ok(size_of("1.5g", &v) == 0 && v == 3ull << 29, "a fraction: 1.5g");
-	ok(size_of("0.1k", &v) == 0 && v == 103, "fractions of a byte round up (102.4 -> 103)");
-	ok(size_of("1.0000000000000000000001", &v) == 0 && v == 2,
-	   "digits past what is kept still round up");
-	ok(size_of("18446744073709551615", &v) == 0 && v == UINT64_MAX, "UINT64_MAX bytes");
-	is_int(size_of("18446744073709551616", &v), -ERANGE, "one more is out of range");
-	is_int(size_of("16384p", &v), -ERANGE, "so is 2^64 with a unit");
-	is_int(size_of("99999999999999999999999g", &v), -ERANGE, "and many digits");
-	static const char *const bad[] = {"",     "g",    "-1g", "+1g",  " 1g", "1g ", "1 g",
-					  "1.g",  ".5g",  "1x",  "1gg",  "1bb", "1ib", "1kibb",
-					  "0x10", "1e3",  "inf", "1,5g", "1..5g"};
-	int nbad = 0;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int r = size_of(bad[i], &v);
-		if (r != -EINVAL) {
-			printf("#   '%s' gave %d\n", bad[i], r);
-			nbad++;
-		}
-	}
-	is_int(nbad, 0, "malformed sizes are -EINVAL (signs, spaces, junk, hex, exponents)");
-	is_int(spore_volume_parse_size(NULL, &v), -EINVAL, "NULL is -EINVAL");
 	ok(SPORE_VOLUME_MIN_SIZE <= SPORE_VOLUME_DEFAULT_SIZE &&
 		   SPORE_VOLUME_DEFAULT_SIZE <= SPORE_VOLUME_MAX_SIZE,
 	   "the default size is within the limits");
-}
-
-static void formats(void)
-{
-	char b[32];
-
-	spore_volume_format_size(1ull << 30, b, sizeof(b));
-	is_str(b, "1 GiB", "1 GiB");
-	spore_volume_format_size(3ull << 29, b, sizeof(b));
-	is_str(b, "1.5 GiB", "1.5 GiB");
-	spore_volume_format_size(512ull << 20, b, sizeof(b));
-	is_str(b, "512 MiB", "512 MiB");
-	spore_volume_format_size(4096, b, sizeof(b));
-	is_str(b, "4 KiB", "4 KiB");
-	spore_volume_format_size(1000, b, sizeof(b));
-	is_str(b, "1000 B", "bytes below 1 KiB");
-	spore_volume_format_size(0, b, sizeof(b));
-	is_str(b, "0 B", "zero");
-	spore_volume_format_size(UINT64_MAX, b, sizeof(b));
-	is_str(b, "16.0 EiB", "the largest");
 }
 
 static void printable(void)
@@ -217,13 +156,73 @@ static void mounts(void)
 	ok(strstr(e.msg, "'data' is given twice") != NULL, "  naming it: %s", e.msg);
 }
 
+/* Parses a --tmpfs spec; returns the error code, the message in *msg. */
+static int tmpfs_of(const char *spec, struct spore_tmpfs_mount *t, const char **msg)
+{
+	static struct spore_err e;
+	memset(&e, 0, sizeof(e));
+	int r = spore_tmpfs_parse(spec, t, &e);
+	*msg = e.msg;
+	return r;
+}
+
+static void tmpfs(void)
+{
+	const uint8_t def = SPORE_TMPFS_NOEXEC | SPORE_TMPFS_NOSUID | SPORE_TMPFS_NODEV;
+	struct spore_tmpfs_mount t[2];
+	struct spore_volume_mount m;
+	const char *msg;
+
+	is_int(tmpfs_of("/tmp", &t[0], &msg), 0, "--tmpfs /tmp parses");
+	ok(!strcmp(t[0].target, "/tmp") && t[0].size == 0 && t[0].mode == 01777 && t[0].flags == def,
+	   "  docker's defaults: mode 1777, no size, noexec,nosuid,nodev");
+	is_int(tmpfs_of("/run//app/:size=64m,mode=755", &t[0], &msg), 0, "size= and mode= parse");
+	ok(!strcmp(t[0].target, "/run/app") && t[0].size == 64ull << 20 && t[0].mode == 0755,
+	   "  /run/app, 64 MiB, 0755");
+	is_int(tmpfs_of("/x:size=65536k", &t[0], &msg), 0, "size in k parses");
+	ok(t[0].size == 64ull << 20, "  65536k is 64 MiB");
+	is_int(tmpfs_of("/x:size=1.5GiB", &t[0], &msg), 0, "size 1.5GiB parses");
+	ok(t[0].size == 3ull << 29, "  as 1.5 GiB");
+	is_int(tmpfs_of("/x:exec,suid,dev,ro", &t[0], &msg), 0, "exec,suid,dev,ro parse");
+	ok(t[0].flags == SPORE_TMPFS_RO, "  only read-only stays");
+	is_int(tmpfs_of("/x:ro,rw,noexec,exec", &t[0], &msg), 0, "the last of a pair wins");
+	ok(t[0].flags == (SPORE_TMPFS_NOSUID | SPORE_TMPFS_NODEV), "  rw and exec");
+
+	is_int(tmpfs_of("tmp", &t[0], &msg), -EINVAL, "a relative target is refused");
+	ok(strstr(msg, "--tmpfs 'tmp': the target must be an absolute path") != NULL, "  saying so: %s", msg);
+	is_int(tmpfs_of("/", &t[0], &msg), -EINVAL, "/ is refused");
+	is_int(tmpfs_of("/a/../b", &t[0], &msg), -EINVAL, "a '..' component is refused");
+	is_int(tmpfs_of("/x:size=0", &t[0], &msg), -EINVAL, "size=0 is refused");
+	is_int(tmpfs_of("/x:size=10%", &t[0], &msg), -EINVAL, "a percentage is refused");
+	ok(strstr(msg, "size '10%'") != NULL, "  naming it: %s", msg);
+	is_int(tmpfs_of("/x:mode=8", &t[0], &msg), -EINVAL, "mode 8 (not octal) is refused");
+	is_int(tmpfs_of("/x:mode=17777", &t[0], &msg), -EINVAL, "mode above 7777 is refused");
+	is_int(tmpfs_of("/x:mode=-1", &t[0], &msg), -EINVAL, "a negative mode is refused");
+	is_int(tmpfs_of("/x:uid=0", &t[0], &msg), -EINVAL, "an unknown option is refused");
+	ok(strstr(msg, "option 'uid=0'") != NULL, "  naming it: %s", msg);
+	is_int(tmpfs_of("/x:size=1m,,ro", &t[0], &msg), -EINVAL, "an empty option is refused");
+	is_int(tmpfs_of("/x:", &t[0], &msg), -EINVAL, "a trailing ':' is refused");
+
+	is_int(tmpfs_of("/a", &t[0], &msg), 0, "tmpfs on /a");
+	is_int(tmpfs_of("/b", &t[1], &msg), 0, "tmpfs on /b");
+	is_int(mount_of("data:/c", &m, &msg), 0, "volume on /c");
+	is_int(spore_mount_targets_check(&m, 1, t, 2, &(struct spore_err){0}), 0, "three targets: fine");
+	is_int(tmpfs_of("/c/", &t[1], &msg), 0, "tmpfs on /c/");
+	struct spore_err e = {0};
+	is_int(spore_mount_targets_check(&m, 1, t, 2, &e), -EINVAL, "a volume's target is refused");
+	ok(strstr(e.msg, "/c is the target of two mounts") != NULL, "  naming it: %s", e.msg);
+	is_int(tmpfs_of("//a", &t[1], &msg), 0, "tmpfs on //a");
+	memset(&e, 0, sizeof(e));
+	is_int(spore_mount_targets_check(&m, 1, t, 2, &e), -EINVAL, "another tmpfs's target is refused");
+}
+
 int main(void)
 {
 	names();
 	sizes();
-	formats();
 	printable();
 	users();
 	mounts();
+	tmpfs();
 	return tap_done();
 }

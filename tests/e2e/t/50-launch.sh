@@ -68,3 +68,14 @@ check_match "/vm/<uuid>/image/ramdisk names sporeinit's initrd file" \
 	"$(xenstore-read "$vm/image/ramdisk" 2>&1)" '/sporeinit\.cpio$'
 sporectl destroy e2e-vm >/dev/null 2>&1
 check_eq "destroy leaves no domain" "$(domains)" 0
+
+# docker's resource flags: -d (detached, the default), -m with a suffix,
+# --cpus as vCPUs plus a credit2 cap (xl reads both back from Xen).
+uuid=$(L -d -m 64m --cpus 0.5 --name e2e-res "$img" sleep 120 2>"$E2E_TMP/err")
+check_match "launch -d prints the guest's UUID" "$uuid" '^[0-9a-f-]{36}$'
+check_eq "-m 64m gives 64 MiB, --cpus 0.5 one vCPU (xl list)" \
+	"$(xl list e2e-res 2>/dev/null | awk 'NR == 2 { print $3 ":" $4 }')" "64:1"
+check_eq "--cpus 0.5 caps the guest at 50% of a CPU (xl sched-credit2)" \
+	"$(xl sched-credit2 -d e2e-res 2>/dev/null | awk 'NR == 2 { print $NF }')" 50
+sporectl destroy e2e-res >/dev/null 2>&1
+check_eq "and destroy leaves no domain" "$(domains)" 0
