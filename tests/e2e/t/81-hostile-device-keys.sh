@@ -41,7 +41,7 @@ echo "# before: $(dom0_usage)"
 net_pid=$(pidof -s sporenet 2>/dev/null)
 # Only what is logged from now on is this test's.
 log_mark() { wc -c <"$1" 2>/dev/null || echo 0; }
-net_log=/var/log/sporenet.log reap_log=/var/log/spore-reaper.log
+net_log=/var/log/sporenet.log reap_log=/var/log/spored.log
 net_at=$(log_mark $net_log) reap_at=$(log_mark $reap_log)
 
 SPORE_INITRD=$E2E_TMP/bogus.cpio L --attach --name e2e-bogus "$img" true >"$E2E_TMP/g.out" 2>&1 &
@@ -88,7 +88,7 @@ check_no_leak "nothing of it is left" "$before"
 tail -c +$((net_at + 1)) $net_log 2>/dev/null >"$E2E_TMP/netlog"
 tail -c +$((reap_at + 1)) $reap_log 2>/dev/null >"$E2E_TMP/reaplog"
 no_raw_controls "sporenet's log holds nothing raw from it" "$E2E_TMP/netlog"
-no_raw_controls "the reaper's log neither" "$E2E_TMP/reaplog"
+no_raw_controls "spored's log neither" "$E2E_TMP/reaplog"
 dmesg | grep -E 'BUG:|Oops|general protection|Call Trace' | head -n 5 >"$E2E_TMP/dmesg"
 check_eq "dom0's kernel did not oops" "$(cat "$E2E_TMP/dmesg")" ""
 echo "# after: $(dom0_usage)"

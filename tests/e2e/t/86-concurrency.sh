@@ -5,7 +5,7 @@
 # exits 0, no name or ID twice). Then launch/destroy cycles for a fixed time
 # (SPORE_E2E_CYCLE_SECONDS, default 180; the count is printed), after which
 # dom0 has no more domains, loop devices, xenstore nodes, sporenet
-# processes, or open fds in its long-lived processes (sporenet, the reaper,
+# processes, or open fds in its long-lived processes (sporenet, spored,
 # xenstored, xenconsoled) than before; their memory is printed before and
 # after (figures: the page cache and allocators make RSS move a little).
 . tests/e2e/lib.sh
@@ -20,11 +20,6 @@ daemons() {
 	local p
 	for p in $(pidof -s sporenet) $(pidof oxenstored xenstored xenconsoled spored 2>/dev/null); do
 		echo "$(tr -d '\0' <"/proc/$p/comm" 2>/dev/null) $p"
-	done
-	# The reaper is `sporectl reaper` (argv, not its name, tells).
-	for p in $(pidof sporectl 2>/dev/null); do
-		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q '^sporectl reaper' &&
-			echo "reaper $p"
 	done
 }
 fds_of() { # one line: NAME=FDS for each daemon
