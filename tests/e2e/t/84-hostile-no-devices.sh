@@ -18,12 +18,12 @@ truncate -s 4M "$E2E_TMP/disk.img"
 before=$(leak_baseline)
 echo "# before: $(dom0_usage)"
 t0=$(now_ms)
-id=$(timeout 120 sporectl boot "$kernel" --initrd "$E2E_TMP/nodev.cpio" --disk "$E2E_TMP/disk.img" \
+uuid=$(timeout 120 sporectl boot "$kernel" --initrd "$E2E_TMP/nodev.cpio" --disk "$E2E_TMP/disk.img" \
 	--net --name e2e-nodev --cmdline "console=hvc0 initcall_blacklist=xlblk_init,netif_init" \
 	2>"$E2E_TMP/err")
 rc=$?
 ms=$((($(now_ms) - t0) ))
-echo "# boot returned $rc after $ms ms: $(tr '\n' ' ' <"$E2E_TMP/err")"
+echo "# boot returned $rc after $ms ms (${uuid:-no uuid}): $(tr '\n' ' ' <"$E2E_TMP/err")"
 check_eq "boot of a guest that never connects returns (exit 0, within its bounds)" "$rc" 0
 [ "$ms" -lt 45000 ] && echo "ok - ... in less than 45 s ($ms ms)" ||
 	echo "not ok - ... in less than 45 s ($ms ms)"

@@ -75,7 +75,7 @@ check_eq "$N launches at once: each succeeded or failed clean" "$unclean" 0
 [ "$ok" -ge $((N / 2)) ] && echo "ok - at least half of them run ($ok of $N)" ||
 	echo "not ok - at least half of them run ($ok of $N)"
 
-names= ips= macs= domids=
+names='' ips='' macs='' domids=''
 for u in $(xenstore-list /spore/guests 2>/dev/null); do
 	n=$(xenstore-read "/spore/guests/$u/name" 2>/dev/null)
 	case $n in e2e-c*) ;; *) continue ;; esac
