@@ -134,6 +134,73 @@ static void rm_backends(struct spore_xs *xs, uint32_t domid, const char *guest)
 	free(kinds);
 }
 
+#define ERROR_DIR "/local/domain/0/error"
+
+/* Removes dir if it has no children, in the transaction (a driver writing
+ * a child meanwhile makes it retry, so no one's error is lost). */
+static int rm_if_empty(struct spore_xs *xs, uint32_t tx, const char *dir, struct spore_err *err)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r = spore_xs_directory(xs, tx, dir, &names, &n, err);
+
+	free(names);
+	if (r == -ENOENT) {
+		spore_err_clear(err);
+		return 0;
+	}
+	if (r < 0 || n)
+		return r < 0 ? r : 1;
+	return spore_xs_rm(xs, tx, dir, err);
+}
+
+/* The directories a backend's errors left, emptied by rm_errors: gone too,
+ * innermost first, each only if empty. */
+static int prune_errors_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
+{
+	char **kinds = NULL, path[160];
+	size_t n = 0;
+	int r;
+
+	(void)arg;
+	r = spore_xs_directory(xs, tx, ERROR_DIR "/backend", &kinds, &n, err);
+	if (r == -ENOENT) {
+		spore_err_clear(err);
+		r = 0;
+	}
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		snprintf(path, sizeof(path), ERROR_DIR "/backend/%s", kinds[i]);
+		r = rm_if_empty(xs, tx, path, err);
+	}
+	free(kinds);
+	if (r >= 0)
+		r = rm_if_empty(xs, tx, ERROR_DIR "/backend", err);
+	if (r >= 0)
+		r = rm_if_empty(xs, tx, ERROR_DIR, err);
+	return r < 0 ? r : 0;
+}
+
+/* dom0's backend drivers report a frontend's misbehaviour (a bogus state,
+ * protocol or ring) in dom0's own directory, error/backend/KIND/DOMID/...:
+ * a guest could otherwise leave nodes behind in dom0's xenstore for every
+ * launch. */
+static void rm_errors(struct spore_xs *xs, uint32_t domid, const char *guest)
+{
+	char **kinds = NULL, path[160];
+	size_t n = 0;
+	struct spore_err e = {0};
+
+	if (spore_xs_directory(xs, 0, ERROR_DIR "/backend", &kinds, &n, &e) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), ERROR_DIR "/backend/%s/%" PRIu32, kinds[i], domid);
+		rm_quiet(xs, path, guest);
+	}
+	free(kinds);
+	if (spore_xs_transact(xs, prune_errors_tx, NULL, &e) < 0)
+		log_warn("guest %s: removing empty %s: %s", guest, ERROR_DIR, e.msg);
+}
+
 /* By the guest's tag rather than the record's list: that finds devices a
  * killed launch bound but never recorded, and never one that another guest
  * has been given since. */
@@ -276,6 +343,7 @@ int spore_guest_teardown(struct spore_xc *xc, struct spore_xs *xs, const struct 
 		snprintf(path, sizeof(path), "/local/domain/%" PRId64, domid);
 		rm_quiet(xs, path, g->name);
 		rm_backends(xs, (uint32_t)domid, g->name);
+		rm_errors(xs, (uint32_t)domid, g->name);
 	}
 	snprintf(path, sizeof(path), "/vm/%s", g->uuid);
 	rm_quiet(xs, path, g->name);

@@ -356,6 +356,19 @@ static struct guest *guest_add(struct sup *s, const struct net_attach *a, bool d
 	return g;
 }
 
+/* Says a discovered guest is no longer served, and why. A guest whose
+ * record did not parse has no interface to name (its attach was cleared):
+ * its UUID says which. */
+static void log_detached(const struct guest *g, const char *why)
+{
+	if (g->state == NET_WORKER_INVALID || !g->attach.ifname[0])
+		log_info("guest %s: dropped (%s; its record was skipped before)", g->attach.uuid,
+			 why);
+	else
+		log_info("%s: detached (guest %s %s: %s)", g->attach.ifname, g->attach.uuid,
+			 g->attach.name, why);
+}
+
 /* Ends the guest's worker, if any (closing its channel ends it; the
  * signal makes sure; SIGCHLD reaps it). */
 static void guest_stop(struct guest *g)
@@ -428,8 +441,7 @@ static void apply_record(struct sup *s, const char *uuid, struct net_record_resu
 	switch (res->state) {
 	case NET_RECORD_NONE:
 		if (g) {
-			log_info("%s: detached (guest %s %s: no vif in its record)", g->attach.ifname,
-				 uuid, g->attach.name);
+			log_detached(g, "no vif in its record");
 			guest_remove(s, idx);
 		}
 		return;
@@ -496,8 +508,7 @@ static int reconcile(struct sup *s, net_uuid *uuids, size_t n, bool all, struct 
 			for (size_t k = 0; k < n && g->discovered && !listed; k++)
 				listed = !strcmp(uuids[k], g->attach.uuid);
 			if (g->discovered && !listed) {
-				log_info("%s: detached (guest %s: record gone)", g->attach.ifname,
-					 g->attach.uuid);
+				log_detached(g, "record gone");
 				guest_remove(s, i);
 			}
 		}

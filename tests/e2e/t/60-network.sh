@@ -269,6 +269,11 @@ warned() { grep -q "warn: guest $bad: bad .*: skipped" /var/log/sporenet.log; }
 check "a record that does not parse is skipped with a warning" wait_for 20 warned
 check_eq "... and left to its owner by the reaper" "$(rec "$bad" vif)" vif3999.0
 check "and no worker serves it" sh -c "! sporenet status | grep -q 'vif3999.0: running'"
+# Its vif gone, sporenet drops it, naming it by UUID (it has no interface).
+xenstore-rm "$r/vif"
+dropped() { grep -q "guest $bad: dropped (no vif in its record" /var/log/sporenet.log; }
+check "a skipped record that loses its vif is dropped, named by its UUID" wait_for 20 dropped
+check "... never as an empty interface name" sh -c "! grep -Eq '(^|: ): detached' /var/log/sporenet.log"
 xenstore-rm "/spore/guests/$bad" 2>/dev/null
 
 # Destroyed, the guest is detached.
