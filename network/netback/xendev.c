@@ -36,9 +36,10 @@ int nb_xendev_open(struct nb_xendev *x, uint32_t domid, struct spore_err *err)
 		goto out;
 	}
 	/* Binding to any other domain then fails: a compromised worker
-	 * reaches only its own guest's channels. Older kernels lack it. */
+	 * reaches only its own guest's channels. Older kernels lack it; dom0
+	 * itself (the device test's loop) cannot be named. */
 	struct ioctl_evtchn_restrict_domid rd = {.domid = (domid_t)domid};
-	if (ioctl(x->evt, IOCTL_EVTCHN_RESTRICT_DOMID, &rd) < 0 && errno != ENOTTY) {
+	if (domid && ioctl(x->evt, IOCTL_EVTCHN_RESTRICT_DOMID, &rd) < 0 && errno != ENOTTY) {
 		r = spore_err_set(err, errno, "restrict %s to domain %u", EVTCHN_PATH, domid);
 		goto out;
 	}

@@ -17,6 +17,10 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+/* The Xen headers do not include what their types need. */
+#include <xen/xen.h>
+#include <xen/sys/evtchn.h>
+#include <xen/sys/gntdev.h>
 
 #if defined(__x86_64__)
 #define SECCOMP_ARCH AUDIT_ARCH_X86_64
@@ -99,6 +103,19 @@ static void allow_if_arg_else(struct prog *p, int sys, int arg, uint32_t v1, uin
 	emit(p, (struct sock_filter)ALLOW);
 }
 
+/* if (nr == sys) { A = arg; if (A is one of v[0..n)) allow; deny } */
+static void allow_if_arg_in(struct prog *p, int sys, int arg, const uint32_t *v, unsigned n)
+{
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)sys, 0,
+					     (uint8_t)(n + 3)));
+	emit(p, (struct sock_filter)LD_ARG(arg));
+	for (unsigned i = 0; i < n; i++)
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v[i],
+						     (uint8_t)(n - i), 0));
+	emit(p, (struct sock_filter)DENY);
+	emit(p, (struct sock_filter)ALLOW);
+}
+
 static void allow_if_arg(struct prog *p, int sys, int arg, uint32_t v1, uint32_t v2)
 {
 	allow_if_arg_else(p, sys, arg, v1, v2, SECCOMP_RET_TRAP);
@@ -126,7 +143,13 @@ static void build(struct prog *p)
 	 * reconnect with a new AF_UNIX socket after a syslogd restart. */
 	allow_if_arg_else(p, SYS_socket, 0, AF_INET, AF_INET6, SECCOMP_RET_ERRNO | EACCES);
 	emit(p, (struct sock_filter)LD_NR);
-	allow_if_arg(p, SYS_ioctl, 1, FIONREAD, FIONBIO);
+	/* A userspace vif's data path: grant copies with its guest, kicks,
+	 * and the event ring's reset. The devices were opened and the rings
+	 * mapped before the sandbox; mapping more (IOCTL_GNTDEV_MAP_GRANT_REF)
+	 * or binding another channel is refused. */
+	static const uint32_t ioctls[] = {FIONREAD, FIONBIO, IOCTL_GNTDEV_GRANT_COPY,
+					  IOCTL_EVTCHN_NOTIFY, IOCTL_EVTCHN_RESET};
+	allow_if_arg_in(p, SYS_ioctl, 1, ioctls, sizeof(ioctls) / sizeof(ioctls[0]));
 	emit(p, (struct sock_filter)LD_NR);
 	allow_unless_bits(p, SYS_openat, 2,
 			  O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | (O_TMPFILE & ~O_DIRECTORY));
