@@ -99,6 +99,17 @@ static void deliver(void *opaque, uint8_t *buf, size_t len, bool csum_blank)
 	handle_frame(opaque, buf, len, csum_blank);
 }
 
+/* The guest kicked (or we just mapped its rings): serve its tx ring. */
+static void serve_vif(struct worker *w)
+{
+	if (net_vif_tx(w->vif, deliver, w) < 0) {
+		/* The reason is one of ring.c's constant strings. */
+		log_error("%s: guest broke the netif protocol (%s): disconnecting", w->attach.ifname,
+			  net_vif_why(w->vif));
+		_exit(NET_WORKER_EXIT_GUEST);
+	}
+}
+
 static void read_frames(struct worker *w)
 {
 	for (int i = 0; i < RX_BATCH; i++) {
@@ -238,12 +249,7 @@ static void loop(struct worker *w)
 		}
 		if (r > 0) {
 			if ((fds[0].revents & POLLIN) && w->vif) {
-				if (net_vif_tx(w->vif, deliver, w) < 0) {
-					/* The reason is one of ring.c's constant strings. */
-					log_error("%s: guest broke the netif protocol (%s): disconnecting",
-						  w->attach.ifname, net_vif_why(w->vif));
-					_exit(NET_WORKER_EXIT_GUEST);
-				}
+				serve_vif(w);
 			} else if (fds[0].revents & POLLIN) {
 				read_frames(w);
 			}
@@ -312,6 +318,11 @@ void net_worker_main(int ipc, pid_t parent)
 	log_info("%s: worker %d running as uid %u", w.attach.ifname, (int)getpid(),
 		 (unsigned)am->uid);
 	seed_arp(&w);
+	/* What the guest queued before its kicks reached us (while no one
+	 * was bound, or the last worker was gone): the final check in there
+	 * also re-arms its notifications. */
+	if (w.vif)
+		serve_vif(&w);
 	loop(&w);
 	_exit(0);
 }
