@@ -24,10 +24,10 @@ int cmd_kernel_info(int argc, char **argv, struct spore_err *err);
 int cmd_image(int argc, char **argv, struct spore_err *err);
 int cmd_volume(int argc, char **argv, struct spore_err *err);
 int cmd_list(int argc, char **argv, struct spore_err *err);
+int cmd_stats(int argc, char **argv, struct spore_err *err);
 int cmd_inspect(int argc, char **argv, struct spore_err *err);
 int cmd_destroy(int argc, char **argv, struct spore_err *err);
 int cmd_rm(int argc, char **argv, struct spore_err *err);
 int cmd_console(int argc, char **argv, struct spore_err *err);
-int cmd_reaper(int argc, char **argv, struct spore_err *err);
 
 #endif

@@ -24,11 +24,11 @@ static const struct spore_command commands[] = {
 	VERB("image", "Pull, list and remove OCI images (the squashfs cache)", cmd_image),
 	VERB("volume", "Create, list, inspect and remove volumes (ext4 files)", cmd_volume),
 	VERB("list", "List guests (running; -a: all) with their status", cmd_list),
+	VERB("stats", "Show running guests' CPU, memory, network and block I/O", cmd_stats),
 	VERB("inspect", "Show guests as JSON, or docker's --format of each", cmd_inspect),
 	VERB("destroy", "Stop guests and free everything they hold", cmd_destroy),
 	VERB("rm", "Remove the records of exited guests", cmd_rm),
 	VERB("console", "Attach to a running guest's console", cmd_console),
-	VERB("reaper", "Run the dom0 service that frees guests that shut down", cmd_reaper),
 };
 
 static void usage(FILE *out)

@@ -13,6 +13,31 @@ long console_find_escape(const char *buf, long n)
 	return p ? p - buf : -1;
 }
 
+size_t console_incomplete_escape(const char *buf, size_t n)
+{
+	/* Longer tails are not a terminal's reply: pass them on. */
+	size_t from = n > 32 ? n - 32 : 0;
+	const char *esc = NULL;
+
+	for (size_t i = n; i > from; i--)
+		if (buf[i - 1] == 0x1b) {
+			esc = buf + i - 1;
+			break;
+		}
+	if (!esc)
+		return 0;
+	size_t tail = (size_t)(buf + n - esc);
+	if (tail == 1 || (tail == 2 && (esc[1] == 'O' || esc[1] == '[')))
+		return tail;
+	if (esc[1] != '[')
+		return 0;
+	/* CSI: parameter and intermediate bytes until a final byte. */
+	for (size_t i = 2; i < tail; i++)
+		if ((unsigned char)esc[i] < 0x20 || (unsigned char)esc[i] > 0x3f)
+			return 0;
+	return tail;
+}
+
 static int write_all(int fd, const char *buf, size_t n)
 {
 	while (n > 0) {
@@ -83,6 +108,16 @@ int console_relay_run(const struct console_relay *c, struct spore_err *err)
 			if (n <= 0) {
 				in_fd = -1; /* keep relaying output */
 				continue;
+			}
+			/* An escape sequence cut short: wait up to 100 ms for
+			 * its rest, then send what came as one write. */
+			struct pollfd more = {.fd = in_fd, .events = POLLIN};
+			while (console_incomplete_escape(buf, (size_t)n) && (size_t)n < sizeof(buf) &&
+			       poll(&more, 1, 100) > 0) {
+				ssize_t m = read(in_fd, buf + n, sizeof(buf) - (size_t)n);
+				if (m <= 0)
+					break;
+				n += m;
 			}
 			long esc = console_find_escape(buf, n);
 			int r = write_all(c->pty_fd, buf, esc >= 0 ? esc : n);

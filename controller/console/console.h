@@ -33,4 +33,13 @@ int console_relay_run(const struct console_relay *c, struct spore_err *err);
  * -1. Separate so it is unit tested. */
 long console_find_escape(const char *buf, long n);
 
+/* How many bytes at the end of buf are an escape sequence not yet complete
+ * (ESC, ESC [ with parameters but no final byte, ESC O): 0 if none. The
+ * relay holds such a tail until the rest arrives (briefly), so that a
+ * terminal's reply such as a cursor position report (ESC [ 50 ; 5 R)
+ * reaches the guest in one piece: busybox's line editor takes an ESC
+ * followed by nothing within 50 ms for the Esc key, and the rest as typed
+ * text. */
+size_t console_incomplete_escape(const char *buf, size_t n);
+
 #endif

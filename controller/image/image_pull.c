@@ -4,6 +4,7 @@
  * failed pull leaves only verified layer blobs behind (so a retry resumes). */
 #include "image_progress.h"
 #include "image_pull.h"
+#include "image_worker.h"
 #include "layer_merge.h"
 #include "oci_docker_archive.h"
 #include "oci_layout.h"
@@ -160,7 +161,7 @@ static int fetch_blob(struct spore_store *s, struct source *src, const struct sp
 	int r = src_blob(src, d, fd, offset, err);
 	/* Rename before closing: the lock keeps other pulls off the file. */
 	if (r == 0)
-		r = spore_store_commit(tmp, dest, err);
+		r = spore_store_commit(s, tmp, dest, err);
 	else if (r != -ECONNABORTED)
 		unlink(tmp);
 	close(fd);
@@ -313,7 +314,7 @@ static int build_rootfs(struct spore_store *s, const struct spore_manifest *m,
 	 * digest, other images may share it, and nothing records this image
 	 * (prune removes the blob if no image needs it). */
 	if (r == 0)
-		r = spore_store_commit(tmp, dest, err);
+		r = spore_store_commit(s, tmp, dest, err);
 	else
 		unlink(tmp);
 out:
@@ -323,72 +324,66 @@ out:
 	return r;
 }
 
-int spore_image_pull(struct spore_store *s, const char *refstr, const struct spore_pull_opts *o,
-		     struct spore_image_rec *rec, struct spore_err *err)
-{
-	struct spore_pull_opts defaults = {0};
+/* What the worker is handed (opened by the privileged side) and what it
+ * gives back. */
+struct pull_job {
 	struct spore_ref ref;
-	struct source src = {.layout.dirfd = -1};
+	const struct spore_pull_opts *o;
+	struct source src;
+	int archive_fd; /* docker-archive: the file */
+};
+
+struct pull_result {
+	char manifest[SPORE_DIGEST_LEN + 1];
+	char config[SPORE_DIGEST_LEN + 1];
+};
+
+/* The pull itself, in the confined worker (image_worker.h): everything
+ * that reads the source's bytes. */
+static int pull_in_worker(struct spore_store *s, void *arg, void *out, struct spore_err *err)
+{
+	struct pull_job *job = arg;
+	struct pull_result *res = out;
+	const struct spore_pull_opts *o = job->o;
+	struct source *src = &job->src;
 	struct spore_manifest m = {0};
 	char *mbody = NULL, *cbody = NULL, dest[PATH_MAX];
 	char(*diff_ids)[SPORE_DIGEST_LEN + 1] = NULL;
 	size_t mlen = 0, clen = 0;
-	int r;
+	int r = 0;
 
-	if (!o)
-		o = &defaults;
-	struct spore_pull_opts opts = *o;
-	if (!opts.os)
-		opts.os = "linux";
-	if (!opts.arch)
-		opts.arch = "amd64";
-	o = &opts;
-	/* tar2sqfs dying must surface as an error, not kill us. */
-	signal(SIGPIPE, SIG_IGN);
-
-	r = spore_ref_parse(refstr, &ref, err);
-	if (r == 0)
-		r = spore_ref_absolute(&ref, err);
-	if (r < 0)
-		return r;
-	memset(rec, 0, sizeof(*rec));
-	spore_ref_str(&ref, rec->ref, sizeof(rec->ref));
-	step(o, "pulling %s", rec->ref);
-	if (ref.kind == SPORE_REF_DOCKER_ARCHIVE) {
-		if (spore_store_tmpname(s, "archive", src.tmpdir, sizeof(src.tmpdir)) < 0 ||
-		    !mkdtemp(src.tmpdir)) {
-			src.tmpdir[0] = '\0';
-			r = spore_err_set(err, errno, "creating a temp dir in %s/tmp", s->dir);
+	if (job->ref.kind == SPORE_REF_DOCKER_ARCHIVE) {
+		if (spore_store_tmpname(s, "archive", src->tmpdir, sizeof(src->tmpdir)) < 0 ||
+		    !mkdtemp(src->tmpdir)) {
+			src->tmpdir[0] = '\0';
+			r = spore_err_set(err, errno, "creating a temp dir in the image cache");
 		} else {
-			step(o, "unpacking %s", ref.path);
-			r = spore_docker_archive_to_layout(ref.path, src.tmpdir, err);
+			step(o, "unpacking %s", job->ref.path);
+			r = spore_docker_archive_to_layout(job->archive_fd, job->ref.path, src->tmpdir, err);
 		}
 		if (r == 0)
-			r = spore_oci_layout_open(&src.layout, src.tmpdir, err);
+			r = spore_oci_layout_open(&src->layout, src->tmpdir, err);
 		if (r < 0)
 			goto out;
-	} else if (ref.kind == SPORE_REF_OCI_DIR)
-		r = spore_oci_layout_open(&src.layout, ref.path, err);
-	else
-		r = spore_registry_open(&src.reg, &ref, &o->registry, err);
-	if (r < 0)
-		goto out;
-
-	r = resolve(&src, ref.digest[0] ? ref.digest : ref.tag, o, &mbody, &mlen, rec->manifest, err);
+	}
+	r = resolve(src, job->ref.digest[0] ? job->ref.digest : job->ref.tag, o, &mbody, &mlen,
+		    res->manifest, err);
 	if (r < 0)
 		goto out;
 	r = spore_manifest_parse(mbody, mlen, &m, err);
 	if (r < 0)
 		goto out;
-	strcpy(rec->config, m.config.digest);
-	if (spore_store_rootfs_path(s, rec->manifest, dest, sizeof(dest)) < 0) {
+	strcpy(res->config, m.config.digest);
+	if (spore_store_rootfs_path(s, res->manifest, dest, sizeof(dest)) < 0) {
 		r = spore_err_setx(err, ENAMETOOLONG, "image cache path too long");
 		goto out;
 	}
-	if (access(dest, F_OK) == 0 && spore_store_blob_ok(s, rec->manifest, mlen) &&
-	    spore_store_blob_ok(s, rec->config, m.config.size)) {
-		step(o, "%s: up to date (%.19s)", rec->ref, rec->manifest);
-		goto record;
+	if (access(dest, F_OK) == 0 && spore_store_blob_ok(s, res->manifest, mlen) &&
+	    spore_store_blob_ok(s, res->config, m.config.size)) {
+		char name[sizeof(((struct spore_image_rec *)0)->ref)];
+		spore_ref_str(&job->ref, name, sizeof(name));
+		step(o, "%s: up to date (%.19s)", name, res->manifest);
+		goto out;
 	}
 
 	/* The config is small: fetch it through a temp file, check it, and
@@ -399,17 +394,14 @@ int spore_image_pull(struct spore_store *s, const char *refstr, const struct spo
 		r = cfd;
 		goto out;
 	}
-	r = src_blob(&src, &m.config, cfd, 0, err);
-	close(cfd);
+	r = src_blob(src, &m.config, cfd, 0, err);
 	if (r == 0) {
-		FILE *f = fopen(ctmp, "re");
 		cbody = malloc(m.config.size + 1);
-		if (!f || !cbody || fread(cbody, 1, m.config.size, f) != m.config.size)
+		if (!cbody || pread(cfd, cbody, m.config.size, 0) != (ssize_t)m.config.size)
 			r = spore_err_set(err, EIO, "reading back the image config");
 		clen = m.config.size;
-		if (f)
-			fclose(f);
 	}
+	close(cfd);
 	unlink(ctmp);
 	if (r < 0) {
 		spore_err_wrap(err, "image config");
@@ -421,36 +413,91 @@ int spore_image_pull(struct spore_store *s, const char *refstr, const struct spo
 	if (r < 0)
 		goto out;
 
-	r = fetch_layers(s, &src, &m, o, err);
+	r = fetch_layers(s, src, &m, o, err);
 	if (r < 0)
 		goto out;
 	step(o, "merging %zu layers into a squashfs", m.n_layers);
 	r = build_rootfs(s, &m, (const char(*)[SPORE_DIGEST_LEN + 1])diff_ids, o->max_bytes, dest, err);
 	if (r < 0)
 		goto out;
-	r = spore_store_put_blob(s, rec->config, cbody, clen, err);
+	r = spore_store_put_blob(s, res->config, cbody, clen, err);
 	if (r == 0)
-		r = spore_store_put_blob(s, rec->manifest, mbody, mlen, err);
-	if (r < 0)
-		goto out;
-record:
-	rec->pulled = time(NULL);
-	r = spore_store_put_ref(s, rec, err);
-	if (r == 0) {
-		spore_store_get_ref(s, rec->ref, rec, NULL);
-		step(o, "%s: %s", rec->ref, rec->manifest);
-	}
+		r = spore_store_put_blob(s, res->manifest, mbody, mlen, err);
 out:
-	if (r < 0 && !strstr(err->msg, rec->ref))
-		spore_err_wrap(err, "pulling %s", rec->ref);
 	free(mbody);
 	free(cbody);
 	free(diff_ids);
 	spore_manifest_free(&m);
-	spore_registry_close(src.reg);
-	spore_oci_layout_close(&src.layout);
-	if (src.tmpdir[0])
-		spore_state_rm_tree(src.tmpdir);
+	if (src->tmpdir[0])
+		spore_state_rm_tree(src->tmpdir);
+	return r;
+}
+
+int spore_image_pull(struct spore_store *s, const char *refstr, const struct spore_pull_opts *o,
+		     struct spore_image_rec *rec, struct spore_err *err)
+{
+	struct spore_pull_opts defaults = {0};
+	struct pull_job job = {.src.layout.dirfd = -1, .archive_fd = -1};
+	struct pull_result res;
+	struct spore_worker_opts wo = {.read_dirfd = -1, .out = &res, .out_len = sizeof(res)};
+
+	memset(&res, 0, sizeof(res));
+	int r;
+
+	if (!o)
+		o = &defaults;
+	struct spore_pull_opts opts = *o;
+	if (!opts.os)
+		opts.os = "linux";
+	if (!opts.arch)
+		opts.arch = "amd64";
+	job.o = &opts;
+	/* tar2sqfs dying must surface as an error, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+
+	r = spore_ref_parse(refstr, &job.ref, err);
+	if (r == 0)
+		r = spore_ref_absolute(&job.ref, err);
+	if (r < 0)
+		return r;
+	memset(rec, 0, sizeof(*rec));
+	spore_ref_str(&job.ref, rec->ref, sizeof(rec->ref));
+	step(&opts, "pulling %s", rec->ref);
+	/* Opened here, with the caller's rights: what the user named, and
+	 * the registry's credentials and CAs. */
+	if (job.ref.kind == SPORE_REF_DOCKER_ARCHIVE) {
+		job.archive_fd = open(job.ref.path, O_RDONLY | O_CLOEXEC);
+		if (job.archive_fd < 0)
+			r = spore_err_set(err, errno, "opening %s", job.ref.path);
+	} else if (job.ref.kind == SPORE_REF_OCI_DIR) {
+		r = spore_oci_layout_open(&job.src.layout, job.ref.path, err);
+		wo.read_dirfd = job.src.layout.dirfd;
+	} else {
+		r = spore_registry_open(&job.src.reg, &job.ref, &opts.registry, err);
+	}
+	if (r == 0)
+		r = spore_image_worker_run(s, pull_in_worker, &job, &wo, err);
+	if (r < 0)
+		goto out;
+	strcpy(rec->manifest, res.manifest);
+	strcpy(rec->config, res.config);
+	if (!spore_digest_valid(rec->manifest) || !spore_digest_valid(rec->config)) {
+		r = spore_err_setx(err, EPROTO, "the image worker sent an invalid digest");
+		goto out;
+	}
+	rec->pulled = time(NULL);
+	r = spore_store_put_ref(s, rec, err);
+	if (r == 0) {
+		spore_store_get_ref(s, rec->ref, rec, NULL);
+		step(&opts, "%s: %s", rec->ref, rec->manifest);
+	}
+out:
+	if (r < 0 && !strstr(err->msg, rec->ref))
+		spore_err_wrap(err, "pulling %s", rec->ref);
+	spore_registry_close(job.src.reg);
+	spore_oci_layout_close(&job.src.layout);
+	if (job.archive_fd >= 0)
+		close(job.archive_fd);
 	return r;
 }
 

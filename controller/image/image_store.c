@@ -29,6 +29,7 @@ int spore_store_open(struct spore_store *s, const char *root, bool exclusive,
 	static const char *const dirs[] = {"blobs/sha256", "rootfs", "refs", "tmp"};
 	char path[PATH_MAX];
 	s->lock_fd = -1;
+	s->commit = NULL;
 	if (!root)
 		root = spore_state_default_root();
 	int w = snprintf(s->dir, sizeof(s->dir), "%s/images", root);
@@ -91,14 +92,40 @@ int spore_store_tmpfile(const struct spore_store *s, char *buf, size_t n, struct
 	return fd;
 }
 
-int spore_store_commit(const char *tmp, const char *dest, struct spore_err *err)
+int spore_store_commit_file(const char *tmp, const char *dest, struct spore_err *err)
 {
-	if (chmod(tmp, 0444) < 0 || rename(tmp, dest) < 0) {
-		int e = errno;
+	struct stat st, after;
+	int fd = open(tmp, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), e = 0;
+
+	/* A worker owns the temp directory: the file is checked and taken
+	 * through a descriptor, and dest must be that file after the rename
+	 * (not one swapped in meanwhile). */
+	if (fd < 0 || fstat(fd, &st) < 0)
+		e = errno;
+	else if (!S_ISREG(st.st_mode))
+		e = EINVAL;
+	else if ((geteuid() == 0 && fchown(fd, 0, 0) < 0) || fchmod(fd, 0444) < 0 ||
+		 rename(tmp, dest) < 0)
+		e = errno;
+	else if (lstat(dest, &after) < 0 || after.st_ino != st.st_ino || after.st_dev != st.st_dev) {
+		unlink(dest);
+		e = EBUSY;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (e) {
 		unlink(tmp);
 		return spore_err_set(err, e, "storing %s", dest);
 	}
 	return 0;
+}
+
+int spore_store_commit(const struct spore_store *s, const char *tmp, const char *dest,
+		       struct spore_err *err)
+{
+	if (s->commit)
+		return s->commit(s, tmp, dest, err);
+	return spore_store_commit_file(tmp, dest, err);
 }
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -129,7 +156,7 @@ static int put_file(const struct spore_store *s, const char *dest, const void *b
 		unlink(tmp);
 		return spore_err_set(err, r, "writing %s", tmp);
 	}
-	return spore_store_commit(tmp, dest, err);
+	return spore_store_commit(s, tmp, dest, err);
 }
 
 int spore_store_put_blob(const struct spore_store *s, const char *digest, const void *buf,

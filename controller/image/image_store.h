@@ -22,8 +22,12 @@
 #include <time.h>
 
 struct spore_store {
-	char dir[PATH_MAX - 64]; /* <root>/images */
+	char dir[PATH_MAX - 64]; /* <root>/images ("." in the image worker) */
 	int lock_fd;
+	/* In the image worker (image_worker.h): asks the privileged side to
+	 * rename a finished temp file into place. NULL: rename here. */
+	int (*commit)(const struct spore_store *s, const char *tmp, const char *dest,
+		      struct spore_err *err);
 };
 
 struct spore_image_rec {
@@ -50,8 +54,14 @@ int spore_store_rootfs_path(const struct spore_store *s, const char *manifest_di
 int spore_store_tmpname(const struct spore_store *s, const char *kind, char *buf, size_t n);
 /* A new temp file in images/tmp (kind "pull"); its path goes to buf. */
 int spore_store_tmpfile(const struct spore_store *s, char *buf, size_t n, struct spore_err *err);
-/* Renames a finished temp file into place (0444). */
-int spore_store_commit(const char *tmp, const char *dest, struct spore_err *err);
+/* Renames a finished temp file into place (0444), through s->commit in the
+ * worker. The temp file is gone afterwards, whatever the outcome. */
+int spore_store_commit(const struct spore_store *s, const char *tmp, const char *dest,
+		       struct spore_err *err);
+/* The privileged side of a commit: tmp must be a regular file; it becomes
+ * root's (when running as root), 0444, and is renamed to dest, which must
+ * then still be that file. */
+int spore_store_commit_file(const char *tmp, const char *dest, struct spore_err *err);
 /* Writes bytes as the blob `digest` (already verified by the caller). */
 int spore_store_put_blob(const struct spore_store *s, const char *digest, const void *buf,
 			 size_t len, struct spore_err *err);

@@ -20,16 +20,17 @@ struct wanted {
 	char media_type[64];
 };
 
-static struct archive *open_archive(const char *file, struct spore_err *err)
+/* The archive read from its start (it is read twice). */
+static struct archive *open_archive(int fd, const char *file, struct spore_err *err)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = lseek(fd, 0, SEEK_SET) == 0 ? archive_read_new() : NULL;
 	if (!a) {
 		spore_err_set(err, ENOMEM, "reading %s", file);
 		return NULL;
 	}
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_gzip(a);
-	if (archive_read_open_filename(a, file, 65536) != ARCHIVE_OK) {
+	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
 		spore_err_setx(err, EINVAL, "%s: not a tar archive: %s", file, archive_error_string(a));
 		archive_read_free(a);
 		return NULL;
@@ -38,10 +39,10 @@ static struct archive *open_archive(const char *file, struct spore_err *err)
 }
 
 /* Reads manifest.json (the first image) into cfg and layers[]. */
-static int read_manifest(const char *file, struct wanted *cfg, struct wanted **layers, size_t *n,
+static int read_manifest(int fd, const char *file, struct wanted *cfg, struct wanted **layers, size_t *n,
 			 struct spore_err *err)
 {
-	struct archive *a = open_archive(file, err);
+	struct archive *a = open_archive(fd, file, err);
 	struct archive_entry *e;
 	char *buf = NULL;
 	la_ssize_t len = -1;
@@ -203,11 +204,12 @@ static int put_json(int dirfd, const char *name, json_t *j, char *digest, size_t
 	return ok ? 0 : spore_err_set(err, errno ? errno : EIO, "writing the layout's %s", name);
 }
 
-int spore_docker_archive_to_layout(const char *file, const char *dir, struct spore_err *err)
+int spore_docker_archive_to_layout(int fd, const char *file, const char *dir,
+				   struct spore_err *err)
 {
 	struct wanted cfg = {0}, *layers = NULL;
 	size_t n = 0;
-	int r = read_manifest(file, &cfg, &layers, &n, err);
+	int r = read_manifest(fd, file, &cfg, &layers, &n, err);
 	int dirfd = -1;
 	struct archive *a = NULL;
 	struct archive_entry *e;
@@ -219,7 +221,7 @@ int spore_docker_archive_to_layout(const char *file, const char *dir, struct spo
 		r = spore_err_set(err, errno, "creating a layout in %s", dir);
 		goto out;
 	}
-	if (!(a = open_archive(file, err))) {
+	if (!(a = open_archive(fd, file, err))) {
 		r = -err->code;
 		goto out;
 	}
@@ -236,9 +238,16 @@ int spore_docker_archive_to_layout(const char *file, const char *dir, struct spo
 				 slash ? "/" : "", t);
 			if (t[0] == '/' || resolve_dots(joined, target, sizeof(target)) < 0)
 				continue;
-			for (size_t i = 0; i < n; i++)
-				if (!strcmp(layers[i].name, name))
-					snprintf(layers[i].name, sizeof(layers[i].name), "%s", target);
+			for (size_t i = 0; i < n; i++) {
+				if (strcmp(layers[i].name, name))
+					continue;
+				snprintf(layers[i].name, sizeof(layers[i].name), "%s", target);
+				/* A target already read (listed as a layer itself, earlier
+				 * in the archive) is that layer. */
+				for (size_t j = 0; j < n; j++)
+					if (j != i && layers[j].digest[0] && !strcmp(layers[j].name, target))
+						layers[i] = layers[j];
+			}
 			continue;
 		}
 		if (archive_entry_filetype(e) != AE_IFREG)

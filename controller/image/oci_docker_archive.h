@@ -10,7 +10,9 @@
 
 #include <spore/err.h>
 
-/* file: the archive; dir: an existing empty directory for the layout. */
-int spore_docker_archive_to_layout(const char *file, const char *dir, struct spore_err *err);
+/* fd: the archive (read from its start, twice: it must be seekable), file:
+ * its name for messages; dir: an existing empty directory for the layout. */
+int spore_docker_archive_to_layout(int fd, const char *file, const char *dir,
+				   struct spore_err *err);
 
 #endif

@@ -58,8 +58,7 @@ struct sink {
 	struct spore_hasher h;
 	char errbody[ERRBODY_MAX + 1];
 	size_t errlen;
-	char content_type[128], dcd[SPORE_DIGEST_LEN + 8], www_auth[2048], retry_after[32];
-	char content_range[96];
+	struct spore_reply_headers hdr;
 };
 
 static void hdr_value(char *dst, size_t n, const char *v, size_t vlen)
@@ -74,30 +73,50 @@ static void hdr_value(char *dst, size_t n, const char *v, size_t vlen)
 	dst[vlen] = '\0';
 }
 
-static size_t on_header(char *buf, size_t size, size_t nmemb, void *arg)
+/* A transfer slower than STALL_RATE bytes/s for stall_seconds() is given up
+ * (what arrived stays, for the next pull to resume): a registry that stalls
+ * or trickles must not hold a pull, and the cache lock, forever. */
+#define STALL_RATE 1024L
+
+static long stall_seconds(void)
 {
-	struct sink *s = arg;
-	size_t n = size * nmemb;
+	const char *v = getenv("SPORE_REGISTRY_TIMEOUT");
+	char *end;
+	long s = v && *v ? strtol(v, &end, 10) : 0;
+	return v && *v && !*end && s >= 1 && s <= 3600 ? s : 30;
+}
+
+void spore_reply_header(struct spore_reply_headers *h, const char *buf, size_t n)
+{
 	static const struct {
 		const char *name;
 		size_t off, len;
 	} want[] = {
-		{"content-type:", offsetof(struct sink, content_type), sizeof(((struct sink *)0)->content_type)},
-		{"docker-content-digest:", offsetof(struct sink, dcd), sizeof(((struct sink *)0)->dcd)},
-		{"www-authenticate:", offsetof(struct sink, www_auth), sizeof(((struct sink *)0)->www_auth)},
-		{"retry-after:", offsetof(struct sink, retry_after), sizeof(((struct sink *)0)->retry_after)},
-		{"content-range:", offsetof(struct sink, content_range), sizeof(((struct sink *)0)->content_range)},
+#define H(name, field) {name, offsetof(struct spore_reply_headers, field), \
+			 sizeof(((struct spore_reply_headers *)0)->field)}
+		H("content-type:", content_type),
+		H("docker-content-digest:", dcd),
+		H("www-authenticate:", www_auth),
+		H("retry-after:", retry_after),
+		H("content-range:", content_range),
+#undef H
 	};
 	if (n >= 5 && !strncmp(buf, "HTTP/", 5)) { /* a new response: forget the last one's */
-		s->content_type[0] = s->dcd[0] = s->www_auth[0] = s->retry_after[0] = '\0';
-		s->content_range[0] = '\0';
-		return n;
+		memset(h, 0, sizeof(*h));
+		return;
 	}
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		size_t k = strlen(want[i].name);
 		if (n > k && !strncasecmp(buf, want[i].name, k))
-			hdr_value((char *)s + want[i].off, want[i].len, buf + k, n - k);
+			hdr_value((char *)h + want[i].off, want[i].len, buf + k, n - k);
 	}
+}
+
+static size_t on_header(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *s = arg;
+	size_t n = size * nmemb;
+	spore_reply_header(&s->hdr, buf, n);
 	return n;
 }
 
@@ -126,7 +145,7 @@ static size_t on_body(char *buf, size_t size, size_t nmemb, void *arg)
 		} else if (s->base) {
 			char want[40];
 			snprintf(want, sizeof(want), "bytes %llu-", (unsigned long long)s->base);
-			if (code != 206 || strncmp(s->content_range, want, strlen(want))) {
+			if (code != 206 || strncmp(s->hdr.content_range, want, strlen(want))) {
 				s->bad_range = true;
 				return 0;
 			}
@@ -480,8 +499,8 @@ static int perform(struct spore_registry *r, const char *url, const char *accept
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, STALL_RATE);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_seconds());
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "spore");
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
@@ -511,6 +530,10 @@ static int perform(struct spore_registry *r, const char *url, const char *accept
 				      r->ca ? " (with the CAs of " : "; to trust a private CA put it in ",
 				      r->ca ? r->ca_dir : certs_hint(r->domain, hint, sizeof(hint)),
 				      r->ca ? ")" : "");
+	if (cr == CURLE_OPERATION_TIMEDOUT)
+		return spore_err_setx(err, ECONNABORTED,
+				      "%s: the registry sent less than %ld bytes/s for %ld s (stalled or trickling; $SPORE_REGISTRY_TIMEOUT sets the wait)",
+				      url, STALL_RATE, stall_seconds());
 	if (cr != CURLE_OK)
 		return spore_err_setx(err, ECONNABORTED, "%s: %s", url, curl_easy_strerror(cr));
 	return 0;
@@ -540,16 +563,16 @@ static int get(struct spore_registry *r, const char *path, const char *accept, s
 		if (code >= 200 && code <= 299)
 			return 0;
 		spore_hasher_free(&s->h);
-		if (code == 401 && !tried_auth && s->www_auth[0]) {
+		if (code == 401 && !tried_auth && s->hdr.www_auth[0]) {
 			tried_auth = true;
-			e = spore_registry_authenticate(r, s->www_auth, err);
+			e = spore_registry_authenticate(r, s->hdr.www_auth, err);
 			if (e < 0)
 				return e;
 			continue;
 		}
 		if (code == 429 && throttled < 3) {
 			/* Back off as told (capped), else 1, 2, 4 s. */
-			long wait = atol(s->retry_after);
+			long wait = atol(s->hdr.retry_after);
 			if (wait <= 0 || wait > 30)
 				wait = 1L << throttled;
 			throttled++;
@@ -571,7 +594,7 @@ static int get(struct spore_registry *r, const char *path, const char *accept, s
 					      r->repo, path, why);
 		if (code == 429)
 			return spore_err_setx(err, EAGAIN, "%s: rate limited (HTTP 429%s%s)", r->domain,
-					      s->retry_after[0] ? ", retry after " : "", s->retry_after);
+					      s->hdr.retry_after[0] ? ", retry after " : "", s->hdr.retry_after);
 		char hint[4500] = "", where[4400];
 		if (code == 400 && strstr(s->errbody, "HTTPS server"))
 			snprintf(hint, sizeof(hint), "; it speaks HTTPS: put its CA in %s",
@@ -687,16 +710,16 @@ int spore_registry_manifest(struct spore_registry *r, const char *which, char **
 				      r->repo, which);
 	}
 	if ((pinned && strcmp(digest, which)) ||
-	    (spore_digest_valid(s.dcd) && strcmp(digest, s.dcd))) {
+	    (spore_digest_valid(s.hdr.dcd) && strcmp(digest, s.hdr.dcd))) {
 		free(s.mem);
 		return spore_err_setx(err, EBADMSG,
 				      "%s/%s:%s: the manifest's digest is %s, not the %s the registry promised",
-				      r->domain, r->repo, which, digest, pinned ? which : s.dcd);
+				      r->domain, r->repo, which, digest, pinned ? which : s.hdr.dcd);
 	}
 	*body = s.mem;
 	*len = s.len;
 	if (content_type)
-		snprintf(content_type, ct_len, "%s", s.content_type);
+		snprintf(content_type, ct_len, "%s", s.hdr.content_type);
 	return 0;
 }
 

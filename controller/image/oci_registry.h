@@ -59,6 +59,20 @@ int spore_registry_blob(struct spore_registry *r, const struct spore_descriptor 
 /* Whether host[:port] is on loopback (plain HTTP allowed). */
 bool spore_registry_is_loopback(const char *domain);
 
+/* The reply headers the client uses (exposed for tests and fuzzing). */
+struct spore_reply_headers {
+	char content_type[128];
+	char dcd[SPORE_DIGEST_LEN + 8]; /* Docker-Content-Digest */
+	char www_auth[2048];
+	char retry_after[32];
+	char content_range[96];
+};
+
+/* Takes one raw header line as libcurl hands it over ("Name: value\r\n";
+ * an "HTTP/..." status line starts a new response and forgets the last
+ * one's). Values are trimmed and cut to their field's size. */
+void spore_reply_header(struct spore_reply_headers *h, const char *line, size_t n);
+
 /* A parsed WWW-Authenticate challenge (exposed for tests). */
 struct spore_challenge {
 	char scheme[16]; /* "Bearer" or "Basic" */

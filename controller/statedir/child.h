@@ -26,7 +26,8 @@ int spore_child_start(struct spore_child *c, char *const argv[], int in_fd,
 		      const char *const fallback[], const char *hint, struct spore_err *err);
 
 /* Waits for the child, killing it first if abandon is set (then nothing is
- * reported). A failure fills err with "NAME failed (exit N): its last
+ * reported; where kill is not allowed, the image worker, the child is
+ * expected to stop at the end of its input). A failure fills err with "NAME failed (exit N): its last
  * output line" and returns -EIO. */
 int spore_child_wait(struct spore_child *c, bool abandon, struct spore_err *err);
 

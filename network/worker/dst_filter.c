@@ -178,14 +178,49 @@ static enum net_verdict check6(const struct net_filter *flt, const struct net_fr
 	return NET_PASS;
 }
 
+/* libslirp answers whatever source a guest writes (and learns ARP pairs
+ * from it): only the guest's own addresses may appear as a source. */
+static bool src4_ok(const struct net_filter *flt, const struct net_frame *f)
+{
+	if (f->src4.s_addr == flt->guest4.s_addr)
+		return true;
+	if (f->src4.s_addr != 0)
+		return false;
+	if (f->ip_version == 0) /* an ARP probe */
+		return true;
+	return flt->dhcp && f->l4_proto == IPPROTO_UDP && f->sport == PORT_DHCP_CLIENT &&
+	       f->dport == PORT_DHCP_SERVER;
+}
+
+static bool src6_ok(const struct net_filter *flt, const struct net_frame *f)
+{
+	static const struct in6_addr fe80 = {{{0xfe, 0x80}}};
+	static const struct in6_addr any6 = {{{0}}};
+	const struct in6_addr *s = &f->src6;
+
+	if (in6_prefix(s, &fe80, 10))
+		return true;
+	if (in6_eq(s, &any6)) /* duplicate address detection */
+		return is_ndp(f);
+	return in6_prefix(s, &flt->prefix6, flt->prefix6_len) && !in6_eq(s, &flt->gateway6) &&
+	       !in6_eq(s, &flt->dns6);
+}
+
 enum net_verdict net_filter_check(const struct net_filter *flt, const struct net_frame *f)
 {
 	switch (f->ip_version) {
 	case 0:
-		return f->ethertype == NET_ETH_P_ARP ? NET_PASS : NET_DROP_ETHERTYPE;
+		if (f->ethertype != NET_ETH_P_ARP)
+			return NET_DROP_ETHERTYPE;
+		return src4_ok(flt, f) && !memcmp(f->arp_sha, f->src_mac, 6) ? NET_PASS
+										 : NET_DROP_SRC_IP;
 	case 4:
+		if (!src4_ok(flt, f))
+			return NET_DROP_SRC_IP;
 		return check4(flt, f);
 	case 6:
+		if (flt->in6 && !src6_ok(flt, f))
+			return NET_DROP_SRC_IP;
 		return check6(flt, f);
 	default:
 		return NET_DROP_MALFORMED;
@@ -199,6 +234,7 @@ void net_filter_init(struct net_filter *flt, const struct net_attach *a)
 	flt->mask4 = a->mask4;
 	flt->gateway4 = a->gateway4;
 	flt->dns4 = a->dns4;
+	flt->guest4 = a->guest4;
 	flt->dhcp = !a->no_dhcp;
 	flt->in6 = true;
 	flt->prefix6 = a->prefix6;

@@ -12,6 +12,7 @@ static const char *const verdict_names[NET_VERDICT_COUNT] = {
 	[NET_DROP_PROTO] = "protocol",
 	[NET_DROP_DST] = "destination",
 	[NET_DROP_SRC_MAC] = "source-mac",
+	[NET_DROP_SRC_IP] = "source-ip",
 };
 
 const char *net_verdict_name(enum net_verdict v)
@@ -136,6 +137,13 @@ enum net_verdict net_frame_parse(const uint8_t *buf, size_t len, struct net_fram
 		if (len - NET_ETH_HLEN < 28)
 			return NET_DROP_MALFORMED;
 		f->l3_len = 28;
+		/* Only Ethernet/IPv4 ARP means anything to libslirp. */
+		if (get16(buf + 14) != 1 || get16(buf + 16) != NET_ETH_P_IPV4 || buf[18] != 6 ||
+		    buf[19] != 4)
+			return NET_DROP_MALFORMED;
+		memcpy(f->arp_sha, buf + 22, 6);
+		memcpy(&f->src4, buf + 28, 4);
+		memcpy(&f->dst4, buf + 38, 4);
 		return NET_PASS;
 	case NET_ETH_P_IPV4:
 		return parse_ipv4(buf, len, f);

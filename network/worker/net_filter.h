@@ -11,7 +11,14 @@
  * port: the guest's side of a connection from a client on dom0's own
  * address). allow_dom0 lifts only the loopback and dom0-address rules. The gateway also takes the guest's side of
  * published ports: TCP segments with ACK set and UDP, from a published
- * guest port. Pure: no I/O. */
+ * guest port.
+ *
+ * Sources are checked first: a guest speaks only from its own addresses
+ * (IPv4: its address, or 0.0.0.0 for DHCP's discover and ARP probes; IPv6:
+ * its own /64 but for libslirp's gateway and DNS addresses there, link-local
+ * fe80::/10, or :: for neighbour discovery), and an ARP packet's sender
+ * hardware address is the frame's. Another guest's or dom0's address as
+ * source is NET_DROP_SRC_IP. Pure: no I/O. */
 #ifndef SPORE_NET_FILTER_H
 #define SPORE_NET_FILTER_H
 
@@ -26,8 +33,8 @@
 #define NET_FILTER_MAX_DOM0 64
 
 struct net_filter {
-	/* IPv4 virtual network as configured in libslirp. */
-	struct in_addr net4, mask4, gateway4, dns4;
+	/* IPv4 virtual network as configured in libslirp; the guest's address. */
+	struct in_addr net4, mask4, gateway4, dns4, guest4;
 	bool dhcp;
 	/* IPv6; in6 false disables IPv6 entirely. */
 	bool in6;
@@ -51,7 +58,8 @@ struct net_filter {
  * dom0 addresses yet). */
 void net_filter_init(struct net_filter *flt, const struct net_attach *a);
 
-/* Decides on a frame parsed by net_frame_parse(): NET_PASS or NET_DROP_DST. */
+/* Decides on a frame parsed by net_frame_parse() (whose source MAC the
+ * caller checked): NET_PASS, NET_DROP_SRC_IP or NET_DROP_DST. */
 enum net_verdict net_filter_check(const struct net_filter *flt, const struct net_frame *f);
 
 /* Adds a dom0 address (AF_INET/AF_INET6, addr points at in_addr/in6_addr);

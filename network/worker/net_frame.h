@@ -28,6 +28,7 @@ enum net_verdict {
 	NET_DROP_PROTO,      /* L4 protocol other than TCP, UDP, ICMP(v6) */
 	NET_DROP_DST,        /* destination refused by the filter */
 	NET_DROP_SRC_MAC,    /* not from the guest's MAC */
+	NET_DROP_SRC_IP,     /* not from the guest's address (spoofed) */
 	NET_VERDICT_COUNT,
 };
 
@@ -41,7 +42,8 @@ struct net_frame {
 	size_t l3_len;        /* IP header + payload, from the IP length field */
 	uint8_t l4_proto;     /* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP(V6) */
 	size_t l4_off, l4_len;
-	struct in_addr src4, dst4;
+	struct in_addr src4, dst4; /* ARP: the sender's and target's */
+	uint8_t arp_sha[6];        /* ARP: the sender's hardware address */
 	struct in6_addr src6, dst6;
 	uint16_t sport, dport; /* host order; TCP and UDP only */
 	uint8_t tcp_flags;

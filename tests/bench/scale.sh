@@ -32,18 +32,15 @@ if [ "${1:-}" = --inside ]; then
 	secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e6 }'; }
 	launch() { sporectl launch -m 64 --insecure-registry "$reg" --name "$1" "$img" sleep 1000000 >/dev/null; }
 	# CPU time (ms) of what in dom0 reacts to a launch, and of dom0 as a
-	# whole: "reaper sporenet xenstored xenconsoled xenwatch dom0".
+	# whole: "reaper (spored) sporenet xenstored xenconsoled xenwatch dom0".
 	daemons() {
-		local d line comm t a f
+		local d line comm t f
 		declare -A sum=([reaper]=0 [sporenet]=0 [xenstored]=0 [xenconsoled]=0 [xenwatch]=0)
 		for d in /proc/[0-9]*; do
 			read -r line 2>/dev/null <"$d/stat" || continue
 			comm=${line#*\(} comm=${comm%%\)*}
 			case $comm in
-			sporectl)
-				mapfile -d '' -t a 2>/dev/null <"$d/cmdline" || continue
-				[ "${a[1]:-}" = reaper ] || continue
-				t=reaper ;;
+			spored) t=reaper ;; # spored, the reaper's home since issue 19
 			sporenet) t=sporenet ;;
 			oxenstored | xenstored) t=xenstored ;;
 			xenconsoled) t=xenconsoled ;;

@@ -14,6 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 rm -rf "$out"
 mkdir -p "$out"/{fuzz_kernel_image,fuzz_oci_manifest,fuzz_layer_merge,fuzz_net_frame,fuzz_net_ipc,fuzz_net_ring,fuzz_xs_wire,fuzz_bundle}
+mkdir -p "$out"/{fuzz_docker_archive,fuzz_registry_reply,fuzz_auth_json}
 
 # Kernels: the loader test's synthetic ELF in every wrapping.
 "$build/tests/kernel-corpus" --write-corpus "$out/fuzz_kernel_image"
@@ -39,6 +40,8 @@ bundle full --env PATH=/usr/bin:/bin --env EMPTY= --user 1000:50 --workdir /srv 
 bundle mounts --read-only --upper-dev xvdf --volume xvdc:/data:ext4 \
 	--volume xvde:/etc/app.conf:squashfs:file --tmpfs /tmp:0:1777:14 \
 	--tmpfs /run/big:67108864:700:1 -- /bin/true
+
+python3 "$root/tests/fuzz/image-seeds.py" "$out"
 
 python3 - "$out" <<'PY'
 import io, json, os, struct, sys, tarfile

@@ -251,6 +251,12 @@ ok $(nsx $G python3 "$tmp/syn.py" eth0 "$gwmac" 10.75.0.15 10.99.0.2 8080; echo 
 	"a crafted SYN to the internet gets a SYN-ACK (the probe works)"
 ok $(! nsx $G python3 "$tmp/syn.py" eth0 "$gwmac" 10.75.0.15 127.0.0.1 9000; echo $?) \
 	"a crafted SYN to dom0's 127.0.0.1 is dropped"
+# Spoofed sources: another guest's address, dom0's, the gateway's.
+for src in 10.78.0.15 10.99.0.1 10.75.0.2; do
+	nsx $G python3 "$tmp/syn.py" eth0 "$gwmac" $src 10.99.0.2 8080 >/dev/null 2>&1
+done
+ok $(status | awk '/^vif7.0/ {p = 1; next} /^[^ ]/ {p = 0} p' | grep -q 'source-ip 3'; echo $?) \
+	"SYNs from another guest's, dom0's and the gateway's address are dropped (source-ip)"
 ok $([ -z "$(tcp $G 10.99.0.1 9001)" ]; echo $?) "dom0's own address is not reachable"
 ok $([ -z "$(tcp $G 10.75.0.2 9000)" ]; echo $?) "the gateway does not lead to dom0's loopback"
 ok $([ -z "$(tcp $G 10.75.0.3 9001)" ]; echo $?) "the DNS alias serves port 53 only"

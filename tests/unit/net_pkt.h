@@ -92,4 +92,21 @@ static size_t pkt_ipv6(uint8_t *b, const char *src, const char *dst, int proto, 
 	return off + 40 + l4;
 }
 
+/* An Ethernet/IPv4 ARP request from sha/spa for tpa (42 bytes). */
+static inline size_t pkt_arp(uint8_t *b, const uint8_t sha[6], const char *spa, const char *tpa)
+{
+	size_t off = pkt_eth(b, 0x0806);
+	uint8_t *a = b + off;
+	memset(a, 0, 28);
+	pkt_put16(a, 1);
+	pkt_put16(a + 2, 0x0800);
+	a[4] = 6;
+	a[5] = 4;
+	pkt_put16(a + 6, 1);
+	memcpy(a + 8, sha, 6);
+	inet_pton(AF_INET, spa, a + 14);
+	inet_pton(AF_INET, tpa, a + 24);
+	return off + 28;
+}
+
 #endif

@@ -4,6 +4,8 @@
 #include <pty.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -18,6 +20,21 @@ int main(void)
 	is_int(console_find_escape("ab\x1d" "c", 4), 2, "escape found");
 	is_int(console_find_escape("abc", 3), -1, "no escape");
 	is_int(console_find_escape("", 0), -1, "empty input");
+
+	is_int(console_incomplete_escape("ab\x1b", 3), 1, "a lone ESC at the end is held");
+	is_int(console_incomplete_escape("\x1b[", 2), 2, "ESC [ is held");
+	is_int(console_incomplete_escape("x\x1b[50;5", 7), 6, "a CSI without its final byte is held");
+	is_int(console_incomplete_escape("\x1bO", 2), 2, "ESC O (SS3) is held");
+	is_int(console_incomplete_escape("\x1b[50;5R", 8), 0, "a whole cursor report is not");
+	is_int(console_incomplete_escape("\x1bOA", 3), 0, "nor a whole SS3 key");
+	is_int(console_incomplete_escape("\x1b[1;2Ax", 8), 0, "nor text after a sequence");
+	is_int(console_incomplete_escape("\x1bx", 2), 0, "nor Alt+x (ESC x)");
+	is_int(console_incomplete_escape("plain", 5), 0, "nor plain text");
+	is_int(console_incomplete_escape("", 0), 0, "nor nothing");
+	char longtail[40] = "\x1b[";
+	memset(longtail + 2, '1', sizeof(longtail) - 2);
+	is_int(console_incomplete_escape(longtail, sizeof(longtail)), 0,
+	       "a tail longer than a terminal's reply is passed on");
 
 	ok(openpty(&master, &slave, NULL, NULL, NULL) == 0, "pty pair");
 	struct termios t;
@@ -36,6 +53,25 @@ int main(void)
 	ok(n == 16 && !memcmp(buf, "hello from guest", 16), "output relayed");
 	n = read(slave, buf, sizeof(buf));
 	ok(n == 3 && !memcmp(buf, "ls\r", 3), "input before the escape relayed, rest dropped");
+
+	/* A terminal's reply split in two (ESC now, the rest 30 ms later)
+	 * reaches the guest as one write: a SEQPACKET pair stands in for the
+	 * pty here, as it keeps each write's boundary. */
+	int sp[2];
+	ok(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) == 0, "a packet pair");
+	ok(write(in[1], "\x1b", 1) == 1, "the reply's ESC arrives alone");
+	pid_t kid = fork();
+	if (kid == 0) {
+		usleep(30000);
+		_exit(write(in[1], "[50;5R\x1d", 7) == 7 ? 0 : 1);
+	}
+	struct console_relay cs = {.in_fd = in[0], .out_fd = out[1], .pty_fd = sp[0], .stop_fd = -1};
+	is_int(console_relay_run(&cs, &e), CONSOLE_DETACHED, "then the rest and Ctrl+]");
+	waitpid(kid, NULL, 0);
+	n = read(sp[1], buf, sizeof(buf));
+	ok(n == 7 && !memcmp(buf, "\x1b[50;5R", 7), "the guest gets the whole reply in one write (%zd bytes)", n);
+	close(sp[0]);
+	close(sp[1]);
 
 	/* A stop request ends the relay. */
 	int efd = eventfd(1, 0);

@@ -18,6 +18,24 @@ static enum net_verdict v4(const char *dst, int proto, uint16_t dport)
 	return net_filter_check(&flt, &f);
 }
 
+static enum net_verdict v4_from(const char *src, const char *dst)
+{
+	struct net_frame f;
+	size_t n = pkt_ipv4(b, src, dst, IPPROTO_TCP, 40000, 80, 4);
+	if (net_frame_parse(b, n, &f) != NET_PASS)
+		return NET_DROP_MALFORMED;
+	return net_filter_check(&flt, &f);
+}
+
+static enum net_verdict v6_from(const char *src, int proto)
+{
+	struct net_frame f;
+	size_t n = pkt_ipv6(b, src, "2001:db8::7", proto, 40000, 80, 4);
+	if (net_frame_parse(b, n, &f) != NET_PASS)
+		return NET_DROP_MALFORMED;
+	return net_filter_check(&flt, &f);
+}
+
 static enum net_verdict v6(const char *dst, int proto, uint16_t dport)
 {
 	struct net_frame f;
@@ -176,16 +194,53 @@ int main(void)
 	ok(!flt.dhcp, "no_dhcp turns the DHCP rule off");
 	n = pkt_ipv4(b, "0.0.0.0", "255.255.255.255", IPPROTO_UDP, 68, 67, 300);
 	net_frame_parse(b, n, &f);
-	is_int(net_filter_check(&flt, &f), NET_DROP_DST, "DHCP discover with DHCP off");
+	is_int(net_filter_check(&flt, &f), NET_DROP_SRC_IP,
+	       "DHCP discover with DHCP off (0.0.0.0 is no source then)");
 	a.no_dhcp = false;
 	net_filter_init(&flt, &a);
 	net_filter_add_dom0(&flt, AF_INET, &dom0);
 	net_filter_add_dom0(&flt, AF_INET6, &dom0_6);
 
-	/* ARP passes; unknown frames do not. */
+	/* Sources: the guest's own addresses only. */
+	is_int(v4_from("10.75.0.16", "192.0.2.7"), NET_DROP_SRC_IP, "from another guest's IPv4");
+	is_int(v4_from("192.168.1.10", "192.0.2.7"), NET_DROP_SRC_IP, "from dom0's IPv4");
+	is_int(v4_from("10.75.0.2", "192.0.2.7"), NET_DROP_SRC_IP, "from the gateway's IPv4");
+	is_int(v4_from("10.75.0.2", "10.75.0.2"), NET_DROP_SRC_IP, "from the gateway to itself");
+	is_int(v4_from("0.0.0.0", "192.0.2.7"), NET_DROP_SRC_IP, "from 0.0.0.0, not DHCP");
+	is_int(v4_from("10.75.0.15", "192.0.2.7"), NET_PASS, "from its own IPv4");
+	is_int(v6_from("fd53:706f:7265:10::a4b:10", IPPROTO_TCP), NET_DROP_SRC_IP,
+	       "from another guest's IPv6");
+	is_int(v6_from("2001:db8:1::10", IPPROTO_TCP), NET_DROP_SRC_IP, "from dom0's IPv6");
+	is_int(v6_from("fd53:706f:7265:f::2", IPPROTO_TCP), NET_DROP_SRC_IP,
+	       "from the IPv6 gateway");
+	is_int(v6_from("fd53:706f:7265:f::3", IPPROTO_UDP), NET_DROP_SRC_IP,
+	       "from the IPv6 DNS alias");
+	is_int(v6_from("::", IPPROTO_TCP), NET_DROP_SRC_IP, "from ::, not neighbour discovery");
+	is_int(v6_from("fd53:706f:7265:f:5054:ff:fe12:3456", IPPROTO_TCP), NET_PASS,
+	       "from an address of its own /64 (SLAAC)");
+	n = pkt_ipv6(b, "::", "ff02::1:ff12:3456", IPPROTO_ICMPV6, 0, 0, 24);
+	b[14 + 40] = 135;
+	net_frame_parse(b, n, &f);
+	is_int(net_filter_check(&flt, &f), NET_PASS, "duplicate address detection from ::");
+	static const uint8_t other_mac[6] = {0x02, 0, 0, 0, 0, 0x16};
+	n = pkt_arp(b, pkt_guest_mac, "10.75.0.15", "10.75.0.2");
+	net_frame_parse(b, n, &f);
+	is_int(net_filter_check(&flt, &f), NET_PASS, "ARP from its own address");
+	n = pkt_arp(b, pkt_guest_mac, "0.0.0.0", "10.75.0.15");
+	net_frame_parse(b, n, &f);
+	is_int(net_filter_check(&flt, &f), NET_PASS, "ARP probe");
+	n = pkt_arp(b, pkt_guest_mac, "10.75.0.16", "10.75.0.2");
+	net_frame_parse(b, n, &f);
+	is_int(net_filter_check(&flt, &f), NET_DROP_SRC_IP, "ARP claiming another guest's IPv4");
+	n = pkt_arp(b, pkt_guest_mac, "10.75.0.2", "10.75.0.15");
+	net_frame_parse(b, n, &f);
+	is_int(net_filter_check(&flt, &f), NET_DROP_SRC_IP, "ARP claiming the gateway's IPv4");
+	n = pkt_arp(b, other_mac, "10.75.0.15", "10.75.0.2");
+	net_frame_parse(b, n, &f);
+	is_int(net_filter_check(&flt, &f), NET_DROP_SRC_IP, "ARP claiming another MAC");
+
+	/* Unknown frames do not pass. */
 	memset(&f, 0, sizeof(f));
-	f.ethertype = NET_ETH_P_ARP;
-	is_int(net_filter_check(&flt, &f), NET_PASS, "ARP");
 	f.ethertype = 0x88cc;
 	is_int(net_filter_check(&flt, &f), NET_DROP_ETHERTYPE, "non-IP, non-ARP");
 	f.ip_version = 5;

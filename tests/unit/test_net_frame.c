@@ -113,9 +113,17 @@ trunc6_done:
 
 	/* Ethertypes. */
 	memset(b, 0, 60);
-	pkt_eth(b, 0x0806);
-	is_int(net_frame_parse(b, 42, &f), NET_PASS, "ARP parses");
+	n = pkt_arp(b, pkt_guest_mac, "10.75.0.15", "10.75.0.2");
+	is_int(net_frame_parse(b, n, &f), NET_PASS, "ARP parses");
+	ok(!memcmp(f.arp_sha, pkt_guest_mac, 6) && f.src4.s_addr == inet_addr("10.75.0.15") &&
+		   f.dst4.s_addr == inet_addr("10.75.0.2"),
+	   "... its sender's addresses and its target's");
 	is_int(net_frame_parse(b, 41, &f), NET_DROP_MALFORMED, "short ARP refused");
+	b[14 + 5] = 16;
+	is_int(net_frame_parse(b, n, &f), NET_DROP_MALFORMED, "ARP for other than IPv4 refused");
+	memset(b, 0, 60);
+	pkt_eth(b, 0x0806);
+	is_int(net_frame_parse(b, 42, &f), NET_DROP_MALFORMED, "ARP of no hardware type refused");
 	pkt_eth(b, 0x8100);
 	is_int(net_frame_parse(b, 60, &f), NET_DROP_ETHERTYPE, "VLAN tag refused");
 	pkt_eth(b, 0x88cc);

@@ -5,42 +5,16 @@
 #include <spore/xenstore.h>
 
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "fake_xenstored.h"
 #include "tap.h"
 
 #define NOPS 5
 
-static int read_full(int fd, void *buf, size_t n)
-{
-	for (size_t got = 0; got < n;) {
-		ssize_t r = read(fd, (char *)buf + got, n - got);
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
-}
-
-static void send_msg(int fd, uint32_t type, uint32_t req, const char *const *strs, size_t n,
-		     const void *raw, size_t rawlen)
-{
-	char buf[4200];
-	struct spore_err e = {0};
-	int len = spore_xs_encode(buf, sizeof(buf), type, req, 0, strs, n, raw, rawlen, &e);
-	if (len > 0 && write(fd, buf, (size_t)len) != len)
-		_exit(3);
-}
-
 /* The peer: takes all NOPS requests first (proving they were pipelined),
  * then answers in reverse order with a watch event in between. */
-static void peer(int lfd)
+static void peer(int lfd, void *arg)
 {
 	int fd = accept(lfd, NULL, NULL);
 	struct {
@@ -48,13 +22,14 @@ static void peer(int lfd)
 		char path[64];
 	} in[NOPS];
 
+	(void)arg;
 	if (fd < 0)
 		_exit(2);
 	for (int i = 0; i < NOPS; i++) {
 		uint32_t hdr[4];
 		char body[4096];
-		if (read_full(fd, hdr, sizeof(hdr)) < 0 || hdr[3] > sizeof(body) ||
-		    read_full(fd, body, hdr[3]) < 0)
+		if (fxs_read_full(fd, hdr, sizeof(hdr)) < 0 || hdr[3] > sizeof(body) ||
+		    fxs_read_full(fd, body, hdr[3]) < 0)
 			_exit(2);
 		in[i].type = hdr[0];
 		in[i].req = hdr[1];
@@ -66,13 +41,13 @@ static void peer(int lfd)
 		const char *enoent[] = {"ENOENT"};
 		const char *okay[] = {"OK"};
 		if (i == 2)
-			send_msg(fd, XS_WATCH_EVENT, 0, ev, 2, NULL, 0);
+			fxs_send(fd, XS_WATCH_EVENT, 0, ev, 2, NULL, 0);
 		if (in[i].type == XS_READ && strstr(in[i].path, "missing"))
-			send_msg(fd, XS_ERROR, in[i].req, enoent, 1, NULL, 0);
+			fxs_send(fd, XS_ERROR, in[i].req, enoent, 1, NULL, 0);
 		else if (in[i].type == XS_READ)
-			send_msg(fd, XS_READ, in[i].req, NULL, 0, in[i].path, strlen(in[i].path));
+			fxs_send(fd, XS_READ, in[i].req, NULL, 0, in[i].path, strlen(in[i].path));
 		else
-			send_msg(fd, in[i].type, in[i].req, okay, 1, NULL, 0);
+			fxs_send(fd, in[i].type, in[i].req, okay, 1, NULL, 0);
 	}
 	/* Wait for the client to hang up. */
 	char c;
@@ -83,24 +58,13 @@ static void peer(int lfd)
 
 int main(void)
 {
-	char dir[] = "/tmp/spore-xsbatch.XXXXXX", path[64];
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct spore_err err = {0};
 	struct spore_xs *xs = NULL;
+	struct fxs f;
 
-	if (!mkdtemp(dir))
+	if (fxs_start(&f, peer, NULL) < 0)
 		return 1;
-	snprintf(path, sizeof(path), "%s/sock", dir);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0)
-		return 1;
-	pid_t pid = fork();
-	if (pid == 0)
-		peer(lfd);
-	close(lfd);
-
-	is_int(spore_xs_open_path(&xs, path, &err), 0, "connect to the scripted peer: %s", err.msg);
+	is_int(spore_xs_open_path(&xs, f.path, &err), 0, "connect to the scripted peer: %s", err.msg);
 	struct spore_xs_op ops[NOPS] = {
 		{.type = XS_READ, .path = "/a/first"},
 		{.type = XS_WRITE, .path = "/a/w", .val = "v", .len = 1},
@@ -124,11 +88,8 @@ int main(void)
 	free(ev);
 
 	spore_xs_close(xs);
-	int st = 0;
-	waitpid(pid, &st, 0);
+	int st = fxs_finish(&f);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	   "the peer read every request before the first reply was awaited");
-	unlink(path);
-	rmdir(dir);
 	return tap_done();
 }

@@ -7,59 +7,40 @@
 #include <spore/xenstore.h>
 
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "fake_xenstored.h"
 #include "tap.h"
 
-static int read_full(int fd, void *buf, size_t n)
-{
-	for (size_t got = 0; got < n;) {
-		ssize_t r = read(fd, (char *)buf + got, n - got);
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
-}
-
-static void send_msg(int fd, uint32_t type, uint32_t req, const char *const *strs, size_t n)
-{
-	char buf[4200];
-	struct spore_err e = {0};
-	int len = spore_xs_encode(buf, sizeof(buf), type, req, 0, strs, n, NULL, 0, &e);
-	if (len <= 0 || write(fd, buf, (size_t)len) != len)
-		_exit(3);
-}
+/* The peer logs to logp[1]; the test reads logp[0]. */
+static int logp[2];
 
 /* Answers OK to everything, fires each WATCH once, and logs "WATCH path
- * token" / "UNWATCH path token" lines to log_fd until the client hangs up. */
-static void peer(int lfd, int log_fd)
+ * token" / "UNWATCH path token" lines to the log pipe until the client
+ * hangs up. */
+static void peer(int lfd, void *arg)
 {
-	int fd = accept(lfd, NULL, NULL);
+	int fd = accept(lfd, NULL, NULL), log_fd = logp[1];
 	uint32_t hdr[4];
 	char body[4097];
 
+	(void)arg;
+	close(logp[0]);
 	if (fd < 0)
 		_exit(2);
-	while (read_full(fd, hdr, sizeof(hdr)) == 0) {
-		if (hdr[3] >= sizeof(body) || read_full(fd, body, hdr[3]) < 0)
+	while (fxs_read_full(fd, hdr, sizeof(hdr)) == 0) {
+		if (hdr[3] >= sizeof(body) || fxs_read_full(fd, body, hdr[3]) < 0)
 			_exit(2);
 		body[hdr[3]] = '\0';
 		const char *okay[] = {"OK"};
-		send_msg(fd, hdr[0], hdr[1], okay, 1);
+		fxs_send(fd, hdr[0], hdr[1], okay, 1, NULL, 0);
 		if (hdr[0] == XS_WATCH || hdr[0] == XS_UNWATCH) {
 			const char *path = body, *token = body + strlen(body) + 1;
 			dprintf(log_fd, "%s %s %s\n", hdr[0] == XS_WATCH ? "WATCH" : "UNWATCH", path,
 				token);
 			if (hdr[0] == XS_WATCH) {
 				const char *ev[] = {path, token};
-				send_msg(fd, XS_WATCH_EVENT, 0, ev, 2);
+				fxs_send(fd, XS_WATCH_EVENT, 0, ev, 2, NULL, 0);
 			}
 		}
 	}
@@ -83,27 +64,14 @@ static int look(struct spore_xs *xs, void *arg, struct spore_err *err)
 
 int main(void)
 {
-	char dir[] = "/tmp/spore-xswait.XXXXXX", path[64];
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct spore_err err = {0};
 	struct spore_xs *xs = NULL;
-	int logp[2];
+	struct fxs f;
 
-	if (!mkdtemp(dir) || pipe(logp) < 0)
+	if (pipe(logp) < 0 || fxs_start(&f, peer, NULL) < 0)
 		return 1;
-	snprintf(path, sizeof(path), "%s/sock", dir);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 1) < 0)
-		return 1;
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(logp[0]);
-		peer(lfd, logp[1]);
-	}
-	close(lfd);
 	close(logp[1]);
-	is_int(spore_xs_open_path(&xs, path, &err), 0, "connect to the scripted peer: %s", err.msg);
+	is_int(spore_xs_open_path(&xs, f.path, &err), 0, "connect to the scripted peer: %s", err.msg);
 
 	/* Done after the watch's first event: one look at once, one after it. */
 	struct look a = {.done_at = 2};
@@ -139,8 +107,7 @@ int main(void)
 	is_int(quick.calls, 1, "a done entry is not looked at again");
 
 	spore_xs_close(xs);
-	int st = 0;
-	waitpid(pid, &st, 0);
+	int st = fxs_finish(&f);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the peer saw a well-formed conversation");
 
 	/* Every watch set was removed, with its own token. */
@@ -167,7 +134,5 @@ int main(void)
 	is_int(watches, 5, "five watches were set");
 	is_int(matched, watches, "each was removed again with its path and token");
 	close(logp[0]);
-	unlink(path);
-	rmdir(dir);
 	return tap_done();
 }

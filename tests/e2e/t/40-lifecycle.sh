@@ -32,23 +32,17 @@ mkinitrd sleeper 'echo LIFE-READY; exec /bin/busybox sleep 100000'
 state() { xenstore-read "/spore/guests/$1/state" 2>/dev/null; }
 domid_of() { xenstore-read "/spore/guests/$1/domid" 2>/dev/null; }
 console_says() { grep -q "$2" "/var/log/xen/console/guest-$1.log" 2>/dev/null; }
-reaper_running() {
-	local f
-	for f in /proc/[0-9]*/cmdline; do
-		tr '\0' ' ' <"$f" 2>/dev/null | grep -Eq '(^|/)sporectl reaper' && return 0
-	done
-	return 1
-}
+spored_running() { spored --ping >/dev/null 2>&1; }
 boot() { # NAME INITRD: prints the UUID
 	sporectl boot "$kernel" --initrd "$E2E_TMP/$2.cpio" --cmdline "console=hvc0 quiet" \
 		--memory 96 --name "$1" 2>"$E2E_TMP/boot.err" | awk '{print $1}'
 }
 
-if reaper_running; then
-	echo "ok - the sandbox's dom0 runs sporectl reaper"
+if spored_running; then
+	echo "ok - the sandbox's dom0 runs spored (it answers on its socket)"
 else
-	echo "not ok - the sandbox's dom0 runs sporectl reaper (starting one for this test)"
-	SPORE_LOG=info sporectl reaper >"$E2E_TMP/reaper.log" 2>&1 &
+	echo "not ok - the sandbox's dom0 runs spored (starting one for this test)"
+	spored --log info >"$E2E_TMP/spored.log" 2>&1 &
 	own_reaper=$!
 	trap 'kill $own_reaper 2>/dev/null; rm -rf "$E2E_TMP"' EXIT
 fi

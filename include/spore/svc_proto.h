@@ -1,0 +1,86 @@
+/* The messages between sporectl and spored over spored's unix socket.
+ *
+ * The socket is SOCK_SEQPACKET: one message per packet, never split or
+ * merged, so a message is its packet. Each is an 8-byte header (type,
+ * protocol version, payload length) and its payload; a receiver checks the
+ * length against the packet's size and the type's own rules
+ * (spore_svc_parse) before it uses a byte. */
+#ifndef SPORE_SVC_PROTO_H
+#define SPORE_SVC_PROTO_H
+
+#include <spore/err.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPORE_SVC_SOCK "/run/spore/spored.sock"
+#define SPORE_SVC_VERSION 1
+#define SPORE_SVC_MAX_PAYLOAD 16384
+#define SPORE_SVC_MAX_MSG (sizeof(struct spore_svc_hdr) + SPORE_SVC_MAX_PAYLOAD)
+#define SPORE_SVC_MAX_TEXT 256
+
+enum spore_svc_type {
+	SPORE_SVC_PING = 1, /* C->S, empty */
+	SPORE_SVC_PONG,     /* S->C, struct spore_svc_pong */
+	SPORE_SVC_ATTACH,   /* C->S, struct spore_svc_attach */
+	SPORE_SVC_ATTACHED, /* S->C, empty: the history follows, then live output */
+	SPORE_SVC_OUTPUT,   /* S->C, 1..MAX_PAYLOAD bytes the guest wrote (untrusted) */
+	SPORE_SVC_INPUT,    /* C->S, 1..MAX_PAYLOAD bytes for the guest's console */
+	SPORE_SVC_EOF,      /* S->C, empty: the guest stopped and all its output was sent */
+	SPORE_SVC_ERROR,    /* S->C, struct spore_svc_error_hdr + 1..MAX_TEXT printable bytes */
+	SPORE_SVC_TYPE_END,
+};
+
+struct spore_svc_hdr {
+	uint16_t type;
+	uint16_t version;
+	uint32_t len; /* payload bytes */
+};
+
+struct spore_svc_pong {
+	uint32_t pid;
+	uint32_t consoles; /* guest consoles served */
+};
+
+struct spore_svc_attach {
+	char uuid[36];    /* the guest's full UUID, lower-case hex and dashes */
+	uint32_t history; /* bytes of recent output to send first (0: none) */
+};
+
+struct spore_svc_error_hdr {
+	uint32_t code; /* positive errno */
+};
+
+/* A received message: payload points into the packet. */
+struct spore_svc_msg {
+	uint16_t type;
+	uint32_t len;
+	const uint8_t *payload;
+};
+
+/* Pure. Checks a packet of n bytes: header, version, length equal to the
+ * rest, a known type and that type's length and content rules. 0 or
+ * -EBADMSG. */
+int spore_svc_parse(const void *buf, size_t n, struct spore_svc_msg *m);
+
+/* Sends one message (MSG_NOSIGNAL; MSG_DONTWAIT if nonblocking is set).
+ * 0 or -errno (-EAGAIN when a nonblocking socket is full). */
+int spore_svc_send(int fd, enum spore_svc_type type, const void *payload, size_t len,
+		   int nonblocking);
+/* An ERROR message: code and a printf text (truncated to MAX_TEXT). */
+int spore_svc_send_error(int fd, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Receives one message into buf (SPORE_SVC_MAX_MSG bytes) and parses it.
+ * 1 for a message, 0 at the end of the connection, -EAGAIN, -EBADMSG for a
+ * malformed one (err says why) or -errno. */
+int spore_svc_recv(int fd, void *buf, struct spore_svc_msg *m, struct spore_err *err);
+
+/* Connects to spored's socket (path, or SPORE_SVC_SOCK for NULL). */
+int spore_svc_connect(const char *path, struct spore_err *err);
+
+/* The text of an ERROR message, as a NUL-terminated string (out has
+ * MAX_TEXT + 1 bytes), and its code. */
+int spore_svc_error_text(const struct spore_svc_msg *m, char *out);
+
+#endif

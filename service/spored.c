@@ -1,0 +1,302 @@
+/* spored: the dom0 service that owns running guests. One process for all
+ * guests, holding nothing a restart loses (the truth is in xenstore, in the
+ * guests' console rings and in the files under $SPORE_ROOT): it frees
+ * guests that stop (reaper/), is their console backend and keeps their
+ * logs (console/), and serves sporectl on a unix socket (server/). See
+ * README, "spored". */
+#include "backend.h"
+#include "reaper.h"
+#include "server.h"
+#include <spore/conlog.h>
+#include <spore/log.h>
+#include <spore/svc_proto.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_POLL (1 + 1 + 1 + SERVER_MAX_CLIENTS + 256)
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: spored [OPTIONS]\n"
+		"       spored --ping [--socket PATH]\n"
+		"\n"
+		"The dom0 service that owns spore's running guests: it frees every guest that\n"
+		"shuts down (and the remains of launches that died half-way) and serves\n"
+		"sporectl on a unix socket. One process for all guests; it keeps nothing a\n"
+		"restart loses, so it may be restarted at any time. Runs in the foreground\n"
+		"until SIGTERM.\n"
+		"\n"
+		"Options:\n"
+		"  --socket PATH   The socket (default %s)\n"
+		"  --root DIR      Where the guests' console logs go: DIR/logs/UUID/\n"
+		"                  (default: $SPORE_ROOT, else /var/lib/spore)\n"
+		"  --log-max-size SIZE\n"
+		"                  Rotate a guest's console log at SIZE (k, m, g suffixes;\n"
+		"                  default 10m, at least 16k)\n"
+		"  --log-max-files N\n"
+		"                  Console log files kept per guest, the current one\n"
+		"                  included (1-100, default 3)\n"
+		"  --ping          Ask the running spored whether it answers; exit 0 if so\n"
+		"  --log LEVEL     debug, info, warn or error (default: $SPORE_LOG or warn)\n"
+		"  --syslog        Log to syslog instead of stderr\n"
+		"  -h, --help      Show this help\n",
+		SPORE_SVC_SOCK);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "spored: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'spored --help'.\n");
+	return 2;
+}
+
+struct spored {
+	struct spore_xc *xc;
+	struct spore_xs *xs;
+	struct reaper *reaper;
+	struct backend *backend;
+	struct server *server;
+	const char *root;
+	struct logfile_limits lim;
+};
+
+static void on_message(void *arg, struct server *s, struct server_client *c,
+		       const struct spore_svc_msg *m)
+{
+	struct spored *d = arg;
+	switch (m->type) {
+	case SPORE_SVC_PING: {
+		struct spore_svc_pong p = {.pid = (uint32_t)getpid(),
+					   .consoles = (uint32_t)backend_nconsoles(d->backend)};
+		if (spore_svc_send(c->fd, SPORE_SVC_PONG, &p, sizeof(p), 1) < 0)
+			server_close(s, c);
+		break;
+	}
+	case SPORE_SVC_ATTACH: {
+		struct spore_svc_attach a;
+		memcpy(&a, m->payload, sizeof(a));
+		if (c->console) {
+			spore_svc_send_error(c->fd, EISCONN, "already attached");
+			server_close(s, c);
+			break;
+		}
+		backend_attach(d->backend, c, &a);
+		break;
+	}
+	case SPORE_SVC_INPUT:
+		if (!c->console) {
+			spore_svc_send_error(c->fd, ENOTCONN, "input before an attach");
+			server_close(s, c);
+			break;
+		}
+		backend_input(d->backend, c, m->payload, m->len);
+		break;
+	default:
+		log_warn("client pid %d: unexpected message type %u", (int)c->pid, m->type);
+		spore_svc_send_error(c->fd, EPROTO, "unexpected message type %u", m->type);
+		server_close(s, c);
+	}
+}
+
+/* A size with an optional k, m or g suffix (powers of 1024), as docker's
+ * --log-opt max-size. */
+static int parse_size(const char *s, uint64_t *v)
+{
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 10);
+	if (errno || end == s || s[0] == '-')
+		return -EINVAL;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end || x > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*v = (uint64_t)x << shift;
+	return 0;
+}
+
+static int ping(const char *path)
+{
+	struct spore_err err = {0};
+	unsigned char buf[SPORE_SVC_MAX_MSG];
+	struct spore_svc_msg m;
+	int r, fd = spore_svc_connect(path, &err);
+
+	if (fd < 0)
+		goto out;
+	if ((r = spore_svc_send(fd, SPORE_SVC_PING, NULL, 0, 0)) < 0) {
+		spore_err_set(&err, -r, "sending to spored");
+		goto out;
+	}
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	if (poll(&p, 1, 5000) <= 0) {
+		spore_err_setx(&err, ETIMEDOUT, "spored did not answer within 5 s");
+		goto out;
+	}
+	r = spore_svc_recv(fd, buf, &m, &err);
+	if (r == 0)
+		spore_err_setx(&err, EPIPE, "spored closed the connection");
+	else if (r > 0 && m.type == SPORE_SVC_ERROR) {
+		char text[SPORE_SVC_MAX_TEXT + 1];
+		int code = spore_svc_error_text(&m, text);
+		spore_err_setx(&err, code, "spored: %s", text);
+	} else if (r > 0 && m.type != SPORE_SVC_PONG) {
+		spore_err_setx(&err, EPROTO, "spored answered with message type %u", m.type);
+	} else if (r > 0) {
+		struct spore_svc_pong pong;
+		memcpy(&pong, m.payload, sizeof(pong));
+		printf("spored %u answers on %s, serving %u consoles\n", pong.pid,
+		       path ? path : SPORE_SVC_SOCK, pong.consoles);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (err.code) {
+		fprintf(stderr, "spored: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static int run(struct spored *d, const char *sock, struct spore_err *err)
+{
+	static struct pollfd p[MAX_POLL];
+	int r;
+
+	if ((r = spore_xc_open(&d->xc, err)) < 0 || (r = spore_xs_open(&d->xs, err)) < 0 ||
+	    (r = reaper_new(&d->reaper, d->xc, d->xs, err)) < 0 ||
+	    (r = reaper_watch(d->reaper, err)) < 0 ||
+	    (r = backend_new(&d->backend, d->xc, d->xs, d->root, &d->lim, err)) < 0 ||
+	    (r = backend_watch(d->backend, err)) < 0 ||
+	    (r = server_open(&d->server, sock, on_message, d, err)) < 0)
+		return r;
+	backend_set_server(d->backend, d->server);
+	while (!stop) {
+		/* Events queued so far are covered by the work that follows;
+		 * later ones wake the poll below. */
+		for (;;) {
+			struct spore_xs_event *ev = NULL;
+			r = spore_xs_read_watch(d->xs, &ev, 0, err);
+			if (r == -EAGAIN)
+				break;
+			if (r < 0)
+				return spore_err_wrap(err, "xenstore watch");
+			reaper_event(d->reaper, ev);
+			backend_event(d->backend, ev);
+			free(ev);
+		}
+		spore_err_clear(err);
+		/* Consoles first: a guest that stopped gives its last output
+		 * before the reaper destroys its domain. */
+		backend_run(d->backend);
+		reaper_run(d->reaper);
+
+		int timeout = -1;
+		size_t n = 0, nb, ns, nr;
+		p[n++] = (struct pollfd){.fd = spore_xs_watch_fd(d->xs), .events = POLLIN};
+		nb = backend_pollfds(d->backend, p + n, MAX_POLL - n, &timeout);
+		n += nb;
+		ns = server_pollfds(d->server, p + n, MAX_POLL - n);
+		n += ns;
+		nr = reaper_pollfds(d->reaper, p + n, MAX_POLL - n, &timeout);
+		n += nr;
+		int k = poll(p, n, timeout);
+		if (k < 0 && errno != EINTR)
+			return spore_err_set(err, errno, "poll");
+		if (k < 0)
+			continue;
+		/* A zero timeout (a console with more to take) is no safety-net tick. */
+		reaper_polled(d->reaper, p + 1 + nb + ns, nr, k == 0 && timeout != 0);
+		backend_polled(d->backend, p + 1, nb);
+		server_polled(d->server, p + 1 + nb, ns);
+	}
+	log_info("stopping");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *sock = SPORE_SVC_SOCK;
+	struct spore_err err = {0};
+	struct spored d = {.lim = {.max_size = 10 << 20, .max_files = 3}};
+	int use_syslog = 0, do_ping = 0, r;
+
+	spore_log_init("spored");
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--syslog")) {
+			use_syslog = 1;
+		} else if (!strcmp(a, "--ping")) {
+			do_ping = 1;
+		} else if (!strcmp(a, "--log") || !strcmp(a, "--socket") || !strcmp(a, "--root") ||
+			   !strcmp(a, "--log-max-size") || !strcmp(a, "--log-max-files")) {
+			if (i + 1 >= argc)
+				return usage_error("%s needs an argument", a);
+			const char *val = argv[++i];
+			if (!strcmp(a, "--socket")) {
+				sock = val;
+			} else if (!strcmp(a, "--root")) {
+				d.root = val;
+			} else if (!strcmp(a, "--log-max-size")) {
+				if (parse_size(val, &d.lim.max_size) < 0 ||
+				    d.lim.max_size < 16384)
+					return usage_error("--log-max-size: '%s' is not a size of 16k or more",
+							   val);
+			} else if (!strcmp(a, "--log-max-files")) {
+				char *end;
+				long v = strtol(val, &end, 10);
+				if (end == val || *end || v < 1 || v > SPORE_CONLOG_MAX_FILES)
+					return usage_error("--log-max-files: '%s' is not 1..100", val);
+				d.lim.max_files = (unsigned)v;
+			} else {
+				int lvl = spore_log_parse_level(val);
+				if (lvl < 0)
+					return usage_error("unknown log level '%s'", val);
+				spore_log_set_level((enum spore_log_level)lvl);
+			}
+		} else {
+			return usage_error("unknown argument '%s'", a);
+		}
+	}
+	if (do_ping)
+		return ping(sock);
+	if (use_syslog)
+		spore_log_use_syslog(1);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	r = run(&d, sock, &err);
+	if (r < 0)
+		log_error("%s", err.msg);
+	server_free(d.server);
+	backend_free(d.backend);
+	reaper_free(d.reaper);
+	spore_xs_close(d.xs);
+	spore_xc_close(d.xc);
+	return r < 0 ? 1 : 0;
+}
