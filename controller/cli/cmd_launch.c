@@ -25,6 +25,7 @@
 #include <spore/bundle.h>
 #include <spore/log.h>
 #include <spore/port_spec.h>
+#include <spore/vif_backend.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -69,6 +70,10 @@ static void usage(FILE *out)
 		"  --rm                      Remove the record when the container exits\n"
 		"  --network MODE            'default' (a NAT network through sporenet: eth0 with\n"
 		"                            a private IPv4 and IPv6 address) or 'none'\n"
+		"  --net-backend KIND        Who serves eth0 in dom0: 'kernel' (xen-netback and\n"
+		"                            sporenet on vif<domid>.0) or 'userspace' (sporenet\n"
+		"                            itself, no netback) (default: $SPORE_NET_BACKEND,\n"
+		"                            else kernel)\n"
 		"  -p, --publish [HOSTIP:]HOSTPORT:GUESTPORT[/udp]\n"
 		"                            Publish a guest port on dom0 (repeatable)\n"
 		"  --allow-dom0              Let the guest reach dom0's own addresses\n"
@@ -115,6 +120,7 @@ struct launch_args {
 	const char *insecure[16];
 	size_t ninsecure;
 	bool network, allow_dom0;
+	const char *net_backend; /* as given, or NULL */
 	char ports[sizeof(((struct spore_guest *)0)->ports)];
 	size_t nports;
 	/* -v in order: named volumes and host paths (host[0]) */
@@ -131,7 +137,7 @@ struct launch_args {
 static int parse_args(struct launch_args *l, int argc, char **argv, struct spore_err *err)
 {
 	enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_VCPUS, O_KERNEL, O_RM, O_INSECURE, O_NETWORK,
-	       O_ALLOW_DOM0, O_CPUS, O_TMPFS, O_READ_ONLY, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_ROOTFS_SIZE };
+	       O_ALLOW_DOM0, O_CPUS, O_TMPFS, O_READ_ONLY, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_ROOTFS_SIZE, O_NET_BACKEND };
 	static const struct option opts[] = {
 		{"attach", no_argument, 0, 'a'},         {"detach", no_argument, 0, 'd'},
 		{"tty", no_argument, 0, 't'},
@@ -145,6 +151,7 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 		{"insecure-registry", required_argument, 0, O_INSECURE},
 		{"network", required_argument, 0, O_NETWORK}, {"publish", required_argument, 0, 'p'},
 		{"allow-dom0", no_argument, 0, O_ALLOW_DOM0},
+		{"net-backend", required_argument, 0, O_NET_BACKEND},
 		{"volume", required_argument, 0, 'v'},
 		{"tmpfs", required_argument, 0, O_TMPFS}, {"read-only", no_argument, 0, O_READ_ONLY},
 		{"stop-signal", required_argument, 0, O_STOP_SIGNAL},
@@ -224,6 +231,7 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 				 l->nports++ ? " " : "", one);
 			break;
 		case O_ALLOW_DOM0: l->allow_dom0 = true; break;
+		case O_NET_BACKEND: l->net_backend = optarg; break;
 		case 'v':
 			if (l->nvolumes == SPORE_LAUNCH_MAX_VOLUMES)
 				return spore_err_setx(err, E2BIG, "launch: at most %d --volume options",
@@ -277,8 +285,14 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 				      cpus_vcpus, l->vcpus);
 	if (spore_mount_targets_check(l->volumes, l->nvolumes, l->tmpfs, l->ntmpfs, err) < 0)
 		return spore_err_wrap(err, "launch");
-	if (!l->network && (l->nports || l->allow_dom0))
-		return spore_err_setx(err, EINVAL, "launch: --publish and --allow-dom0 need a network (not --network none)");
+	if (!l->network && (l->nports || l->allow_dom0 || l->net_backend))
+		return spore_err_setx(err, EINVAL, "launch: --publish, --allow-dom0 and --net-backend need a network (not --network none)");
+	if (!l->net_backend && getenv(SPORE_NET_BACKEND_ENV) && *getenv(SPORE_NET_BACKEND_ENV))
+		l->net_backend = getenv(SPORE_NET_BACKEND_ENV);
+	if (l->net_backend && strcmp(l->net_backend, SPORE_NET_BACKEND_KERNEL) &&
+	    strcmp(l->net_backend, SPORE_NET_BACKEND_USERSPACE))
+		return spore_err_setx(err, EINVAL, "launch: --net-backend '%s' is not 'kernel' or 'userspace'",
+				      l->net_backend);
 	if (optind >= argc) {
 		usage(stderr);
 		return cli_usage(err, "launch: no IMAGE given");
@@ -630,6 +644,7 @@ static int launch(struct launch_args *a, struct spore_err *err)
 		.memory_mib = a->memory_mib, .vcpus = a->vcpus, .cpu_cap = a->cpu_cap,
 		.disks = {rootfs}, .ndisks = 1, .loop_step = "loop-image",
 		.network = a->network, .ports = a->ports, .allow_dom0 = a->allow_dom0,
+		.net_userspace = a->net_backend && !strcmp(a->net_backend, SPORE_NET_BACKEND_USERSPACE),
 		.initrd_name = initrd, .make_initrd = launch_initrd, .arg = &p,
 		.attach = a->attach, .rm = a->rm,
 		.recorded = volumes_recorded,

@@ -14,6 +14,7 @@
 #include "loopdev.h"
 #include "uuid.h"
 #include <spore/log.h>
+#include <spore/vif_backend.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -132,6 +133,12 @@ static void rm_backends(struct spore_xs *xs, uint32_t domid, const char *guest)
 		rm_quiet(xs, path, guest);
 	}
 	free(kinds);
+	/* A vif sporenet serves (--net-backend userspace): its worker unmaps
+	 * the rings when the record's vif is cleared, as netback does when
+	 * its nodes go. */
+	snprintf(path, sizeof(path), "/local/domain/0/" SPORE_VIF_ROOT_USERSPACE "/vif/%" PRIu32,
+		 domid);
+	rm_quiet(xs, path, guest);
 }
 
 #define ERROR_DIR "/local/domain/0/error"

@@ -16,6 +16,7 @@
 #include <spore/clock.h>
 #include <spore/log.h>
 #include <spore/svc_proto.h>
+#include <spore/vif_backend.h>
 
 #include <xen/sched.h>
 
@@ -68,6 +69,8 @@ static int record_building(struct launch *l, struct spore_err *err)
 	if (s->network) {
 		snprintf(g->ports, sizeof(g->ports), "%s", s->ports ? s->ports : "");
 		g->allow_dom0 = s->allow_dom0;
+		snprintf(g->net_backend, sizeof(g->net_backend), "%s",
+			 s->net_userspace ? SPORE_NET_BACKEND_USERSPACE : SPORE_NET_BACKEND_KERNEL);
 	}
 	for (size_t i = 0, at = 0; i < s->nvolumes; i++) {
 		if (!s->volumes[i].name)
@@ -148,7 +151,7 @@ static int add_devices(struct launch *l, struct spore_err *err)
 {
 	const struct spore_launch_spec *s = l->spec;
 	struct xs_node_list nodes = {0};
-	int r = s->network ? spore_vif_backend_check(err) : 0;
+	int r = s->network && !s->net_userspace ? spore_vif_backend_check(err) : 0;
 
 	for (size_t i = 0; i < s->ndisks && r >= 0; i++) {
 		struct spore_vbd v = {.domid = l->build.domid, .index = (unsigned)i,
@@ -192,7 +195,8 @@ static int wait_console_and_vif(struct launch *l, struct spore_err *err)
 	if (l->spec->attach && (l->svc = console_connect(l->rec.uuid, LAUNCH_HISTORY, err)) < 0)
 		return l->svc;
 	spore_vif_state_path(&l->vif, vif_path, sizeof(vif_path));
-	if (l->spec->network)
+	/* A userspace vif has no dom0 interface: sporenet serves the rings. */
+	if (l->spec->network && !l->spec->net_userspace)
 		w[n++] = (struct spore_xs_wait){.path = vif_path,
 						.timeout_ms = SPORE_VIF_TIMEOUT_MS,
 						.look = look_vif,
@@ -248,7 +252,8 @@ static int start(struct launch *l, struct spore_err *err)
 	};
 	if ((r = pv_build_run(&l->build, l->xc, l->xs, &cfg, err)) < 0)
 		return r;
-	l->vif = (struct spore_vif){.domid = l->build.domid, .mac = l->rec.mac, .mtu = l->rec.mtu};
+	l->vif = (struct spore_vif){.domid = l->build.domid, .mac = l->rec.mac, .mtu = l->rec.mtu,
+				    .userspace = s->net_userspace};
 	spore_step("vbd");
 	spore_step("vif");
 	if ((r = add_devices(l, err)) < 0)

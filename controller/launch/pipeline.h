@@ -70,6 +70,9 @@ struct spore_launch_spec {
 	bool network;
 	const char *ports;
 	bool allow_dom0;
+	/* The vif served by sporenet itself (--net-backend userspace): no
+	 * netback, no dom0 interface to wait for. */
+	bool net_userspace;
 	/* The initrd: its bytes (borrowed) and the file to name in
 	 * /vm/<uuid>/image/ramdisk. With make_initrd, the step "bundle" makes
 	 * them once the record exists (the payload may carry the guest's name

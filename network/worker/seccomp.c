@@ -18,6 +18,10 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+/* The Xen headers do not include what their types need. */
+#include <xen/xen.h>
+#include <xen/sys/evtchn.h>
+#include <xen/sys/gntdev.h>
 
 /* System calls allowed whatever their arguments. */
 static const int allowed[] = {
@@ -47,7 +51,13 @@ static const int allowed[] = {
 
 static void build(struct spore_bpf_prog *p)
 {
-	static const uint32_t families[] = {AF_INET, AF_INET6}, ioctls[] = {FIONREAD, FIONBIO},
+	/* A userspace vif's data path: grant copies with its guest, kicks,
+	 * and the event ring's reset. The devices were opened and the rings
+	 * mapped before the sandbox; mapping more (IOCTL_GNTDEV_MAP_GRANT_REF)
+	 * or binding another channel is refused. */
+	static const uint32_t families[] = {AF_INET, AF_INET6},
+			      ioctls[] = {FIONREAD, FIONBIO, IOCTL_GNTDEV_GRANT_COPY,
+					  IOCTL_EVTCHN_NOTIFY, IOCTL_EVTCHN_RESET},
 			      sigactions[] = {SIGABRT, SIGSYS}, abort_sig[] = {SIGABRT};
 	const uint32_t writes = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND |
 				(O_TMPFILE & ~O_DIRECTORY);
@@ -57,7 +67,8 @@ static void build(struct spore_bpf_prog *p)
 	/* Other socket families fail softly: glibc's syslog() tries to
 	 * reconnect with a new AF_UNIX socket after a syslogd restart. */
 	spore_bpf_allow_if_arg(p, SYS_socket, 0, families, 2, SECCOMP_RET_ERRNO | EACCES);
-	spore_bpf_allow_if_arg(p, SYS_ioctl, 1, ioctls, 2, SECCOMP_RET_TRAP);
+	spore_bpf_allow_if_arg(p, SYS_ioctl, 1, ioctls, sizeof(ioctls) / sizeof(ioctls[0]),
+			       SECCOMP_RET_TRAP);
 	spore_bpf_allow_unless_bits(p, SYS_openat, 2, writes, SECCOMP_RET_TRAP);
 #ifdef SYS_open
 	spore_bpf_allow_unless_bits(p, SYS_open, 1, writes, SECCOMP_RET_TRAP);

@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 rm -rf "$out"
-mkdir -p "$out"/{fuzz_kernel_image,fuzz_oci_manifest,fuzz_layer_merge,fuzz_net_frame,fuzz_net_ipc,fuzz_xs_wire,fuzz_bundle}
+mkdir -p "$out"/{fuzz_kernel_image,fuzz_oci_manifest,fuzz_layer_merge,fuzz_net_frame,fuzz_net_ipc,fuzz_net_ring,fuzz_xs_wire,fuzz_bundle}
 mkdir -p "$out"/{fuzz_docker_archive,fuzz_registry_reply,fuzz_auth_json}
 mkdir -p "$out"/fuzz_term_filter
 
@@ -80,6 +80,29 @@ put("fuzz_net_ipc", "parent-only-types", rec(0x10, NET_MSG_ATTACH) + rec(0x10, N
 put("fuzz_net_ipc", "raw-runt-and-lie", rec(0x00, NET_MSG_READY, struct.pack("<III", 2, 12, 0)) +
     rec(0x00, 0, b"\x02\x00\x00"))
 put("fuzz_net_ipc", "worker-attach-fd", rec(0x19, NET_MSG_ATTACH) + rec(0x1b, NET_MSG_ATTACH))
+
+# netif rings: a script of guest writes and backend steps (fuzz_net_ring.c's
+# ops: 0 tx slot, 1 tx req_prod delta, 2 backend tx, 3 rx request, 5 backend
+# rx, 6 final check, 7 scribble, 8 reconnect).
+def txreq(gref, off, flags, id_, size):
+    return b"\x00" + struct.pack("<IHHHH", gref, off, flags, id_, size)
+def extra(t, fl, gso_size, gso_type):
+    return b"\x00" + struct.pack("<BBHBBH", t, fl, gso_size, gso_type, 0, 0) + b"\x00" * 4
+def txgo(n=8, status=0):
+    return b"\x01\x00" + b"\x02" + bytes([n, status & 0xff])
+def rxreq(id_, gref):
+    return b"\x03" + struct.pack("<HHI", id_, 0, gref)
+def rxgo(length, ok=True):
+    return b"\x05" + struct.pack("<HB", length, 0 if ok else 1)
+put("fuzz_net_ring", "one-slot", txreq(5, 100, 1, 7, 60) + txgo() + b"\x06")
+put("fuzz_net_ring", "chain", txreq(1, 3000, 4, 10, 3000) + txreq(2, 0, 4, 11, 1500) +
+    txreq(3, 96, 0, 12, 500) + txgo())
+put("fuzz_net_ring", "gso-extras", txreq(1, 0, 1 | 4 | 8, 20, 5000) + extra(1, 1, 1448, 1) +
+    extra(2, 0, 0, 0) + txreq(2, 0, 0, 21, 1000) + txgo())
+put("fuzz_net_ring", "rx", rxreq(100, 50) + rxreq(101, 51) + rxgo(1500) + rxgo(60, False) +
+    b"\x08\x01" + rxreq(1, 1) + rxreq(2, 2) + rxgo(5000))
+put("fuzz_net_ring", "scribble", txreq(1, 0, 0, 1, 64) + b"\x07\x00" + struct.pack("<H", 8) +
+    b"\xff" + txgo() + b"\x07\x00" + struct.pack("<H", 12) + b"\x80" + txgo())
 
 # Registry JSON: a manifest, an index, an image config.
 d = "sha256:" + "ab" * 32
