@@ -1,0 +1,87 @@
+#!/bin/sh
+# spore-runc's verbs that need no Xen (TAP): global options as containerd and
+# podman pass them, state/ps/delete against a state directory written here,
+# errors on stderr and in the --log file.
+# Usage: runc_cli.sh SPORE-RUNC
+runc=$1
+dir=$(mktemp -d /tmp/spore-runc-cli.XXXXXX) || exit 1
+sleeper=
+trap '[ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; rm -rf "$dir"' EXIT
+n=0
+fail=0
+t() { # t DESCRIPTION COMMAND...: ok if the command succeeds
+	desc=$1
+	shift
+	n=$((n + 1))
+	if "$@"; then
+		echo "ok $n - $desc"
+	else
+		echo "not ok $n - $desc"
+		fail=1
+	fi
+}
+has() { printf '%s\n' "$1" | grep -q -- "$2"; }
+root=$dir/root
+g="--root $root --log $dir/log.json --log-format json"
+
+out=$("$runc" --version)
+t "--version: first line NAME version X" has "$(printf '%s\n' "$out" | head -1)" '^spore-runc version [0-9]'
+t "--version: then spec: Y" has "$(printf '%s\n' "$out" | sed -n 2p)" '^spec: 1\.'
+t "--help lists the verbs" has "$("$runc" --help)" 'delete \[--force\] ID'
+
+err=$("$runc" $g state nosuch 2>&1 >/dev/null)
+t "state of a missing container: exit 1" [ $? -eq 1 ]
+t "says does not exist, one line" [ "$err" = "spore-runc: container nosuch does not exist" ]
+t "--log gets a JSON error line" has "$(tail -1 "$dir/log.json")" '^{"level": *"error", *"msg": *"container nosuch does not exist"'
+"$runc" $g --systemd-cgroup --debug --criu /x --rootless false --cgroup-manager cgroupfs delete --force nosuch
+t "runc's other global flags accepted; delete --force of nothing is 0" [ $? -eq 0 ]
+"$runc" $g delete nosuch 2>/dev/null
+t "delete without --force of nothing fails" [ $? -eq 1 ]
+"$runc" --root "$root" --log "$dir/log.txt" state nosuch 2>/dev/null
+t "text --log: logrus's line" has "$(cat "$dir/log.txt")" '^time="[0-9T:Z-]*" level=error msg="container nosuch does not exist"$'
+
+"$runc" $g --bogus state x 2>/dev/null
+t "unknown global option: exit 2" [ $? -eq 2 ]
+"$runc" $g 2>/dev/null
+t "no command: exit 2" [ $? -eq 2 ]
+"$runc" $g state 2>/dev/null
+t "state without an ID: exit 2" [ $? -eq 2 ]
+"$runc" $g --log-format yaml state x 2>/dev/null
+t "bad --log-format: exit 2" [ $? -eq 2 ]
+err=$("$runc" $g checkpoint x 2>&1)
+t "an unsupported runc verb: exit 1 and one clear line" sh -c '[ $1 -eq 1 ] && [ "$2" = "spore-runc: checkpoint: not supported by spore-runc" ]' - $? "$err"
+"$runc" $g state ../../etc 2>/dev/null
+t "a path as ID does not exist" [ $? -eq 1 ]
+
+# A container as create leaves it, its host process a sleep.
+sleep 600 &
+sleeper=$!
+start=$(sed 's/.*) //' /proc/$sleeper/stat | cut -d' ' -f20)
+mkdir -p "$root/c1"
+printf '{"ociVersion":"1.0.2","id":"c1","pid":%d,"pidStart":%s,"status":"running","bundle":"/b/c1","rootfs":"/b/c1/rootfs","created":"2026-12-07T13:00:00.000000000Z","uuid":"","annotations":{"a":"b"}}' \
+	"$sleeper" "$start" >"$root/c1/state.json"
+out=$("$runc" $g state c1)
+t "state: running while its process lives" has "$out" '"status": "running"'
+t "state: the pid" has "$out" "\"pid\": $sleeper"
+t "state: annotations" has "$out" '"a": "b"'
+t "ps --format json: [pid]" [ "$("$runc" $g ps --format json c1)" = "[$sleeper]" ]
+err=$("$runc" $g delete c1 2>&1)
+t "delete of a running container without --force fails" sh -c '[ $1 -eq 1 ] && printf "%s" "$2" | grep -q "not stopped: running"' - $? "$err"
+printf '{"id":"c2","pid":%d,"pidStart":1,"status":"running","bundle":"/b"}' "$sleeper" >"$dir/s2"
+mkdir -p "$root/c2" && mv "$dir/s2" "$root/c2/state.json"
+t "state: a recycled pid (other start time) is stopped" has "$("$runc" $g state c2)" '"status": "stopped"'
+t "ps of a stopped container: []" [ "$("$runc" $g ps --format json c2)" = "[]" ]
+"$runc" $g delete c2
+t "delete of a stopped container: no --force needed" [ $? -eq 0 ] && [ ! -e "$root/c2" ]
+"$runc" $g delete --force c1
+t "delete --force of a running one: 0" [ $? -eq 0 ]
+wait "$sleeper"
+rc=$?
+t "its process was killed (SIGKILL: 137)" [ $rc -eq 137 ]
+sleeper=
+t "and its state is gone" [ ! -e "$root/c1" ]
+"$runc" $g delete --force c1
+t "delete --force again: still 0" [ $? -eq 0 ]
+
+echo "1..$n"
+exit $fail
