@@ -65,12 +65,23 @@ t "state: running while its process lives" has "$out" '"status": "running"'
 t "state: the pid" has "$out" "\"pid\": $sleeper"
 t "state: annotations" has "$out" '"a": "b"'
 t "ps --format json: [pid]" [ "$("$runc" $g ps --format json c1)" = "[$sleeper]" ]
+err=$("$runc" $g start c1 2>&1)
+t "start of a running container fails" sh -c '[ $1 -eq 1 ] && [ "$2" = "spore-runc: cannot start a container that is running" ]' - $? "$err"
+"$runc" $g kill c1 FOO 2>/dev/null
+t "kill with an unknown signal: exit 2" [ $? -eq 2 ]
+err=$("$runc" $g kill c1 USR1 2>&1)
+t "kill with a signal no guest gets: exit 1, says so" sh -c '[ $1 -eq 1 ] && printf "%s" "$2" | grep -q "signal 10: only stop signals and SIGKILL"' - $? "$err"
 err=$("$runc" $g delete c1 2>&1)
 t "delete of a running container without --force fails" sh -c '[ $1 -eq 1 ] && printf "%s" "$2" | grep -q "not stopped: running"' - $? "$err"
 printf '{"id":"c2","pid":%d,"pidStart":1,"status":"running","bundle":"/b"}' "$sleeper" >"$dir/s2"
 mkdir -p "$root/c2" && mv "$dir/s2" "$root/c2/state.json"
 t "state: a recycled pid (other start time) is stopped" has "$("$runc" $g state c2)" '"status": "stopped"'
 t "ps of a stopped container: []" [ "$("$runc" $g ps --format json c2)" = "[]" ]
+err=$("$runc" $g kill c2 9 2>&1)
+t "kill of a stopped container: container not running" sh -c '[ $1 -eq 1 ] && [ "$2" = "spore-runc: container not running" ]' - $? "$err"
+t "... also in the --log file" has "$(tail -1 "$dir/log.json")" '"msg": *"container not running"'
+err=$("$runc" $g start c2 2>&1)
+t "start of a stopped container fails" [ "$err" = "spore-runc: cannot start a container that is stopped" ]
 "$runc" $g delete c2
 t "delete of a stopped container: no --force needed" [ $? -eq 0 ] && [ ! -e "$root/c2" ]
 "$runc" $g delete --force c1
@@ -82,6 +93,35 @@ sleeper=
 t "and its state is gone" [ ! -e "$root/c1" ]
 "$runc" $g delete --force c1
 t "delete --force again: still 0" [ $? -eq 0 ]
+
+# create without Xen: everything up to the guest is done, then undone.
+mkdir -p "$dir/b/rootfs/bin" "$dir/sr"
+echo hi >"$dir/b/rootfs/bin/x"
+printf '{"process":{"args":["/bin/x"]},"root":{"path":"rootfs"}}' >"$dir/b/config.json"
+if [ -e /dev/xen/privcmd ]; then
+	echo "ok $((n += 1)) # SKIP create's failure path: this host runs Xen"
+elif ! command -v gensquashfs >/dev/null; then
+	echo "ok $((n += 1)) # SKIP create's failure path: no gensquashfs"
+else
+	: >"$dir/kernel"
+	out=$(SPORE_ROOT=$dir/sr SPORE_KERNEL=$dir/kernel SPORE_INITRD=$dir/kernel \
+		"$runc" $g create --bundle "$dir/b" --pid-file "$dir/b/init.pid" c3 2>"$dir/err")
+	rc=$?
+	t "create without Xen: exit 1" [ $rc -eq 1 ]
+	t "... nothing on stdout (the container's stream)" [ -z "$out" ]
+	t "... one line naming privcmd" sh -c '[ $(wc -l <"$1") -eq 1 ] && grep -q "^spore-runc: create c3: .*privcmd" "$1"' - "$dir/err"
+	t "... no pid file" [ ! -e "$dir/b/init.pid" ]
+	t "... no state left" [ ! -e "$root/c3" ]
+	t "... no image or temp left" [ -z "$(ls -A "$dir/sr/runc/images")" ]
+fi
+err=$("$runc" $g create --bundle "$dir/nosuch" --pid-file "$dir/p" c4 2>&1)
+t "create with a missing bundle: exit 1, one line" sh -c '[ $1 -eq 1 ] && [ $(printf "%s\n" "$2" | wc -l) -eq 1 ]' - $? "$err"
+printf '{"process":{"args":["/bin/x"],"terminal":true},"root":{"path":"rootfs"}}' >"$dir/b/config.json"
+err=$("$runc" $g create --bundle "$dir/b" --pid-file "$dir/p" c5 2>&1)
+t "create with a terminal: not supported yet" sh -c '[ $1 -eq 1 ] && printf "%s" "$2" | grep -q "terminal.*not supported yet"' - $? "$err"
+t "... no state left" [ ! -e "$root/c5" ]
+"$runc" $g create --bundle "$dir/b" --pid-file "$dir/p" ../x 2>/dev/null
+t "create with a bad ID: exit 2" [ $? -eq 2 ]
 
 echo "1..$n"
 exit $fail

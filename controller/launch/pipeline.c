@@ -347,6 +347,8 @@ int spore_launch_run(const struct spore_launch_spec *spec, struct spore_launch_r
 	r = start(l, err);
 	snprintf(res->uuid, sizeof(res->uuid), "%s", l->rec.uuid);
 	snprintf(res->name, sizeof(res->name), "%s", l->rec.name);
+	if (r >= 0 && spec->running)
+		spec->running(spec->arg, &l->rec);
 	if (r >= 0 && spec->attach)
 		r = attach(l, res, err);
 	else if (r >= 0)

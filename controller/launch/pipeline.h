@@ -80,6 +80,10 @@ struct spore_launch_spec {
 	 * stops. */
 	bool attach;
 	bool rm;
+	/* Called once the record says "running", before the attach (or NULL):
+	 * spore-runc's create returns there while its host process, the
+	 * attached launcher, relays the console on. */
+	void (*running)(void *arg, const struct spore_guest *rec);
 };
 
 enum spore_launch_end {

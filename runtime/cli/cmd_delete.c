@@ -3,12 +3,14 @@
  * without --force. A created or stopped container goes without --force, a
  * running or paused one only with it. */
 #include "runc_cli.h"
+#include "runc_guest.h"
 #include "runc_state.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 
 int cmd_delete(const struct runc_ctx *c, int argc, char **argv, struct spore_err *err)
 {
@@ -46,10 +48,19 @@ int cmd_delete(const struct runc_ctx *c, int argc, char **argv, struct spore_err
 				   spore_runc_status_name(live));
 		goto out;
 	}
-	/* The host process owns the guest: killing it lets the reaper free
-	 * whatever it leaves. */
+	/* The guest first (the host process then sees it gone), then the
+	 * host process; a guest that stopped was freed by its host process,
+	 * and the destroy finds nothing. */
+	if (st.uuid[0] && (r = runc_guest_destroy(st.uuid, err)) < 0) {
+		spore_err_wrap(err, "delete %s", id);
+		goto out;
+	}
 	if (alive && kill(st.pid, SIGKILL) < 0 && errno != ESRCH) {
 		r = spore_err_set(err, errno, "delete %s: kill %d", id, (int)st.pid);
+		goto out;
+	}
+	if (st.image[0] && !st.image_shared && unlink(st.image) < 0 && errno != ENOENT) {
+		r = spore_err_set(err, errno, "delete %s: %s", id, st.image);
 		goto out;
 	}
 	r = spore_runc_state_remove(c->root, id, err);

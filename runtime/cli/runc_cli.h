@@ -17,6 +17,9 @@ struct runc_ctx {
  * err->code EINVAL and a "usage" message: exit 2). */
 int cmd_state(const struct runc_ctx *c, int argc, char **argv, struct spore_err *err);
 int cmd_delete(const struct runc_ctx *c, int argc, char **argv, struct spore_err *err);
+int cmd_create(const struct runc_ctx *c, int argc, char **argv, struct spore_err *err);
+int cmd_start(const struct runc_ctx *c, int argc, char **argv, struct spore_err *err);
+int cmd_kill(const struct runc_ctx *c, int argc, char **argv, struct spore_err *err);
 int cmd_ps(const struct runc_ctx *c, int argc, char **argv, struct spore_err *err);
 
 /* A usage error: the message, and the status 2. */

@@ -48,6 +48,10 @@ static const char usage[] =
 	"An OCI runtime (runc's command line) whose containers are spore guests.\n"
 	"\n"
 	"Commands:\n"
+	"  create --bundle DIR --pid-file FILE ID\n"
+	"                            Build the container's guest; its process waits for start\n"
+	"  start ID                  Start the container's process\n"
+	"  kill [--all] ID [SIGNAL]  SIGKILL: destroy the guest; TERM/INT/HUP/QUIT: stop it\n"
 	"  state ID                  Print the container's OCI state (JSON)\n"
 	"  delete [--force] ID       Remove the container (--force: even if it runs)\n"
 	"  ps [--format json] ID     The container's host process\n"
@@ -67,6 +71,9 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
+	{"create", cmd_create},
+	{"start", cmd_start},
+	{"kill", cmd_kill},
 	{"state", cmd_state},
 	{"delete", cmd_delete},
 	{"ps", cmd_ps},
@@ -75,7 +82,7 @@ static const struct verb verbs[] = {
 /* runc's other verbs: known, so they fail with a clear line. */
 static const char *const unsupported[] = {
 	"checkpoint", "events", "exec", "features", "init", "list", "pause", "restore",
-	"resume", "run", "spec", "update", "create", "start", "kill",
+	"resume", "run", "spec", "update",
 };
 
 enum { O_LOG_FORMAT = 256, O_DEBUG, O_SYSTEMD, O_CRIU, O_ROOTLESS, O_CGROUP_MANAGER };

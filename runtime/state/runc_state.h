@@ -34,6 +34,8 @@ struct spore_runc_state {
 	char rootfs[PATH_MAX];
 	char created[40];       /* RFC 3339, UTC, nanoseconds */
 	char uuid[37];          /* the guest's; "" until it exists */
+	char image[PATH_MAX];   /* its root image; "" before */
+	bool image_shared;      /* a cache entry, else the container's own (delete removes it) */
 	pid_t pid;              /* the per-container host process; 0 before */
 	uint64_t pid_start;     /* its start time (/proc/PID/stat field 22) */
 	enum spore_runc_status status; /* as recorded */

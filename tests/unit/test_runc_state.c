@@ -52,13 +52,15 @@ static void statuses(void)
 
 static struct spore_runc_state sample(void)
 {
-	struct spore_runc_state st = {.pid = 4242, .pid_start = 987654, .status = SPORE_RUNC_RUNNING};
+	struct spore_runc_state st = {.pid = 4242, .pid_start = 987654, .status = SPORE_RUNC_RUNNING,
+				      .image_shared = true};
 
 	strcpy(st.id, "c1");
 	strcpy(st.bundle, "/run/b/c1");
 	strcpy(st.rootfs, "/run/b/c1/rootfs");
 	strcpy(st.created, "2026-12-07T13:00:00.000000001Z");
 	strcpy(st.uuid, "0c9f5a8e-2d7b-4c4e-9a51-7f3c2b1d0e6a");
+	strcpy(st.image, "/var/lib/spore/runc/images/ctr-c1.sqfs");
 	st.annotations = strdup("{\"k\":\"v\"}");
 	return st;
 }
@@ -74,7 +76,8 @@ static void codec(void)
 	is_int(spore_runc_state_parse(text, strlen(text), &back, &e), 0, "parse back");
 	ok(!strcmp(back.id, st.id) && !strcmp(back.bundle, st.bundle) &&
 		   !strcmp(back.rootfs, st.rootfs) && !strcmp(back.created, st.created) &&
-		   !strcmp(back.uuid, st.uuid) && back.pid == st.pid && back.pid_start == st.pid_start &&
+		   !strcmp(back.uuid, st.uuid) && !strcmp(back.image, st.image) &&
+		   back.image_shared == st.image_shared && back.pid == st.pid && back.pid_start == st.pid_start &&
 		   back.status == st.status,
 	   "every field survives");
 	is_str(back.annotations, "{\"k\":\"v\"}", "annotations survive");
