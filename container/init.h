@@ -66,6 +66,6 @@ pid_t start_container(const struct spore_bundle *b, const struct userspec_ids *i
 
 /* supervise.c: PID 1's loop until the container is gone; returns its wait
  * status. */
-int supervise(pid_t child, unsigned stop_timeout);
+int supervise(pid_t child, int stop_signal, unsigned stop_timeout);
 
 #endif

@@ -124,7 +124,7 @@ int main(int argc, char **argv)
 	if (xb_fd() >= 0)
 		xb_write("data/spore/state", "running");
 	say("container started, pid %d", (int)child);
-	int status = supervise(child, bundle.stop_timeout);
+	int status = supervise(child, (int)bundle.stop_signal, bundle.stop_timeout);
 	unmount_volumes(&bundle);
 	report_exit(status);
 	power_off();

@@ -75,6 +75,9 @@ static void usage(FILE *out)
 		"                            noexec,nosuid,nodev, no size limit) (repeatable)\n"
 		"  --read-only               Mount the container's root read-only (volumes and\n"
 		"                            --tmpfs mounts stay writable)\n"
+		"  --stop-signal SIGNAL      Signal a stop request (destroy) sends the container\n"
+		"                            (default: the image's StopSignal, else SIGTERM)\n"
+		"  --stop-timeout S          Seconds from that signal to SIGKILL (default 10)\n"
 		"  --insecure-registry HOST  Allow plain HTTP to HOST[:PORT]\n"
 		"  -h, --help                Show this help\n"
 		"\n"
@@ -106,12 +109,14 @@ struct launch_args {
 	struct spore_tmpfs_mount tmpfs[SPORE_BUNDLE_MAX_TMPFS];
 	size_t ntmpfs;
 	bool read_only;
+	uint32_t stop_signal; /* 0: the image's StopSignal, else SIGTERM */
+	int64_t stop_timeout; /* -1: sporeinit's default */
 };
 
 static int parse_args(struct launch_args *l, int argc, char **argv, struct spore_err *err)
 {
 	enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_VCPUS, O_KERNEL, O_RM, O_INSECURE, O_NETWORK,
-	       O_ALLOW_DOM0, O_CPUS, O_TMPFS, O_READ_ONLY };
+	       O_ALLOW_DOM0, O_CPUS, O_TMPFS, O_READ_ONLY, O_STOP_SIGNAL, O_STOP_TIMEOUT };
 	static const struct option opts[] = {
 		{"attach", no_argument, 0, 'a'},         {"detach", no_argument, 0, 'd'},
 		{"tty", no_argument, 0, 't'},
@@ -127,6 +132,8 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 		{"allow-dom0", no_argument, 0, O_ALLOW_DOM0},
 		{"volume", required_argument, 0, 'v'},
 		{"tmpfs", required_argument, 0, O_TMPFS}, {"read-only", no_argument, 0, O_READ_ONLY},
+		{"stop-signal", required_argument, 0, O_STOP_SIGNAL},
+		{"stop-timeout", required_argument, 0, O_STOP_TIMEOUT},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
 	uint64_t v;
@@ -137,6 +144,7 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 	char one[64];
 
 	l->memory_mib = 256;
+	l->stop_timeout = -1;
 	l->vcpus = 1;
 	l->network = true;
 	optind = 1;
@@ -215,6 +223,18 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 				return spore_err_wrap(err, "launch");
 			break;
 		case O_READ_ONLY: l->read_only = true; break;
+		case O_STOP_SIGNAL:
+			if (docker_signal_parse(optarg, &l->stop_signal) < 0)
+				return spore_err_setx(err, EINVAL,
+						      "launch: --stop-signal '%s' is not a signal (a name such as "
+						      "SIGUSR1, or 1..64)", optarg);
+			break;
+		case O_STOP_TIMEOUT:
+			if (cli_parse_u64(optarg, 0, 86400, &v) < 0)
+				return spore_err_setx(err, EINVAL,
+						      "launch: --stop-timeout '%s' is not 0..86400 seconds", optarg);
+			l->stop_timeout = (int64_t)v;
+			break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return cli_usage(err, "launch: bad usage");
 		}
@@ -330,6 +350,19 @@ static int launch_initrd(void *arg, const struct spore_guest *rec,
 			.target = a->tmpfs[i].target, .size = a->tmpfs[i].size,
 			.mode = a->tmpfs[i].mode, .flags = a->tmpfs[i].flags};
 	b->read_only = a->read_only;
+	/* docker's rule: --stop-signal, else the image's StopSignal, else
+	 * SIGTERM; sporeinit sends it on a stop request (destroy). */
+	if (a->stop_signal) {
+		b->stop_signal = a->stop_signal;
+	} else if (ic->stop_signal && ic->stop_signal[0] &&
+		   docker_signal_parse(ic->stop_signal, &b->stop_signal) < 0) {
+		char shown[64];
+		r = spore_err_setx(err, EINVAL, "launch: %s: the image's StopSignal '%s' is not a signal",
+				   a->image, spore_volume_printable(ic->stop_signal, shown, sizeof(shown)));
+		goto out;
+	}
+	if (a->stop_timeout >= 0)
+		b->stop_timeout = (uint32_t)a->stop_timeout;
 	if (spore_bundle_encode(b, &buf, &len, &why) < 0) {
 		r = spore_err_setx(err, EINVAL, "launch: cannot encode the launch bundle: %s",
 				   why ? why : "invalid");
