@@ -2,11 +2,11 @@
 # spore-runc's verbs that need no Xen (TAP): global options as containerd and
 # podman pass them, state/ps/delete against a state directory written here,
 # errors on stderr and in the --log file.
-# Usage: runc_cli.sh SPORE-RUNC
-runc=$1
+# Usage: runc_cli.sh SPORE-RUNC SUBREAPER
+runc=$1 subreaper=$2
 dir=$(mktemp -d /tmp/spore-runc-cli.XXXXXX) || exit 1
-sleeper=
-trap '[ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; rm -rf "$dir"' EXIT
+sleeper= sr=
+trap '[ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; [ -n "$sr" ] && kill "$sr" 2>/dev/null; rm -rf "$dir"' EXIT
 n=0
 fail=0
 t() { # t DESCRIPTION COMMAND...: ok if the command succeeds
@@ -122,6 +122,43 @@ t "create with a terminal: not supported yet" sh -c '[ $1 -eq 1 ] && printf "%s"
 t "... no state left" [ ! -e "$root/c5" ]
 "$runc" $g create --bundle "$dir/b" --pid-file "$dir/p" ../x 2>/dev/null
 t "create with a bad ID: exit 2" [ $? -eq 2 ]
+
+# CRI's sandbox (pause) container: no guest, a host process only, the
+# whole life cycle without Xen, under a subreaper as the shim runs it.
+mkdir -p "$dir/sb"
+printf '{"process":{"args":["/pause"]},"root":{"path":"rootfs"},"annotations":{"io.kubernetes.cri.container-type":"sandbox"}}' >"$dir/sb/config.json"
+sandbox() { # ID: create under the subreaper; waits for create's own end
+	"$subreaper" "$dir/$1.reaped" "$runc" $g create --bundle "$dir/sb" --pid-file "$dir/sb/$1.pid" "$1" >"$dir/$1.out" 2>&1 &
+	sr=$!
+	i=0
+	while [ ! -s "$dir/$1.reaped" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+}
+reaped() { awk -v p="$2" '$1 == p {print $2}' "$dir/$1.reaped"; } # ID PID
+sandbox pod1
+t "sandbox create: exit 0, nothing printed" sh -c '[ "$(cat "$1")" = "$2 0" ] && [ ! -s "$3" ]' - "$dir/pod1.reaped" "$(awk 'NR == 1 {print $1}' "$dir/pod1.reaped")" "$dir/pod1.out"
+pid=$(cat "$dir/sb/pod1.pid")
+t "... its pid file, no newline, a live process" sh -c '[ $(wc -l <"$1") -eq 0 ] && kill -0 "$2"' - "$dir/sb/pod1.pid" "$pid"
+t "... state: created" has "$("$runc" $g state pod1)" '"status": "created"'
+"$runc" $g start pod1
+t "start: running" has "$("$runc" $g state pod1)" '"status": "running"'
+"$runc" $g kill pod1 15
+wait "$sr"
+t "kill 15: the pause process ends with 0, as pause does" [ "$(reaped pod1 "$pid")" = 0 ]
+t "state: stopped" has "$("$runc" $g state pod1)" '"status": "stopped"'
+"$runc" $g delete pod1 && "$runc" $g delete --force pod1
+t "delete, delete --force: gone" [ ! -e "$root/pod1" ]
+sandbox pod2
+pid=$(cat "$dir/sb/pod2.pid")
+"$runc" $g kill --all pod2 9
+wait "$sr"
+t "kill --all 9 of a created sandbox: 137" [ "$(reaped pod2 "$pid")" = 137 ]
+sandbox pod3
+pid=$(cat "$dir/sb/pod3.pid")
+"$runc" $g start pod3
+"$runc" $g delete --force pod3
+wait "$sr"
+t "delete --force of a running sandbox: its process killed, state gone" sh -c '[ "$1" = 137 ] && [ ! -e "$2" ]' - "$(reaped pod3 "$pid")" "$root/pod3"
+sr=
 
 echo "1..$n"
 exit $fail

@@ -57,6 +57,24 @@ static _Noreturn void host_process(const struct runc_ctx *c, const struct spore_
 	_exit(r);
 }
 
+/* CRI's sandbox (pause) container holds the pod's namespaces for runc; a
+ * pod of spore guests needs none of them, so its process is only a host
+ * process that ends, as pause does, with 0 on SIGTERM, SIGINT or SIGHUP. */
+static _Noreturn void pause_process(void)
+{
+	sigset_t set;
+	int sig = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	while (sigwait(&set, &sig) != 0) {
+	}
+	_exit(0);
+}
+
 /* What the host process said: "OK <uuid>" or "E <message>". */
 static int await_guest(int fd, pid_t child, char *uuid, size_t n, struct spore_err *err)
 {
@@ -130,6 +148,16 @@ int cmd_create(const struct runc_ctx *c, int argc, char **argv, struct spore_err
 	if ((r = spore_runc_state_claim(c->root, id, err)) < 0)
 		goto out;
 	claimed = true;
+	if (spec.sandbox) {
+		if ((child = fork()) < 0) {
+			r = spore_err_set(err, errno, "create: fork");
+			goto out;
+		}
+		if (child == 0)
+			pause_process();
+		st.no_guest = true;
+		goto record;
+	}
 	if ((r = runc_rootfs_image(rootfs, id, &img, err)) < 0)
 		goto out;
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -150,6 +178,7 @@ int cmd_create(const struct runc_ctx *c, int argc, char **argv, struct spore_err
 		spore_err_wrap(err, "create %s", id);
 		goto out;
 	}
+record:
 	snprintf(st.id, sizeof(st.id), "%s", id);
 	snprintf(st.bundle, sizeof(st.bundle), "%s", bundle_real);
 	snprintf(st.rootfs, sizeof(st.rootfs), "%s", rootfs);
@@ -165,7 +194,8 @@ int cmd_create(const struct runc_ctx *c, int argc, char **argv, struct spore_err
 	if ((r = spore_runc_state_write(c->root, &st, err)) < 0 ||
 	    (pid_file && (r = spore_runc_pidfile_write(pid_file, child, err)) < 0)) {
 		struct spore_err e = {0};
-		runc_guest_destroy(st.uuid, &e);
+		if (!st.no_guest)
+			runc_guest_destroy(st.uuid, &e);
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 	}

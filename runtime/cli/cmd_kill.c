@@ -2,7 +2,8 @@
  * process then exits 137); SIGTERM, SIGINT, SIGHUP and SIGQUIT are a stop
  * request (sporeinit sends the container SIGTERM, SIGKILL after the grace
  * period: 143 or 137). A created container, its workload not started,
- * goes whatever the signal. Other signals are refused for now: delivering
+ * goes whatever the signal. A sandbox container (no guest) gets the signal
+ * itself. Other signals are refused for now: delivering
  * any signal needs the guest's control channel. */
 #include "runc_cli.h"
 #include "runc_guest.h"
@@ -63,6 +64,10 @@ int cmd_kill(const struct runc_ctx *c, int argc, char **argv, struct spore_err *
 	live = spore_runc_status_live(st.status, spore_runc_pid_alive(st.pid, st.pid_start));
 	if (live == SPORE_RUNC_STOPPED) {
 		r = spore_err_setx(err, ESRCH, "container not running");
+	} else if (st.no_guest) {
+		/* A sandbox container's process is the host process itself. */
+		if (kill(st.pid, sig) < 0 && errno != ESRCH)
+			r = spore_err_set(err, errno, "kill %s: pid %d", id, (int)st.pid);
 	} else if (sig == SIGKILL || live == SPORE_RUNC_CREATED) {
 		r = runc_guest_destroy(st.uuid, err);
 	} else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) {

@@ -24,7 +24,7 @@ int cmd_start(const struct runc_ctx *c, int argc, char **argv, struct spore_err 
 				   spore_runc_status_name(live));
 		goto out;
 	}
-	if ((r = runc_guest_release(st.uuid, err)) < 0) {
+	if (!st.no_guest && (r = runc_guest_release(st.uuid, err)) < 0) {
 		spore_err_wrap(err, "start %s", argv[1]);
 		goto out;
 	}

@@ -58,12 +58,13 @@ static json_t *annotations_of(const struct spore_runc_state *st)
 
 int spore_runc_state_encode(const struct spore_runc_state *st, char **out)
 {
-	json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:o}", "ociVersion",
+	json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:o}", "ociVersion",
 			      SPORE_RUNC_OCI_VERSION, "id", st->id, "pid", (json_int_t)st->pid,
 			      "pidStart", (json_int_t)st->pid_start, "status",
 			      spore_runc_status_name(st->status), "bundle", st->bundle, "rootfs",
 			      st->rootfs, "created", st->created, "uuid", st->uuid, "image", st->image,
-			      "imageShared", st->image_shared, "annotations", annotations_of(st));
+			      "imageShared", st->image_shared, "noGuest", st->no_guest, "annotations",
+			      annotations_of(st));
 
 	*out = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
@@ -122,6 +123,7 @@ int spore_runc_state_parse(const char *buf, size_t len, struct spore_runc_state 
 	    copy_str(o, "image", st->image, sizeof(st->image), false, err) < 0)
 		goto out;
 	st->image_shared = json_is_true(json_object_get(o, "imageShared"));
+	st->no_guest = json_is_true(json_object_get(o, "noGuest"));
 	if (!spore_runc_id_ok(st->id)) {
 		spore_err_setx(err, EINVAL, "state: bad id");
 		goto out;

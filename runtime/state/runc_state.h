@@ -36,6 +36,7 @@ struct spore_runc_state {
 	char uuid[37];          /* the guest's; "" until it exists */
 	char image[PATH_MAX];   /* its root image; "" before */
 	bool image_shared;      /* a cache entry, else the container's own (delete removes it) */
+	bool no_guest;          /* CRI's sandbox (pause) container: a host process only */
 	pid_t pid;              /* the per-container host process; 0 before */
 	uint64_t pid_start;     /* its start time (/proc/PID/stat field 22) */
 	enum spore_runc_status status; /* as recorded */

@@ -53,7 +53,7 @@ static void statuses(void)
 static struct spore_runc_state sample(void)
 {
 	struct spore_runc_state st = {.pid = 4242, .pid_start = 987654, .status = SPORE_RUNC_RUNNING,
-				      .image_shared = true};
+				      .image_shared = true, .no_guest = true};
 
 	strcpy(st.id, "c1");
 	strcpy(st.bundle, "/run/b/c1");
@@ -77,7 +77,8 @@ static void codec(void)
 	ok(!strcmp(back.id, st.id) && !strcmp(back.bundle, st.bundle) &&
 		   !strcmp(back.rootfs, st.rootfs) && !strcmp(back.created, st.created) &&
 		   !strcmp(back.uuid, st.uuid) && !strcmp(back.image, st.image) &&
-		   back.image_shared == st.image_shared && back.pid == st.pid && back.pid_start == st.pid_start &&
+		   back.image_shared == st.image_shared && back.no_guest == st.no_guest &&
+		   back.pid == st.pid && back.pid_start == st.pid_start &&
 		   back.status == st.status,
 	   "every field survives");
 	is_str(back.annotations, "{\"k\":\"v\"}", "annotations survive");
