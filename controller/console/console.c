@@ -119,7 +119,7 @@ int console_relay_run(const struct console_relay *c, struct spore_err *err)
 					break;
 				n += m;
 			}
-			long esc = console_find_escape(buf, n);
+			long esc = c->no_escape ? -1 : console_find_escape(buf, n);
 			int r = write_all(c->pty_fd, buf, esc >= 0 ? esc : n);
 			if (r < 0 && r != -EIO) {
 				ret = spore_err_set(err, -r, "console: writing input");

@@ -148,7 +148,7 @@ static void drain_stopped(struct spore_xc *xc, struct spore_xs *xs, uint32_t dom
 }
 
 int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int pty_fd,
-		   unsigned *reason, char *status, size_t status_len, struct spore_err *err)
+		   bool no_escape, unsigned *reason, char *status, size_t status_len, struct spore_err *err)
 {
 	struct spore_dominfo info;
 	char status_path[96];
@@ -173,6 +173,7 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int
 		.pty_fd = pty_fd,
 		.stop_fd = spore_xs_watch_fd(xs),
 		.raw = true,
+		.no_escape = no_escape,
 	};
 	for (;;) {
 		r = console_relay_run(&c, err);

@@ -30,12 +30,12 @@ void console_tty_path(uint32_t domid, char *buf, size_t n);
 int console_try_open_pty(struct spore_xs *xs, uint32_t domid, struct spore_err *err);
 int console_timeout(struct spore_err *err, uint32_t domid, int timeout_ms);
 
-/* Relays between the terminal and pty_fd until the user detaches or the
- * domain shuts down or disappears. With
+/* Relays between the terminal and pty_fd until the user detaches (Ctrl+],
+ * unless no_escape) or the domain shuts down or disappears. With
  * status, the exit status sporeinit reports goes there as soon as it is
  * written (status_len bytes; "" if none came): another sporectl (destroy)
  * may tear the guest down, record and all, before this one looks. */
 int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int pty_fd,
-		   unsigned *reason, char *status, size_t status_len, struct spore_err *err);
+		   bool no_escape, unsigned *reason, char *status, size_t status_len, struct spore_err *err);
 
 #endif

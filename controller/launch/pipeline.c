@@ -315,7 +315,7 @@ static int attach(struct launch *l, struct spore_launch_result *res, struct spor
 
 	/* The exit status must be read before the domain (and its xenstore
 	 * directory) goes: console_attach takes it when written. */
-	int r = console_attach(l->xc, l->xs, l->build.domid, l->pty, &reason, reported,
+	int r = console_attach(l->xc, l->xs, l->build.domid, l->pty, l->spec->no_escape, &reason, reported,
 			       sizeof(reported), err);
 	if (r < 0)
 		return r;

@@ -80,6 +80,7 @@ struct spore_launch_spec {
 	 * stops. */
 	bool attach;
 	bool rm;
+	bool no_escape; /* attached without Ctrl+] to detach (spore-runc's terminal) */
 	/* Called once the record says "running", before the attach (or NULL):
 	 * spore-runc's create returns there while its host process, the
 	 * attached launcher, relays the console on. */

@@ -29,18 +29,23 @@ static const char help[] =
 	"which exits with the container's status. Accepted and ignored: --no-pivot,\n"
 	"--no-new-keyring, --preserve-fds N.\n";
 
-/* The host process: the launcher that stays attached. Its stdin is not the
- * container's (a console has no end-of-file to pass on). */
+/* The host process: the launcher that stays attached. With a terminal,
+ * the pty's slave is its stdin, stdout and stderr (the caller's own fds
+ * must go: containerd waits for their end before create counts as done);
+ * without, its stdin is not the container's (a console has no end-of-file
+ * to pass on). */
 static _Noreturn void host_process(const struct runc_ctx *c, const struct spore_oci_spec *spec,
-				   const char *image, int notify_fd)
+				   const char *image, int notify_fd, int tty)
 {
 	struct spore_err err = {0};
-	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC), r;
+	int fd = tty >= 0 ? tty : open("/dev/null", O_RDONLY | O_CLOEXEC), r;
 	bool notified = false;
 
-	if (fd >= 0 && fd != STDIN_FILENO) {
-		dup2(fd, STDIN_FILENO);
-		close(fd);
+	if (fd >= 0) {
+		for (int i = 0; i <= (tty >= 0 ? 2 : 0); i++)
+			dup2(fd, i);
+		if (fd > 2)
+			close(fd);
 	}
 	/* The caller's stderr is the container's: spore's warnings stay out. */
 	if (!getenv("SPORE_LOG"))
@@ -111,7 +116,7 @@ int cmd_create(const struct runc_ctx *c, int argc, char **argv, struct spore_err
 	struct runc_rootfs_image img = {0};
 	char bundle_real[PATH_MAX], rootfs[PATH_MAX];
 	bool claimed = false;
-	int o, r, p[2] = {-1, -1};
+	int o, r, p[2] = {-1, -1}, tty = -1;
 	pid_t child;
 
 	if (runc_help(argc, argv, help))
@@ -136,8 +141,9 @@ int cmd_create(const struct runc_ctx *c, int argc, char **argv, struct spore_err
 		return spore_err_set(err, errno, "create: bundle %s", bundle);
 	if ((r = spore_oci_spec_load(bundle_real, &spec, err)) < 0)
 		goto out;
-	if (spec.terminal || console) {
-		r = spore_err_setx(err, ENOTSUP, "create: a terminal (process.terminal, --console-socket) is not supported yet");
+	if (spec.terminal != !!console) {
+		r = spore_err_setx(err, EINVAL, spec.terminal ? "create: process.terminal needs --console-socket"
+							      : "create: --console-socket without process.terminal");
 		goto out;
 	}
 	if ((size_t)snprintf(rootfs, sizeof(rootfs), "%s%s%s", spec.root_path[0] == '/' ? "" : bundle_real,
@@ -160,6 +166,10 @@ int cmd_create(const struct runc_ctx *c, int argc, char **argv, struct spore_err
 	}
 	if ((r = runc_rootfs_image(rootfs, id, &img, err)) < 0)
 		goto out;
+	if (console && (r = runc_console_send(console, &tty, err)) < 0) {
+		spore_err_wrap(err, "create");
+		goto out;
+	}
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		r = spore_err_set(err, errno, "create: pipe");
 		goto out;
@@ -170,7 +180,7 @@ int cmd_create(const struct runc_ctx *c, int argc, char **argv, struct spore_err
 	}
 	if (child == 0) {
 		close(p[0]);
-		host_process(c, &spec, img.path, p[1]);
+		host_process(c, &spec, img.path, p[1], tty);
 	}
 	close(p[1]);
 	p[1] = -1;
@@ -206,6 +216,8 @@ out:
 			unlink(img.path);
 		spore_runc_state_remove(c->root, id, &e);
 	}
+	if (tty >= 0)
+		close(tty);
 	if (p[0] >= 0)
 		close(p[0]);
 	if (p[1] >= 0)

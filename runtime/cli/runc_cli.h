@@ -22,6 +22,10 @@ int cmd_start(const struct runc_ctx *c, int argc, char **argv, struct spore_err 
 int cmd_kill(const struct runc_ctx *c, int argc, char **argv, struct spore_err *err);
 int cmd_ps(const struct runc_ctx *c, int argc, char **argv, struct spore_err *err);
 
+/* --console-socket PATH: makes a pty, sends its master there (runc's way)
+ * and hands back the slave (*slave_out), for the container's host process. */
+int runc_console_send(const char *path, int *slave_out, struct spore_err *err);
+
 /* A usage error: the message, and the status 2. */
 int runc_usage(struct spore_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 extern bool runc_usage_error;

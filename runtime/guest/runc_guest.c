@@ -53,6 +53,10 @@ static int runc_initrd(void *arg, const struct spore_guest *rec, const struct sp
 	b->image_dev = SPORE_BUNDLE_IMAGE_DEV;
 	b->read_only = s->root_readonly;
 	b->start_gate = true;
+	/* With a terminal its input is the container's (the pty's slave is
+	 * the host process's stdin); without, stdin is /dev/null. */
+	b->tty = s->terminal;
+	b->stdin_open = s->terminal;
 	if (plan)
 		spore_net_plan_bundle(plan, b);
 	if (spore_bundle_encode(b, &buf, &len, &why) < 0) {
@@ -107,7 +111,7 @@ int runc_guest_run(const struct spore_oci_spec *spec, const char *image, int not
 		.disks = {image}, .ndisks = 1, .loop_step = "loop-image",
 		.network = true,
 		.initrd_name = initrd, .make_initrd = runc_initrd, .arg = &p,
-		.attach = true, .rm = true, .running = running,
+		.attach = true, .rm = true, .running = running, .no_escape = true,
 	};
 	r = spore_launch_run(&ls, &res, err);
 	*notified = p.notify_fd < 0;

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <pty.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -53,6 +54,26 @@ int main(void)
 	ok(n == 16 && !memcmp(buf, "hello from guest", 16), "output relayed");
 	n = read(slave, buf, sizeof(buf));
 	ok(n == 3 && !memcmp(buf, "ls\r", 3), "input before the escape relayed, rest dropped");
+
+	/* Without the escape (spore-runc's terminal), Ctrl+] is input too. */
+	ok(write(in[1], "a\x1d" "b", 3) == 3, "Ctrl+] between two bytes");
+	close(in[1]);
+	int efd0 = eventfd(0, 0);
+	struct console_relay cn = {.in_fd = in[0], .out_fd = out[1], .pty_fd = master,
+				   .stop_fd = efd0, .no_escape = true};
+	pid_t stopper = fork();
+	if (stopper == 0) {
+		usleep(100000);
+		uint64_t one = 1;
+		_exit(write(efd0, &one, sizeof(one)) == sizeof(one) ? 0 : 1);
+	}
+	is_int(console_relay_run(&cn, &e), CONSOLE_STOPPED, "no_escape: no detach, runs until stopped");
+	waitpid(stopper, NULL, 0);
+	n = read(slave, buf, sizeof(buf));
+	ok(n == 3 && !memcmp(buf, "a\x1d" "b", 3), "the escape byte reached the guest (%zd bytes)", n);
+	close(efd0);
+	close(in[0]);
+	ok(pipe(in) == 0, "a new input pipe");
 
 	/* A terminal's reply split in two (ESC now, the rest 30 ms later)
 	 * reaches the guest as one write: a SEQPACKET pair stands in for the

@@ -4,7 +4,7 @@
 # a child subreaper (the shim is one), the pid file read once create
 # returns, start, the host process's exit status awaited, delete, delete
 # --force; kill TERM -> 143, kill --all 9 -> 137, kill of a created
-# container; nothing left behind (guest records, loop devices, state,
+# container; a terminal through --console-socket; nothing left behind (guest records, loop devices, state,
 # private images, temps).
 . tests/e2e/lib.sh
 
@@ -12,7 +12,8 @@ need_launch "spore-runc"
 build=${SPORE_BUILD:-build}
 runc=$PWD/$build/runtime/spore-runc
 subreaper=$PWD/$build/tests/subreaper
-for f in "$runc" "$subreaper"; do
+recvtty=$PWD/$build/tests/recvtty
+for f in "$runc" "$subreaper" "$recvtty"; do
 	[ -x "$f" ] || { echo "not ok - $f is built (ninja -C $build)"; exit 0; }
 done
 b=$E2E_TMP/bundle
@@ -27,21 +28,23 @@ check "busybox's root unpacked as the bundle's rootfs" unsquashfs -q -n -d "$b/r
 guests_before=$(xenstore-list /spore/guests 2>/dev/null | sort | tr '\n' ' ')
 loops_before=$(losetup -a 2>/dev/null | wc -l)
 
-config() { # ARGS-JSON: a config.json as containerd writes one, trimmed
-	printf '{"ociVersion":"1.0.2","process":{"terminal":false,"user":{"uid":0,"gid":0},"args":%s,"env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"cwd":"/","capabilities":{"bounding":["CAP_KILL"]},"noNewPrivileges":true},"root":{"path":"rootfs"},"hostname":"runc-e2e","mounts":[{"destination":"/proc","type":"proc","source":"proc"}],"linux":{"resources":{"memory":{"limit":134217728}},"cgroupsPath":"/default/x","namespaces":[{"type":"pid"},{"type":"mount"}]}}' \
-		"$1" >"$b/config.json"
+config() { # ARGS-JSON [TERMINAL]: a config.json as containerd writes one, trimmed
+	printf '{"ociVersion":"1.0.2","process":{"terminal":%s,"user":{"uid":0,"gid":0},"args":%s,"env":["PATH=/usr/sbin:/usr/bin:/sbin:/bin"],"cwd":"/","capabilities":{"bounding":["CAP_KILL"]},"noNewPrivileges":true},"root":{"path":"rootfs"},"hostname":"runc-e2e","mounts":[{"destination":"/proc","type":"proc","source":"proc"}],"linux":{"resources":{"memory":{"limit":134217728}},"cgroupsPath":"/default/x","namespaces":[{"type":"pid"},{"type":"mount"}]}}' \
+		"${2:-false}" "$1" >"$b/config.json"
 }
 
-# create ID: under the subreaper, in the background ($sr), the container's
+# create ID [OPTION...]: under the subreaper, in the background ($sr), the container's
 # stdout/stderr in $E2E_TMP/ID.out/.err, reaped statuses in ID.reaped. Waits
 # for create itself to end; its status in $create_rc.
 create() {
+	local id=$1
+	shift
 	rm -f "$b/init.pid"
-	"$subreaper" "$E2E_TMP/$1.reaped" "$runc" "${g[@]}" create --bundle "$b" \
-		--pid-file "$b/init.pid" "$1" >"$E2E_TMP/$1.out" 2>"$E2E_TMP/$1.err" &
+	"$subreaper" "$E2E_TMP/$id.reaped" "$runc" "${g[@]}" create --bundle "$b" \
+		--pid-file "$b/init.pid" "$@" "$id" >"$E2E_TMP/$id.out" 2>"$E2E_TMP/$id.err" &
 	sr=$!
-	wait_for 300 test -s "$E2E_TMP/$1.reaped"
-	create_rc=$(awk 'NR == 1 {print $2}' "$E2E_TMP/$1.reaped")
+	wait_for 300 test -s "$E2E_TMP/$id.reaped"
+	create_rc=$(awk 'NR == 1 {print $2}' "$E2E_TMP/$id.reaped")
 }
 # status_of ID PID: the reaped status of PID (after `wait "$sr"` in this
 # shell: the subreaper ends once the container's process has).
@@ -116,6 +119,25 @@ check_fails "delete of a running container without --force fails" "$runc" "${g[@
 check "delete --force of a running container" "$runc" "${g[@]}" delete --force t5
 wait_sr
 check_eq "... its process ends, 137" "$(status_of t5 "$pid")" 137
+
+# 5. a terminal, as conmon and ctr -t ask for one: the pty's master goes to
+# the caller over --console-socket, the container's tty is its console.
+config '["/bin/sh","-c","tty; echo tty-ok; exit 4"]' true
+"$recvtty" "$E2E_TMP/tty.sock" >"$E2E_TMP/tty.out" 2>"$E2E_TMP/tty.err" &
+rt=$!
+wait_for 10 test -S "$E2E_TMP/tty.sock"
+create t6 --console-socket "$E2E_TMP/tty.sock"
+pid=$(cat "$b/init.pid" 2>/dev/null)
+check_eq "create with a terminal exits 0" "$create_rc" 0
+check_match "the caller got the pty before create ended" "$(cat "$E2E_TMP/tty.err")" '^pty /dev/pts/[0-9]+$'
+check "start t6" "$runc" "${g[@]}" start t6
+wait_sr
+check_eq "the terminal container's status (4)" "$(status_of t6 "$pid")" 4
+wait_for 30 gone "$rt" || kill "$rt"
+check_match "its output came through the pty" "$(cat "$E2E_TMP/tty.out")" 'tty-ok'
+check_match "... and it had a terminal" "$(cat "$E2E_TMP/tty.out")" '/dev/(hvc0|console|tty)'
+check_eq "nothing on create's own stdout and stderr" "$(cat "$E2E_TMP/t6.out" "$E2E_TMP/t6.err")" ""
+check "delete t6" "$runc" "${g[@]}" delete t6
 
 # Nothing left behind.
 sleep 1
