@@ -71,7 +71,10 @@ int cmd_kill(const struct runc_ctx *c, int argc, char **argv, struct spore_err *
 	} else if (sig == SIGKILL || live == SPORE_RUNC_CREATED) {
 		r = runc_guest_destroy(st.uuid, err);
 	} else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) {
-		r = runc_guest_stop(st.uuid, err);
+		/* No record: the guest stopped and its host process is tearing
+		 * it down; as far as the caller knows, it no longer runs. */
+		if ((r = runc_guest_stop(st.uuid, err)) == -ENOENT)
+			r = spore_err_setx(err, ESRCH, "container not running");
 	} else {
 		r = spore_err_setx(err, ENOTSUP, "kill: signal %d: only stop signals and SIGKILL reach a spore guest yet",
 				   sig);
