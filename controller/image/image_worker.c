@@ -226,6 +226,16 @@ static void worker(struct spore_store *s, int sock, int rs, uid_t uid, gid_t gid
 	_exit(0);
 }
 
+/* The worker's message reaches a terminal: its bytes come from image data
+ * (entry names, registry replies) and from a process that may be
+ * compromised, so anything but printable ASCII becomes '?'. */
+static void printable(char *msg, size_t n)
+{
+	for (size_t i = 0; i < n && msg[i]; i++)
+		if ((unsigned char)msg[i] < 0x20 || (unsigned char)msg[i] > 0x7e)
+			msg[i] = '?';
+}
+
 /* The privileged side: serves commits until the worker reports or dies. */
 static int serve(const struct spore_store *s, int sock, pid_t pid, const struct spore_worker_opts *o,
 		 struct spore_err *err)
@@ -249,6 +259,7 @@ static int serve(const struct spore_store *s, int sock, pid_t pid, const struct 
 			done = true;
 		} else if (m->type == MSG_DONE) {
 			m->err.msg[sizeof(m->err.msg) - 1] = '\0';
+			printable(m->err.msg, sizeof(m->err.msg));
 			r = m->r < 0 ? m->r : 0;
 			if (r < 0) {
 				*err = m->err;

@@ -106,6 +106,12 @@ static int probe(struct spore_store *ws, void *arg, void *out, struct spore_err 
 	return 0;
 }
 
+static int escapes(struct spore_store *ws, void *arg, void *out, struct spore_err *err)
+{
+	(void)ws, (void)arg, (void)out;
+	return spore_err_setx(err, EINVAL, "entry '\033]0;pwned\007\2332J' refused");
+}
+
 static int crash(struct spore_store *ws, void *arg, void *out, struct spore_err *err)
 {
 	(void)ws, (void)arg, (void)out, (void)err;
@@ -163,6 +169,9 @@ int main(void)
 
 	o.out = NULL;
 	o.out_len = 0;
+	r = spore_image_worker_run(&s, escapes, NULL, &o, &err);
+	ok(r == -EINVAL && !strcmp(err.msg, "entry '?]0;pwned??2J' refused"),
+	   "the worker's error comes back with control bytes replaced: %s", err.msg);
 	r = spore_image_worker_run(&s, crash, NULL, &o, &err);
 	ok(r < 0 && strstr(err.msg, "the image worker died (signal 6)"), "a crashing worker is an error: %s",
 	   err.msg);
