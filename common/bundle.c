@@ -247,11 +247,13 @@ static int decode_record(struct spore_bundle *b, uint32_t tag, const uint8_t *v,
 	case SPORE_BT_TTY:
 	case SPORE_BT_STDIN:
 	case SPORE_BT_READ_ONLY:
+	case SPORE_BT_START_GATE:
 		if (len != 1 || v[0] > 1)
 			return *why = "bad flag", -1;
 		b->tty |= tag == SPORE_BT_TTY && v[0];
 		b->stdin_open |= tag == SPORE_BT_STDIN && v[0];
 		b->read_only |= tag == SPORE_BT_READ_ONLY && v[0];
+		b->start_gate |= tag == SPORE_BT_START_GATE && v[0];
 		return 0;
 	case SPORE_BT_OVERLAY_SIZE:
 		if (len != 8)
@@ -436,6 +438,10 @@ int spore_bundle_encode(const struct spore_bundle *b, uint8_t **out, size_t *out
 	if (b->read_only) {
 		tmp[0] = 1;
 		wput(&w, SPORE_BT_READ_ONLY, tmp, 1);
+	}
+	if (b->start_gate) {
+		tmp[0] = 1;
+		wput(&w, SPORE_BT_START_GATE, tmp, 1);
 	}
 	tmp[0] = b->tty;
 	wput(&w, SPORE_BT_TTY, tmp, 1);

@@ -29,7 +29,10 @@ int xb_open(void);                 /* 0 or -errno; later calls are no-ops */
 int xb_fd(void);                   /* -1 when not open */
 int xb_write(const char *path, const char *val);
 int xb_watch(const char *path, const char *token);
-unsigned xb_events(void);          /* watch events seen so far */
+int xb_read(const char *path, char *val, size_t n); /* 0, or -errno (absent: -EACCES) */
+#define XB_STOP_TOKEN "spore"      /* the control/shutdown watch's token */
+unsigned xb_events(void);          /* stop watch events seen so far */
+void wait_start_gate(void);        /* spore-runc: until dom0 writes SPORE_START_GATE_NODE */
 int xb_pump(void);                 /* reads one pending message (fd readable) */
 
 /* wait.c: 0 once ready(arg) holds, or -ETIMEDOUT; woken by messages on a

@@ -79,7 +79,7 @@ int cmd_console(int argc, char **argv, struct spore_err *err)
 		goto out;
 	}
 	unsigned reason = 0;
-	r = console_attach(xc, xs, info.domid, g.uuid, &svc, &reason, NULL, 0, err);
+	r = console_attach(xc, xs, info.domid, g.uuid, &svc, false, &reason, NULL, 0, err);
 	if (r < 0) {
 		spore_err_wrap(err, "console: guest '%s'", id);
 	} else if (r == ATTACH_DETACHED) {

@@ -155,7 +155,7 @@ int console_relay_run(const struct console_relay *c, struct spore_err *err)
 					break;
 				n += m;
 			}
-			long esc = console_find_escape(buf, n);
+			long esc = c->no_escape ? -1 : console_find_escape(buf, n);
 			int r = to_spored(c->svc_fd, buf, (size_t)(esc >= 0 ? esc : n));
 			if (r < 0 && r != -EPIPE && r != -ECONNRESET) {
 				ret = spore_err_set(err, -r, "console: sending input");

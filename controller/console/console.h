@@ -26,6 +26,7 @@ struct console_relay {
 	int svc_fd;  /* the attached connection to spored */
 	int stop_fd; /* optional: readable means stop; -1 for none */
 	bool raw;    /* put in_fd's terminal in raw mode while relaying */
+	bool no_escape; /* Ctrl+] is input like any other (spore-runc's terminal: no user to detach) */
 };
 
 /* Relays until one of enum console_end happens; returns it (> 0) or a

@@ -138,7 +138,8 @@ static void drain_stopped(int svc_fd)
 }
 
 int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, const char *uuid,
-		   int *svc_fd, unsigned *reason, char *status, size_t status_len, struct spore_err *err)
+		   int *svc_fd, bool no_escape, unsigned *reason, char *status, size_t status_len,
+		   struct spore_err *err)
 {
 	struct spore_dominfo info;
 	char status_path[96];
@@ -163,6 +164,7 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, con
 		.svc_fd = *svc_fd,
 		.stop_fd = spore_xs_watch_fd(xs),
 		.raw = true,
+		.no_escape = no_escape,
 	};
 	for (;;) {
 		r = console_relay_run(&c, err);

@@ -29,13 +29,14 @@ int console_connect(const char *uuid, uint32_t history, struct spore_err *err);
 bool console_spored_answers(void);
 
 /* Relays between the terminal and spored (svc_fd, from console_connect)
- * until the user detaches or the domain shuts down or disappears (its last
+ * until the user detaches (Ctrl+], unless no_escape) or the domain shuts down or disappears (its last
  * output relayed first). A spored that goes away meanwhile is reconnected
  * to (uuid) without history. With
  * status, the exit status sporeinit reports goes there as soon as it is
  * written (status_len bytes; "" if none came): another sporectl (destroy)
  * may tear the guest down, record and all, before this one looks. */
 int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, const char *uuid,
-		   int *svc_fd, unsigned *reason, char *status, size_t status_len, struct spore_err *err);
+		   int *svc_fd, bool no_escape, unsigned *reason, char *status, size_t status_len,
+		   struct spore_err *err);
 
 #endif

@@ -314,7 +314,7 @@ static int attach(struct launch *l, struct spore_launch_result *res, struct spor
 
 	/* The exit status must be read before the domain (and its xenstore
 	 * directory) goes: console_attach takes it when written. */
-	int r = console_attach(l->xc, l->xs, l->build.domid, l->rec.uuid, &l->svc, &reason, reported,
+	int r = console_attach(l->xc, l->xs, l->build.domid, l->rec.uuid, &l->svc, l->spec->no_escape, &reason, reported,
 			       sizeof(reported), err);
 	if (r < 0)
 		return r;
@@ -346,6 +346,8 @@ int spore_launch_run(const struct spore_launch_spec *spec, struct spore_launch_r
 	r = start(l, err);
 	snprintf(res->uuid, sizeof(res->uuid), "%s", l->rec.uuid);
 	snprintf(res->name, sizeof(res->name), "%s", l->rec.name);
+	if (r >= 0 && spec->running)
+		spec->running(spec->arg, &l->rec);
 	if (r >= 0 && spec->attach)
 		r = attach(l, res, err);
 	else if (r >= 0)

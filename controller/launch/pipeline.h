@@ -90,6 +90,11 @@ struct spore_launch_spec {
 	 * stops. */
 	bool attach;
 	bool rm;
+	bool no_escape; /* attached without Ctrl+] to detach (spore-runc's terminal) */
+	/* Called once the record says "running", before the attach (or NULL):
+	 * spore-runc's create returns there while its host process, the
+	 * attached launcher, relays the console on. */
+	void (*running)(void *arg, const struct spore_guest *rec);
 };
 
 enum spore_launch_end {

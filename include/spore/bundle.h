@@ -53,6 +53,9 @@
 #define SPORE_BUNDLE_MAX_TMPFS   16
 #define SPORE_BUNDLE_NAME_MAX    31  /* device and fs type names */
 #define SPORE_BUNDLE_HOST_MAX    64
+/* The node (relative to the guest's domain path) dom0 writes to release a
+ * gated container: under control/, which the guest may read but not write. */
+#define SPORE_START_GATE_NODE    "control/spore-start"
 #define SPORE_BUNDLE_DEF_STOP    10  /* seconds between SIGTERM and SIGKILL */
 #define SPORE_BUNDLE_DEF_STOP_SIGNAL 15 /* SIGTERM, as docker */
 #define SPORE_BUNDLE_MAX_SIGNAL  64  /* Linux's _NSIG - 1 */
@@ -79,6 +82,8 @@ enum spore_bundle_tag {
 	SPORE_BT_UPPER_DEV,      /* string: block device (ext4, made empty by the controller)
 				  * holding the overlay's upper layer; absent = tmpfs */
 	SPORE_BT_STOP_SIGNAL,    /* u32 signal sent on a stop request (1..64); absent = SIGTERM */
+	SPORE_BT_START_GATE,     /* u8 0/1: the container starts only once dom0 writes
+				  * SPORE_START_GATE_NODE (spore-runc's create, then start) */
 };
 
 /* Volume flags. FILE: the filesystem holds one regular file, named
@@ -136,6 +141,7 @@ struct spore_bundle {
 	const char *image_dev;   /* required */
 	const char *upper_dev;   /* NULL = the overlay's upper layer is a tmpfs */
 	bool tty, stdin_open, read_only;
+	bool start_gate;         /* SPORE_BT_START_GATE */
 	bool has_ipv4, has_ipv6;
 	struct spore_bundle_ipv4 ipv4;
 	struct spore_bundle_ipv6 ipv6;

@@ -14,8 +14,14 @@ trap 'rm -rf "$tmp"' EXIT
 
 rm -rf "$out"
 mkdir -p "$out"/{fuzz_kernel_image,fuzz_oci_manifest,fuzz_layer_merge,fuzz_net_frame,fuzz_net_ipc,fuzz_net_ring,fuzz_xs_wire,fuzz_bundle}
-mkdir -p "$out"/{fuzz_docker_archive,fuzz_registry_reply,fuzz_auth_json}
+mkdir -p "$out"/{fuzz_docker_archive,fuzz_registry_reply,fuzz_auth_json,fuzz_oci_spec}
 mkdir -p "$out"/fuzz_term_filter
+
+# spore-runc: odd first byte, a config.json; even, its state file.
+printf '\001{"ociVersion":"1.0.2","process":{"terminal":false,"user":{"uid":1000,"gid":100},"args":["sh","-c","echo hi"],"env":["PATH=/bin","A=b"],"cwd":"/w"},"root":{"path":"rootfs","readonly":true},"hostname":"h","mounts":[{"destination":"/etc/hosts","type":"bind","source":"/h"},{"destination":"/proc","type":"proc","source":"proc"}],"annotations":{"io.kubernetes.cri.container-type":"sandbox"},"linux":{"resources":{"memory":{"limit":536870912},"cpu":{"quota":150000,"period":100000}},"namespaces":[{"type":"pid"}]}}' \
+	>"$out/fuzz_oci_spec/config"
+printf '\000{"ociVersion":"1.0.2","id":"c1","pid":42,"pidStart":7,"status":"running","bundle":"/b","rootfs":"/b/rootfs","created":"2026-12-07T13:00:00.000000000Z","uuid":"0c9f5a8e-2d7b-4c4e-9a51-7f3c2b1d0e6a","image":"/i.sqfs","imageShared":true,"annotations":{"k":"v"}}' \
+	>"$out/fuzz_oci_spec/state"
 
 # Kernels: the loader test's synthetic ELF in every wrapping.
 "$build/tests/kernel-corpus" --write-corpus "$out/fuzz_kernel_image"

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -53,6 +54,25 @@ int main(void)
 	is_int(spore_svc_recv(sv[1], msg, &m, &e), 1, "spored gets a message");
 	ok(m.type == SPORE_SVC_INPUT && m.len == 3 && !memcmp(m.payload, "ls\r", 3),
 	   "... INPUT: what came before the escape; the rest dropped");
+
+	/* Without the escape (spore-runc's terminal), Ctrl+] is input too:
+	 * the relay runs until stopped. */
+	ok(write(in[1], "a\x1d" "b", 3) == 3, "Ctrl+] between two bytes");
+	int efd0 = eventfd(0, 0);
+	struct console_relay cn = {.in_fd = in[0], .out_fd = out[1], .svc_fd = sv[0],
+				   .stop_fd = efd0, .no_escape = true};
+	pid_t stopper = fork();
+	if (stopper == 0) {
+		usleep(100000);
+		uint64_t one = 1;
+		_exit(write(efd0, &one, sizeof(one)) == sizeof(one) ? 0 : 1);
+	}
+	is_int(console_relay_run(&cn, &e), CONSOLE_STOPPED, "no_escape: no detach, runs until stopped");
+	waitpid(stopper, NULL, 0);
+	close(efd0);
+	is_int(spore_svc_recv(sv[1], msg, &m, &e), 1, "spored gets a message");
+	ok(m.type == SPORE_SVC_INPUT && m.len == 3 && !memcmp(m.payload, "a\x1d" "b", 3),
+	   "... INPUT with the escape byte in it (%u bytes)", m.len);
 
 	/* A terminal's reply split in two (ESC now, the rest 30 ms later)
 	 * reaches the guest as one INPUT message. */
