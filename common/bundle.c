@@ -47,6 +47,7 @@ void spore_bundle_init(struct spore_bundle *b)
 {
 	memset(b, 0, sizeof(*b));
 	b->stop_timeout = SPORE_BUNDLE_DEF_STOP;
+	b->stop_signal = SPORE_BUNDLE_DEF_STOP_SIGNAL;
 }
 
 bool spore_bundle_name_ok(const char *s)
@@ -246,11 +247,13 @@ static int decode_record(struct spore_bundle *b, uint32_t tag, const uint8_t *v,
 	case SPORE_BT_TTY:
 	case SPORE_BT_STDIN:
 	case SPORE_BT_READ_ONLY:
+	case SPORE_BT_START_GATE:
 		if (len != 1 || v[0] > 1)
 			return *why = "bad flag", -1;
 		b->tty |= tag == SPORE_BT_TTY && v[0];
 		b->stdin_open |= tag == SPORE_BT_STDIN && v[0];
 		b->read_only |= tag == SPORE_BT_READ_ONLY && v[0];
+		b->start_gate |= tag == SPORE_BT_START_GATE && v[0];
 		return 0;
 	case SPORE_BT_OVERLAY_SIZE:
 		if (len != 8)
@@ -305,6 +308,11 @@ static int decode_record(struct spore_bundle *b, uint32_t tag, const uint8_t *v,
 		if (len != 4 || get32(v) > 86400)
 			return *why = "bad stop timeout", -1;
 		b->stop_timeout = get32(v);
+		return 0;
+	case SPORE_BT_STOP_SIGNAL:
+		if (len != 4 || get32(v) < 1 || get32(v) > SPORE_BUNDLE_MAX_SIGNAL)
+			return *why = "bad stop signal", -1;
+		b->stop_signal = get32(v);
 		return 0;
 	default:
 		return 0; /* unknown: optional field of a newer controller */
@@ -431,6 +439,10 @@ int spore_bundle_encode(const struct spore_bundle *b, uint8_t **out, size_t *out
 		tmp[0] = 1;
 		wput(&w, SPORE_BT_READ_ONLY, tmp, 1);
 	}
+	if (b->start_gate) {
+		tmp[0] = 1;
+		wput(&w, SPORE_BT_START_GATE, tmp, 1);
+	}
 	tmp[0] = b->tty;
 	wput(&w, SPORE_BT_TTY, tmp, 1);
 	tmp[0] = b->stdin_open;
@@ -492,6 +504,10 @@ int spore_bundle_encode(const struct spore_bundle *b, uint8_t **out, size_t *out
 		free(rec);
 	}
 	wu32(&w, SPORE_BT_STOP_TIMEOUT, b->stop_timeout);
+	/* Only when it is not the default: older sporeinits skip unknown tags
+	 * anyway, but a bundle that needs none stays as it was. */
+	if (b->stop_signal != SPORE_BUNDLE_DEF_STOP_SIGNAL)
+		wu32(&w, SPORE_BT_STOP_SIGNAL, b->stop_signal);
 	if (w.failed)
 		return free(w.p), *why = "bundle too large or out of memory", -1;
 

@@ -2,6 +2,7 @@
 #include <spore/conlog.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +107,14 @@ static int parse_rfc3339(const char *p, size_t len, bool need_z, int64_t *ns)
 		i++;
 	else if (need_z)
 		return -1;
-	*ns = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s) * 1000000000LL) + frac;
+	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	/* Nanoseconds in 64 bits end in 2262: later is "never". */
+	if (secs > INT64_MAX / 1000000000 - 1)
+		*ns = INT64_MAX;
+	else if (secs < INT64_MIN / 1000000000 + 1)
+		*ns = INT64_MIN;
+	else
+		*ns = secs * 1000000000LL + frac;
 	return (int)i;
 }
 

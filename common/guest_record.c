@@ -45,6 +45,7 @@ static const struct field fields[] = {
 	FS(SPORE_REC_PORTS, ports),
 	FN(SPORE_REC_ALLOW_DOM0, F_U32, allow_dom0),
 	FS(SPORE_REC_VIF, vif),
+	FS(SPORE_REC_NET_BACKEND, net_backend),
 	FS(SPORE_REC_VOLUMES, volumes),
 	FS(SPORE_REC_MOUNTS, mounts),
 	FS(SPORE_REC_ANONYMOUS, anonymous),

@@ -29,7 +29,10 @@ int xb_open(void);                 /* 0 or -errno; later calls are no-ops */
 int xb_fd(void);                   /* -1 when not open */
 int xb_write(const char *path, const char *val);
 int xb_watch(const char *path, const char *token);
-unsigned xb_events(void);          /* watch events seen so far */
+int xb_read(const char *path, char *val, size_t n); /* 0, or -errno (absent: -EACCES) */
+#define XB_STOP_TOKEN "spore"      /* the control/shutdown watch's token */
+unsigned xb_events(void);          /* stop watch events seen so far */
+void wait_start_gate(void);        /* spore-runc: until dom0 writes SPORE_START_GATE_NODE */
 int xb_pump(void);                 /* reads one pending message (fd readable) */
 
 /* wait.c: 0 once ready(arg) holds, or -ETIMEDOUT; woken by messages on a
@@ -37,6 +40,7 @@ int xb_pump(void);                 /* reads one pending message (fd readable) */
 int wait_until(bool (*ready)(const void *), const void *arg, int proto, unsigned groups,
 	       int timeout_ms);
 int wait_for(const char *path, int timeout_ms);  /* a path exists (uevents) */
+int wait_for_disk(const char *path, int timeout_ms); /* a disk can be opened (uevents) */
 
 /* mounts.c */
 void early_mounts(void);
@@ -63,6 +67,6 @@ pid_t start_container(const struct spore_bundle *b, const struct userspec_ids *i
 
 /* supervise.c: PID 1's loop until the container is gone; returns its wait
  * status. */
-int supervise(pid_t child, unsigned stop_timeout);
+int supervise(pid_t child, int stop_signal, unsigned stop_timeout);
 
 #endif

@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 	}
 
 	load_modules();
-	if (xb_open() < 0 || xb_watch("control/shutdown", "spore") < 0)
+	if (xb_open() < 0 || xb_watch("control/shutdown", XB_STOP_TOKEN) < 0)
 		warn("no xenstore access: stop requests and exit status will not reach dom0");
 
 	read_bundle();
@@ -117,12 +117,14 @@ int main(int argc, char **argv)
 	resolve_user(&bundle, &ids);
 	make_workdir(&bundle);
 	seal_root(&bundle);
+	if (bundle.start_gate)
+		wait_start_gate();
 
 	child = start_container(&bundle, &ids);
 	if (xb_fd() >= 0)
 		xb_write("data/spore/state", "running");
 	say("container started, pid %d", (int)child);
-	int status = supervise(child, bundle.stop_timeout);
+	int status = supervise(child, (int)bundle.stop_signal, bundle.stop_timeout);
 	unmount_volumes(&bundle);
 	report_exit(status);
 	power_off();

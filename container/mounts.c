@@ -108,7 +108,7 @@ void switch_to_image(const struct spore_bundle *b)
 	int root;
 
 	snprintf(dev, sizeof(dev), "/dev/%s", b->image_dev);
-	if (wait_for(dev, DEV_TIMEOUT_MS) < 0)
+	if (wait_for_disk(dev, DEV_TIMEOUT_MS) < 0)
 		die("image device %s did not appear", dev);
 	trace("%s present", dev);
 	must_mount(dev, "/lower", "squashfs", MS_RDONLY | MS_NODEV, NULL);
@@ -117,7 +117,7 @@ void switch_to_image(const struct spore_bundle *b)
 		/* A disk the controller made empty: the root's writes go there,
 		 * not to RAM. */
 		snprintf(dev, sizeof(dev), "/dev/%s", b->upper_dev);
-		if (wait_for(dev, DEV_TIMEOUT_MS) < 0)
+		if (wait_for_disk(dev, DEV_TIMEOUT_MS) < 0)
 			die("root disk %s did not appear", dev);
 		/* noinit_itable: the file's holes read as zeros, so zeroing
 		 * the inode tables in the background would only fill dom0's
@@ -245,7 +245,7 @@ static void mount_volume(const struct spore_bundle_volume *v)
 	char dev[64];
 
 	snprintf(dev, sizeof(dev), "/dev/%s", v->device);
-	if (wait_for(dev, DEV_TIMEOUT_MS) < 0)
+	if (wait_for_disk(dev, DEV_TIMEOUT_MS) < 0)
 		die("volume device %s did not appear", dev);
 	if (v->file) {
 		mount_file_volume(dev, v);

@@ -1,7 +1,8 @@
 /* PID 1 once the container runs: reap every child, forward the polite
  * signals to the container, and turn a stop request from dom0 (any write to
- * control/shutdown after the watch's initial event) into SIGTERM, then
- * SIGKILL after the grace period. */
+ * control/shutdown after the watch's initial event) into the stop signal
+ * (docker's StopSignal; SIGTERM by default), then SIGKILL after the grace
+ * period. */
 #include "init.h"
 #include <spore/clock.h>
 
@@ -13,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int supervise(pid_t child, unsigned stop_timeout)
+int supervise(pid_t child, int stop_signal, unsigned stop_timeout)
 {
 	sigset_t set;
 	int sfd, status = 0;
@@ -39,9 +40,9 @@ int supervise(pid_t child, unsigned stop_timeout)
 
 		/* The first event is the one every new watch fires. */
 		if (!stopping && xb_events() >= 2) {
-			say("stop requested: SIGTERM, %u s grace", stop_timeout);
+			say("stop requested: signal %d, %u s grace", stop_signal, stop_timeout);
 			stopping = true;
-			kill(child, SIGTERM);
+			kill(child, stop_signal);
 			deadline = spore_now_ms() + (int64_t)stop_timeout * 1000;
 		}
 		if (stopping && !killed) {

@@ -6,6 +6,7 @@
 #include <spore/clock.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/netlink.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -51,4 +52,22 @@ static bool exists(const void *path)
 int wait_for(const char *path, int timeout_ms)
 {
 	return wait_until(exists, path, NETLINK_KOBJECT_UEVENT, 1, timeout_ms);
+}
+
+/* A disk's node appears (devtmpfs, at device_add) before the kernel can
+ * open it (bdev_add comes after, in device_add_disk): an open in between
+ * fails with ENXIO, and so did a mount there. Its KOBJ_ADD uevent comes
+ * once it can be opened. */
+static bool openable(const void *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+int wait_for_disk(const char *path, int timeout_ms)
+{
+	return wait_until(openable, path, NETLINK_KOBJECT_UEVENT, 1, timeout_ms);
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <xen/io/xs_wire.h>
@@ -55,8 +56,13 @@ static int recv_msg(struct xsd_sockmsg *hdr)
 	if (read_full(payload, hdr->len) < 0)
 		return -EIO;
 	payload[hdr->len] = '\0';
-	if (hdr->type == XS_WATCH_EVENT)
-		events++;
+	/* Only the stop watch's events count ("path\0token\0"); the start
+	 * gate's only wake the poll. */
+	if (hdr->type == XS_WATCH_EVENT) {
+		size_t plen = strnlen(payload, hdr->len);
+		if (plen < hdr->len && !strcmp(payload + plen + 1, XB_STOP_TOKEN))
+			events++;
+	}
 	return 0;
 }
 
@@ -97,6 +103,16 @@ static int request(uint32_t type, const char *a, size_t alen, const char *b, siz
 int xb_write(const char *path, const char *val)
 {
 	return request(XS_WRITE, path, strlen(path) + 1, val, strlen(val));
+}
+
+int xb_read(const char *path, char *val, size_t n)
+{
+	int r = request(XS_READ, path, strlen(path) + 1, "", 0);
+
+	/* The reply's value is what recv_msg left in payload. */
+	if (r == 0)
+		snprintf(val, n, "%s", payload);
+	return r;
 }
 
 int xb_watch(const char *path, const char *token)

@@ -36,11 +36,22 @@ struct net_attach {
 	uint32_t mtu; /* of the guest link; libslirp's throughput follows it */
 	size_t n_fwd;
 	struct net_fwd fwd[NET_MAX_FWD];
+	/* Served through the guest's rings (launch --net-backend userspace):
+	 * no interface; ifname only names the vif (vif<domid>.<devid>). */
+	bool userspace;
+	uint32_t domid, devid;
 };
 
 /* Parses "IFNAME:GUEST_IPV4/PREFIX:GATEWAY[:MAC]" into a (zeroed) attach and
  * derives the DNS alias (the first free address after the gateway) and the
  * IPv6 addresses. */
+/* A userspace vif's rings as its frontend published them (guest-written,
+ * checked by the parent's parser; the worker maps only these). */
+struct net_rings {
+	uint32_t tx_ref, rx_ref, evtchn;
+	uint32_t rx_sg;
+};
+
 int net_attach_parse(const char *spec, struct net_attach *a, struct spore_err *err);
 /* Parses an MTU in [NET_MTU_MIN, NET_MTU_MAX]. */
 int net_mtu_parse(const char *s, uint32_t *mtu, struct spore_err *err);

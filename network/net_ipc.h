@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 enum net_msg_type {
-	NET_MSG_ATTACH = 1, /* parent -> worker, with the packet socket */
+	NET_MSG_ATTACH = 1, /* parent -> worker, with the packet socket (none: userspace) */
 	NET_MSG_READY,      /* worker -> parent: stack up, sandbox entered */
 	NET_MSG_STATS,      /* worker -> parent, about once a second */
 	NET_MSG_STATUS_REQ, /* status client -> parent */
@@ -36,6 +36,7 @@ struct net_msg_attach {
 	struct net_filter filter;
 	uint32_t uid, gid; /* the worker drops to these */
 	uint32_t use_syslog;
+	struct net_rings rings; /* attach.userspace: the rings to serve (no fd) */
 };
 
 struct net_msg_ready {

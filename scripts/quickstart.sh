@@ -40,6 +40,7 @@ quickstart: you are in the sandbox'"'"'s dom0, as root. Try:
   sporectl console demo                 back into it if it still runs (Ctrl+] detaches)
   sporectl launch -d --name web \$IMG httpd -f -v -p 80
                                         a server in the background
+  sporectl logs -f web                  its console output, followed (Ctrl+C stops)
   sporectl stats --no-stream            CPU, memory and I/O of running guests
   sporectl inspect -f "{{.ipv4}}" web   one field of a guest, docker-style
   sporectl destroy web                  stop it and free everything it held

@@ -146,6 +146,16 @@ build_volume() {
 # app: docker's run semantics to compare against: Entrypoint + Cmd, a named
 # non-root user with supplementary groups, a WorkingDir the image lacks, Env.
 # Its entrypoint prints what it was given.
+# stopsig: busybox whose config sets StopSignal SIGUSR1 (destroy sends it
+# first, as docker stop does).
+build_stopsig() {
+	new_image stopsig
+	fill_busybox "$IMG_DIR/b-stopsig/rootfs"
+	commit stopsig
+	umoci_q config --image "$IMG_DIR/oci:stopsig" --config.cmd /bin/sh \
+		--config.env PATH=/usr/sbin:/usr/bin:/sbin:/bin --config.stopsignal SIGUSR1
+}
+
 build_app() {
 	local r=$IMG_DIR/b-app/rootfs
 	new_image app
@@ -368,7 +378,8 @@ push_images() {
 		spore-test/large:latest spore-test/layered:latest
 		spore-test/multiarch:latest spore-test/corrupt:latest spore-test/evil-dotdot:latest
 		spore-test/evil-symlink:latest spore-test/evil-hardlink:latest spore-test/evil-diffid:latest
-		spore-test/evil-absolute:latest spore-test/evil-truncated:latest spore-test/volume:latest" i missing=
+		spore-test/evil-absolute:latest spore-test/evil-truncated:latest
+		spore-test/stopsig:latest spore-test/volume:latest" i missing=
 	for i in $want; do has_image "$i" || missing+=" $i"; done
 	[ -n "$missing" ] || return 0
 	command -v umoci >/dev/null || die "umoci not found (install the Debian package umoci)"
@@ -378,6 +389,7 @@ push_images() {
 	umoci_q init --layout "$IMG_DIR/oci"
 	build_busybox
 	build_app
+	build_stopsig
 	build_layered
 	build_multiarch
 	build_zstd

@@ -2,10 +2,13 @@
 # The docs users look for stay in step with --help: the man pages render
 # without warnings, every sporectl command and every long option its --help
 # lists is in sporectl.8 and in the bash completion, every sporenet option
-# is in sporenet.8, and the completion completes. TAP.
-# Usage: docs_cli.sh SPORECTL SPORENET SOURCE_ROOT
-sporectl=$1 sporenet=$2 src=$3
-man8=$src/doc/man/sporectl.8 net8=$src/doc/man/sporenet.8 comp=$src/doc/completion/sporectl
+# is in sporenet.8, every spored option in spored.8, every spore-runc
+# command and global option in spore-runc.8, and the completion completes.
+# TAP.
+# Usage: docs_cli.sh SPORECTL SPORENET SPORED SOURCE_ROOT [SPORE-RUNC]
+sporectl=$1 sporenet=$2 spored=$3 src=$4 runc=${5:-}
+man8=$src/doc/man/sporectl.8 net8=$src/doc/man/sporenet.8 svc8=$src/doc/man/spored.8
+comp=$src/doc/completion/sporectl runc8=$src/doc/man/spore-runc.8
 n=0 fails=0
 ok() { # ok STATUS DESCRIPTION [DETAIL]
 	n=$((n + 1))
@@ -18,7 +21,7 @@ ok() { # ok STATUS DESCRIPTION [DETAIL]
 	fi
 }
 
-for page in "$man8" "$net8"; do
+for page in "$man8" "$net8" "$svc8" "$runc8"; do
 	if command -v groff >/dev/null; then
 		w=$(groff -mdoc -ww -z "$page" 2>&1)
 		ok $([ -z "$w" ]; echo $?) "$(basename "$page") renders without warnings" "$w"
@@ -63,6 +66,28 @@ for o in $("$sporenet" --help | long_opts); do
 	grep -q -- "Fl -${o#--}\\b" "$net8" || net_missing="$net_missing $o"
 done
 ok $([ -z "$net_missing" ]; echo $?) "every sporenet option is in sporenet.8" "missing:$net_missing"
+
+svc_missing=
+for o in $("$spored" --help | long_opts); do
+	[ "$o" = --help ] && continue
+	grep -q -- "Fl -${o#--}\\b" "$svc8" || svc_missing="$svc_missing $o"
+done
+ok $([ -z "$svc_missing" ]; echo $?) "every spored option is in spored.8" "missing:$svc_missing"
+
+# spore-runc: every command its --help lists has a section, every global
+# option is in spore-runc.8.
+if [ -n "$runc" ]; then
+	runc_help=$("$runc" --help)
+	runc_missing=
+	for v in $(printf '%s\n' "$runc_help" | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { on = 0 }'); do
+		grep -qx "\.Ss $v" "$runc8" || runc_missing="$runc_missing $v"
+	done
+	for o in $(printf '%s\n' "$runc_help" | long_opts); do
+		[ "$o" = --help ] && continue
+		grep -q -- "Fl -${o#--}\\b" "$runc8" || runc_missing="$runc_missing $o"
+	done
+	ok $([ -z "$runc_missing" ]; echo $?) "every spore-runc command and option is in spore-runc.8" "missing:$runc_missing"
+fi
 
 # The completion itself, through bash-completion as a shell would load it.
 bc=/usr/share/bash-completion/bash_completion

@@ -32,7 +32,7 @@
 #include <xen/memory.h>
 
 #define SUPERPAGE_ORDER 9 /* 2 MiB extents first, as Xen's tools do */
-#define BACKEND_DOMID   0 /* xenstored and xenconsoled run in dom0 */
+#define BACKEND_DOMID   0 /* xenstored and spored run in dom0 */
 
 /* --- steps --- */
 
@@ -402,7 +402,7 @@ static int step_vcpu(struct pv_build *b, struct spore_err *err)
 	return r;
 }
 
-/* Grant refs 0 and 1 let xenconsoled and C xenstored map the rings by
+/* Grant refs 0 and 1 let a console backend and C xenstored map the rings by
  * grant (C xenstored maps the store ring only that way). */
 static int step_grant_table(struct pv_build *b, struct spore_err *err)
 {
@@ -531,7 +531,7 @@ void pv_build_abort(struct pv_build *b)
 	if (!b->created)
 		return;
 	/* No XS_RELEASE first: xenstored notices the dying domain by itself and
-	 * fires @releaseDomain then, which is what makes xenconsoled drop its
+	 * fires @releaseDomain then, which is what makes spored drop its
 	 * mapping of the console ring. Released early, the domain would stay a
 	 * zombie held by that mapping. */
 	if (spore_xc_domain_destroy(b->xc, b->domid, &e) < 0)

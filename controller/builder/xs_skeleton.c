@@ -74,11 +74,11 @@ int xs_skeleton_build(struct xs_node_list *l, const struct dom_skeleton *d, stru
 	xs_node_add(l, "", 2, ro, "%s/store", dp);
 	xs_node_add(l, NUM(d->store_port), 2, ro, "%s/store/port", dp);
 	xs_node_add(l, NUM(d->store_mfn), 2, ro, "%s/store/ring-ref", dp);
-	/* Console 0, served by xenconsoled. */
+	/* Console 0, served by spored (service/console/): xenconsoled skips a
+	 * console whose type is not "xenconsoled" (tools/console/daemon/io.c,
+	 * console_create_ring), so there is one backend for the ring. */
 	xs_node_add(l, "", 2, ro, "%s/console", dp);
-	xs_node_add(l, "xenconsoled", 2, ro, "%s/console/type", dp);
-	xs_node_add(l, "pty", 2, ro, "%s/console/output", dp);
-	xs_node_add(l, "1048576", 2, ro, "%s/console/limit", dp);
+	xs_node_add(l, "spore", 2, ro, "%s/console/type", dp);
 	xs_node_add(l, NUM(d->console_port), 2, ro, "%s/console/port", dp);
 	xs_node_add(l, NUM(d->console_mfn), 2, ro, "%s/console/ring-ref", dp);
 	xs_node_add(l, NUM(b), 2, rw_b, "%s/console/backend-id", dp);

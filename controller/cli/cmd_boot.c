@@ -1,6 +1,6 @@
 /* sporectl boot: a bare PV guest from a kernel file (no image; read-only
  * disks with --disk, a network device with --net), with its console served
- * by xenconsoled. The verb's part is its options and reading the initrd;
+ * by spored. The verb's part is its options and reading the initrd;
  * the rest is the launch pipeline (launch/pipeline.h). */
 #include "file_read.h"
 #include "pipeline.h"

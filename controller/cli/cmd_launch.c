@@ -25,6 +25,7 @@
 #include <spore/bundle.h>
 #include <spore/log.h>
 #include <spore/port_spec.h>
+#include <spore/vif_backend.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -69,6 +70,10 @@ static void usage(FILE *out)
 		"  --rm                      Remove the record when the container exits\n"
 		"  --network MODE            'default' (a NAT network through sporenet: eth0 with\n"
 		"                            a private IPv4 and IPv6 address) or 'none'\n"
+		"  --net-backend KIND        Who serves eth0 in dom0: 'kernel' (xen-netback and\n"
+		"                            sporenet on vif<domid>.0) or 'userspace' (sporenet\n"
+		"                            itself, no netback) (default: $SPORE_NET_BACKEND,\n"
+		"                            else kernel)\n"
 		"  -p, --publish [HOSTIP:]HOSTPORT:GUESTPORT[/udp]\n"
 		"                            Publish a guest port on dom0 (repeatable)\n"
 		"  --allow-dom0              Let the guest reach dom0's own addresses\n"
@@ -84,6 +89,9 @@ static void usage(FILE *out)
 		"                            noexec,nosuid,nodev, no size limit) (repeatable)\n"
 		"  --read-only               Mount the container's root read-only (volumes and\n"
 		"                            --tmpfs mounts stay writable)\n"
+		"  --stop-signal SIGNAL      Signal a stop request (destroy) sends the container\n"
+		"                            (default: the image's StopSignal, else SIGTERM)\n"
+		"  --stop-timeout S          Seconds from that signal to SIGKILL (default 10)\n"
 		"  --rootfs-size SIZE        Disk for the root's writes, sparse (default 10g;\n"
 		"                            0: in guest RAM, a tmpfs)\n"
 		"  --insecure-registry HOST  Allow plain HTTP to HOST[:PORT]\n"
@@ -112,6 +120,7 @@ struct launch_args {
 	const char *insecure[16];
 	size_t ninsecure;
 	bool network, allow_dom0;
+	const char *net_backend; /* as given, or NULL */
 	char ports[sizeof(((struct spore_guest *)0)->ports)];
 	size_t nports;
 	/* -v in order: named volumes and host paths (host[0]) */
@@ -120,13 +129,15 @@ struct launch_args {
 	struct spore_tmpfs_mount tmpfs[SPORE_BUNDLE_MAX_TMPFS];
 	size_t ntmpfs;
 	bool read_only;
+	uint32_t stop_signal; /* 0: the image's StopSignal, else SIGTERM */
+	int64_t stop_timeout; /* -1: sporeinit's default */
 	uint64_t rootfs_size; /* 0: the root's writes go to a tmpfs */
 };
 
 static int parse_args(struct launch_args *l, int argc, char **argv, struct spore_err *err)
 {
 	enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_VCPUS, O_KERNEL, O_RM, O_INSECURE, O_NETWORK,
-	       O_ALLOW_DOM0, O_CPUS, O_TMPFS, O_READ_ONLY, O_ROOTFS_SIZE };
+	       O_ALLOW_DOM0, O_CPUS, O_TMPFS, O_READ_ONLY, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_ROOTFS_SIZE, O_NET_BACKEND };
 	static const struct option opts[] = {
 		{"attach", no_argument, 0, 'a'},         {"detach", no_argument, 0, 'd'},
 		{"tty", no_argument, 0, 't'},
@@ -140,8 +151,11 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 		{"insecure-registry", required_argument, 0, O_INSECURE},
 		{"network", required_argument, 0, O_NETWORK}, {"publish", required_argument, 0, 'p'},
 		{"allow-dom0", no_argument, 0, O_ALLOW_DOM0},
+		{"net-backend", required_argument, 0, O_NET_BACKEND},
 		{"volume", required_argument, 0, 'v'},
 		{"tmpfs", required_argument, 0, O_TMPFS}, {"read-only", no_argument, 0, O_READ_ONLY},
+		{"stop-signal", required_argument, 0, O_STOP_SIGNAL},
+		{"stop-timeout", required_argument, 0, O_STOP_TIMEOUT},
 		{"rootfs-size", required_argument, 0, O_ROOTFS_SIZE},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
@@ -153,6 +167,7 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 	char one[64];
 
 	l->memory_mib = 256;
+	l->stop_timeout = -1;
 	l->vcpus = 1;
 	l->rootfs_size = SPORE_ROOTFS_DEFAULT_SIZE;
 	l->network = true;
@@ -216,6 +231,7 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 				 l->nports++ ? " " : "", one);
 			break;
 		case O_ALLOW_DOM0: l->allow_dom0 = true; break;
+		case O_NET_BACKEND: l->net_backend = optarg; break;
 		case 'v':
 			if (l->nvolumes == SPORE_LAUNCH_MAX_VOLUMES)
 				return spore_err_setx(err, E2BIG, "launch: at most %d --volume options",
@@ -237,6 +253,18 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 				return spore_err_wrap(err, "launch");
 			break;
 		case O_READ_ONLY: l->read_only = true; break;
+		case O_STOP_SIGNAL:
+			if (docker_signal_parse(optarg, &l->stop_signal) < 0)
+				return spore_err_setx(err, EINVAL,
+						      "launch: --stop-signal '%s' is not a signal (a name such as "
+						      "SIGUSR1, or 1..64)", optarg);
+			break;
+		case O_STOP_TIMEOUT:
+			if (cli_parse_u64(optarg, 0, 86400, &v) < 0)
+				return spore_err_setx(err, EINVAL,
+						      "launch: --stop-timeout '%s' is not 0..86400 seconds", optarg);
+			l->stop_timeout = (int64_t)v;
+			break;
 		case O_ROOTFS_SIZE:
 			if (spore_size_parse(optarg, 0, &v) < 0 ||
 			    (v && (v < SPORE_VOLUME_MIN_SIZE || v > SPORE_VOLUME_MAX_SIZE)))
@@ -257,8 +285,14 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 				      cpus_vcpus, l->vcpus);
 	if (spore_mount_targets_check(l->volumes, l->nvolumes, l->tmpfs, l->ntmpfs, err) < 0)
 		return spore_err_wrap(err, "launch");
-	if (!l->network && (l->nports || l->allow_dom0))
-		return spore_err_setx(err, EINVAL, "launch: --publish and --allow-dom0 need a network (not --network none)");
+	if (!l->network && (l->nports || l->allow_dom0 || l->net_backend))
+		return spore_err_setx(err, EINVAL, "launch: --publish, --allow-dom0 and --net-backend need a network (not --network none)");
+	if (!l->net_backend && getenv(SPORE_NET_BACKEND_ENV) && *getenv(SPORE_NET_BACKEND_ENV))
+		l->net_backend = getenv(SPORE_NET_BACKEND_ENV);
+	if (l->net_backend && strcmp(l->net_backend, SPORE_NET_BACKEND_KERNEL) &&
+	    strcmp(l->net_backend, SPORE_NET_BACKEND_USERSPACE))
+		return spore_err_setx(err, EINVAL, "launch: --net-backend '%s' is not 'kernel' or 'userspace'",
+				      l->net_backend);
 	if (optind >= argc) {
 		usage(stderr);
 		return cli_usage(err, "launch: no IMAGE given");
@@ -368,6 +402,19 @@ static int launch_initrd(void *arg, const struct spore_guest *rec,
 			.target = a->tmpfs[i].target, .size = a->tmpfs[i].size,
 			.mode = a->tmpfs[i].mode, .flags = a->tmpfs[i].flags};
 	b->read_only = a->read_only;
+	/* docker's rule: --stop-signal, else the image's StopSignal, else
+	 * SIGTERM; sporeinit sends it on a stop request (destroy). */
+	if (a->stop_signal) {
+		b->stop_signal = a->stop_signal;
+	} else if (ic->stop_signal && ic->stop_signal[0] &&
+		   docker_signal_parse(ic->stop_signal, &b->stop_signal) < 0) {
+		char shown[64];
+		r = spore_err_setx(err, EINVAL, "launch: %s: the image's StopSignal '%s' is not a signal",
+				   a->image, spore_volume_printable(ic->stop_signal, shown, sizeof(shown)));
+		goto out;
+	}
+	if (a->stop_timeout >= 0)
+		b->stop_timeout = (uint32_t)a->stop_timeout;
 	char upper[8];
 	if (p->upper) { /* the last of the pipeline's volumes */
 		spore_launch_volume_dev(p->spec, p->spec->nvolumes - 1, upper, sizeof(upper));
@@ -597,6 +644,7 @@ static int launch(struct launch_args *a, struct spore_err *err)
 		.memory_mib = a->memory_mib, .vcpus = a->vcpus, .cpu_cap = a->cpu_cap,
 		.disks = {rootfs}, .ndisks = 1, .loop_step = "loop-image",
 		.network = a->network, .ports = a->ports, .allow_dom0 = a->allow_dom0,
+		.net_userspace = a->net_backend && !strcmp(a->net_backend, SPORE_NET_BACKEND_USERSPACE),
 		.initrd_name = initrd, .make_initrd = launch_initrd, .arg = &p,
 		.attach = a->attach, .rm = a->rm,
 		.recorded = volumes_recorded,

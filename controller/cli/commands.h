@@ -28,6 +28,7 @@ int cmd_stats(int argc, char **argv, struct spore_err *err);
 int cmd_inspect(int argc, char **argv, struct spore_err *err);
 int cmd_destroy(int argc, char **argv, struct spore_err *err);
 int cmd_rm(int argc, char **argv, struct spore_err *err);
+int cmd_logs(int argc, char **argv, struct spore_err *err);
 int cmd_console(int argc, char **argv, struct spore_err *err);
 
 #endif

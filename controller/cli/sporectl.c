@@ -29,6 +29,7 @@ static const struct spore_command commands[] = {
 	VERB("destroy", "Stop guests and free everything they hold", cmd_destroy),
 	VERB("rm", "Remove the records of exited guests", cmd_rm),
 	VERB("console", "Attach to a running guest's console", cmd_console),
+	VERB("logs", "Show a guest's console output (running or exited)", cmd_logs),
 };
 
 static void usage(FILE *out)

@@ -2,6 +2,7 @@
  * (sporenet's worker, network/worker/seccomp.c, is the model); see
  * confine.h for what it allows. */
 #include "confine.h"
+#include <spore/seccomp_bpf.h>
 
 #include <errno.h>
 #include <linux/audit.h>
@@ -18,14 +19,6 @@
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
-
-#if defined(__x86_64__)
-#define SECCOMP_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define SECCOMP_ARCH AUDIT_ARCH_AARCH64
-#else
-#error "add this architecture's AUDIT_ARCH to controller/confine/seccomp.c"
-#endif
 
 /* Allowed whatever their arguments. Paths go through Landlock and the
  * worker's user; chmod, chown and utimes are left out (Landlock does not
@@ -64,56 +57,9 @@ static const int allowed[] = {
 #endif
 };
 
-#define MAX_INSNS 512
 #define DENY_ERRNO(e) (SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
 
-struct prog {
-	struct sock_filter insn[MAX_INSNS];
-	unsigned n;
-	int overflow;
-};
-
-static void emit(struct prog *p, struct sock_filter f)
-{
-	if (p->n < MAX_INSNS)
-		p->insn[p->n++] = f;
-	else
-		p->overflow = 1;
-}
-
-#define LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
-/* Low 32 bits of an argument: the int-typed ones checked here. */
-#define LD_ARG(i) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[i]) + \
-					 (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0 : 4))
-#define RET(v) BPF_STMT(BPF_RET | BPF_K, (v))
-
-/* if (nr == sys) { A = arg; if (A & bits) return deny; allow } */
-static void allow_unless_bits(struct prog *p, int sys, int arg, uint32_t bits, uint32_t deny)
-{
-	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)sys, 0, 4));
-	emit(p, (struct sock_filter)LD_ARG(arg));
-	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, bits, 0, 1));
-	emit(p, (struct sock_filter)RET(deny));
-	emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
-	emit(p, (struct sock_filter)LD_NR);
-}
-
-/* if (nr == sys) { A = arg; if (A is one of v[]) allow; return deny } */
-static void allow_if_arg(struct prog *p, int sys, int arg, const uint32_t *v, unsigned nv,
-			 uint32_t deny)
-{
-	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)sys, 0,
-					     (uint8_t)(nv + 3)));
-	emit(p, (struct sock_filter)LD_ARG(arg));
-	for (unsigned i = 0; i < nv; i++)
-		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v[i],
-						     (uint8_t)(nv - i), 0));
-	emit(p, (struct sock_filter)RET(deny));
-	emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
-	emit(p, (struct sock_filter)LD_NR);
-}
-
-static void build(struct prog *p)
+static void build(struct spore_bpf_prog *p)
 {
 	static const uint32_t families[] = {AF_INET, AF_INET6, AF_NETLINK};
 	static const uint32_t abort_sig[] = {SIGABRT};
@@ -123,44 +69,27 @@ static void build(struct prog *p)
 	const uint32_t namespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
 				    CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP;
 
-	emit(p, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					     offsetof(struct seccomp_data, arch)));
-	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_ARCH, 1, 0));
-	emit(p, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
-	emit(p, (struct sock_filter)LD_NR);
-#ifdef __x86_64__
-	/* x32 system calls share the arch value: refuse them outright. */
-	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1));
-	emit(p, (struct sock_filter)RET(SECCOMP_RET_KILL_PROCESS));
-#endif
-	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
-		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)allowed[i],
-						     0, 1));
-		emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
-	}
+	spore_bpf_prologue(p);
+	spore_bpf_allow_all(p, allowed, sizeof(allowed) / sizeof(allowed[0]));
 	/* clone3 passes its flags in memory a filter cannot read: ENOSYS
 	 * sends glibc back to clone, whose flags it can. */
-	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1));
-	emit(p, (struct sock_filter)RET(DENY_ERRNO(ENOSYS)));
-	allow_unless_bits(p, SYS_clone, 0, namespaces, DENY_ERRNO(EPERM));
-	allow_if_arg(p, SYS_socket, 0, families, 3, DENY_ERRNO(EACCES));
-	allow_if_arg(p, SYS_ioctl, 1, ioctls, 5, DENY_ERRNO(EPERM));
-	allow_if_arg(p, SYS_prctl, 0, prctls, 5, DENY_ERRNO(EPERM));
+	spore_bpf_emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1));
+	spore_bpf_emit(p, (struct sock_filter)SPORE_BPF_RET(DENY_ERRNO(ENOSYS)));
+	spore_bpf_allow_unless_bits(p, SYS_clone, 0, namespaces, DENY_ERRNO(EPERM));
+	spore_bpf_allow_if_arg(p, SYS_socket, 0, families, 3, DENY_ERRNO(EACCES));
+	spore_bpf_allow_if_arg(p, SYS_ioctl, 1, ioctls, 5, DENY_ERRNO(EPERM));
+	spore_bpf_allow_if_arg(p, SYS_prctl, 0, prctls, 5, DENY_ERRNO(EPERM));
 	/* abort() signals itself; no other signal is sent anywhere (a worker
 	 * shares its user with others, with sporenet's too under nobody). */
-	allow_if_arg(p, SYS_tgkill, 2, abort_sig, 1, DENY_ERRNO(EPERM));
-	emit(p, (struct sock_filter)RET(DENY_ERRNO(EPERM)));
+	spore_bpf_allow_if_arg(p, SYS_tgkill, 2, abort_sig, 1, DENY_ERRNO(EPERM));
+	spore_bpf_emit(p, (struct sock_filter)SPORE_BPF_RET(DENY_ERRNO(EPERM)));
 }
 
 int spore_confine_seccomp(struct spore_err *err)
 {
-	static struct prog p;
+	static struct spore_bpf_prog p;
 	memset(&p, 0, sizeof(p));
 	build(&p);
-	if (p.overflow)
-		return spore_err_setx(err, E2BIG, "seccomp program too long");
-	struct sock_fprog fprog = {.len = (unsigned short)p.n, .filter = p.insn};
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog) < 0)
-		return spore_err_set(err, errno, "installing the seccomp filter");
-	return 0;
+	int r = spore_bpf_install(&p, SECCOMP_FILTER_FLAG_TSYNC);
+	return r < 0 ? spore_err_set(err, -r, "installing the seccomp filter") : 0;
 }

@@ -1,6 +1,8 @@
 /* Guest console relay; see console.h. */
 #include "console.h"
 
+#include <spore/svc_proto.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -38,28 +40,71 @@ size_t console_incomplete_escape(const char *buf, size_t n)
 	return tail;
 }
 
-static int write_all(int fd, const char *buf, size_t n)
+static int write_all(int fd, const void *buf, size_t n)
 {
+	const char *p = buf;
 	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
+		ssize_t w = write(fd, p, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN) {
-				struct pollfd p = {.fd = fd, .events = POLLOUT};
-				poll(&p, 1, 1000);
+				struct pollfd q = {.fd = fd, .events = POLLOUT};
+				poll(&q, 1, 1000);
 				continue;
 			}
 			return -errno;
 		}
-		buf += w;
-		n -= w;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* One message from spored: 0 to go on, else the relay's end. */
+static int from_spored(const struct console_relay *c, unsigned char *buf, struct spore_err *err)
+{
+	struct spore_svc_msg m;
+	int r = spore_svc_recv(c->svc_fd, buf, &m, err);
+	if (r == -EAGAIN)
+		return 0;
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return CONSOLE_LOST;
+	switch (m.type) {
+	case SPORE_SVC_OUTPUT:
+		r = write_all(c->out_fd, m.payload, m.len);
+		return r < 0 ? spore_err_set(err, -r, "console: writing output") : 0;
+	case SPORE_SVC_EOF:
+		return CONSOLE_CLOSED;
+	case SPORE_SVC_ERROR: {
+		char text[SPORE_SVC_MAX_TEXT + 1];
+		int code = spore_svc_error_text(&m, text);
+		return spore_err_setx(err, code, "spored: %s", text);
+	}
+	default:
+		return spore_err_setx(err, EPROTO, "console: spored sent message type %u", m.type);
+	}
+}
+
+/* Sends n bytes of input in messages of at most the largest payload. */
+static int to_spored(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		size_t k = n < SPORE_SVC_MAX_PAYLOAD ? n : SPORE_SVC_MAX_PAYLOAD;
+		int r = spore_svc_send(fd, SPORE_SVC_INPUT, buf, k, 0);
+		if (r < 0)
+			return r;
+		buf += k;
+		n -= k;
 	}
 	return 0;
 }
 
 int console_relay_run(const struct console_relay *c, struct spore_err *err)
 {
+	static unsigned char msg[SPORE_SVC_MAX_MSG];
 	struct termios saved, raw;
 	bool restored = true;
 	char buf[4096];
@@ -73,7 +118,7 @@ int console_relay_run(const struct console_relay *c, struct spore_err *err)
 	}
 	while (!ret) {
 		struct pollfd p[3] = {
-			{.fd = c->pty_fd, .events = POLLIN},
+			{.fd = c->svc_fd, .events = POLLIN},
 			{.fd = in_fd, .events = POLLIN},
 			{.fd = c->stop_fd, .events = POLLIN},
 		};
@@ -85,17 +130,8 @@ int console_relay_run(const struct console_relay *c, struct spore_err *err)
 		}
 		/* Guest output first, so nothing printed before a stop is lost. */
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t n = read(c->pty_fd, buf, sizeof(buf));
-			if (n > 0) {
-				int r = write_all(c->out_fd, buf, n);
-				if (r < 0)
-					ret = spore_err_set(err, -r, "console: writing output");
-				continue;
-			}
-			if (n < 0 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			ret = CONSOLE_CLOSED; /* EIO on a hung-up pty, or EOF */
-			break;
+			ret = from_spored(c, msg, err);
+			continue;
 		}
 		if (p[2].revents) {
 			ret = CONSOLE_STOPPED;
@@ -110,7 +146,7 @@ int console_relay_run(const struct console_relay *c, struct spore_err *err)
 				continue;
 			}
 			/* An escape sequence cut short: wait up to 100 ms for
-			 * its rest, then send what came as one write. */
+			 * its rest, then send what came as one message. */
 			struct pollfd more = {.fd = in_fd, .events = POLLIN};
 			while (console_incomplete_escape(buf, (size_t)n) && (size_t)n < sizeof(buf) &&
 			       poll(&more, 1, 100) > 0) {
@@ -119,10 +155,10 @@ int console_relay_run(const struct console_relay *c, struct spore_err *err)
 					break;
 				n += m;
 			}
-			long esc = console_find_escape(buf, n);
-			int r = write_all(c->pty_fd, buf, esc >= 0 ? esc : n);
-			if (r < 0 && r != -EIO) {
-				ret = spore_err_set(err, -r, "console: writing input");
+			long esc = c->no_escape ? -1 : console_find_escape(buf, n);
+			int r = to_spored(c->svc_fd, buf, (size_t)(esc >= 0 ? esc : n));
+			if (r < 0 && r != -EPIPE && r != -ECONNRESET) {
+				ret = spore_err_set(err, -r, "console: sending input");
 				break;
 			}
 			if (esc >= 0)

@@ -1,10 +1,10 @@
 #include "console_attach.h"
 
 #include "console.h"
-#include "foreignmem.h"
 #include "guest_teardown.h"
 #include <spore/clock.h>
 #include <spore/log.h>
+#include <spore/svc_proto.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
-#include <xen/io/console.h>
 
 void log_unpaused(uint32_t domid)
 {
@@ -28,127 +27,119 @@ void log_unpaused(uint32_t domid)
 		  (long long)t.tv_sec, t.tv_nsec / 1000);
 }
 
-void console_tty_path(uint32_t domid, char *buf, size_t n)
+int console_connect(const char *uuid, uint32_t history, struct spore_err *err)
 {
-	snprintf(buf, n, "/local/domain/%" PRIu32 "/console/tty", domid);
-}
+	static unsigned char buf[SPORE_SVC_MAX_MSG];
+	struct spore_svc_attach a = {.history = history};
+	struct spore_svc_msg m;
+	int fd, r;
 
-int console_try_open_pty(struct spore_xs *xs, uint32_t domid, struct spore_err *err)
-{
-	char path[80];
-	char *tty = NULL;
-	size_t len;
-	int fd;
-
-	console_tty_path(domid, path, sizeof(path));
-	int r = spore_xs_read(xs, 0, path, &tty, &len, err);
-	if (r == -ENOENT || (r >= 0 && len == 0)) {
-		free(tty);
-		return -EAGAIN;
+	if (strlen(uuid) != 36)
+		return spore_err_setx(err, EINVAL, "console: bad guest uuid '%s'", uuid);
+	memcpy(a.uuid, uuid, 36);
+	if ((fd = spore_svc_connect(NULL, err)) < 0)
+		return fd;
+	if ((r = spore_svc_send(fd, SPORE_SVC_ATTACH, &a, sizeof(a), 0)) < 0) {
+		r = spore_err_set(err, -r, "console: asking spored to attach");
+		goto fail;
 	}
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	if ((r = poll(&p, 1, 10000)) <= 0) {
+		r = spore_err_setx(err, ETIMEDOUT, "console: spored did not answer within 10 s");
+		goto fail;
+	}
+	r = spore_svc_recv(fd, buf, &m, err);
+	if (r == 0)
+		r = spore_err_setx(err, EPIPE, "console: spored closed the connection");
 	if (r < 0)
-		return r;
-	fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		r = spore_err_set(err, errno, "open console %s of domain %" PRIu32, tty, domid);
-		free(tty);
-		return r;
+		goto fail;
+	if (m.type == SPORE_SVC_ERROR) {
+		char text[SPORE_SVC_MAX_TEXT + 1];
+		int code = spore_svc_error_text(&m, text);
+		r = spore_err_setx(err, code, "spored: %s", text);
+		goto fail;
 	}
-	log_debug("console: pty %s", tty);
-	free(tty);
-	/* The pty must not echo or translate: the guest's tty does that. */
-	struct termios t;
-	if (tcgetattr(fd, &t) == 0) {
-		cfmakeraw(&t);
-		tcsetattr(fd, TCSANOW, &t);
+	if (m.type != SPORE_SVC_ATTACHED) {
+		r = spore_err_setx(err, EPROTO, "console: spored answered with message type %u",
+				   m.type);
+		goto fail;
 	}
+	log_debug("console: attached to %s through spored", uuid);
 	return fd;
-}
-
-int console_timeout(struct spore_err *err, uint32_t domid, int timeout_ms)
-{
-	return spore_err_setx(err, ETIMEDOUT,
-			      "domain %" PRIu32 " has no console: xenconsoled did not "
-			      "publish a pty within %d s (is xenconsoled running?)",
-			      domid, timeout_ms / 1000);
-}
-
-struct pty_look {
-	uint32_t domid;
-	int fd;
-};
-
-static int look_pty(struct spore_xs *xs, void *arg, struct spore_err *err)
-{
-	struct pty_look *p = arg;
-	int fd = console_try_open_pty(xs, p->domid, err);
-	if (fd < 0)
-		return fd == -EAGAIN ? 0 : fd;
-	p->fd = fd;
-	return 1;
-}
-
-int console_open_pty(struct spore_xs *xs, uint32_t domid, int timeout_ms, struct spore_err *err)
-{
-	struct pty_look p = {.domid = domid};
-	char path[80];
-
-	console_tty_path(domid, path, sizeof(path));
-	int r = spore_xs_wait(xs, path, timeout_ms, look_pty, &p, err);
-	if (r == -ETIMEDOUT)
-		return console_timeout(err, domid, timeout_ms);
-	return r < 0 ? r : p.fd;
-}
-
-/* Maps the console ring of a stopped domain read-only (the frame named in
- * its console/ring-ref), to see whether xenconsoled has taken all of it. */
-static int map_console_ring(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid,
-			    struct spore_fmap *m)
-{
-	char path[64], *val = NULL, *end;
-	size_t len;
-	struct spore_err e = {0};
-	int r;
-
-	snprintf(path, sizeof(path), "/local/domain/%" PRIu32 "/console/ring-ref", domid);
-	if ((r = spore_xs_read(xs, 0, path, &val, &len, &e)) < 0)
-		return r;
-	errno = 0;
-	xen_pfn_t mfn = strtoull(val, &end, 10);
-	r = errno || end == val || *end ? -EINVAL : spore_fmem_map(xc, domid, PROT_READ, &mfn, 1, m, &e);
-	free(val);
+fail:
+	close(fd);
 	return r;
 }
 
-/* Relays what the guest wrote just before it stopped: until xenconsoled has
- * taken everything from the ring and the pty stays quiet for 50 ms (or 3 s
- * have passed). xenconsoled reads the ring of a stopped domain as long as it
- * exists, but not always at once (it rate-limits busy consoles). */
-static void drain_stopped(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int pty_fd)
+bool console_spored_answers(void)
 {
-	struct spore_fmap ring = {0};
-	struct pollfd p = {.fd = pty_fd, .events = POLLIN};
-	int64_t deadline = spore_now_ms() + 3000;
-	char buf[4096];
+	static unsigned char buf[SPORE_SVC_MAX_MSG];
+	struct spore_svc_msg m;
+	struct spore_err e = {0};
+	bool yes = false;
+	int fd = spore_svc_connect(NULL, &e);
 
-	bool mapped = map_console_ring(xc, xs, domid, &ring) >= 0;
-	const volatile struct xencons_interface *intf = ring.addr;
-	for (;;) {
-		int n = poll(&p, 1, 50);
-		if (n > 0) {
-			ssize_t got = read(pty_fd, buf, sizeof(buf));
-			if (got <= 0 || write(STDOUT_FILENO, buf, got) != got)
-				break;
-			continue;
-		}
-		if (n < 0 || !mapped || intf->out_cons == intf->out_prod || spore_now_ms() > deadline)
-			break;
-	}
-	spore_fmem_unmap(&ring);
+	if (fd < 0)
+		return false;
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	if (spore_svc_send(fd, SPORE_SVC_PING, NULL, 0, 0) == 0 && poll(&p, 1, 2000) > 0 &&
+	    spore_svc_recv(fd, buf, &m, &e) > 0 && m.type == SPORE_SVC_PONG)
+		yes = true;
+	close(fd);
+	return yes;
 }
 
-int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int pty_fd,
-		   unsigned *reason, char *status, size_t status_len, struct spore_err *err)
+/* spored went away (killed, restarting): its next instance serves the
+ * guest again; attach to it without history (what came meanwhile is in the
+ * log). Up to 10 s. */
+static int reconnect(const char *uuid, struct spore_err *err)
+{
+	int64_t deadline = spore_now_ms() + 10000;
+	int fd;
+	log_warn("console: spored went away; reconnecting");
+	for (;;) {
+		struct spore_err e = {0};
+		if ((fd = console_connect(uuid, 0, &e)) >= 0)
+			return fd;
+		if (spore_now_ms() > deadline) {
+			*err = e;
+			return spore_err_wrap(err, "console: spored went away");
+		}
+		poll(NULL, 0, 200);
+	}
+}
+
+/* A timer fd that fires once after ms. */
+static int timer_after(int ms)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	struct itimerspec t = {.it_value = {ms / 1000, (long)(ms % 1000) * 1000000}};
+	if (fd >= 0)
+		timerfd_settime(fd, 0, &t, NULL);
+	return fd;
+}
+
+/* Relays what the guest wrote just before it stopped: spored takes the
+ * ring's last bytes when it sees the domain stop and then says EOF (up to
+ * 3 s; no input any more). */
+static void drain_stopped(int svc_fd)
+{
+	struct spore_err e = {0};
+	int t = timer_after(3000);
+	struct console_relay c = {.in_fd = -1, .out_fd = STDOUT_FILENO, .svc_fd = svc_fd,
+				  .stop_fd = t};
+	int r = console_relay_run(&c, &e);
+	if (r == CONSOLE_STOPPED)
+		log_debug("console: no EOF from spored within 3 s of the stop");
+	else if (r < 0)
+		log_debug("console: %s", e.msg);
+	if (t >= 0)
+		close(t);
+}
+
+int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, const char *uuid,
+		   int *svc_fd, bool no_escape, unsigned *reason, char *status, size_t status_len,
+		   struct spore_err *err)
 {
 	struct spore_dominfo info;
 	char status_path[96];
@@ -170,9 +161,10 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int
 	struct console_relay c = {
 		.in_fd = STDIN_FILENO,
 		.out_fd = STDOUT_FILENO,
-		.pty_fd = pty_fd,
+		.svc_fd = *svc_fd,
 		.stop_fd = spore_xs_watch_fd(xs),
 		.raw = true,
+		.no_escape = no_escape,
 	};
 	for (;;) {
 		r = console_relay_run(&c, err);
@@ -192,6 +184,8 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int
 		}
 		int g = spore_xc_domain_getinfo(xc, domid, &info, err);
 		if (g == -ESRCH) {
+			if (r != CONSOLE_CLOSED && r != CONSOLE_LOST)
+				drain_stopped(*svc_fd);
 			r = ATTACH_GONE;
 			break;
 		}
@@ -200,7 +194,8 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int
 			break;
 		}
 		if (spore_dominfo_shutdown(&info) || spore_dominfo_dying(&info)) {
-			drain_stopped(xc, xs, domid, pty_fd);
+			if (r != CONSOLE_CLOSED && r != CONSOLE_LOST)
+				drain_stopped(*svc_fd);
 			if (status && !status[0]) /* its watch event not seen yet */
 				spore_guest_read_exit_status(xs, domid, status, status_len);
 			if (reason)
@@ -208,9 +203,18 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, int
 			r = ATTACH_SHUTDOWN;
 			break;
 		}
-		if (r == CONSOLE_CLOSED) {
-			/* The pty hung up but the domain runs: xenconsoled went away. */
-			r = spore_err_setx(err, EPIPE, "console of domain %" PRIu32 " closed", domid);
+		if (r == CONSOLE_LOST) {
+			close(*svc_fd);
+			if ((*svc_fd = reconnect(uuid, err)) < 0) {
+				r = *svc_fd;
+				break;
+			}
+			c.svc_fd = *svc_fd;
+		} else if (r == CONSOLE_CLOSED) {
+			/* EOF while the domain runs: spored let its console go
+			 * (its ring turned hostile). */
+			r = spore_err_setx(err, EPIPE, "console of domain %" PRIu32 " closed by spored",
+					   domid);
 			break;
 		}
 	}

@@ -49,6 +49,13 @@ void dev_pair_front_dom0(struct dev_pair *p, const char *key, const char *fmt, .
 void dev_pair_begin(struct dev_pair *p, struct xs_node_list *l, const char *type, uint32_t domid,
 		    uint32_t backend_domid, unsigned devid)
 {
+	dev_pair_begin_at(p, l, "backend", type, domid, backend_domid, devid, 1);
+}
+
+void dev_pair_begin_at(struct dev_pair *p, struct xs_node_list *l, const char *root,
+		       const char *type, uint32_t domid, uint32_t backend_domid, unsigned devid,
+		       unsigned backend_state)
+{
 	*p = (struct dev_pair){
 		.l = l,
 		/* The backend's side: owned by dom0, readable by the guest;
@@ -56,15 +63,15 @@ void dev_pair_begin(struct dev_pair *p, struct xs_node_list *l, const char *type
 		.back_perms = {{backend_domid, 'n'}, {domid, 'r'}},
 		.front_perms = {{domid, 'n'}, {backend_domid, 'r'}},
 	};
-	snprintf(p->be, sizeof(p->be), "/local/domain/%" PRIu32 "/backend/%s/%" PRIu32 "/%u",
-		 backend_domid, type, domid, devid);
+	snprintf(p->be, sizeof(p->be), "/local/domain/%" PRIu32 "/%s/%s/%" PRIu32 "/%u",
+		 backend_domid, root, type, domid, devid);
 	snprintf(p->fe, sizeof(p->fe), "/local/domain/%" PRIu32 "/device/%s/%u", domid, type,
 		 devid);
 	xs_node_add(l, "", 2, p->back_perms, "%s", p->be);
 	dev_pair_back(p, "frontend", "%s", p->fe);
 	dev_pair_back(p, "frontend-id", "%" PRIu32, domid);
 	dev_pair_back(p, "online", "1");
-	dev_pair_back(p, "state", "1");
+	dev_pair_back(p, "state", "%u", backend_state);
 	xs_node_add(l, "", 2, p->front_perms, "%s", p->fe);
 	dev_pair_front(p, "backend", "%s", p->be);
 	dev_pair_front(p, "backend-id", "%" PRIu32, backend_domid);

@@ -21,6 +21,12 @@ struct dev_pair {
 
 void dev_pair_begin(struct dev_pair *p, struct xs_node_list *l, const char *type, uint32_t domid,
 		    uint32_t backend_domid, unsigned devid);
+/* As dev_pair_begin, with the backend under /local/domain/<backend>/<root>/
+ * instead of backend/, and its first state given (a backend that is known
+ * to be ready can say InitWait, 2, at once). */
+void dev_pair_begin_at(struct dev_pair *p, struct xs_node_list *l, const char *root,
+		       const char *type, uint32_t domid, uint32_t backend_domid, unsigned devid,
+		       unsigned backend_state);
 /* A backend key; the value is printf-formatted. */
 void dev_pair_back(struct dev_pair *p, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

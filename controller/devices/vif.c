@@ -3,6 +3,7 @@
 #include "vif.h"
 #include <spore/clock.h>
 #include <spore/log.h>
+#include <spore/vif_backend.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -24,8 +25,8 @@ void spore_vif_ifname(const struct spore_vif *v, char name[IFNAMSIZ])
 
 static void backend_path(const struct spore_vif *v, char *buf, size_t n)
 {
-	snprintf(buf, n, "/local/domain/%" PRIu32 "/backend/vif/%" PRIu32 "/%u", v->backend_domid,
-		 v->domid, v->handle);
+	snprintf(buf, n, "/local/domain/%" PRIu32 "/%s/vif/%" PRIu32 "/%u", v->backend_domid,
+		 v->userspace ? SPORE_VIF_ROOT_USERSPACE : SPORE_VIF_ROOT_KERNEL, v->domid, v->handle);
 }
 
 int spore_vif_nodes(struct xs_node_list *l, const struct spore_vif *v, struct spore_err *err)
@@ -35,16 +36,32 @@ int spore_vif_nodes(struct xs_node_list *l, const struct spore_vif *v, struct sp
 	if (!v->mac || strlen(v->mac) != 17 || v->mtu < 68 || v->mtu > 65535)
 		return spore_err_setx(err, EINVAL, "vif of domain %" PRIu32 ": bad mac or mtu",
 				      v->domid);
-	dev_pair_begin(&p, l, "vif", v->domid, v->backend_domid, v->handle);
-	/* netback's probe fails without a script key; nothing runs it. */
-	dev_pair_back(&p, "script", "%s", "");
+	if (v->userspace) {
+		dev_pair_begin_at(&p, l, SPORE_VIF_ROOT_USERSPACE, "vif", v->domid, v->backend_domid,
+				  v->handle, 2);
+		/* What network/netback/ring.c serves: copying rx (required by
+		 * netfront), multi-slot tx, TSO super-frames (handed whole to
+		 * libslirp), checksums left blank over IPv4 and IPv6. One queue,
+		 * one event channel, no control ring. */
+		dev_pair_back(&p, "feature-rx-copy", "1");
+		dev_pair_back(&p, "feature-rx-flip", "0");
+		dev_pair_back(&p, "feature-sg", "1");
+		dev_pair_back(&p, "feature-gso-tcpv4", "1");
+		dev_pair_back(&p, "feature-gso-tcpv6", "1");
+		dev_pair_back(&p, "feature-ipv6-csum-offload", "1");
+	} else {
+		dev_pair_begin(&p, l, "vif", v->domid, v->backend_domid, v->handle);
+		/* netback's probe fails without a script key; nothing runs it. */
+		dev_pair_back(&p, "script", "%s", "");
+	}
 	dev_pair_back(&p, "mac", "%s", v->mac);
 	dev_pair_back(&p, "handle", "%u", v->handle);
 	dev_pair_back(&p, "type", "vif");
 	dev_pair_back(&p, "mtu", "%" PRIu32, v->mtu);
 	/* What the hotplug script writes once the interface is up: spore sets
 	 * it up before the guest runs, so netback may connect at once. */
-	dev_pair_back(&p, "hotplug-status", "connected");
+	if (!v->userspace)
+		dev_pair_back(&p, "hotplug-status", "connected");
 	dev_pair_front(&p, "handle", "%u", v->handle);
 	dev_pair_front(&p, "mac", "%s", v->mac);
 	dev_pair_front(&p, "trusted", "1");

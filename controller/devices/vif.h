@@ -10,6 +10,7 @@
 #include <spore/xenstore.h>
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct spore_vif {
@@ -18,11 +19,18 @@ struct spore_vif {
 	unsigned handle;        /* 0 = eth0 */
 	const char *mac;        /* "02:xx:xx:xx:xx:xx" */
 	uint32_t mtu;
+	/* Served by sporenet (launch --net-backend userspace): the backend
+	 * directory under spore-net/, not backend/ (include/spore/
+	 * vif_backend.h), so netback never sees it; no interface in dom0. */
+	bool userspace;
 };
 
 /* "vif<domid>.<handle>", the interface netback creates. */
 void spore_vif_ifname(const struct spore_vif *v, char name[IFNAMSIZ]);
-/* Appends the frontend and backend nodes (pure, unit tested). */
+/* Appends the frontend and backend nodes (pure, unit tested). A userspace
+ * vif's backend says InitWait (2) at once, with the features sporenet's
+ * backend has: netfront connects as soon as it probes, and sporenet maps
+ * its rings whenever it comes (before the guest's first frame, normally). */
 int spore_vif_nodes(struct xs_node_list *l, const struct spore_vif *v, struct spore_err *err);
 /* Writes the nodes in one transaction, after spore_vif_backend_check. */
 int spore_vif_add(struct spore_xs *xs, const struct spore_vif *v, struct spore_err *err);

@@ -1,7 +1,7 @@
 /* Guest teardown; see guest_teardown.h. The order follows pv_build_abort:
  * destroy the domain before removing its xenstore nodes, and never
  * XS_RELEASE it (xenstored fires @releaseDomain for a dying domain by
- * itself, which is what makes xenconsoled unmap the console ring; released
+ * itself, which is what makes spored (or xenconsoled) unmap the console ring; released
  * early, the domain stays a zombie).
  *
  * No Closing handshake (backend state 5, wait for the frontend): a guest is
@@ -14,6 +14,7 @@
 #include "loopdev.h"
 #include "uuid.h"
 #include <spore/log.h>
+#include <spore/vif_backend.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -132,6 +133,79 @@ static void rm_backends(struct spore_xs *xs, uint32_t domid, const char *guest)
 		rm_quiet(xs, path, guest);
 	}
 	free(kinds);
+	/* A vif sporenet serves (--net-backend userspace): its worker unmaps
+	 * the rings when the record's vif is cleared, as netback does when
+	 * its nodes go. */
+	snprintf(path, sizeof(path), "/local/domain/0/" SPORE_VIF_ROOT_USERSPACE "/vif/%" PRIu32,
+		 domid);
+	rm_quiet(xs, path, guest);
+}
+
+#define ERROR_DIR "/local/domain/0/error"
+
+/* Removes dir if it has no children, in the transaction (a driver writing
+ * a child meanwhile makes it retry, so no one's error is lost). */
+static int rm_if_empty(struct spore_xs *xs, uint32_t tx, const char *dir, struct spore_err *err)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r = spore_xs_directory(xs, tx, dir, &names, &n, err);
+
+	free(names);
+	if (r == -ENOENT) {
+		spore_err_clear(err);
+		return 0;
+	}
+	if (r < 0 || n)
+		return r < 0 ? r : 1;
+	return spore_xs_rm(xs, tx, dir, err);
+}
+
+/* The directories a backend's errors left, emptied by rm_errors: gone too,
+ * innermost first, each only if empty. */
+static int prune_errors_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
+{
+	char **kinds = NULL, path[160];
+	size_t n = 0;
+	int r;
+
+	(void)arg;
+	r = spore_xs_directory(xs, tx, ERROR_DIR "/backend", &kinds, &n, err);
+	if (r == -ENOENT) {
+		spore_err_clear(err);
+		r = 0;
+	}
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		snprintf(path, sizeof(path), ERROR_DIR "/backend/%s", kinds[i]);
+		r = rm_if_empty(xs, tx, path, err);
+	}
+	free(kinds);
+	if (r >= 0)
+		r = rm_if_empty(xs, tx, ERROR_DIR "/backend", err);
+	if (r >= 0)
+		r = rm_if_empty(xs, tx, ERROR_DIR, err);
+	return r < 0 ? r : 0;
+}
+
+/* dom0's backend drivers report a frontend's misbehaviour (a bogus state,
+ * protocol or ring) in dom0's own directory, error/backend/KIND/DOMID/...:
+ * a guest could otherwise leave nodes behind in dom0's xenstore for every
+ * launch. */
+static void rm_errors(struct spore_xs *xs, uint32_t domid, const char *guest)
+{
+	char **kinds = NULL, path[160];
+	size_t n = 0;
+	struct spore_err e = {0};
+
+	if (spore_xs_directory(xs, 0, ERROR_DIR "/backend", &kinds, &n, &e) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), ERROR_DIR "/backend/%s/%" PRIu32, kinds[i], domid);
+		rm_quiet(xs, path, guest);
+	}
+	free(kinds);
+	if (spore_xs_transact(xs, prune_errors_tx, NULL, &e) < 0)
+		log_warn("guest %s: removing empty %s: %s", guest, ERROR_DIR, e.msg);
 }
 
 /* By the guest's tag rather than the record's list: that finds devices a
@@ -276,6 +350,7 @@ int spore_guest_teardown(struct spore_xc *xc, struct spore_xs *xs, const struct 
 		snprintf(path, sizeof(path), "/local/domain/%" PRId64, domid);
 		rm_quiet(xs, path, g->name);
 		rm_backends(xs, (uint32_t)domid, g->name);
+		rm_errors(xs, (uint32_t)domid, g->name);
 	}
 	snprintf(path, sizeof(path), "/vm/%s", g->uuid);
 	rm_quiet(xs, path, g->name);

@@ -439,7 +439,7 @@ int spore_image_pull(struct spore_store *s, const char *refstr, const struct spo
 	struct spore_pull_opts defaults = {0};
 	struct pull_job job = {.src.layout.dirfd = -1, .archive_fd = -1};
 	struct pull_result res;
-	struct spore_worker_opts wo = {.read_dirfd = -1, .out = &res, .out_len = sizeof(res)};
+	struct spore_worker_opts wo = {.read_dirfd = -1, .keep_fd = -1, .out = &res, .out_len = sizeof(res)};
 
 	memset(&res, 0, sizeof(res));
 	int r;
@@ -469,6 +469,7 @@ int spore_image_pull(struct spore_store *s, const char *refstr, const struct spo
 		job.archive_fd = open(job.ref.path, O_RDONLY | O_CLOEXEC);
 		if (job.archive_fd < 0)
 			r = spore_err_set(err, errno, "opening %s", job.ref.path);
+		wo.keep_fd = job.archive_fd;
 	} else if (job.ref.kind == SPORE_REF_OCI_DIR) {
 		r = spore_oci_layout_open(&job.src.layout, job.ref.path, err);
 		wo.read_dirfd = job.src.layout.dirfd;

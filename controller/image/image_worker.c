@@ -194,10 +194,37 @@ static int prepare_store(const struct spore_store *s, uid_t uid, gid_t gid, stru
 	return 0;
 }
 
+/* Closes every descriptor from 3 up but the n in keep (-1 entries ignored). */
+static void close_others(const int *keep, size_t n)
+{
+	int k[8];
+	size_t m = 0;
+	unsigned lo = 3;
+
+	for (size_t i = 0; i < n && m < 8; i++)
+		if (keep[i] >= 3)
+			k[m++] = keep[i];
+	for (size_t i = 1; i < m; i++) /* insertion sort: a handful */
+		for (size_t j = i; j > 0 && k[j - 1] > k[j]; j--) {
+			int t = k[j];
+			k[j] = k[j - 1];
+			k[j - 1] = t;
+		}
+	for (size_t i = 0; i < m; i++) {
+		if ((unsigned)k[i] > lo)
+			close_range(lo, (unsigned)k[i] - 1, 0);
+		if ((unsigned)k[i] + 1 > lo)
+			lo = (unsigned)k[i] + 1;
+	}
+	close_range(lo, ~0U, 0);
+}
+
 /* In the forked child: never returns. */
 static void worker(struct spore_store *s, int sock, int rs, uid_t uid, gid_t gid, pid_t parent,
-		   spore_worker_fn fn, void *arg, size_t out_len)
+		   spore_worker_fn fn, void *arg, const struct spore_worker_opts *o)
 {
+	const int keep[] = {sock, rs, o->read_dirfd, o->keep_fd};
+	size_t out_len = o->out_len;
 	struct spore_confine c = {.uid = uid, .gid = gid, .ruleset = rs, .parent = parent};
 	struct spore_store ws = *s;
 	struct msg *m = calloc(1, sizeof(*m));
@@ -205,6 +232,7 @@ static void worker(struct spore_store *s, int sock, int rs, uid_t uid, gid_t gid
 
 	if (!m)
 		_exit(70);
+	close_others(keep, sizeof(keep) / sizeof(keep[0]));
 	chan = sock;
 	m->type = MSG_DONE;
 	/* Paths relative to images/: its parents need not be reachable. */
@@ -224,6 +252,16 @@ static void worker(struct spore_store *s, int sock, int rs, uid_t uid, gid_t gid
 	if (send(sock, m, sizeof(*m), MSG_NOSIGNAL) != (ssize_t)sizeof(*m))
 		_exit(71);
 	_exit(0);
+}
+
+/* The worker's message reaches a terminal: its bytes come from image data
+ * (entry names, registry replies) and from a process that may be
+ * compromised, so anything but printable ASCII becomes '?'. */
+static void printable(char *msg, size_t n)
+{
+	for (size_t i = 0; i < n && msg[i]; i++)
+		if ((unsigned char)msg[i] < 0x20 || (unsigned char)msg[i] > 0x7e)
+			msg[i] = '?';
 }
 
 /* The privileged side: serves commits until the worker reports or dies. */
@@ -249,6 +287,7 @@ static int serve(const struct spore_store *s, int sock, pid_t pid, const struct 
 			done = true;
 		} else if (m->type == MSG_DONE) {
 			m->err.msg[sizeof(m->err.msg) - 1] = '\0';
+			printable(m->err.msg, sizeof(m->err.msg));
 			r = m->r < 0 ? m->r : 0;
 			if (r < 0) {
 				*err = m->err;
@@ -307,7 +346,7 @@ int spore_image_worker_run(struct spore_store *s, spore_worker_fn fn, void *arg,
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		worker(s, sv[1], rs, uid, gid, getppid(), fn, arg, o->out_len);
+		worker(s, sv[1], rs, uid, gid, getppid(), fn, arg, o);
 	}
 	close(sv[1]);
 	sv[1] = -1;

@@ -30,6 +30,10 @@ typedef int (*spore_worker_fn)(struct spore_store *ws, void *arg, void *out,
 
 struct spore_worker_opts {
 	int read_dirfd; /* a directory the worker may also read (an OCI layout), or -1 */
+	int keep_fd;    /* a descriptor fn reads (a docker archive), or -1; every
+			 * other inherited one but stdin, stdout and stderr is
+			 * closed in the worker (a xenstore connection or privcmd
+			 * of the caller's must not reach it) */
 	void *out;      /* at most SPORE_WORKER_OUT_MAX bytes */
 	size_t out_len;
 };

@@ -29,6 +29,7 @@ struct node {
 	int implied;  /* highest layer with an emitted path below this one, or -1 */
 	int whiteout; /* highest layer whiting it out, or -1 */
 	int opaque;   /* highest layer making it opaque, or -1 */
+	uint32_t children; /* entries emitted directly below it */
 };
 
 struct table {
@@ -50,6 +51,7 @@ struct merge {
 	struct spore_merge_stats st;
 	uint64_t bytes_in;    /* file data over all layers */
 	uint64_t stream_in;   /* uncompressed tar bytes over all layers */
+	uint64_t max_dir_entries;
 };
 
 /* A layer's uncompressed stream: one libarchive reader only decompresses
@@ -120,6 +122,7 @@ static struct node *get(struct table *t, const char *p, size_t n)
 			return NULL;
 		s->emitted = s->implied = s->whiteout = s->opaque = -1;
 		s->dir = false;
+		s->children = 0;
 		t->used++;
 	}
 	return s;
@@ -133,7 +136,9 @@ int spore_merge_clean_path(const char *in, char *out, size_t n)
 	const char *p = in;
 	while (*p) {
 		size_t len = strcspn(p, "/");
-		if (len == 2 && p[0] == '.' && p[1] == '.')
+		/* Over NAME_MAX no Linux filesystem can hold it (squashfs
+		 * caps names at 256 bytes): refused, not left to the guest. */
+		if ((len == 2 && p[0] == '.' && p[1] == '.') || len > 255)
 			return -EINVAL;
 		if (len && !(len == 1 && p[0] == '.')) {
 			if (o + (o ? 1 : 0) + len + 1 > n)
@@ -194,14 +199,29 @@ static int emit(struct merge *m, struct archive *in, struct archive_entry *e, co
 	struct node *n = get(&m->t, path, strlen(path));
 	if (!n)
 		return spore_err_set(err, ENOMEM, "merging layers");
+	bool fresh = n->emitted < 0;
 	n->emitted = k;
 	n->dir = is_dir;
-	for (const char *s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
+	/* The parent counts its entries: tar2sqfs (squashfs-tools-ng 1.2)
+	 * scans a directory's whole list for each entry added to it, so one
+	 * huge directory would take it hours; refused past the limit. */
+	const char *slash = strrchr(path, '/');
+	struct node *parent = get(&m->t, path, slash ? (size_t)(slash - path) : 0);
+	if (!parent)
+		return spore_err_set(err, ENOMEM, "merging layers");
+	if (fresh && ++parent->children > m->max_dir_entries)
+		return spore_err_setx(err, EFBIG, "layer %d: directory '/%s' has more than %llu entries", k + 1,
+				      parent->path, (unsigned long long)m->max_dir_entries);
+	/* Parents nearest first: one already marked for layer k or above had
+	 * its own parents marked then (layers come top first), so the walk
+	 * stops there and a deep tree costs no more than a flat one. */
+	for (const char *s = slash; s; s = s > path ? memrchr(path, '/', (size_t)(s - path)) : NULL) {
 		struct node *q = get(&m->t, path, (size_t)(s - path));
 		if (!q)
 			return spore_err_set(err, ENOMEM, "merging layers");
-		if (q->implied < k)
-			q->implied = k;
+		if (q->implied >= k)
+			break;
+		q->implied = k;
 	}
 	struct archive_entry *o = archive_entry_clone(e);
 	if (!o)
@@ -262,8 +282,8 @@ static int entry(struct merge *m, struct archive *in, struct archive_entry *e, i
 		return spore_err_setx(err, EINVAL, "layer %d: an entry has no readable name", k + 1);
 	if (spore_merge_clean_path(raw, path, sizeof(path)) < 0)
 		return spore_err_setx(err, EINVAL,
-				      "layer %d: refusing entry '%s': absolute path, '..' or too long",
-				      k + 1, raw);
+				      "layer %d: refusing entry '%.80s%s': absolute path, '..', or a name or path too long",
+				      k + 1, raw, strlen(raw) > 80 ? "..." : "");
 	if (rawlink && spore_merge_clean_path(rawlink, link, sizeof(link)) < 0)
 		return spore_err_setx(err, EINVAL,
 				      "layer %d: refusing hard link '%s' to '%s': it points outside the image",
@@ -491,10 +511,11 @@ int spore_layer_merge(const int *layer_fds, size_t n_layers,
 		      struct spore_err *err)
 {
 	static const struct spore_merge_limits defaults = {
-		SPORE_MERGE_DEFAULT_MAX_BYTES, SPORE_MERGE_DEFAULT_MAX_ENTRIES};
+		SPORE_MERGE_DEFAULT_MAX_BYTES, SPORE_MERGE_DEFAULT_MAX_ENTRIES, SPORE_MERGE_DEFAULT_MAX_DIR_ENTRIES};
 	struct merge m = {.lim = lim ? lim : &defaults};
 	int r = 0;
 
+	m.max_dir_entries = m.lim->max_dir_entries ? m.lim->max_dir_entries : SPORE_MERGE_DEFAULT_MAX_DIR_ENTRIES;
 	m.out = archive_write_new();
 	if (!m.out)
 		return spore_err_set(err, ENOMEM, "merging layers");

@@ -28,10 +28,14 @@ struct spore_merge_limits {
 	uint64_t max_bytes;   /* uncompressed tar bytes over all layers (what
 			       * follows a tar's end marker included) */
 	uint64_t max_entries; /* entries over all layers */
+	uint64_t max_dir_entries; /* entries in one directory; 0: the default */
 };
 
 #define SPORE_MERGE_DEFAULT_MAX_BYTES   (64ull << 30)
 #define SPORE_MERGE_DEFAULT_MAX_ENTRIES 4000000ull
+/* tar2sqfs takes ~5 s for a directory of this many entries, 4x that for
+ * twice as many (it is quadratic in a directory's size). */
+#define SPORE_MERGE_DEFAULT_MAX_DIR_ENTRIES 16384ull
 
 struct spore_merge_stats {
 	uint64_t entries_in, entries_out, bytes_out;
@@ -51,7 +55,8 @@ int spore_layer_merge(const int *layer_fds, size_t n_layers,
 
 /* Normalises an archive path: strips "./" and repeated '/', drops a trailing
  * '/'. "." and "" become "" (the root). Returns 0, or -EINVAL for absolute
- * paths, ".." components and paths that do not fit in n. */
+ * paths, ".." components, components over 255 bytes (NAME_MAX) and paths
+ * that do not fit in n. */
 int spore_merge_clean_path(const char *in, char *out, size_t n);
 
 #endif

@@ -73,6 +73,19 @@ static void hdr_value(char *dst, size_t n, const char *v, size_t vlen)
 	dst[vlen] = '\0';
 }
 
+/* A transfer slower than STALL_RATE bytes/s for stall_seconds() is given up
+ * (what arrived stays, for the next pull to resume): a registry that stalls
+ * or trickles must not hold a pull, and the cache lock, forever. */
+#define STALL_RATE 1024L
+
+static long stall_seconds(void)
+{
+	const char *v = getenv("SPORE_REGISTRY_TIMEOUT");
+	char *end;
+	long s = v && *v ? strtol(v, &end, 10) : 0;
+	return v && *v && !*end && s >= 1 && s <= 3600 ? s : 30;
+}
+
 void spore_reply_header(struct spore_reply_headers *h, const char *buf, size_t n)
 {
 	static const struct {
@@ -486,8 +499,8 @@ static int perform(struct spore_registry *r, const char *url, const char *accept
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, STALL_RATE);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, stall_seconds());
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "spore");
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
@@ -517,6 +530,10 @@ static int perform(struct spore_registry *r, const char *url, const char *accept
 				      r->ca ? " (with the CAs of " : "; to trust a private CA put it in ",
 				      r->ca ? r->ca_dir : certs_hint(r->domain, hint, sizeof(hint)),
 				      r->ca ? ")" : "");
+	if (cr == CURLE_OPERATION_TIMEDOUT)
+		return spore_err_setx(err, ECONNABORTED,
+				      "%s: the registry sent less than %ld bytes/s for %ld s (stalled or trickling; $SPORE_REGISTRY_TIMEOUT sets the wait)",
+				      url, STALL_RATE, stall_seconds());
 	if (cr != CURLE_OK)
 		return spore_err_setx(err, ECONNABORTED, "%s: %s", url, curl_easy_strerror(cr));
 	return 0;

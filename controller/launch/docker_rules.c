@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void docker_strings_free(struct docker_strings *st)
 {
@@ -168,4 +169,66 @@ int docker_cpus_parse(const char *s, uint32_t *vcpus, uint16_t *cap_pct)
 	*vcpus = (uint32_t)((nano + one - 1) / one);
 	*cap_pct = (uint16_t)((nano * 100 + one - 1) / one);
 	return 0;
+}
+
+int docker_signal_parse(const char *s, uint32_t *sig)
+{
+	/* Linux's numbering on x86 (the guest's), as moby's signal map. */
+	static const struct {
+		const char *name;
+		uint32_t sig;
+	} names[] = {
+		{"HUP", 1},   {"INT", 2},     {"QUIT", 3},  {"ILL", 4},    {"TRAP", 5},   {"ABRT", 6},
+		{"IOT", 6},   {"BUS", 7},     {"FPE", 8},   {"KILL", 9},   {"USR1", 10},  {"SEGV", 11},
+		{"USR2", 12}, {"PIPE", 13},   {"ALRM", 14}, {"TERM", 15},  {"STKFLT", 16}, {"CHLD", 17},
+		{"CLD", 17},  {"CONT", 18},   {"STOP", 19}, {"TSTP", 20},  {"TTIN", 21},  {"TTOU", 22},
+		{"URG", 23},  {"XCPU", 24},   {"XFSZ", 25}, {"VTALRM", 26}, {"PROF", 27}, {"WINCH", 28},
+		{"IO", 29},   {"POLL", 29},   {"PWR", 30},  {"SYS", 31},   {"RTMIN", 34}, {"RTMAX", 64},
+	};
+	char up[16];
+	size_t n = 0;
+	char *end;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (isdigit((unsigned char)s[0])) {
+		unsigned long v = strtoul(s, &end, 10);
+		if (*end || s[0] == '0' || v < 1 || v > 64)
+			return -EINVAL;
+		*sig = (uint32_t)v;
+		return 0;
+	}
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (; s[n] && n + 1 < sizeof(up); n++)
+		up[n] = (char)toupper((unsigned char)s[n]);
+	if (s[n])
+		return -EINVAL;
+	up[n] = '\0';
+	/* RTMIN+N and RTMAX-N, N within the real-time range. */
+	char *op = strpbrk(up, "+-");
+	long off = 0;
+	if (op) {
+		if (!isdigit((unsigned char)op[1]))
+			return -EINVAL;
+		off = strtol(op + 1, &end, 10);
+		if (*end || off > 30)
+			return -EINVAL;
+		if (*op == '-')
+			off = -off;
+		*op = '\0';
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(up, names[i].name))
+			continue;
+		bool rt = names[i].sig >= 34;
+		if (op && (!rt || (names[i].sig == 34 && off < 0) || (names[i].sig == 64 && off > 0)))
+			return -EINVAL;
+		long v = (long)names[i].sig + off;
+		if (v < 34 && rt)
+			return -EINVAL;
+		*sig = (uint32_t)v;
+		return 0;
+	}
+	return -EINVAL;
 }

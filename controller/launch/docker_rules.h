@@ -65,4 +65,9 @@ int docker_rules_apply(const struct docker_image_conf *img, const struct docker_
  * -EINVAL for anything else. */
 int docker_cpus_parse(const char *s, uint32_t *vcpus, uint16_t *cap_pct);
 
+/* docker's signal names, as an image's StopSignal and --stop-signal take
+ * them: a number 1..64, or a Linux x86 name with or without "SIG", any
+ * case ("SIGUSR1", "usr1", "RTMIN+3", "SIGRTMAX-2"). -EINVAL otherwise. */
+int docker_signal_parse(const char *s, uint32_t *sig);
+
 #endif

@@ -15,6 +15,8 @@
 #include "xs_skeleton.h"
 #include <spore/clock.h>
 #include <spore/log.h>
+#include <spore/svc_proto.h>
+#include <spore/vif_backend.h>
 
 #include <xen/sched.h>
 
@@ -37,7 +39,7 @@ struct launch {
 	struct spore_loop loops[SPORE_LAUNCH_MAX_DISKS + SPORE_LAUNCH_MAX_VOLUMES];
 	struct pv_build build;
 	struct spore_vif vif;
-	int pty;
+	int svc; /* attached: the connection to spored */
 };
 
 /* The record, as "building" with this process as owner, before anything is
@@ -67,6 +69,8 @@ static int record_building(struct launch *l, struct spore_err *err)
 	if (s->network) {
 		snprintf(g->ports, sizeof(g->ports), "%s", s->ports ? s->ports : "");
 		g->allow_dom0 = s->allow_dom0;
+		snprintf(g->net_backend, sizeof(g->net_backend), "%s",
+			 s->net_userspace ? SPORE_NET_BACKEND_USERSPACE : SPORE_NET_BACKEND_KERNEL);
 	}
 	for (size_t i = 0, at = 0; i < s->nvolumes; i++) {
 		if (!s->volumes[i].name)
@@ -147,7 +151,7 @@ static int add_devices(struct launch *l, struct spore_err *err)
 {
 	const struct spore_launch_spec *s = l->spec;
 	struct xs_node_list nodes = {0};
-	int r = s->network ? spore_vif_backend_check(err) : 0;
+	int r = s->network && !s->net_userspace ? spore_vif_backend_check(err) : 0;
 
 	for (size_t i = 0; i < s->ndisks && r >= 0; i++) {
 		struct spore_vbd v = {.domid = l->build.domid, .index = (unsigned)i,
@@ -170,45 +174,29 @@ static int add_devices(struct launch *l, struct spore_err *err)
 	return r;
 }
 
-static int look_console(struct spore_xs *xs, void *arg, struct spore_err *err)
-{
-	struct launch *l = arg;
-	int r = console_try_open_pty(xs, l->build.domid, err);
-
-	if (r == -EAGAIN)
-		return 0;
-	if (r >= 0)
-		l->pty = r;
-	return r < 0 ? r : 1;
-}
-
 static int look_vif(struct spore_xs *xs, void *arg, struct spore_err *err)
 {
 	return spore_vif_check_up(xs, arg, err);
 }
 
-/* Opens the console (attached) and waits for netback's interface to be up
- * (with the network), whichever comes first: one wait over two xenstore
- * watches, no polling. The guest already runs: its netfront waits for
- * netback by itself, and xenconsoled keeps the pty's other end open, so the
- * pty buffers the guest's first output until the relay reads it. */
+/* Attaches to the console through spored (attached) and waits for
+ * netback's interface to be up (with the network). The guest already
+ * runs: its netfront waits for netback by itself, and spored logs the
+ * guest's first output, which the attach gets first as history (everything
+ * this new guest wrote: it is all in its log). */
 static int wait_console_and_vif(struct launch *l, struct spore_err *err)
 {
-	enum { CONSOLE_TIMEOUT_MS = 10000 };
-	uint32_t domid = l->build.domid;
-	char tty_path[80], vif_path[128];
-	struct spore_xs_wait w[2];
+	enum { LAUNCH_HISTORY = 1 << 20 };
+	char vif_path[128];
+	struct spore_xs_wait w[1];
 	size_t n = 0;
 	int64_t t0 = spore_now_ms();
 
-	console_tty_path(domid, tty_path, sizeof(tty_path));
+	if (l->spec->attach && (l->svc = console_connect(l->rec.uuid, LAUNCH_HISTORY, err)) < 0)
+		return l->svc;
 	spore_vif_state_path(&l->vif, vif_path, sizeof(vif_path));
-	if (l->spec->attach)
-		w[n++] = (struct spore_xs_wait){.path = tty_path,
-						.timeout_ms = CONSOLE_TIMEOUT_MS,
-						.look = look_console,
-						.arg = l};
-	if (l->spec->network)
+	/* A userspace vif has no dom0 interface: sporenet serves the rings. */
+	if (l->spec->network && !l->spec->net_userspace)
 		w[n++] = (struct spore_xs_wait){.path = vif_path,
 						.timeout_ms = SPORE_VIF_TIMEOUT_MS,
 						.look = look_vif,
@@ -217,9 +205,7 @@ static int wait_console_and_vif(struct launch *l, struct spore_err *err)
 		return 0;
 	int r = spore_xs_wait_all(l->xs, w, n, err);
 	if (r == -ETIMEDOUT)
-		r = w[0].timed_out && w[0].look == look_console
-			    ? console_timeout(err, domid, CONSOLE_TIMEOUT_MS)
-			    : spore_vif_timeout(err, &l->vif, SPORE_VIF_TIMEOUT_MS);
+		r = spore_vif_timeout(err, &l->vif, SPORE_VIF_TIMEOUT_MS);
 	else if (r == 0)
 		log_debug("launch: console and vif ready %lld ms after the unpause",
 			  (long long)(spore_now_ms() - t0));
@@ -240,6 +226,13 @@ static int start(struct launch *l, struct spore_err *err)
 	if ((r = spore_xc_open(&l->xc, err)) < 0 || (r = spore_xs_open(&l->xs, err)) < 0 ||
 	    (r = record_building(l, err)) < 0)
 		return r;
+	/* Detached, nobody else would notice: the guest's console (and the
+	 * guest, once its ring is full) waits for spored. Attached, the
+	 * attach fails with the reason. */
+	if (!s->attach && !console_spored_answers())
+		log_warn("spored does not answer on %s: the guest's console output waits for it "
+			 "(and so does the guest once its console ring is full), and nothing "
+			 "frees the guest when it stops", SPORE_SVC_SOCK);
 	if (s->recorded && (r = s->recorded(s->arg, err)) < 0)
 		return r;
 	if (s->make_initrd) {
@@ -259,7 +252,8 @@ static int start(struct launch *l, struct spore_err *err)
 	};
 	if ((r = pv_build_run(&l->build, l->xc, l->xs, &cfg, err)) < 0)
 		return r;
-	l->vif = (struct spore_vif){.domid = l->build.domid, .mac = l->rec.mac, .mtu = l->rec.mtu};
+	l->vif = (struct spore_vif){.domid = l->build.domid, .mac = l->rec.mac, .mtu = l->rec.mtu,
+				    .userspace = s->net_userspace};
 	spore_step("vbd");
 	spore_step("vif");
 	if ((r = add_devices(l, err)) < 0)
@@ -320,7 +314,7 @@ static int attach(struct launch *l, struct spore_launch_result *res, struct spor
 
 	/* The exit status must be read before the domain (and its xenstore
 	 * directory) goes: console_attach takes it when written. */
-	int r = console_attach(l->xc, l->xs, l->build.domid, l->pty, &reason, reported,
+	int r = console_attach(l->xc, l->xs, l->build.domid, l->rec.uuid, &l->svc, l->spec->no_escape, &reason, reported,
 			       sizeof(reported), err);
 	if (r < 0)
 		return r;
@@ -348,18 +342,20 @@ int spore_launch_run(const struct spore_launch_spec *spec, struct spore_launch_r
 	if (!l)
 		return spore_err_set(err, ENOMEM, "launch");
 	l->spec = spec;
-	l->pty = -1;
+	l->svc = -1;
 	r = start(l, err);
 	snprintf(res->uuid, sizeof(res->uuid), "%s", l->rec.uuid);
 	snprintf(res->name, sizeof(res->name), "%s", l->rec.name);
+	if (r >= 0 && spec->running)
+		spec->running(spec->arg, &l->rec);
 	if (r >= 0 && spec->attach)
 		r = attach(l, res, err);
 	else if (r >= 0)
 		res->end = SPORE_LAUNCH_STARTED;
 	if (r < 0)
 		teardown(l, true);
-	if (l->pty >= 0)
-		close(l->pty);
+	if (l->svc >= 0)
+		close(l->svc);
 	free(l->initrd);
 	pv_build_free(&l->build);
 	spore_xs_close(l->xs);

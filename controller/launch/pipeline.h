@@ -70,6 +70,9 @@ struct spore_launch_spec {
 	bool network;
 	const char *ports;
 	bool allow_dom0;
+	/* The vif served by sporenet itself (--net-backend userspace): no
+	 * netback, no dom0 interface to wait for. */
+	bool net_userspace;
 	/* The initrd: its bytes (borrowed) and the file to name in
 	 * /vm/<uuid>/image/ramdisk. With make_initrd, the step "bundle" makes
 	 * them once the record exists (the payload may carry the guest's name
@@ -87,6 +90,11 @@ struct spore_launch_spec {
 	 * stops. */
 	bool attach;
 	bool rm;
+	bool no_escape; /* attached without Ctrl+] to detach (spore-runc's terminal) */
+	/* Called once the record says "running", before the attach (or NULL):
+	 * spore-runc's create returns there while its host process, the
+	 * attached launcher, relays the console on. */
+	void (*running)(void *arg, const struct spore_guest *rec);
 };
 
 enum spore_launch_end {

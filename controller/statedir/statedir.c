@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -62,18 +61,33 @@ int spore_state_tmpname(char *buf, size_t n, const char *dir, const char *kind)
 	return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Removes what name in directory `at` holds, then name. Every step goes through a
+ * descriptor opened with O_NOFOLLOW: the image worker owns the image cache's
+ * tmp/, and a symlink it swaps in for a directory while root removes that
+ * directory's content must not lead root's unlinks elsewhere. depth bounds
+ * the recursion (a path is at most 4096 bytes, so 2048 levels). */
+static void rm_at(int at, const char *name, int depth)
 {
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
+	int fd = depth < 2048 ? openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (fd >= 0 && !d)
+		close(fd);
+	if (!d) {
+		unlinkat(at, name, 0); /* not a directory (or a symlink to one) */
+		return;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			rm_at(dirfd(d), de->d_name, depth + 1);
+	closedir(d);
+	unlinkat(at, name, AT_REMOVEDIR);
 }
 
 void spore_state_rm_tree(const char *path)
 {
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rm_at(AT_FDCWD, path, 0);
 }
 
 /* The pid in name if it is KIND-PID-... for one of kinds, else 0. */

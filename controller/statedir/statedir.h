@@ -36,7 +36,8 @@ int spore_state_tmpname(char *buf, size_t n, const char *dir, const char *kind);
  * the debug log. */
 void spore_state_sweep(const char *dir, const char *const kinds[], const char *what);
 
-/* Removes a file or a directory tree (best effort, never follows links). */
+/* Removes a file or a directory tree (best effort). Never follows a link,
+ * not even one swapped in for a directory while it runs. */
 void spore_state_rm_tree(const char *path);
 
 #endif

@@ -53,7 +53,12 @@
 #define SPORE_BUNDLE_MAX_TMPFS   16
 #define SPORE_BUNDLE_NAME_MAX    31  /* device and fs type names */
 #define SPORE_BUNDLE_HOST_MAX    64
+/* The node (relative to the guest's domain path) dom0 writes to release a
+ * gated container: under control/, which the guest may read but not write. */
+#define SPORE_START_GATE_NODE    "control/spore-start"
 #define SPORE_BUNDLE_DEF_STOP    10  /* seconds between SIGTERM and SIGKILL */
+#define SPORE_BUNDLE_DEF_STOP_SIGNAL 15 /* SIGTERM, as docker */
+#define SPORE_BUNDLE_MAX_SIGNAL  64  /* Linux's _NSIG - 1 */
 
 enum spore_bundle_tag {
 	SPORE_BT_ARG = 1,        /* string, repeated: argv */
@@ -76,6 +81,9 @@ enum spore_bundle_tag {
 	SPORE_BT_READ_ONLY,      /* u8 0/1: the container's root is read-only */
 	SPORE_BT_UPPER_DEV,      /* string: block device (ext4, made empty by the controller)
 				  * holding the overlay's upper layer; absent = tmpfs */
+	SPORE_BT_STOP_SIGNAL,    /* u32 signal sent on a stop request (1..64); absent = SIGTERM */
+	SPORE_BT_START_GATE,     /* u8 0/1: the container starts only once dom0 writes
+				  * SPORE_START_GATE_NODE (spore-runc's create, then start) */
 };
 
 /* Volume flags. FILE: the filesystem holds one regular file, named
@@ -133,19 +141,21 @@ struct spore_bundle {
 	const char *image_dev;   /* required */
 	const char *upper_dev;   /* NULL = the overlay's upper layer is a tmpfs */
 	bool tty, stdin_open, read_only;
+	bool start_gate;         /* SPORE_BT_START_GATE */
 	bool has_ipv4, has_ipv6;
 	struct spore_bundle_ipv4 ipv4;
 	struct spore_bundle_ipv6 ipv6;
 	uint32_t mtu;
 	uint64_t overlay_size;
 	uint32_t stop_timeout;
+	uint32_t stop_signal;    /* docker's StopSignal; SPORE_BUNDLE_DEF_STOP_SIGNAL by default */
 	unsigned ndns, nvolumes, ntmpfs;
 	struct spore_bundle_dns dns[SPORE_BUNDLE_MAX_DNS];
 	struct spore_bundle_volume volumes[SPORE_BUNDLE_MAX_VOLUMES];
 	struct spore_bundle_tmpfs tmpfs[SPORE_BUNDLE_MAX_TMPFS];
 };
 
-/* Zeroes b and sets the defaults (stop_timeout). */
+/* Zeroes b and sets the defaults (stop_timeout, stop_signal). */
 void spore_bundle_init(struct spore_bundle *b);
 
 /* CRC-32 (IEEE 802.3, reflected, as zlib): crc = 0 to start. */

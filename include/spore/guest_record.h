@@ -40,6 +40,7 @@
 #define SPORE_REC_PORTS "ports"
 #define SPORE_REC_ALLOW_DOM0 "allow-dom0"
 #define SPORE_REC_VIF "vif" /* the dom0 interface, set once it is up */
+#define SPORE_REC_NET_BACKEND "net-backend" /* "kernel" (netback) or "userspace" (sporenet) */
 /* The managed volumes attached, space-separated NAME or NAME:ro; a volume
  * listed by a guest that has not exited is in use (controller/volume/). */
 #define SPORE_REC_VOLUMES "volumes"
@@ -84,6 +85,7 @@ struct spore_guest {
 	uint32_t mtu, allow_dom0;
 	char ports[1040];
 	char vif[24];
+	char net_backend[16]; /* SPORE_NET_BACKEND_*; empty: kernel */
 	char volumes[1100]; /* SPORE_BUNDLE_MAX_VOLUMES entries of a 64-byte name + ":ro" */
 	char mounts[3072];  /* SPORE_REC_MOUNTS; below xenstore's 4 KiB value */
 	char anonymous[1100]; /* SPORE_REC_ANONYMOUS */

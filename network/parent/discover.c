@@ -2,6 +2,7 @@
 #include "net_discover.h"
 #include "net_record.h"
 #include <spore/guest_record.h>
+#include <spore/vif_backend.h>
 #include <spore/xenstore.h>
 
 #include <errno.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 
 #define TOKEN "sporenet"
+/* The watches on userspace vifs' frontend states. */
+#define FE_TOKEN "sporenet-fe"
 
 struct net_discover {
 	struct spore_xs *xs;
@@ -77,7 +80,7 @@ static int add_uuid(net_uuid **v, size_t *n, const char *s, size_t len)
 }
 
 int net_discover_events(struct net_discover *d, net_uuid **uuids, size_t *n, bool *all,
-			struct spore_err *err)
+			bool *frontends, struct spore_err *err)
 {
 	static const char prefix[] = SPORE_XS_GUESTS "/";
 	struct spore_xs_event *ev;
@@ -85,7 +88,9 @@ int net_discover_events(struct net_discover *d, net_uuid **uuids, size_t *n, boo
 
 	while ((r = spore_xs_read_watch(d->xs, &ev, 0, err)) == 0) {
 		const char *p = ev->path;
-		if (strcmp(ev->token, TOKEN)) {
+		if (!strcmp(ev->token, FE_TOKEN)) {
+			*frontends = true;
+		} else if (strcmp(ev->token, TOKEN)) {
 			/* not ours */
 		} else if (strncmp(p, prefix, sizeof(prefix) - 1)) {
 			*all = true; /* the watch's first firing, or /spore/guests itself */
@@ -145,10 +150,13 @@ static int read_backend_macs(struct net_discover *d, const struct spore_xs_op *o
 			     const struct net_record_result *res, struct spore_xs_op **bops,
 			     struct spore_err *err)
 {
-	size_t vif_key = 0;
-	for (size_t k = 0; k < NET_RECORD_NKEYS; k++)
+	size_t vif_key = 0, nb_key = 0;
+	for (size_t k = 0; k < NET_RECORD_NKEYS; k++) {
 		if (!strcmp(net_record_keys[k], SPORE_REC_VIF))
 			vif_key = k + 1;
+		if (!strcmp(net_record_keys[k], SPORE_REC_NET_BACKEND))
+			nb_key = k + 1;
+	}
 	struct spore_xs_op *b = calloc(n + 1, sizeof(*b));
 	char (*paths)[96] = calloc(n + 1, sizeof(*paths));
 	struct spore_xs_op *list = calloc(n + 1, sizeof(*list));
@@ -165,8 +173,10 @@ static int read_backend_macs(struct net_discover *d, const struct spore_xs_op *o
 		if (res[i].state != NET_RECORD_ATTACH ||
 		    net_vif_parse(value(&ops[i * PER + vif_key]), &dom, &dev) < 0)
 			continue;
-		snprintf(paths[m], sizeof(paths[m]), "/local/domain/0/backend/vif/%u/%u/mac", dom,
-			 dev);
+		const char *kind = value(&ops[i * PER + nb_key]);
+		bool user = kind && !strcmp(kind, SPORE_NET_BACKEND_USERSPACE);
+		snprintf(paths[m], sizeof(paths[m]), "/local/domain/0/%s/vif/%u/%u/mac",
+			 user ? SPORE_VIF_ROOT_USERSPACE : SPORE_VIF_ROOT_KERNEL, dom, dev);
 		list[m] = (struct spore_xs_op){.type = XS_READ, .path = paths[m], .may_fail = true};
 		at[m++] = i;
 	}
@@ -260,4 +270,62 @@ out:
 	free(ops);
 	free(paths);
 	return r;
+}
+
+static void frontend_dir(unsigned domid, unsigned dev, char *buf, size_t n)
+{
+	snprintf(buf, n, "/local/domain/%u/device/vif/%u", domid, dev);
+}
+
+int net_discover_frontend(struct net_discover *d, unsigned domid, unsigned dev,
+			  struct net_frontend *fe, struct spore_err *err)
+{
+	struct spore_xs_op ops[NET_FRONTEND_NKEYS];
+	char paths[NET_FRONTEND_NKEYS][96], dir[64];
+	const char *vals[NET_FRONTEND_NKEYS];
+	int r;
+
+	frontend_dir(domid, dev, dir, sizeof(dir));
+	for (size_t i = 0; i < NET_FRONTEND_NKEYS; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, net_frontend_keys[i]);
+		ops[i] = (struct spore_xs_op){.type = XS_READ, .path = paths[i], .may_fail = true};
+	}
+	if ((r = spore_xs_batch(d->xs, 0, ops, NET_FRONTEND_NKEYS, err)) < 0)
+		return r;
+	for (size_t i = 0; i < NET_FRONTEND_NKEYS; i++)
+		vals[i] = value(&ops[i]);
+	if (!vals[0])
+		r = spore_err_setx(err, ENOENT, "no frontend at %s", dir);
+	else
+		r = net_frontend_parse(vals, fe, err);
+	spore_xs_batch_free(ops, NET_FRONTEND_NKEYS);
+	return r;
+}
+
+int net_discover_backend_state(struct net_discover *d, unsigned domid, unsigned dev,
+			       unsigned state, struct spore_err *err)
+{
+	char path[96], val[4];
+	snprintf(path, sizeof(path), "/local/domain/0/" SPORE_VIF_ROOT_USERSPACE "/vif/%u/%u/state",
+		 domid, dev);
+	snprintf(val, sizeof(val), "%u", state);
+	/* Only while the directory exists: a torn-down guest's is not
+	 * recreated (the write would make it again, owned by us). */
+	char *old = NULL;
+	size_t len;
+	int r = spore_xs_read(d->xs, 0, path, &old, &len, err);
+	free(old);
+	if (r < 0)
+		return r;
+	return spore_xs_write_str(d->xs, 0, path, val, err);
+}
+
+int net_discover_watch_frontend(struct net_discover *d, unsigned domid, unsigned dev, bool on,
+				struct spore_err *err)
+{
+	char path[96];
+	frontend_dir(domid, dev, path, sizeof(path));
+	strcat(path, "/state");
+	return on ? spore_xs_watch(d->xs, path, FE_TOKEN, err)
+		  : spore_xs_unwatch(d->xs, path, FE_TOKEN, err);
 }

@@ -5,6 +5,7 @@
 #define SPORE_NET_DISCOVER_H
 
 #include "net_config.h"
+#include "net_record.h"
 #include <spore/err.h>
 
 #include <stdbool.h>
@@ -23,9 +24,10 @@ int net_discover_fd(const struct net_discover *d);
 /* Takes every pending event: the records they touched are added to
  * *uuids (a malloc'd array of *n; free() it), or *all is set when the
  * whole set must be read again (the watch's first firing, the records'
- * parent changing). Returns 0 or a connection error. */
+ * parent changing); *frontends is set when a watched frontend's state
+ * changed. Returns 0 or a connection error. */
 int net_discover_events(struct net_discover *d, net_uuid **uuids, size_t *n, bool *all,
-			struct spore_err *err);
+			bool *frontends, struct spore_err *err);
 /* Every record's uuid (malloc'd array of *n). */
 int net_discover_list(struct net_discover *d, net_uuid **uuids, size_t *n,
 		      struct spore_err *err);
@@ -45,5 +47,15 @@ struct net_record_result {
  * 0 or a connection error. */
 int net_discover_read(struct net_discover *d, const net_uuid *uuids, size_t n,
 		      struct net_record_result *res, struct spore_err *err);
+
+/* A userspace vif (launch --net-backend userspace): the frontend's keys
+ * (-ENOENT if it has none), the backend's state (written only while the
+ * backend directory exists), and the watch on the frontend's state. */
+int net_discover_frontend(struct net_discover *d, unsigned domid, unsigned dev,
+			  struct net_frontend *fe, struct spore_err *err);
+int net_discover_backend_state(struct net_discover *d, unsigned domid, unsigned dev,
+			       unsigned state, struct spore_err *err);
+int net_discover_watch_frontend(struct net_discover *d, unsigned domid, unsigned dev, bool on,
+				struct spore_err *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* Guest record -> attach; see net_record.h. */
 #include "net_record.h"
 #include <spore/guest_record.h>
+#include <spore/vif_backend.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,7 +12,11 @@
 const char *const net_record_keys[NET_RECORD_NKEYS] = {
 	SPORE_REC_NAME,     SPORE_REC_DOMID, SPORE_REC_VIF,  SPORE_REC_IPV4,  SPORE_REC_GATEWAY4,
 	SPORE_REC_DNS4,     SPORE_REC_IPV6,  SPORE_REC_GATEWAY6, SPORE_REC_DNS6, SPORE_REC_MAC,
-	SPORE_REC_MTU,      SPORE_REC_PORTS, SPORE_REC_ALLOW_DOM0,
+	SPORE_REC_MTU,      SPORE_REC_PORTS, SPORE_REC_ALLOW_DOM0, SPORE_REC_NET_BACKEND,
+};
+
+const char *const net_frontend_keys[NET_FRONTEND_NKEYS] = {
+	"state", "tx-ring-ref", "rx-ring-ref", "event-channel", "request-rx-copy", "feature-sg",
 };
 
 static int bad(struct spore_err *err, const char *uuid, const char *key, const char *val,
@@ -139,6 +144,14 @@ int net_attach_from_record(const char *uuid, const struct net_record *r, struct 
 		return bad(err, uuid, "vif", r->vif, "its backend's mac is not the record's");
 	a->has_mac = true;
 	strcpy(a->ifname, r->vif);
+	if (r->net_backend && !strcmp(r->net_backend, SPORE_NET_BACKEND_USERSPACE)) {
+		a->userspace = true;
+		a->domid = vdom;
+		a->devid = vdev;
+	} else if (r->net_backend && *r->net_backend &&
+		   strcmp(r->net_backend, SPORE_NET_BACKEND_KERNEL)) {
+		return bad(err, uuid, "net-backend", r->net_backend, "want kernel or userspace");
+	}
 
 	if (parse_cidr(AF_INET, r->ipv4, &a->guest4, 8, 29, &len) < 0)
 		return bad(err, uuid, "ipv4", r->ipv4, "want A.B.C.D/8..29");
@@ -200,5 +213,33 @@ int net_attach_from_record(const char *uuid, const struct net_record *r, struct 
 		if (parse_ports(r->ports, a, &perr) < 0)
 			return bad(err, uuid, "ports", r->ports, perr.msg);
 	}
+	return 0;
+}
+
+int net_frontend_parse(const char *const vals[NET_FRONTEND_NKEYS], struct net_frontend *fe,
+		       struct spore_err *err)
+{
+	unsigned long v[NET_FRONTEND_NKEYS] = {0};
+	/* Grant refs are 32 bits; event channel ports are below 2^17 in
+	 * every Xen ABI (FIFO's limit). */
+	static const unsigned long max[NET_FRONTEND_NKEYS] = {8, 0xffffffffUL, 0xffffffffUL,
+							      (1UL << 17) - 1, 1, 1};
+
+	memset(fe, 0, sizeof(*fe));
+	for (size_t i = 0; i < NET_FRONTEND_NKEYS; i++) {
+		/* Below Connected only the state matters; feature-sg may be absent. */
+		if (i > 0 && (v[0] != 4 || (i == 5 && !vals[i])))
+			continue;
+		if (parse_uint(vals[i], max[i], &v[i]) < 0)
+			return spore_err_setx(err, EINVAL, "frontend: bad %s '%.32s'", net_frontend_keys[i],
+					      vals[i] ? vals[i] : "(missing)");
+	}
+	if (v[0] == 4 && v[4] != 1)
+		return spore_err_setx(err, EINVAL, "frontend: request-rx-copy is not 1 (page flipping is not served)");
+	fe->state = (unsigned)v[0];
+	fe->tx_ref = (uint32_t)v[1];
+	fe->rx_ref = (uint32_t)v[2];
+	fe->evtchn = (uint32_t)v[3];
+	fe->rx_sg = v[5] == 1;
 	return 0;
 }

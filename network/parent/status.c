@@ -48,11 +48,15 @@ static void print_one(FILE *out, const struct net_msg_status *m)
 			(int)sizeof(m->why), m->why);
 		return;
 	}
-	fprintf(out, "%s: %s", a->ifname, state_name(m->state));
+	/* A userspace vif has no interface: it waits for its frontend. */
+	fprintf(out, "%s: %s", a->ifname,
+		a->userspace && m->state == NET_WORKER_NO_IFACE ? "waiting (frontend not connected)"
+								 : state_name(m->state));
 	if (m->pid > 0)
 		fprintf(out, ", worker %d", m->pid);
-	fprintf(out, ", %u restart%s%s%s\n", m->restarts, m->restarts == 1 ? "" : "s",
-		a->allow_dom0 ? ", dom0 access allowed" : "", a->no_dhcp ? ", no DHCP" : "");
+	fprintf(out, ", %u restart%s%s%s%s\n", m->restarts, m->restarts == 1 ? "" : "s",
+		a->allow_dom0 ? ", dom0 access allowed" : "", a->no_dhcp ? ", no DHCP" : "",
+		a->userspace ? ", userspace rings (no netback)" : "");
 	if (m->discovered)
 		fprintf(out, "  guest %s%s%s\n", a->uuid, a->name[0] ? "  name " : "", a->name);
 	else

@@ -37,6 +37,9 @@ struct guest {
 	int ipc;
 	unsigned restarts;
 	bool failing; /* the last spawn failed: log further failures quietly */
+	/* attach.userspace: the frontend's state is watched; its rings. */
+	bool fe_watched;
+	struct net_rings rings;
 	int64_t started_ms, restart_at_ms, backoff_ms;
 	struct net_stats stats;
 };
@@ -61,7 +64,7 @@ static void schedule_restart(struct guest *g)
 	g->pid = 0;
 	/* A discovered guest's interface that is gone (the guest stopped) is
 	 * not retried: the link watch brings it back if it reappears. */
-	if (g->discovered && !if_nametoindex(g->attach.ifname)) {
+	if (g->discovered && !g->attach.userspace && !if_nametoindex(g->attach.ifname)) {
 		if (g->state != NET_WORKER_NO_IFACE)
 			log_info("%s: interface gone, detached (guest %s)", g->attach.ifname,
 				 g->attach.uuid);
@@ -100,12 +103,18 @@ static int spawn(struct sup *s, struct guest *g, struct spore_err *err)
 	m.gid = (uint32_t)s->opts->gid;
 	m.use_syslog = s->opts->use_syslog;
 
-	g->ifindex = if_nametoindex(g->attach.ifname);
-	if ((r = net_iface_prepare(g->attach.ifname, g->attach.mtu, err)) < 0)
-		return r;
-	if ((pkt = net_packet_open(g->attach.ifname, g->attach.has_mac ? g->attach.mac : NULL,
-				   err)) < 0)
-		return pkt;
+	if (g->attach.userspace) {
+		/* The worker opens the Xen devices and maps these itself. */
+		m.rings = g->rings;
+		pkt = -1;
+	} else {
+		g->ifindex = if_nametoindex(g->attach.ifname);
+		if ((r = net_iface_prepare(g->attach.ifname, g->attach.mtu, err)) < 0)
+			return r;
+		if ((pkt = net_packet_open(g->attach.ifname,
+					   g->attach.has_mac ? g->attach.mac : NULL, err)) < 0)
+			return pkt;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = spore_err_set(err, errno, "socketpair");
 		close(pkt);
@@ -138,7 +147,8 @@ static int spawn(struct sup *s, struct guest *g, struct spore_err *err)
 	g->state = NET_WORKER_STARTING;
 	g->started_ms = spore_now_ms();
 	r = net_msg_send(g->ipc, &m, pkt, err);
-	close(pkt);
+	if (pkt >= 0)
+		close(pkt);
 	if (r < 0) {
 		kill(pid, SIGKILL);
 		return r;
@@ -166,6 +176,25 @@ static void try_spawn(struct sup *s, struct guest *g)
 	g->failing = false;
 }
 
+/* A userspace guest broke the ring protocol (its worker said why and
+ * exited): disconnected, not restarted, until its record changes. */
+static void guest_broke(struct sup *s, struct guest *g)
+{
+	struct spore_err e = {0};
+	if (g->ipc >= 0)
+		close(g->ipc);
+	g->ipc = -1;
+	g->pid = 0;
+	g->state = NET_WORKER_INVALID;
+	snprintf(g->why, sizeof(g->why), "guest %s: broke the netif ring protocol: disconnected",
+		 g->attach.uuid);
+	log_warn("%s: %s", g->attach.ifname, g->why);
+	/* Closed (6): netfront sees its backend gone. */
+	if (s->disc && net_discover_backend_state(s->disc, g->attach.domid, g->attach.devid, 6,
+						  &e) < 0)
+		log_debug("%s: backend state: %s", g->attach.ifname, e.msg);
+}
+
 static void reap(struct sup *s)
 {
 	int status;
@@ -176,6 +205,11 @@ static void reap(struct sup *s)
 			struct guest *g = s->guests[i];
 			if (g->pid != pid)
 				continue;
+			if (WIFEXITED(status) && WEXITSTATUS(status) == NET_WORKER_EXIT_GUEST &&
+			    g->attach.userspace) {
+				guest_broke(s, g);
+				continue;
+			}
 			if (WIFSIGNALED(status))
 				log_error("%s: worker %d killed by signal %d", g->attach.ifname,
 					  (int)pid, WTERMSIG(status));
@@ -188,7 +222,7 @@ static void reap(struct sup *s)
 	}
 }
 
-static void handle_worker(struct guest *g)
+static void handle_worker(struct sup *s, struct guest *g)
 {
 	static _Alignas(8) uint8_t buf[NET_MSG_MAX_SIZE];
 	struct spore_err err = {0};
@@ -210,6 +244,10 @@ static void handle_worker(struct guest *g)
 		if (g->state != NET_WORKER_RUNNING)
 			log_info("%s: attached (worker %d)", g->attach.ifname, (int)g->pid);
 		g->state = NET_WORKER_RUNNING;
+		/* The rings are mapped and the channel bound: Connected (4). */
+		if (g->attach.userspace && s->disc &&
+		    net_discover_backend_state(s->disc, g->attach.domid, g->attach.devid, 4, &err) < 0)
+			log_warn("%s: backend state: %s", g->attach.ifname, err.msg);
 	} else {
 		memcpy(&g->stats, &((struct net_msg_stats *)buf)->stats, sizeof(g->stats));
 	}
@@ -356,6 +394,19 @@ static struct guest *guest_add(struct sup *s, const struct net_attach *a, bool d
 	return g;
 }
 
+/* Says a discovered guest is no longer served, and why. A guest whose
+ * record did not parse has no interface to name (its attach was cleared):
+ * its UUID says which. */
+static void log_detached(const struct guest *g, const char *why)
+{
+	if (g->state == NET_WORKER_INVALID || !g->attach.ifname[0])
+		log_info("guest %s: dropped (%s; its record was skipped before)", g->attach.uuid,
+			 why);
+	else
+		log_info("%s: detached (guest %s %s: %s)", g->attach.ifname, g->attach.uuid,
+			 g->attach.name, why);
+}
+
 /* Ends the guest's worker, if any (closing its channel ends it; the
  * signal makes sure; SIGCHLD reaps it). */
 static void guest_stop(struct guest *g)
@@ -374,15 +425,87 @@ static void guest_stop(struct guest *g)
 
 static void guest_remove(struct sup *s, size_t i)
 {
+	struct guest *g = s->guests[i];
+	struct spore_err e = {0};
+	if (g->fe_watched && s->disc)
+		net_discover_watch_frontend(s->disc, g->attach.domid, g->attach.devid, false, &e);
 	guest_stop(s->guests[i]);
 	free(s->guests[i]);
 	memmove(&s->guests[i], &s->guests[i + 1], (s->n - i - 1) * sizeof(*s->guests));
 	s->n--;
 }
 
+/* A userspace vif: starts its worker once the frontend is Connected (4)
+ * with its rings published; until then the watch on the frontend's state
+ * brings us back here. */
+static void guest_start_userspace(struct sup *s, struct guest *g)
+{
+	struct spore_err e = {0};
+	struct net_frontend fe;
+
+	g->state = NET_WORKER_NO_IFACE;
+	if (!s->disc)
+		return; /* discovery_reconnect brings every guest back */
+	if (!g->fe_watched) {
+		if (net_discover_watch_frontend(s->disc, g->attach.domid, g->attach.devid, true,
+						&e) < 0) {
+			log_warn("%s: watching the frontend: %s", g->attach.ifname, e.msg);
+			return;
+		}
+		g->fe_watched = true;
+	}
+	int r = net_discover_frontend(s->disc, g->attach.domid, g->attach.devid, &fe, &e);
+	if (r < 0) {
+		/* Not there (yet, or any more), or the guest wrote garbage:
+		 * wait for its next change. */
+		if (r != -ENOENT)
+			log_warn("%s: %s", g->attach.ifname, e.msg);
+		return;
+	}
+	if (fe.state != 4) {
+		log_debug("%s: frontend in state %u: waiting for Connected", g->attach.ifname,
+			  fe.state);
+		return;
+	}
+	g->rings = (struct net_rings){.tx_ref = fe.tx_ref, .rx_ref = fe.rx_ref,
+				      .evtchn = fe.evtchn, .rx_sg = fe.rx_sg};
+	g->state = NET_WORKER_STARTING;
+	try_spawn(s, g);
+}
+
+/* A watched frontend changed state: start the guests that waited for it,
+ * and restart those whose frontend left Connected (it reconnects, with new
+ * rings). */
+static void handle_frontends(struct sup *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct guest *g = s->guests[i];
+		struct net_frontend fe;
+		struct spore_err e = {0};
+		if (!g->discovered || !g->attach.userspace || g->state == NET_WORKER_INVALID)
+			continue;
+		if (g->state == NET_WORKER_NO_IFACE) {
+			guest_start_userspace(s, g);
+			continue;
+		}
+		if (net_discover_frontend(s->disc, g->attach.domid, g->attach.devid, &fe, &e) < 0 ||
+		    fe.state != 4 || fe.tx_ref != g->rings.tx_ref || fe.rx_ref != g->rings.rx_ref ||
+		    fe.evtchn != g->rings.evtchn) {
+			log_info("%s: frontend left Connected or changed its rings: re-attaching",
+				 g->attach.ifname);
+			guest_stop(g);
+			guest_start_userspace(s, g);
+		}
+	}
+}
+
 /* (Re)starts a discovered guest's worker if its interface exists. */
 static void guest_start(struct sup *s, struct guest *g)
 {
+	if (g->attach.userspace) {
+		guest_start_userspace(s, g);
+		return;
+	}
 	if (!if_nametoindex(g->attach.ifname)) {
 		g->state = NET_WORKER_NO_IFACE;
 		return;
@@ -428,8 +551,7 @@ static void apply_record(struct sup *s, const char *uuid, struct net_record_resu
 	switch (res->state) {
 	case NET_RECORD_NONE:
 		if (g) {
-			log_info("%s: detached (guest %s %s: no vif in its record)", g->attach.ifname,
-				 uuid, g->attach.name);
+			log_detached(g, "no vif in its record");
 			guest_remove(s, idx);
 		}
 		return;
@@ -496,8 +618,7 @@ static int reconcile(struct sup *s, net_uuid *uuids, size_t n, bool all, struct 
 			for (size_t k = 0; k < n && g->discovered && !listed; k++)
 				listed = !strcmp(uuids[k], g->attach.uuid);
 			if (g->discovered && !listed) {
-				log_info("%s: detached (guest %s: record gone)", g->attach.ifname,
-					 g->attach.uuid);
+				log_detached(g, "record gone");
 				guest_remove(s, i);
 			}
 		}
@@ -513,10 +634,12 @@ static int handle_discovery(struct sup *s, struct spore_err *err)
 {
 	net_uuid *uuids = NULL;
 	size_t n = 0;
-	bool all = false;
-	int r = net_discover_events(s->disc, &uuids, &n, &all, err);
+	bool all = false, frontends = false;
+	int r = net_discover_events(s->disc, &uuids, &n, &all, &frontends, err);
 	if (r >= 0 && (all || n))
 		r = reconcile(s, uuids, n, all, err);
+	if (r >= 0 && frontends)
+		handle_frontends(s);
 	free(uuids);
 	return r;
 }
@@ -528,7 +651,7 @@ static void handle_links(struct sup *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		struct guest *g = s->guests[i];
-		if (!g->discovered || g->state == NET_WORKER_INVALID)
+		if (!g->discovered || g->attach.userspace || g->state == NET_WORKER_INVALID)
 			continue;
 		unsigned idx = if_nametoindex(g->attach.ifname);
 		if (g->state == NET_WORKER_NO_IFACE) {
@@ -573,6 +696,14 @@ static void discovery_reconnect(struct sup *s)
 		s->disc = NULL;
 		discovery_lost(s, &err);
 		return;
+	}
+	/* The old connection's watches went with it: userspace guests that
+	 * wait for their frontend watch it again. */
+	for (size_t i = 0; i < s->n; i++) {
+		struct guest *g = s->guests[i];
+		g->fe_watched = false;
+		if (g->discovered && g->attach.userspace && g->state == NET_WORKER_NO_IFACE)
+			guest_start_userspace(s, g);
 	}
 	log_warn("guest discovery: reconnected to xenstore");
 }
@@ -709,11 +840,14 @@ int net_supervisor_run(const struct net_attach *attaches, size_t n,
 		for (size_t i = 0; i < ng; i++) {
 			struct guest *g = s.guests[i];
 			if (g->ipc >= 0 && fds[i + F_GUESTS].fd == g->ipc && fds[i + F_GUESTS].revents)
-				handle_worker(g);
+				handle_worker(&s, g);
 			if (g->state == NET_WORKER_RESTARTING && spore_now_ms() >= g->restart_at_ms) {
 				spore_log(g->failing ? SPORE_LOG_DEBUG : SPORE_LOG_INFO,
 					  "%s: restarting worker", g->attach.ifname);
-				try_spawn(&s, g);
+				if (g->attach.userspace)
+					guest_start_userspace(&s, g); /* the rings may have changed */
+				else
+					try_spawn(&s, g);
 			}
 		}
 		if (s.disc && fds[F_DISC].revents) {

@@ -10,6 +10,11 @@
 
 #include <sys/types.h>
 
+/* The worker's exit status when its guest broke the netif ring protocol
+ * (userspace vifs): the parent disconnects the guest instead of restarting
+ * the worker. */
+#define NET_WORKER_EXIT_GUEST 4
+
 /* Never returns; exits 0 when the parent closes ipc. */
 __attribute__((noreturn)) void net_worker_main(int ipc, pid_t parent);
 

@@ -3,6 +3,7 @@
 #include "net_ipc.h"
 #include "net_sandbox.h"
 #include "net_stack.h"
+#include "net_vif.h"
 #include "net_worker.h"
 #include <spore/clock.h>
 #include <spore/log.h>
@@ -23,6 +24,7 @@
 
 struct worker {
 	int ipc, pkt;
+	struct net_vif *vif; /* attach.userspace: the guest's rings (pkt is -1) */
 	struct net_attach attach;
 	struct net_filter filter;
 	struct net_stack *stack;
@@ -34,7 +36,11 @@ struct worker {
 static void output(const void *frame, size_t len, void *opaque)
 {
 	struct worker *w = opaque;
-	ssize_t n = send(w->pkt, frame, len, MSG_DONTWAIT);
+	ssize_t n;
+	if (w->vif)
+		n = net_vif_rx_queue(w->vif, frame, len) == 0 ? (ssize_t)len : -1;
+	else
+		n = send(w->pkt, frame, len, MSG_DONTWAIT);
 	if (n < 0) {
 		/* "If the guest is not ready to receive a frame, the function can
 		 * just drop the data" (libslirp.h); TCP retransmits. */
@@ -63,10 +69,10 @@ static void drop(struct worker *w, enum net_verdict v, const struct net_frame *f
 }
 
 /* One frame from the guest: parse, filter, complete the checksum, input. */
-static void handle_frame(struct worker *w, size_t len, int csum_partial)
+static void handle_frame(struct worker *w, uint8_t *frame, size_t len, int csum_partial)
 {
 	struct net_frame f;
-	enum net_verdict v = net_frame_parse(w->frame, len, &f);
+	enum net_verdict v = net_frame_parse(frame, len, &f);
 
 	w->stats.rx_frames++;
 	w->stats.rx_bytes += len;
@@ -80,10 +86,28 @@ static void handle_frame(struct worker *w, size_t len, int csum_partial)
 		return;
 	}
 	if (csum_partial && (f.l4_proto == IPPROTO_TCP || f.l4_proto == IPPROTO_UDP) &&
-	    net_csum_fix(w->frame, len, &f) == 0)
+	    net_csum_fix(frame, len, &f) == 0)
 		w->stats.csum_fixed++;
 	/* Hand libslirp the IP packet without Ethernet padding. */
-	net_stack_input(w->stack, w->frame, f.l3_off + f.l3_len);
+	net_stack_input(w->stack, frame, f.l3_off + f.l3_len);
+}
+
+/* A packet from a userspace vif's tx ring (netfront leaves IPv4 and, with
+ * the feature, IPv6 checksums blank: completed as AF_PACKET's partial ones). */
+static void deliver(void *opaque, uint8_t *buf, size_t len, bool csum_blank)
+{
+	handle_frame(opaque, buf, len, csum_blank);
+}
+
+/* The guest kicked (or we just mapped its rings): serve its tx ring. */
+static void serve_vif(struct worker *w)
+{
+	if (net_vif_tx(w->vif, deliver, w) < 0) {
+		/* The reason is one of ring.c's constant strings. */
+		log_error("%s: guest broke the netif protocol (%s): disconnecting", w->attach.ifname,
+			  net_vif_why(w->vif));
+		_exit(NET_WORKER_EXIT_GUEST);
+	}
 }
 
 static void read_frames(struct worker *w)
@@ -119,7 +143,7 @@ static void read_frames(struct worker *w)
 				memcpy(&aux, CMSG_DATA(c), sizeof(aux));
 				partial = !!(aux.tp_status & TP_STATUS_CSUMNOTREADY);
 			}
-		handle_frame(w, (size_t)n, partial);
+		handle_frame(w, w->frame, (size_t)n, partial);
 	}
 }
 
@@ -208,7 +232,7 @@ static void loop(struct worker *w)
 				abort();
 			cap = 32;
 		}
-		fds[0] = (struct pollfd){.fd = w->pkt, .events = POLLIN};
+		fds[0] = (struct pollfd){.fd = w->vif ? net_vif_fd(w->vif) : w->pkt, .events = POLLIN};
 		fds[1] = (struct pollfd){.fd = w->ipc, .events = POLLIN};
 		fds[2] = (struct pollfd){.fd = net_stack_timer_fd(w->stack), .events = POLLIN};
 		/* An idle guest's worker sleeps until something happens: counters
@@ -224,8 +248,11 @@ static void loop(struct worker *w)
 			_exit(1);
 		}
 		if (r > 0) {
-			if (fds[0].revents & POLLIN)
+			if ((fds[0].revents & POLLIN) && w->vif) {
+				serve_vif(w);
+			} else if (fds[0].revents & POLLIN) {
 				read_frames(w);
+			}
 			if (fds[0].revents & (POLLERR | POLLNVAL)) {
 				log_error("%s: packet socket failed (interface gone?)", w->attach.ifname);
 				_exit(2);
@@ -236,6 +263,9 @@ static void loop(struct worker *w)
 				net_stack_run_timers(w->stack);
 		}
 		net_stack_poll_dispatch(w->stack, fds, n, r < 0);
+		/* What libslirp sent the guest meanwhile, in one batch. */
+		if (w->vif)
+			net_vif_rx_flush(w->vif);
 		if (w->stats_dirty && spore_now_ms() >= next_stats) {
 			send_stats(w);
 			next_stats = spore_now_ms() + 1000;
@@ -257,13 +287,17 @@ void net_worker_main(int ipc, pid_t parent)
 		_exit(0);
 	if (r < 0)
 		die("receive attach", &err);
-	if (r != NET_MSG_ATTACH || pkt < 0) {
-		spore_err_setx(&err, EBADMSG, "first message is not an attach with a socket");
+	if (r != NET_MSG_ATTACH || (pkt < 0) != am->attach.userspace) {
+		spore_err_setx(&err, EBADMSG, "first message is not an attach with a socket "
+					      "(or, for a userspace vif, without)");
 		die("receive attach", &err);
 	}
 	w.pkt = pkt;
 	w.attach = am->attach;
 	w.attach.ifname[sizeof(w.attach.ifname) - 1] = '\0';
+	/* The Xen devices are root's: map and bind before the sandbox. */
+	if (w.attach.userspace && net_vif_open(&w.vif, w.attach.domid, &am->rings, &err) < 0)
+		die(w.attach.ifname, &err);
 	w.filter = am->filter;
 	w.frame = malloc(FRAME_MAX);
 	if (!w.frame)
@@ -284,6 +318,11 @@ void net_worker_main(int ipc, pid_t parent)
 	log_info("%s: worker %d running as uid %u", w.attach.ifname, (int)getpid(),
 		 (unsigned)am->uid);
 	seed_arp(&w);
+	/* What the guest queued before its kicks reached us (while no one
+	 * was bound, or the last worker was gone): the final check in there
+	 * also re-arms its notifications. */
+	if (w.vif)
+		serve_vif(&w);
 	loop(&w);
 	_exit(0);
 }

@@ -17,6 +17,7 @@ SANDBOX_MODULES=(
 # Host programs copied into dom0 (with their libraries) when present.
 SANDBOX_HOST_TOOLS=(
 	/usr/bin/mksquashfs /usr/bin/unsquashfs /usr/bin/tar2sqfs /usr/bin/sqfs2tar
+	/usr/bin/gensquashfs # spore-runc: a container's root directory to its image
 	/usr/bin/curl /bin/bash
 	/usr/bin/flock /usr/sbin/losetup # xl's hotplug scripts (benchmarks' peer)
 	/usr/sbin/mkfs.ext4 /usr/sbin/e2fsck # sporectl volume create; checking volumes

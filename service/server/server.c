@@ -109,29 +109,31 @@ void server_close(struct server *s, struct server_client *c)
 		s->c[i] = s->c[s->n];
 }
 
-static void accept_one(struct server *s)
+/* false when there is nobody more to accept. */
+static bool accept_one(struct server *s)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	int fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
-		return;
+		return false;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
 		log_warn("refused a client (uid %d): root only", len ? (int)cred.uid : -1);
 		spore_svc_send_error(fd, EACCES, "spored serves root only");
 		close(fd);
-		return;
+		return true;
 	}
 	if (s->n == SERVER_MAX_CLIENTS) {
 		log_warn("refused a client (pid %d): %d clients already", (int)cred.pid,
 			 SERVER_MAX_CLIENTS);
 		spore_svc_send_error(fd, EMFILE, "spored has too many clients");
 		close(fd);
-		return;
+		return true;
 	}
 	s->c[s->n++] = (struct server_client){.fd = fd, .pid = cred.pid};
 	log_debug("client %d (pid %d)", fd, (int)cred.pid);
+	return true;
 }
 
 /* Sends what is queued; true if the client is still there. */
@@ -209,8 +211,9 @@ void server_polled(struct server *s, const struct pollfd *p, size_t n)
 		}
 		s->h(s->arg, s, c, &m);
 	}
-	if (p[0].revents & POLLIN)
-		accept_one(s);
+	/* All that wait (a few at most per round: the others get their turn). */
+	for (int k = 0; k < 16 && (p[0].revents & POLLIN) && accept_one(s); k++) {
+	}
 }
 
 /* false if the client is gone. */

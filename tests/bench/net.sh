@@ -10,10 +10,13 @@
 #   bridge    the same guest's vif<domid>.0 on a dom0 Linux bridge holding
 #             10.75.0.1 (sporenet stopped): netback into dom0's kernel
 #             stack, the path an xl guest with vif-bridge takes
+#   userspace a second guest launched with --net-backend userspace: sporenet
+#             serves its rings itself (no netback, no AF_PACKET)
 # alternated RUNS times in one sandbox boot, and reports Mbit/s per run, the
-# medians, the ratio sporenet/bridge (target >= 0.5), and the memory of
-# sporenet's worker for the guest (Rss, and Pss: what one more guest costs;
-# target <= 2 MiB) and of its parent.
+# medians, the ratios sporenet/bridge (target >= 0.5), userspace/sporenet
+# (issue 21's target >= 1.0) and userspace/bridge, and the memory of
+# sporenet's workers for the guests (Rss, and Pss: what one more guest
+# costs; target <= 2 MiB) and of its parent.
 # Usage: tests/bench/net.sh [MIB] [RUNS]   (default 64 MiB, 3 runs)
 #
 # --netns: the same without Xen, in network namespaces on this host (root): a
@@ -34,30 +37,40 @@ if [ "${1:-}" = --inside ]; then
 	cmd=${cmd//@COUNT@/$((mib * 16))}
 	u=$(sporectl launch -i -t --allow-dom0 --insecure-registry 10.0.2.2:5000 --name net-bench \
 		"$img" /bin/sh -c "$cmd")
-	trap 'sporectl destroy -t 1 net-bench >/dev/null 2>&1 || true; ip link del br-bench 2>/dev/null || true' EXIT
-	clog=/var/log/xen/console/guest-net-bench.log
-	for _ in $(seq 600); do grep -q BENCH-READY "$clog" 2>/dev/null && break; sleep 0.2; done
-	domid=$(xenstore-read "/spore/guests/$u/domid")
-	vif=vif$domid.0 tty=$(xenstore-read "/local/domain/$domid/console/tty")
+	uu=$(sporectl launch -i -t --allow-dom0 --insecure-registry 10.0.2.2:5000 --name net-bench-u \
+		--net-backend userspace "$img" /bin/sh -c "$cmd")
+	trap 'for g in net-bench net-bench-u; do sporectl destroy -t 1 $g >/dev/null 2>&1 || true; done; ip link del br-bench 2>/dev/null || true' EXIT
+	# Their consoles: spored's logs of them (CRI records: "... stdout F SENT
+	# 1"), and input through attached sporectl consoles reading fifos (fds 7
+	# and 8).
+	clog=/var/lib/spore/logs/$u/console.log uclog=/var/lib/spore/logs/$uu/console.log
+	for _ in $(seq 600); do grep -q BENCH-READY "$clog" 2>/dev/null && grep -q BENCH-READY "$uclog" 2>/dev/null && break; sleep 0.2; done
+	domid=$(xenstore-read "/spore/guests/$u/domid") udomid=$(xenstore-read "/spore/guests/$uu/domid")
+	vif=vif$domid.0 uvif=vif$udomid.0
+	mkfifo /tmp/net-bench.in /tmp/net-bench-u.in
+	exec 7<>/tmp/net-bench.in 8<>/tmp/net-bench-u.in
+	sporectl console --no-history net-bench <&7 >/dev/null 2>&1 &
+	sporectl console --no-history net-bench-u <&8 >/dev/null 2>&1 &
 	serving() {
 		for _ in $(seq 300); do
-			sporenet status 2>/dev/null | grep -q "^$vif: running" && return 0
+			st=$(sporenet status 2>/dev/null)
+			echo "$st" | grep -q "^$vif: running" && echo "$st" | grep -q "^$uvif: running" && return 0
 			sleep 0.2
 		done
-		echo "sporenet does not serve $vif" >&2
+		echo "sporenet does not serve $vif and $uvif" >&2
 		return 1
 	}
 	n=0 xr=
-	xfer() { # sets xr: Mbit/s (0 if the transfer failed)
-		local r
+	xfer() { # [INPUT_FD CONSOLE_LOG] sets xr: Mbit/s (0 if the transfer failed)
+		local r fd=${1:-7} clog=${2:-$clog}
 		timeout 300 "$sink" 5001 "$bytes" >/tmp/sink.out 2>&1 &
 		local s=$!
 		# Listening (port 5001 = 0x1389, state 0A) before the guest sends.
 		for _ in $(seq 100); do grep -q ':1389 00000000:0000 0A' /proc/net/tcp && break; sleep 0.1; done
 		n=$((n + 1))
-		echo "$n" >"$tty"
+		echo "$n" >&"$fd"
 		wait $s || true
-		for _ in $(seq 100); do tr -d '\r' <"$clog" | grep -q "^SENT $n\$" && break; sleep 0.1; done
+		for _ in $(seq 100); do tr -d '\r' <"$clog" | grep -q " stdout F SENT $n\$" && break; sleep 0.1; done
 		read -r _ _ r </tmp/sink.out || r=0
 		if [ "$(cut -d' ' -f1 /tmp/sink.out)" != "$bytes" ]; then
 			r=0
@@ -84,28 +97,35 @@ if [ "${1:-}" = --inside ]; then
 		awk '/^Rss:/{r=$2} /^Pss:/{p=$2} END{printf "%d %d", r, p}' "/proc/$1/smaps_rollup"
 	}
 	serving
-	printf '%-4s %14s %14s\n' run sporenet_Mbps bridge_Mbps
-	sp=() br=()
+	printf '%-4s %14s %14s %14s\n' run sporenet_Mbps userspace_Mbps bridge_Mbps
+	sp=() us=() br=()
 	for i in $(seq 1 "$runs"); do
 		xfer
 		a=$xr
+		xfer 8 "$uclog"
+		c=$xr
 		if [ "$i" = 1 ]; then
 			st=$(sporenet status)
 			wpid=$(echo "$st" | sed -n "s/^$vif: running, worker \([0-9]*\).*/\1/p")
+			uwpid=$(echo "$st" | sed -n "s/^$uvif: running, worker \([0-9]*\).*/\1/p")
 			read -r wrss wpss <<<"$(mem "$wpid")"
+			read -r uwrss uwpss <<<"$(mem "$uwpid")"
 			read -r prss ppss <<<"$(mem "$(cat /run/sporenet.pid)")"
 		fi
 		to_bridge
 		xfer
 		b=$xr
 		to_sporenet
-		printf '%-4s %14s %14s\n' "$i" "$a" "$b"
-		sp+=("$a") br+=("$b")
+		printf '%-4s %14s %14s %14s\n' "$i" "$a" "$c" "$b"
+		sp+=("$a") us+=("$c") br+=("$b")
 	done
-	ms=$(bench_median "${sp[@]}") mb=$(bench_median "${br[@]}")
-	printf '%-4s %14s %14s\n' med "$ms" "$mb"
+	ms=$(bench_median "${sp[@]}") mu=$(bench_median "${us[@]}") mb=$(bench_median "${br[@]}")
+	printf '%-4s %14s %14s %14s\n' med "$ms" "$mu" "$mb"
 	awk -v a="$ms" -v b="$mb" 'BEGIN { printf "ratio sporenet/bridge: %.2fx (target >= 0.5x)\n", b ? a / b : 0 }'
+	awk -v a="$mu" -v b="$ms" 'BEGIN { printf "ratio userspace/sporenet: %.2fx (target >= 1.0x)\n", b ? a / b : 0 }'
+	awk -v a="$mu" -v b="$mb" 'BEGIN { printf "ratio userspace/bridge: %.2fx\n", b ? a / b : 0 }'
 	echo "sporenet worker for the guest, after a transfer: Rss $wrss kB, Pss $wpss kB (target <= 2048 kB)"
+	echo "sporenet worker for the userspace guest: Rss $uwrss kB, Pss $uwpss kB (target <= 2048 kB)"
 	echo "sporenet parent: Rss $prss kB, Pss $ppss kB"
 	exit 0
 fi

@@ -94,3 +94,117 @@ wait_for() {
 		sleep 0.3
 	done
 }
+
+# A guest's console output so far, from spored's log of it (sporectl logs),
+# without the tty's \r; and whether it says something (a grep -E pattern).
+guest_log() { sporectl logs --raw "$1" 2>/dev/null | tr -d '\r'; }
+console_says() { guest_log "$1" | grep -q -- "$2"; }
+
+# --- hostile guests (tests/e2e/t/8N-hostile-*.sh)
+
+# hostile_initrd OUT: writes an initrd of busybox (every applet on PATH) and
+# tests/tools/guest-xs whose /init runs the script on stdin after mounting
+# /proc and /dev, in place of sporeinit (launch's SPORE_INITRD).
+hostile_initrd() {
+	local out=$1 d a
+	d=$(mktemp -d "$E2E_TMP/initrd.XXXXXX")
+	mkdir -p "$d/bin" "$d/proc" "$d/dev" "$d/tmp"
+	cp "$(command -v busybox)" "$d/bin/busybox"
+	cp "${SPORE_BUILD:-build}/tests/guest-xs" "$d/bin/guest-xs"
+	for a in $(busybox --list); do
+		[ -e "$d/bin/$a" ] || ln -s busybox "$d/bin/$a"
+	done
+	{
+		printf '#!/bin/sh\nexport PATH=/bin\nmount -t proc proc /proc\n'
+		printf 'mount -t devtmpfs dev /dev\n'
+		cat
+	} >"$d/init"
+	chmod +x "$d/init"
+	(cd "$d" && find . | cpio -o -H newc 2>/dev/null) >"$out"
+}
+
+# dom0_usage: one line of what dom0 spends (printed before and after each
+# case; figures, not assertions). dom0's root is its initramfs (RAM): disk
+# is what spore's state, logs and temp files take there.
+dom0_usage() {
+	local xs=0 p r d disk=
+	for p in $(pidof oxenstored xenstored 2>/dev/null); do
+		r=$(awk '/^VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null)
+		xs=$((xs + ${r:-0}))
+	done
+	for d in /var/lib/spore /var/log /tmp /run; do
+		disk+=" $d $(du -sk "$d" 2>/dev/null | cut -f1) kB,"
+	done
+	echo "MemAvailable $(awk '/^MemAvailable/ {print $2}' /proc/meminfo) kB," \
+		"xenstored RSS $xs kB;${disk%,}"
+}
+
+# now_ms: a monotonic clock in ms (dom0's busybox date has no %N).
+now_ms() { awk '{printf "%d\n", $1 * 1000}' /proc/uptime; }
+
+# leak_state: what a guest could leave behind, as one comparable line:
+# domains, loop devices, xenstore nodes, sporenet processes (parent and
+# workers), loop-tagged spore devices.
+leak_state() {
+	echo "domains $(xl list 2>/dev/null | tail -n +2 | wc -l)" \
+		"loops $(losetup -a 2>/dev/null | wc -l)" \
+		"nodes $(xenstore-ls -f / 2>/dev/null | wc -l)" \
+		"sporenet $(pidof sporenet 2>/dev/null | wc -w)"
+}
+
+# leak_baseline: leak_state once dom0 is quiet (a guest that just ended may
+# still be going: two readings a second apart agree; at most 30 s).
+leak_baseline() {
+	local a b i=0
+	a=$(leak_state)
+	while [ $i -lt 30 ]; do
+		sleep 1
+		b=$(leak_state)
+		[ "$a" = "$b" ] && break
+		a=$b
+		i=$((i + 1))
+	done
+	echo "$a"
+}
+
+# check_no_leak DESC BEFORE: waits (bounded, 60 s) for leak_state to come
+# back to BEFORE, then passes; otherwise shows both.
+check_no_leak() {
+	local desc=$1 before=$2 now
+	# shellcheck disable=SC2317 # called through wait_for
+	same_state() { [ "$(leak_state)" = "$before" ]; }
+	if wait_for 60 same_state; then
+		echo "ok - $desc ($before)"
+	else
+		now=$(leak_state)
+		echo "not ok - $desc"
+		echo "#   before: $before"
+		echo "#   after:  $now"
+	fi
+}
+
+# no_raw_controls DESC FILE: passes when FILE holds no escape, BEL or other
+# C0 control byte but tab and newline (what a guest wrote, shown raw).
+no_raw_controls() {
+	local n
+	n=$(LC_ALL=C tr -d '\t\n\040-\176\200-\377' <"$2" | wc -c)
+	if [ "$n" -eq 0 ]; then
+		echo "ok - $1"
+	else
+		echo "not ok - $1 ($n control bytes)"
+		LC_ALL=C tr -d '\t\n\040-\176\200-\377' <"$2" | od -c | head -n 4 | sed 's/^/#   /'
+	fi
+}
+
+# guest_uuid NAME, guest_domid NAME: a guest's record UUID and domid by name.
+guest_uuid() {
+	local u
+	for u in $(xenstore-list /spore/guests 2>/dev/null); do
+		[ "$(xenstore-read "/spore/guests/$u/name" 2>/dev/null)" = "$1" ] && echo "$u" && return 0
+	done
+	return 1
+}
+guest_domid() {
+	local u
+	u=$(guest_uuid "$1") && xenstore-read "/spore/guests/$u/domid" 2>/dev/null
+}

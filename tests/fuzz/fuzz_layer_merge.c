@@ -38,7 +38,7 @@ static int layer(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* Small caps keep decompression bombs fast. */
-	struct spore_merge_limits lim = {64u << 20, 100000};
+	struct spore_merge_limits lim = {64u << 20, 100000, 0};
 	struct spore_err err = {0};
 	int fds[2] = {layer(data, size), layer(data, size)};
 	if (fds[0] >= 0 && fds[1] >= 0) {

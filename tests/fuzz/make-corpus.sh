@@ -13,8 +13,15 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 rm -rf "$out"
-mkdir -p "$out"/{fuzz_kernel_image,fuzz_oci_manifest,fuzz_layer_merge,fuzz_net_frame,fuzz_net_ipc,fuzz_xs_wire,fuzz_bundle}
-mkdir -p "$out"/{fuzz_docker_archive,fuzz_registry_reply,fuzz_auth_json}
+mkdir -p "$out"/{fuzz_kernel_image,fuzz_oci_manifest,fuzz_layer_merge,fuzz_net_frame,fuzz_net_ipc,fuzz_net_ring,fuzz_xs_wire,fuzz_bundle}
+mkdir -p "$out"/{fuzz_docker_archive,fuzz_registry_reply,fuzz_auth_json,fuzz_oci_spec}
+mkdir -p "$out"/fuzz_term_filter
+
+# spore-runc: odd first byte, a config.json; even, its state file.
+printf '\001{"ociVersion":"1.0.2","process":{"terminal":false,"user":{"uid":1000,"gid":100},"args":["sh","-c","echo hi"],"env":["PATH=/bin","A=b"],"cwd":"/w"},"root":{"path":"rootfs","readonly":true},"hostname":"h","mounts":[{"destination":"/etc/hosts","type":"bind","source":"/h"},{"destination":"/proc","type":"proc","source":"proc"}],"annotations":{"io.kubernetes.cri.container-type":"sandbox"},"linux":{"resources":{"memory":{"limit":536870912},"cpu":{"quota":150000,"period":100000}},"namespaces":[{"type":"pid"}]}}' \
+	>"$out/fuzz_oci_spec/config"
+printf '\000{"ociVersion":"1.0.2","id":"c1","pid":42,"pidStart":7,"status":"running","bundle":"/b","rootfs":"/b/rootfs","created":"2026-12-07T13:00:00.000000000Z","uuid":"0c9f5a8e-2d7b-4c4e-9a51-7f3c2b1d0e6a","image":"/i.sqfs","imageShared":true,"annotations":{"k":"v"}}' \
+	>"$out/fuzz_oci_spec/state"
 
 # Kernels: the loader test's synthetic ELF in every wrapping.
 "$build/tests/kernel-corpus" --write-corpus "$out/fuzz_kernel_image"
@@ -79,6 +86,29 @@ put("fuzz_net_ipc", "parent-only-types", rec(0x10, NET_MSG_ATTACH) + rec(0x10, N
 put("fuzz_net_ipc", "raw-runt-and-lie", rec(0x00, NET_MSG_READY, struct.pack("<III", 2, 12, 0)) +
     rec(0x00, 0, b"\x02\x00\x00"))
 put("fuzz_net_ipc", "worker-attach-fd", rec(0x19, NET_MSG_ATTACH) + rec(0x1b, NET_MSG_ATTACH))
+
+# netif rings: a script of guest writes and backend steps (fuzz_net_ring.c's
+# ops: 0 tx slot, 1 tx req_prod delta, 2 backend tx, 3 rx request, 5 backend
+# rx, 6 final check, 7 scribble, 8 reconnect).
+def txreq(gref, off, flags, id_, size):
+    return b"\x00" + struct.pack("<IHHHH", gref, off, flags, id_, size)
+def extra(t, fl, gso_size, gso_type):
+    return b"\x00" + struct.pack("<BBHBBH", t, fl, gso_size, gso_type, 0, 0) + b"\x00" * 4
+def txgo(n=8, status=0):
+    return b"\x01\x00" + b"\x02" + bytes([n, status & 0xff])
+def rxreq(id_, gref):
+    return b"\x03" + struct.pack("<HHI", id_, 0, gref)
+def rxgo(length, ok=True):
+    return b"\x05" + struct.pack("<HB", length, 0 if ok else 1)
+put("fuzz_net_ring", "one-slot", txreq(5, 100, 1, 7, 60) + txgo() + b"\x06")
+put("fuzz_net_ring", "chain", txreq(1, 3000, 4, 10, 3000) + txreq(2, 0, 4, 11, 1500) +
+    txreq(3, 96, 0, 12, 500) + txgo())
+put("fuzz_net_ring", "gso-extras", txreq(1, 0, 1 | 4 | 8, 20, 5000) + extra(1, 1, 1448, 1) +
+    extra(2, 0, 0, 0) + txreq(2, 0, 0, 21, 1000) + txgo())
+put("fuzz_net_ring", "rx", rxreq(100, 50) + rxreq(101, 51) + rxgo(1500) + rxgo(60, False) +
+    b"\x08\x01" + rxreq(1, 1) + rxreq(2, 2) + rxgo(5000))
+put("fuzz_net_ring", "scribble", txreq(1, 0, 0, 1, 64) + b"\x07\x00" + struct.pack("<H", 8) +
+    b"\xff" + txgo() + b"\x07\x00" + struct.pack("<H", 12) + b"\x80" + txgo())
 
 # Registry JSON: a manifest, an index, an image config.
 d = "sha256:" + "ab" * 32
@@ -166,5 +196,12 @@ icmp6 = struct.pack("!BBHI", 135, 0, 0, 0) + ns
 ip6 = struct.pack("!IHBB", 0x60000000, len(icmp6), 58, 255) + bytes.fromhex(
     "fe800000000000005054 00ff fe12 3456".replace(" ", "")) + bytes.fromhex("ff0200000000000000000001ff000001")
 put("fuzz_net_frame", "ipv6-ns", eth(0x86dd, ip6 + icmp6, dst=bytes.fromhex("3333ff000001")))
+# Console output: colours, an OSC 52, a cursor move, UTF-8 and a C1 CSI;
+# a log record; a spored message (ATTACH).
+put("fuzz_term_filter", "mixed", b"\x05ok \x1b[1;32mgreen\x1b[0m\r\n\x1b]52;c;aGk=\x07"
+    b"\x1b[2J caf\xc3\xa9 \xc2\x9b6n \x1bP1$r\x1b\\\n")
+put("fuzz_term_filter", "record", b"2026-12-07T12:31:03.123456789Z stdout F hello \x1b[31mred")
+put("fuzz_term_filter", "attach", struct.pack("<HHI", 3, 1, 40) +
+    b"0123abcd-4567-89ef-0123-456789abcdef" + struct.pack("<I", 65536))
 PY
 du -sh "$out"

@@ -15,13 +15,15 @@ tests: what Docker Hub does, on loopback.
   whole but 100 bytes short), spore-test/fakedigest (busybox's manifest with
   a Docker-Content-Digest of another), spore-test/swap (layered's manifest,
   whatever digest is asked for), spore-test/badindex (multiarch's index with
-  its amd64 entry's size off by one).
+  its amd64 entry's size off by one), spore-test/stall (busybox whose layer
+  stops after 100 bytes, the connection kept open), spore-test/trickle
+  (busybox whose layer comes at 4 bytes/s).
   CDN port  proxies blobs and records any Authorization header it gets
             (libcurl must not forward it to another host).
 
 Usage: auth-registry.py --upstream 127.0.0.1:5000 --ports-file F --log F [--user U:P]
 Writes "REGISTRY_PORT CDN_PORT" to the ports file once listening."""
-import argparse, base64, http.client, http.server, json, threading
+import argparse, base64, http.client, http.server, json, threading, time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--upstream", required=True)
@@ -67,6 +69,33 @@ def upstream(handler, path, extra=b"", edit=None, headers=()):
     handler.send_header("Content-Length", str(len(body)))
     handler.end_headers()
     handler.wfile.write(body)
+
+
+def slow(handler, path, trickle):
+    """A blob that stalls after 100 bytes, or trickles at 4 bytes/s; small
+    ones (configs) come whole. Bounded: 120 s at most, and it stops when the
+    client goes."""
+    c = http.client.HTTPConnection(args.upstream, timeout=30)
+    c.request("GET", path)
+    r = c.getresponse()
+    body = r.read()
+    handler.send_response(r.status)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    if r.status != 200 or len(body) <= 4096:
+        handler.wfile.write(body)
+        return
+    handler.close_connection = True
+    try:
+        handler.wfile.write(body[:100])
+        handler.wfile.flush()
+        for i in range(480):
+            time.sleep(0.25)
+            if trickle:
+                handler.wfile.write(body[100 + i:101 + i])
+                handler.wfile.flush()
+    except OSError:
+        pass
 
 
 class Quiet(http.server.BaseHTTPRequestHandler):
@@ -143,6 +172,9 @@ class Registry(Quiet):
                 return json.dumps(j).encode()
             path = self.path.replace("/badindex/", "/multiarch/")
             return upstream(self, path, edit=bump if path.endswith("/manifests/latest") else None)
+        if repo in ("spore-test/stall", "spore-test/trickle"):
+            path = self.path.replace(repo, "spore-test/busybox")
+            return slow(self, path, repo.endswith("trickle")) if "/blobs/" in path else upstream(self, path)
         if "/blobs/" in self.path:
             return self.reply(307, b"", [("Location", "http://127.0.0.1:%d%s" % (cdn.server_port, self.path))])
         upstream(self, self.path)

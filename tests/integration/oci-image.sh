@@ -442,6 +442,18 @@ ok $([ $rc = 0 ] && grep -q 'resuming at' "$tmp/err" && grep -qE '^cdn .* range=
 [ $rc = 0 ] || diag <"$tmp/err"
 large=$(tail -n 1 "$tmp/out")
 check_umoci "the resumed image's squashfs equals umoci unpack" resumed "$large" large
+# A registry that stalls mid-blob, or trickles (4 bytes/s): given up after
+# $SPORE_REGISTRY_TIMEOUT seconds under 1 KiB/s, what arrived kept to resume.
+start_mock slow
+for kind in stall trickle; do
+	start=$(date +%s)
+	SPORE_REGISTRY_TIMEOUT=2 "$sporectl" image pull --root "$tmp/slow-$kind" -q "127.0.0.1:$mock_port/spore-test/$kind" \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	ok $([ $rc = 1 ] && one_line && grep -q 'the registry sent less than 1024 bytes/s for 2 s (stalled or trickling' "$tmp/err" &&
+		[ -z "$(find "$tmp/slow-$kind/images/"{rootfs,refs} -mindepth 1)" ]; echo $?) \
+		"a registry that ${kind}s is given up ($(($(date +%s) - start)) s): $(cat "$tmp/err")"
+done
 
 # --- two pulls of one image at once
 "$sporectl" image pull --root "$tmp/conc" -q "$reg/spore-test/layered" >"$tmp/c1" 2>&1 &

@@ -3,14 +3,21 @@
  * Static (musl): it runs in a bare busybox initrd. Paths without a leading
  * slash are relative to the guest's own /local/domain/<domid>.
  *
- * Usage: guest-xs read|ls|rm PATH | write PATH VALUE
+ * Usage: guest-xs read|ls|rm PATH | write PATH VALUE | fill PATH N | watch PATH N
  * Prints the value (read), the children (ls), and on failure xenstored's
  * error name (EACCES, ENOENT, ...) on stdout. Exit 0 on success, 1 if
- * xenstored refused, 2 on a local error. */
+ * xenstored refused, 2 on a local error. The hostile-guest tests
+ * (tests/e2e/t/80-hostile-xenstore.sh) flood: `fill` writes PATH/0 ..
+ * PATH/N-1 and `watch` sets N watches on PATH/0 .., each until xenstored
+ * first refuses, and print "FILL|WATCH COUNT ERROR" (ERROR xenstored's
+ * error name, or errno-N when the guest kernel's xenbus device refused the
+ * write: it handles watches itself; "none" when all N went through);
+ * `watch` then holds its watches until it is killed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <xen/io/xs_wire.h>
@@ -44,7 +51,8 @@ static int request(uint32_t type, const char *a, size_t alen, const char *b, siz
 	memcpy(msg, &h, sizeof(h));
 	memcpy(msg + sizeof(h), a, alen);
 	memcpy(msg + sizeof(h) + alen, b, blen);
-	/* The kernel's xenbus device takes a whole message per write. */
+	/* The kernel's xenbus device takes a whole message per write; it
+	 * handles WATCH itself and refuses one xenstored refused with errno. */
 	if (write(xb, msg, sizeof(h) + alen + blen) < 0)
 		return -1;
 	do {
@@ -56,13 +64,51 @@ static int request(uint32_t type, const char *a, size_t alen, const char *b, siz
 	return 0;
 }
 
+/* fill/watch: one request per node until xenstored refuses one. */
+static int flood(int watch, const char *path, unsigned long n)
+{
+	char node[256], token[32];
+	struct xsd_sockmsg r;
+	const char *why = "none";
+	char errbuf[32];
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		int len = snprintf(node, sizeof(node), "%s/%lu", path, i);
+		if (len < 0 || (size_t)len >= sizeof(node))
+			return 2;
+		snprintf(token, sizeof(token), "t%lu", i);
+		int rc = watch ? request(XS_WATCH, node, (size_t)len + 1, token, strlen(token) + 1, &r)
+			       : request(XS_WRITE, node, (size_t)len + 1, "x", 1, &r);
+		if (rc < 0) {
+			snprintf(errbuf, sizeof(errbuf), "errno-%d", errno);
+			why = errbuf;
+			break;
+		}
+		if (r.type == XS_ERROR) {
+			why = reply;
+			break;
+		}
+	}
+	printf("%s %lu %s\n", watch ? "WATCH" : "FILL", i, why);
+	fflush(stdout);
+	if (watch)
+		for (;;)
+			pause();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct xsd_sockmsg r;
 	int rc;
 
-	if (argc < 3 || (!strcmp(argv[1], "write") ? argc != 4 : argc != 3)) {
-		fprintf(stderr, "usage: guest-xs read|ls|rm PATH | write PATH VALUE\n");
+	if (argc < 3 || (!strcmp(argv[1], "write") || !strcmp(argv[1], "fill") ||
+				 !strcmp(argv[1], "watch")
+			 ? argc != 4
+			 : argc != 3)) {
+		fprintf(stderr, "usage: guest-xs read|ls|rm PATH | write PATH VALUE | fill PATH N | "
+				"watch PATH N\n");
 		return 2;
 	}
 	if ((xb = open("/dev/xen/xenbus", O_RDWR)) < 0) {
@@ -71,6 +117,8 @@ int main(int argc, char **argv)
 	}
 	const char *op = argv[1], *path = argv[2];
 	size_t plen = strlen(path) + 1;
+	if (!strcmp(op, "fill") || !strcmp(op, "watch"))
+		return flood(!strcmp(op, "watch"), path, strtoul(argv[3], NULL, 10));
 	if (!strcmp(op, "read"))
 		rc = request(XS_READ, path, plen, "", 0, &r);
 	else if (!strcmp(op, "ls"))

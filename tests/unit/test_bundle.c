@@ -84,8 +84,10 @@ static void full_bundle(void)
 	in.tmpfs[1] = (struct spore_bundle_tmpfs){"/run/big", 5ull << 32, 0700, SPORE_TMPFS_RO};
 	in.ntmpfs = 2;
 	in.read_only = true;
+	in.start_gate = true;
 	in.upper_dev = "xvdf";
 	in.stop_timeout = 3;
+	in.stop_signal = 10;
 }
 
 /* Equal strings, or both unset. */
@@ -109,11 +111,12 @@ static int same(void)
 		return 0;
 	if (in.tty != out.tty || in.stdin_open != out.stdin_open ||
 	    in.overlay_size != out.overlay_size || in.mtu != out.mtu ||
-	    in.stop_timeout != out.stop_timeout || in.has_ipv4 != out.has_ipv4 ||
+	    in.stop_timeout != out.stop_timeout || in.stop_signal != out.stop_signal || in.has_ipv4 != out.has_ipv4 ||
 	    in.has_ipv6 != out.has_ipv6 || memcmp(&in.ipv4, &out.ipv4, sizeof(in.ipv4)) ||
 	    memcmp(&in.ipv6, &out.ipv6, sizeof(in.ipv6)) || in.ndns != out.ndns ||
 	    in.nvolumes != out.nvolumes || in.ntmpfs != out.ntmpfs ||
-	    in.read_only != out.read_only || !streq(in.upper_dev, out.upper_dev))
+	    in.read_only != out.read_only || in.start_gate != out.start_gate ||
+	    !streq(in.upper_dev, out.upper_dev))
 		return 0;
 	for (unsigned i = 0; i < in.ntmpfs; i++)
 		if (strcmp(in.tmpfs[i].target, out.tmpfs[i].target) ||
@@ -210,6 +213,12 @@ static void test_validation(void)
 	full_bundle();
 	in.upper_dev = "xvd/f";
 	ok(encode_fails("upper"), "upper layer device with a slash rejected");
+	full_bundle();
+	in.stop_signal = 0;
+	ok(encode_fails("stop signal"), "stop signal 0 rejected");
+	full_bundle();
+	in.stop_signal = 65;
+	ok(encode_fails("stop signal"), "stop signal 65 rejected");
 }
 
 /* Appends a raw record (tag, len, bytes) to a valid bundle and reseals. */
@@ -483,8 +492,9 @@ int main(void)
 	in.image_dev = "xvda";
 	ok(spore_bundle_encode(&in, &buf, &len, &why) == 0, "minimal bundle encodes");
 	ok(decode_copy(buf, len, &why) == 0 && out.stop_timeout == SPORE_BUNDLE_DEF_STOP &&
+		   out.stop_signal == SPORE_BUNDLE_DEF_STOP_SIGNAL &&
 		   !out.user && !out.workdir && !out.has_ipv4 && out.argv[1] == NULL &&
-		   !out.read_only && !out.upper_dev && out.ntmpfs == 0,
+		   !out.read_only && !out.start_gate && !out.upper_dev && out.ntmpfs == 0,
 	   "minimal bundle keeps defaults");
 	free(buf);
 

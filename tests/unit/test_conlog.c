@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,8 @@ int main(void)
 	ok(t == 1796646663500000000LL, "... with a fraction");
 	is_int(spore_conlog_since("1h30m", ns, &t), 0, "--since a duration");
 	ok(t == ns - 5400000000000LL, "... before now");
+	is_int(spore_conlog_since("2999-01-01T00:00:00Z", ns, &t), 0, "--since in 2999");
+	ok(t == INT64_MAX, "... is after every record (no overflow past 2262)");
 	is_int(spore_conlog_since("10x", ns, &t), -EINVAL, "--since 10x is refused");
 	is_int(spore_conlog_since("", ns, &t), -EINVAL, "--since '' is refused");
 

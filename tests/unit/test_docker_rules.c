@@ -69,6 +69,34 @@ static void cpus(void)
 	is_int(nbad, 0, "0, above 64, signs, junk, exponents and too many digits are refused");
 }
 
+static void signals(void)
+{
+	static const struct {
+		const char *s;
+		uint32_t sig;
+	} good[] = {{"SIGTERM", 15}, {"TERM", 15}, {"sigusr1", 10}, {"Usr2", 12}, {"9", 9},
+		    {"64", 64},      {"SIGRTMIN", 34}, {"RTMIN+3", 37}, {"SIGRTMAX-2", 62},
+		    {"SIGRTMAX", 64}, {"SIGIOT", 6}, {"winch", 28}};
+	int nbad = 0;
+	uint32_t v;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (docker_signal_parse(good[i].s, &v) != 0 || v != good[i].sig) {
+			printf("#   '%s' gave %u\n", good[i].s, (unsigned)v);
+			nbad++;
+		}
+	is_int(nbad, 0, "signal names with or without SIG, any case, numbers, RTMIN+N, RTMAX-N");
+	static const char *const bad[] = {"",       "0",          "65",     "-1",         "SIG",
+					  "SIGFOO", "SIGTERM+1", "RTMIN-1", "RTMAX+1",   "RTMIN+31",
+					  "1x",     "SIGUSR1 ",  "010",     "SIGSIGTERM", "RTMIN+"};
+	nbad = 0;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (docker_signal_parse(bad[i], &v) != -EINVAL) {
+			printf("#   '%s' was taken (%u)\n", bad[i], (unsigned)v);
+			nbad++;
+		}
+	is_int(nbad, 0, "unknown names, 0, above 64, offsets on a plain signal or out of range refused");
+}
+
 int main(void)
 {
 	char *ep[] = {"/entry", "--flag"}, *cmd[] = {"serve", "--port=80"};
@@ -157,5 +185,6 @@ int main(void)
 
 	docker_strings_free(&st);
 	cpus();
+	signals();
 	return tap_done();
 }

@@ -26,7 +26,7 @@
 struct probe {
 	int shadow, outside, cache_write, exec_sh, tar2sqfs, unix_sock, inet_sock, ptrace_r,
 	    mount_r, unshare_r, setuid_r, chmod_r, kill_r, tmp_write, blob_read, escape, escape_dest,
-	    commit_ok;
+	    commit_ok, inherited;
 	uid_t uid, euid;
 	char outside_path[200];
 	char tar2sqfs_msg[200];
@@ -63,8 +63,8 @@ static int probe(struct spore_store *ws, void *arg, void *out, struct spore_err 
 {
 	struct probe *p = out;
 	char tmp[PATH_MAX];
-	(void)arg;
 	memset(p, 0, sizeof(*p));
+	p->inherited = fcntl(*(int *)arg, F_GETFD) < 0 ? errno : 0;
 	p->uid = getuid();
 	p->euid = geteuid();
 	p->shadow = try_open("/etc/shadow", O_RDONLY);
@@ -106,6 +106,12 @@ static int probe(struct spore_store *ws, void *arg, void *out, struct spore_err 
 	return 0;
 }
 
+static int escapes(struct spore_store *ws, void *arg, void *out, struct spore_err *err)
+{
+	(void)ws, (void)arg, (void)out;
+	return spore_err_setx(err, EINVAL, "entry '\033]0;pwned\007\2332J' refused");
+}
+
 static int crash(struct spore_store *ws, void *arg, void *out, struct spore_err *err)
 {
 	(void)ws, (void)arg, (void)out, (void)err;
@@ -119,7 +125,7 @@ int main(void)
 	struct spore_err err = {0};
 	struct probe p;
 	struct stat st;
-	struct spore_worker_opts o = {.read_dirfd = -1, .out = &p, .out_len = sizeof(p)};
+	struct spore_worker_opts o = {.read_dirfd = -1, .keep_fd = -1, .out = &p, .out_len = sizeof(p)};
 
 	if (!mkdtemp(root))
 		return 1;
@@ -130,7 +136,10 @@ int main(void)
 	snprintf(outside_file, sizeof(outside_file), "%s/outside", root);
 	outside = outside_file;
 
-	int r = spore_image_worker_run(&s, probe, NULL, &o, &err);
+	/* Stands for a caller's xenstore connection or privcmd. */
+	int secret = open("/dev/null", O_RDONLY);
+	int r = spore_image_worker_run(&s, probe, &secret, &o, &err);
+	close(secret);
 	is_int(r, 0, "the probe ran in the worker: %s", r ? err.msg : "");
 	if (geteuid() == 0) {
 		ok(p.uid != 0 && p.euid != 0, "as root, the worker runs as another user (uid %u)", (unsigned)p.uid);
@@ -139,6 +148,7 @@ int main(void)
 		ok(1, "# SKIP not root: the user switch is not tested");
 		ok(1, "# SKIP not root: nor getting root back");
 	}
+	is_int(p.inherited, EBADF, "a descriptor the caller had open is closed in the worker");
 	is_int(p.shadow, EACCES, "/etc/shadow cannot be opened");
 	ok(p.outside != 0 && stat(outside_file, &st) < 0, "no file can be made outside the cache's tmp/ (%s): %s",
 	   p.outside_path, strerror(p.outside));
@@ -163,6 +173,9 @@ int main(void)
 
 	o.out = NULL;
 	o.out_len = 0;
+	r = spore_image_worker_run(&s, escapes, NULL, &o, &err);
+	ok(r == -EINVAL && !strcmp(err.msg, "entry '?]0;pwned??2J' refused"),
+	   "the worker's error comes back with control bytes replaced: %s", err.msg);
 	r = spore_image_worker_run(&s, crash, NULL, &o, &err);
 	ok(r < 0 && strstr(err.msg, "the image worker died (signal 6)"), "a crashing worker is an error: %s",
 	   err.msg);

@@ -49,7 +49,9 @@ int main(void)
 		   strcasestr(out, "\\u009b"),
 	   "nor through json (escaped): %s", out);
 	is_str(apply("no actions", g), "no actions", "text without actions as it is");
-	is_str(apply("{{.}}", json_string("x")), "x", "{{.}} is the value itself");
+	json_t *x = json_string("x");
+	is_str(apply("{{.}}", x), "x", "{{.}} is the value itself");
+	json_decref(x);
 
 	is_int(check("{{.name}} {{json .a.b}} {{.}}"), 0, "valid templates pass the check");
 	static const char *const bad[] = {"{{.name", "{{name}}", "{{}}", "{{.a..b}}", "{{.a.}}",

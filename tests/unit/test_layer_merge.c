@@ -233,14 +233,38 @@ int main(void)
 	REFUSE(hl_dir, "directory", "hard link to a directory");
 	REFUSE(dup, "appears twice", "duplicate path in one layer");
 	REFUSE(bad_wh, "invalid whiteout", "whiteout of '..'");
+	{
+		/* NAME_MAX: 255 bytes is a name, 256 is not. */
+		static char n255[300], n256[300];
+		memset(n255, 'n', 255);
+		memset(n256, 'n', 256);
+		struct ent ok255[] = {F(n255, "x"), END}, long256[] = {F(n256, "x"), END};
+		one[0] = ok255;
+		ok(merge(one, 1, NULL) == 0, "a 255-byte name merges (%s)", err.msg);
+		REFUSE(long256, "name or path too long", "a 256-byte name");
+		ok(strstr(err.msg, "nnnnnnnnnn...'") != NULL, "the refused path is shown cut: %s", err.msg);
+	}
 
 	/* Limits. */
 	static const struct ent big[] = {F("a", "0123456789"), F("b", "0123456789"), END};
-	struct spore_merge_limits lim = {15, 100};
+	struct spore_merge_limits lim = {15, 100, 0};
 	one[0] = big;
 	ok(merge(one, 1, &lim) == -EFBIG && strstr(err.msg, "more than 15 bytes"), "byte cap: %s", err.msg);
-	lim = (struct spore_merge_limits){1u << 20, 1};
+	lim = (struct spore_merge_limits){1u << 20, 1, 0};
 	ok(merge(one, 1, &lim) == -EFBIG && strstr(err.msg, "more than 1 files"), "entry cap: %s", err.msg);
+	/* Entries of one directory (tar2sqfs is quadratic in them); the
+	 * upper layer's replacement of a lower entry counts once. */
+	static const struct ent wide_lo[] = {D("w"), F("w/a", "1"), F("w/b", "1"), F("top", "t"), END};
+	static const struct ent wide_up[] = {D("w"), F("w/b", "2"), F("w/c", "2"), END};
+	static const struct ent wider[] = {D("w"), F("w/d", "3"), END};
+	const struct ent *wide[] = {wide_lo, wide_up}, *wide3[] = {wide_lo, wide_up, wider};
+	lim = (struct spore_merge_limits){1u << 20, 100, 3};
+	ok(merge(wide, 2, &lim) == 0, "a directory at its entry cap merges (%s)", err.msg);
+	ok(merge(wide3, 3, &lim) == -EFBIG && strstr(err.msg, "directory '/w' has more than 3 entries"),
+	   "one more is refused: %s", err.msg);
+	lim = (struct spore_merge_limits){1u << 20, 100, 2};
+	ok(merge(wide, 2, &lim) == -EFBIG && strstr(err.msg, "directory '/' has more than 2 entries") == NULL &&
+		   strstr(err.msg, "directory '/w'"), "the root's entries count apart: %s", err.msg);
 
 	/* A truncated gzip layer. */
 	{
@@ -299,7 +323,7 @@ int main(void)
 		int bomb = memfd_create("bomb", 0);
 		ok(write(bomb, buf, (size_t)n) == n && ftruncate(bomb, 64 << 20) == 0, "made a layer padded to 64 MiB");
 		lseek(bomb, 0, SEEK_SET);
-		struct spore_merge_limits cap = {1u << 20, 100};
+		struct spore_merge_limits cap = {1u << 20, 100, 0};
 		ok(spore_layer_merge(&bomb, 1, NULL, ofd, &cap, NULL, &err) == -EFBIG &&
 			   strstr(err.msg, "more than 1048576 bytes"),
 		   "padding after the end marker counts against the byte cap: %s", err.msg);

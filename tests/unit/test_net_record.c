@@ -196,5 +196,46 @@ int main(void)
 
 	r = good();
 	ok(net_attach_from_record("x" UUID, &r, &a, &err) == -EINVAL, "a too long uuid");
+
+	/* net-backend: kernel by default, userspace carries the vif's ids. */
+	r = good();
+	is_int(net_attach_from_record(UUID, &r, &a, &err), 0, "no net-backend: parsed");
+	ok(!a.userspace, "no net-backend: the kernel's");
+	r.net_backend = "kernel";
+	ok(net_attach_from_record(UUID, &r, &a, &err) == 0 && !a.userspace, "net-backend kernel");
+	r.net_backend = "userspace";
+	ok(net_attach_from_record(UUID, &r, &a, &err) == 0 && a.userspace && a.domid == 7 &&
+		   a.devid == 0 && !strcmp(a.ifname, "vif7.0"),
+	   "net-backend userspace: domain 7, device 0");
+	refused("net-backend", "xen-netback", "an unknown net-backend");
+
+	/* The frontend's keys, written by the guest. */
+	struct net_frontend fe;
+	const char *connected[NET_FRONTEND_NKEYS] = {"4", "8", "9", "17", "1", "1"};
+	is_int(net_frontend_parse(connected, &fe, &err), 0, "a connected frontend parsed");
+	ok(fe.state == 4 && fe.tx_ref == 8 && fe.rx_ref == 9 && fe.evtchn == 17 && fe.rx_sg,
+	   "its rings, channel and feature-sg");
+	const char *waiting[NET_FRONTEND_NKEYS] = {"1", "junk", NULL, NULL, NULL, NULL};
+	ok(net_frontend_parse(waiting, &fe, &err) == 0 && fe.state == 1,
+	   "below Connected only the state is read");
+	struct {
+		size_t key;
+		const char *val, *why;
+	} bad_fe[] = {
+		{0, NULL, "no state"},          {0, "9", "state out of range"},
+		{1, "-1", "negative tx-ring-ref"}, {1, "4294967296", "tx-ring-ref over 32 bits"},
+		{2, NULL, "no rx-ring-ref"},     {3, "131072", "event channel out of range"},
+		{3, "17 ", "event channel with junk"}, {4, "0", "request-rx-copy 0 (flipping)"},
+		{4, NULL, "no request-rx-copy"}, {5, "2", "feature-sg 2"},
+	};
+	for (size_t i = 0; i < sizeof(bad_fe) / sizeof(bad_fe[0]); i++) {
+		const char *v[NET_FRONTEND_NKEYS];
+		memcpy(v, connected, sizeof(v));
+		v[bad_fe[i].key] = bad_fe[i].val;
+		ok(net_frontend_parse(v, &fe, &err) == -EINVAL, "frontend refused: %s (%s)",
+		   bad_fe[i].why, err.msg);
+	}
+	const char *no_sg[NET_FRONTEND_NKEYS] = {"4", "8", "9", "17", "1", NULL};
+	ok(net_frontend_parse(no_sg, &fe, &err) == 0 && !fe.rx_sg, "feature-sg absent: no rx sg");
 	return tap_done();
 }

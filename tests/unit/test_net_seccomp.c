@@ -10,6 +10,11 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
+#include <stdint.h>
+#include <xen/xen.h>
+#include <xen/sys/evtchn.h>
+#include <xen/sys/gntdev.h>
 
 #include "tap.h"
 
@@ -100,6 +105,34 @@ static int kill_parent(void)
 	return 0;
 }
 
+/* A userspace vif's ioctls pass the filter (and fail on a procfs file,
+ * which is no Xen device); mapping a grant or binding a channel does not. */
+static int vif_ioctls(void)
+{
+	struct ioctl_gntdev_grant_copy c = {0};
+	struct ioctl_evtchn_notify n = {0};
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 2;
+	int a = ioctl(fd, IOCTL_GNTDEV_GRANT_COPY, &c), b = ioctl(fd, IOCTL_EVTCHN_NOTIFY, &n),
+	    d = ioctl(fd, IOCTL_EVTCHN_RESET, NULL);
+	return a < 0 && b < 0 && d < 0 && errno == ENOTTY ? 0 : 1;
+}
+
+static int map_grant(void)
+{
+	struct ioctl_gntdev_map_grant_ref m = {.count = 1};
+	ioctl(0, IOCTL_GNTDEV_MAP_GRANT_REF, &m);
+	return 0;
+}
+
+static int bind_channel(void)
+{
+	struct ioctl_evtchn_bind_interdomain b = {0};
+	ioctl(0, IOCTL_EVTCHN_BIND_INTERDOMAIN, &b);
+	return 0;
+}
+
 static int do_abort(void)
 {
 	abort();
@@ -119,5 +152,8 @@ int main(void)
 	is_int(run(exec_mapping), SECCOMP_DEATH, "executable mappings kill");
 	is_int(run(kill_parent), SECCOMP_DEATH, "signalling another process kills");
 	is_int(run(do_abort), 128 + SIGABRT, "abort() still works");
+	is_int(run(vif_ioctls), 0, "grant copy, notify and evtchn reset ioctls allowed");
+	is_int(run(map_grant), SECCOMP_DEATH, "mapping a grant kills");
+	is_int(run(bind_channel), SECCOMP_DEATH, "binding an event channel kills");
 	return tap_done();
 }

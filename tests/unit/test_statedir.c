@@ -106,6 +106,30 @@ static void temps(void)
 	ok(exists(dir, e) && exists(dir, f), "names not of the form KIND-PID-... are kept");
 }
 
+static void rm_tree(void)
+{
+	char t[300], outside[300], p[700];
+	struct stat st;
+
+	snprintf(t, sizeof(t), "%s/rm", base);
+	snprintf(outside, sizeof(outside), "%s/outside", base);
+	mkdir(outside, 0700);
+	touch(outside, "precious");
+	snprintf(p, sizeof(p), "%s/a/b/c", t);
+	spore_state_mkdir_p(p, 0700);
+	touch(t, "a/b/c/f");
+	touch(t, "a/f");
+	snprintf(p, sizeof(p), "%s/a/b/link", t);
+	ok(symlink(outside, p) == 0, "a tree with a symlink to a directory outside it");
+	spore_state_rm_tree(t);
+	ok(lstat(t, &st) < 0 && errno == ENOENT, "the tree is removed");
+	ok(exists(outside, "precious"), "the linked directory's content is not");
+	snprintf(p, sizeof(p), "%s/dirlink", base);
+	ok(symlink(outside, p) == 0, "a symlink to a directory");
+	spore_state_rm_tree(p);
+	ok(lstat(p, &st) < 0 && exists(outside, "precious"), "removing it removes the link only");
+}
+
 static void lock(void)
 {
 	char p[PATH_MAX];
@@ -170,6 +194,7 @@ int main(void)
 	}
 	dirs();
 	temps();
+	rm_tree();
 	lock();
 	children();
 	spore_state_rm_tree(base);

@@ -52,6 +52,28 @@ int main(void)
 	   "the frontend's mtu is dom0's, read-only to the guest");
 	xs_node_list_free(&l);
 
+	/* Served by sporenet: outside backend/ (netback's), InitWait at once
+	 * with the features the userspace backend has. */
+	v.userspace = true;
+	be = "/local/domain/0/spore-net/vif/7/0";
+	is_int(spore_vif_nodes(&l, &v, &e), 0, "userspace: nodes built");
+	is_str(FE("backend"), be, "userspace: the frontend points at spore-net/vif/7/0");
+	ok(!xs_node_find(&l, "/local/domain/0/backend/vif/7/0"), "userspace: nothing under backend/");
+	is_str(BE("state"), "2", "userspace: backend state InitWait from the start");
+	is_str(BE("feature-rx-copy"), "1", "userspace: feature-rx-copy (netfront needs it)");
+	is_str(BE("feature-sg"), "1", "userspace: feature-sg");
+	is_str(BE("frontend-id"), "7", "userspace: frontend-id");
+	is_str(BE("mac"), "02:aa:bb:cc:dd:ee", "userspace: backend mac (sporenet checks it)");
+	ok(!BE("script") && !BE("hotplug-status"), "userspace: no netback keys");
+	bn = xs_node_find(&l, be);
+	ok(bn && bn->perms[0].domid == 0 && bn->perms[1].domid == 7 && bn->perms[1].perm == 'r',
+	   "userspace: backend owned by dom0, readable by the guest");
+	char sp[128];
+	spore_vif_state_path(&v, sp, sizeof(sp));
+	is_str(sp, "/local/domain/0/spore-net/vif/7/0/state", "userspace: state path");
+	xs_node_list_free(&l);
+	v.userspace = false;
+
 	v.mac = "02:aa";
 	is_int(spore_vif_nodes(&l, &v, &e), -EINVAL, "bad mac refused");
 	xs_node_list_free(&l);

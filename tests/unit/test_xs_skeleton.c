@@ -37,7 +37,8 @@ int main(void)
 	is_str(val(&l, "/local/domain/7/memory/target"), "131072", "target");
 	is_str(val(&l, "/local/domain/7/store/ring-ref"), "4660", "store ring-ref is the mfn");
 	is_str(val(&l, "/local/domain/7/console/ring-ref"), "4661", "console ring-ref");
-	is_str(val(&l, "/local/domain/7/console/type"), "xenconsoled", "console type");
+	is_str(val(&l, "/local/domain/7/console/type"), "spore",
+	       "console type spore: spored's, which xenconsoled skips");
 	is_str(val(&l, "/vm/" UUID "/image/cmdline"), "quiet", "image cmdline");
 	ok(!xs_node_find(&l, "/vm/" UUID "/image/ramdisk"), "no ramdisk node without one");
 

@@ -31,7 +31,6 @@ mkinitrd sleeper 'echo LIFE-READY; exec /bin/busybox sleep 100000'
 
 state() { xenstore-read "/spore/guests/$1/state" 2>/dev/null; }
 domid_of() { xenstore-read "/spore/guests/$1/domid" 2>/dev/null; }
-console_says() { grep -q "$2" "/var/log/xen/console/guest-$1.log" 2>/dev/null; }
 spored_running() { spored --ping >/dev/null 2>&1; }
 boot() { # NAME INITRD: prints the UUID
 	sporectl boot "$kernel" --initrd "$E2E_TMP/$2.cpio" --cmdline "console=hvc0 quiet" \

@@ -11,9 +11,19 @@ need_launch "network device"
 check "the test image is cached" sporectl image pull --insecure-registry "$reg" "$img"
 
 rec() { xenstore-read "/spore/guests/$1/$2" 2>/dev/null; }
-console_says() { grep -q "$2" "/var/log/xen/console/guest-$1.log" 2>/dev/null; }
 no_vif() { [ ! -e "/sys/class/net/vif$1.0" ] && ! xenstore-read "/local/domain/0/backend/vif/$1" >/dev/null 2>&1; }
 gone() { [ "$(rec "$1" state)" = exited ]; }
+# "Nothing left" right after a run returns: netback removes an interface,
+# and the kernel a loop device, a little after spore asked; each check
+# waits for it, bounded (20 s).
+no_vif_backend() { [ -z "$(xenstore-list /local/domain/0/backend/vif 2>/dev/null)" ]; }
+no_vifs() { [ -z "$(ls /sys/class/net | grep '^vif')" ] && no_vif_backend; }
+no_loops() { [ -z "$(losetup -a)" ]; }
+only_dom0() { [ "$(xenstore-list /local/domain 2>&1 | tr '\n' ' ')" = "0 " ]; }
+no_backends() {
+	[ -z "$(for k in $(xenstore-list /local/domain/0/backend 2>/dev/null); do
+		xenstore-list "/local/domain/0/backend/$k"; done 2>/dev/null)" ]
+}
 
 # What the guest reports about its eth0, on its console.
 show='echo NET-MAC=$(cat /sys/class/net/eth0/address) NET-MTU=$(cat /sys/class/net/eth0/mtu)
@@ -46,7 +56,7 @@ for g in a b; do
 	check_match "$name: vif$d.0 is UP with MTU 1500" "$(ip -o link show "vif$d.0" 2>&1)" '[<,]UP[,>].* mtu 1500 '
 	check "$name: vif$d.0 is in no bridge (left for sporenet)" test ! -e "/sys/class/net/vif$d.0/master"
 	if wait_for 90 console_says "$name" NET-READY; then
-		log=$(tr -d '\r' <"/var/log/xen/console/guest-$name.log")
+		log=$(guest_log "$name")
 		check_match "$name: the guest's eth0 has the planned MAC and MTU" "$log" "NET-MAC=$mac NET-MTU=1500"
 		check_match "$name: the guest's eth0 has the planned IPv4" "$log" "inet ${ip4//./\\.} "
 		check_match "$name: the guest's eth0 has the planned IPv6" "$log" "inet6 ${ip6} "
@@ -59,7 +69,7 @@ for g in a b; do
 			"NET-HOSTS=${ip4%/*} $name,${ip6%/*} $name,"
 	else
 		echo "not ok - $name: the guest reports its eth0 on the console"
-		sed 's/^/#   /' "/var/log/xen/console/guest-$name.log" 2>/dev/null | tail -n 20
+		guest_log "$name" | sed 's/^/#   /' | tail -n 20
 	fi
 	# -a: net-b may have exited by now under a loaded TCG sandbox.
 	list=$(sporectl list -a)
@@ -92,7 +102,7 @@ check "their address claims are released" test -z \
 out=$(timeout 300 sporectl launch -a --rm --insecure-registry "$reg" --network none --name net-none \
 	"$img" /bin/sh -c 'ls /sys/class/net; cat /etc/resolv.conf 2>&1 | head -n 1' 2>&1)
 check_match "--network none: the guest has only lo" "$out" '^lo'
-check "--network none: no vif backend left" test -z "$(xenstore-list /local/domain/0/backend/vif 2>/dev/null)"
+check "--network none: no vif backend left" wait_for 20 no_vif_backend
 check_fails "--network none refuses -p" sporectl launch --network none -p 80:80 "$img"
 check_fails "a bad -p spec is refused" sporectl launch -p 80:99999 "$img"
 
@@ -124,8 +134,8 @@ if [ -f "$sq" ]; then
 	check_match "boot --net: the guest sees eth0 with the planned MAC" "$out" \
 		"BOOT-NET: .*eth0 .* mac=$(rec "$u" mac)"
 	check_match "boot --net: list -a shows its address" "$(sporectl list -a)" "net-boot .*10\.75\."
-	check "boot: no loop device left" test -z "$(losetup -a)"
-	check "boot: no vif and no vif backend left" test -z "$(ls /sys/class/net | grep '^vif'; xenstore-list /local/domain/0/backend/vif 2>/dev/null)"
+	check "boot: no loop device left" wait_for 20 no_loops
+	check "boot: no vif and no vif backend left" wait_for 20 no_vifs
 	sporectl rm net-boot >/dev/null 2>&1
 else
 	echo "not ok - image path gives the busybox squashfs (got '$sq')"
@@ -143,12 +153,9 @@ if [ -n "$ko" ] && rmmod xen_netback 2>/dev/null; then
 	check_match "without netback: one line naming the missing backend" \
 		"$(printf '%s\n' "$out" | wc -l) $out" '^1 sporectl: .*xen-netback'
 	check "without netback: no record left" test -z "$(sporectl list -a | grep -w net-nb)"
-	check_eq "without netback: no domain left (only dom0 in xenstore)" \
-		"$(xenstore-list /local/domain 2>&1 | tr '\n' ' ')" "0 "
-	check "without netback: no loop device left" test -z "$(losetup -a)"
-	check "without netback: no backend nodes left" test -z \
-		"$(for k in $(xenstore-list /local/domain/0/backend 2>/dev/null); do
-			xenstore-list "/local/domain/0/backend/$k"; done 2>/dev/null)"
+	check "without netback: no domain left (only dom0 in xenstore)" wait_for 20 only_dom0
+	check "without netback: no loop device left" wait_for 20 no_loops
+	check "without netback: no backend nodes left" wait_for 20 no_backends
 else
 	skip "a launch failing at its vif leaves nothing" "xen-netback is not an unloadable module here"
 fi

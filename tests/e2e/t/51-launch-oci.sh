@@ -53,14 +53,18 @@ trapper='trap "echo TRAPPED-TERM; exit 7" TERM; echo TRAP-READY; while :; do sle
 # destroy asks the guest to power off; sporeinit turns that into SIGTERM for
 # the container, whose trap runs (its output is in the console log).
 u=$(L --name e2e-trap "$img" /bin/sh -c "$trapper" 2>"$E2E_TMP/err")
-log=/var/log/xen/console/guest-e2e-trap.log
-if wait_for 120 grep -q TRAP-READY "$log"; then
+log=$E2E_TMP/trap.log
+if wait_for 120 console_says e2e-trap TRAP-READY; then
+	# destroy removes the record and spored the log with it: logs -f keeps
+	# what the guest writes until it stops (its last output included).
+	sporectl logs -f e2e-trap >"$log" 2>&1 &
+	follower=$!
 	t0=$SECONDS
 	out=$(timeout 120 sporectl destroy -t 60 e2e-trap 2>&1)
 	rc=$? dt=$((SECONDS - t0))
 	check_eq "destroy of a container that traps SIGTERM succeeds" "$rc:$out" "0:e2e-trap"
-	# xenconsoled writes the log on its own time, maybe after destroy returned.
-	check "... the trap ran before the guest powered off" wait_for 10 grep -q TRAPPED-TERM "$log"
+	check "... logs -f ends once the guest is gone" wait_for 10 eval '! kill -0 $follower 2>/dev/null'
+	check "... the trap ran before the guest powered off" grep -q TRAPPED-TERM "$log"
 	check "... well within the grace period ($dt s of 60)" test $dt -lt 60
 	check_fails "... the guest is gone" xenstore-exists "/spore/guests/$u"
 else

@@ -18,8 +18,7 @@ check "the test image is cached" sporectl image pull --insecure-registry "$reg" 
 # The test tools of the build whose sporenet runs here.
 bdir=$(dirname "$(dirname "$(readlink -f "$(command -v sporenet)")")")
 rec() { xenstore-read "/spore/guests/$1/$2" 2>/dev/null; }
-console() { tr -d '\r' <"/var/log/xen/console/guest-$1.log" 2>/dev/null; }
-console_says() { console "$1" | grep -q "$2"; }
+console() { guest_log "$1"; }
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -48,7 +47,7 @@ busybox httpd -f -p "$dom0ip:7002" -h "$E2E_TMP/own" & pids+=($!)
 "$bdir/tests/udp-echo" 127.0.0.1 5300 >"$E2E_TMP/udp.log" 2>&1 & pids+=($!)
 
 # The server guest: httpd on port 80 published as dom0's 8080; each line
-# typed on its console (the pty xenconsoled publishes) starts one connection
+# typed on its console (through spored, below) starts one connection
 # out, given 10 s (a SYN lost while sporenet is away is sent again after 1,
 # 3 and 7 s), whose outcome it prints with its start and end (the guest's
 # uptime): a connection starts when the test says so, not on a guest timer.
@@ -63,7 +62,11 @@ check_match "launch net-srv (-p 8080:80)" "$srv $(cat "$E2E_TMP/srv.err")" '^[0-
 srvip=$(rec "$srv" ipv4)
 srvip=${srvip%/*}
 check "net-srv runs (within 120 s)" wait_for 120 console_says net-srv 'SRV-READY'
-srvtty=$(xenstore-read "/local/domain/$(rec "$srv" domid)/console/tty")
+# Its console input: a fifo read by an attached sporectl console (spored
+# relays it to the guest's ring); fd 7 keeps the fifo open.
+mkfifo "$E2E_TMP/srv.in"
+exec 7<>"$E2E_TMP/srv.in"
+sporectl console --no-history net-srv <&7 >/dev/null 2>"$E2E_TMP/srv-console.err" & pids+=($!)
 ms_now() { awk '{printf "%d", $1 * 1000}' /proc/uptime; }
 go_n=0 go_ms=0 go_r= go_guest_ms=
 # go: net-srv starts one connection out; sets go_r to OK or FAIL (empty if
@@ -74,9 +77,9 @@ go() {
 	local t end=$((SECONDS + 30)) l=
 	t=$(ms_now)
 	go_n=$((go_n + 1)) go_r=
-	echo "$go_n" >"$srvtty"
+	echo "$go_n" >&7
 	while [ -z "$l" ] && [ $SECONDS -lt $end ]; do
-		l=$(grep -a "^GO-[A-Z]* $go_n " "/var/log/xen/console/guest-net-srv.log" | tr -d '\r')
+		l=$(guest_log net-srv | grep -a "^GO-[A-Z]* $go_n ")
 		[ -n "$l" ] || sleep 0.3
 	done
 	go_ms=$(($(ms_now) - t))
@@ -266,6 +269,11 @@ warned() { grep -q "warn: guest $bad: bad .*: skipped" /var/log/sporenet.log; }
 check "a record that does not parse is skipped with a warning" wait_for 20 warned
 check_eq "... and left to its owner by the reaper" "$(rec "$bad" vif)" vif3999.0
 check "and no worker serves it" sh -c "! sporenet status | grep -q 'vif3999.0: running'"
+# Its vif gone, sporenet drops it, naming it by UUID (it has no interface).
+xenstore-rm "$r/vif"
+dropped() { grep -q "guest $bad: dropped (no vif in its record" /var/log/sporenet.log; }
+check "a skipped record that loses its vif is dropped, named by its UUID" wait_for 20 dropped
+check "... never as an empty interface name" sh -c "! grep -Eq '(^|: ): detached' /var/log/sporenet.log"
 xenstore-rm "/spore/guests/$bad" 2>/dev/null
 
 # Destroyed, the guest is detached.
