@@ -208,3 +208,7 @@ guest_domid() {
 	local u
 	u=$(guest_uuid "$1") && xenstore-read "/spore/guests/$u/domid" 2>/dev/null
 }
+
+# sporenet_pid: the sporenet parent (the oldest sporenet process; dom0's
+# busybox pidof has no -s).
+sporenet_pid() { pidof sporenet 2>/dev/null | tr ' ' '\n' | sort -n | head -n 1; }

@@ -18,7 +18,7 @@ CYCLE_SECONDS=${SPORE_E2E_CYCLE_SECONDS:-180}
 # The long-lived processes: name and pid, one per line.
 daemons() {
 	local p
-	for p in $(pidof -s sporenet) $(pidof oxenstored xenstored xenconsoled spored 2>/dev/null); do
+	for p in $(sporenet_pid) $(pidof oxenstored xenstored xenconsoled spored 2>/dev/null); do
 		echo "$(tr -d '\0' <"/proc/$p/comm" 2>/dev/null) $p"
 	done
 }
