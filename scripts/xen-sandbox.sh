@@ -140,6 +140,8 @@ esac
 {
 	printf "SPORE_CWD='/mnt/host%s'\n" "${rel//\'/}"
 	[ -z "${SPORE_LOG:-}" ] || printf "export SPORE_LOG='%s'\n" "${SPORE_LOG//\'/}"
+	# The e2e suite's stress runs (tests/e2e/t/86-concurrency.sh).
+	[ -z "${SPORE_E2E_STRESS:-}" ] || echo "export SPORE_E2E_STRESS=1"
 } >"$run_dir/env"
 
 if [ $console = 1 ]; then
