@@ -12,7 +12,7 @@ export SPORE_NET_BACKEND=userspace
 need_launch "userspace network"
 check "the test image is cached" sporectl image pull --insecure-registry "$reg" "$img"
 rec() { xenstore-read "/spore/guests/$1/$2" 2>/dev/null; }
-says() { tr -d '\r' <"/var/log/xen/console/guest-$1.log" 2>/dev/null | grep -q "$2"; }
+says() { console_says "$1" "$2"; } # spored's log of the guest (lib.sh)
 
 rmmod xen_netback 2>/dev/null
 check "xen-netback is not loaded in dom0" sh -c '! grep -q "^xen_netback " /proc/modules'

@@ -20,12 +20,10 @@ trap cleanup EXIT
 
 # A guest that wrote and synced, says so on its console, then keeps the
 # volume busy; killed hard.
-clog=/var/log/xen/console/guest-e2e-fsck-w.log
-rm -f "$clog"
 L --name e2e-fsck-w -v "$vol:/data" "$img" /bin/sh -c \
 	'echo kept >/data/k; sync; echo SYNCED; while :; do echo x >>/data/log; sleep 0.2; done' \
 	>/dev/null 2>&1
-check "the writer has synced (its console says so)" wait_for 120 grep -q SYNCED "$clog"
+check "the writer has synced (its console says so)" wait_for 120 console_says e2e-fsck-w SYNCED
 check "destroy -t 0 kills it without a grace" sporectl destroy -t 0 e2e-fsck-w
 
 out=$(L --attach --rm -v "$vol:/data:ro" "$img" cat /data/k 2>&1)

@@ -58,7 +58,7 @@ if ! wait_for 300 written; then
 fi
 domid=$(guest_domid e2e-bogus)
 echo "ok - the hostile guest wrote its bogus keys (domain $domid)"
-check_match "it cannot write console/tty (which sporectl opens)" "$(cat "$E2E_TMP/g.out")" TTY-REFUSED
+check_match "it cannot write console/tty (which xenconsoled's clients open)" "$(cat "$E2E_TMP/g.out")" TTY-REFUSED
 check_match "... nor its name" "$(cat "$E2E_TMP/g.out")" NAME-REFUSED
 sleep 2 # let the backends and sporenet react to the states
 
