@@ -365,9 +365,6 @@ static int launch_initrd(void *arg, const struct spore_guest *rec,
 	};
 	struct docker_strings st = {0};
 	struct spore_bundle *b = calloc(1, sizeof(*b));
-	uint8_t *buf = NULL, *rd = NULL;
-	size_t len = 0, rdlen = 0;
-	const char *why = NULL;
 	int r;
 
 	if (!b)
@@ -420,24 +417,9 @@ static int launch_initrd(void *arg, const struct spore_guest *rec,
 		spore_launch_volume_dev(p->spec, p->spec->nvolumes - 1, upper, sizeof(upper));
 		b->upper_dev = upper;
 	}
-	if (spore_bundle_encode(b, &buf, &len, &why) < 0) {
-		r = spore_err_setx(err, EINVAL, "launch: cannot encode the launch bundle: %s",
-				   why ? why : "invalid");
-		goto out;
-	}
-	/* sporeinit's initrd: at most 64 MiB (it is a small static binary). */
-	if ((r = spore_read_file(p->initrd, 64 << 20, &rd, &rdlen, err)) < 0) {
-		spore_err_wrap(err, "launch: sporeinit's initrd");
-		goto out;
-	}
-	if ((r = spore_cpio_append_file(&rd, &rdlen, SPORE_BUNDLE_INITRD_FILE, 0400, buf, len, err)) < 0)
-		goto out;
-	*out = rd;
-	*outlen = rdlen;
-	rd = NULL;
+	if ((r = spore_initrd_with_bundle(p->initrd, b, out, outlen, err)) < 0)
+		spore_err_wrap(err, "launch");
 out:
-	free(rd);
-	free(buf);
 	free(b);
 	docker_strings_free(&st);
 	return r;

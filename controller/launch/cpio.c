@@ -1,5 +1,6 @@
 /* newc cpio archives; see cpio.h. */
 #include "cpio.h"
+#include "file_read.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -50,4 +51,28 @@ int spore_cpio_append_file(uint8_t **buf, size_t *len, const char *name, uint32_
 	*buf = b;
 	*len = at;
 	return 0;
+}
+
+int spore_initrd_with_bundle(const char *initrd_path, const struct spore_bundle *b, uint8_t **out,
+			     size_t *outlen, struct spore_err *err)
+{
+	uint8_t *buf = NULL, *rd = NULL;
+	size_t len = 0, rdlen = 0;
+	const char *why = NULL;
+	int r;
+
+	if (spore_bundle_encode(b, &buf, &len, &why) < 0)
+		return spore_err_setx(err, EINVAL, "cannot encode the launch bundle: %s",
+				      why ? why : "invalid");
+	if ((r = spore_read_file(initrd_path, 64 << 20, &rd, &rdlen, err)) < 0)
+		spore_err_wrap(err, "sporeinit's initrd");
+	else if ((r = spore_cpio_append_file(&rd, &rdlen, SPORE_BUNDLE_INITRD_FILE, 0400, buf, len,
+					     err)) == 0) {
+		*out = rd;
+		*outlen = rdlen;
+		rd = NULL;
+	}
+	free(rd);
+	free(buf);
+	return r;
 }

@@ -35,9 +35,6 @@ static int runc_initrd(void *arg, const struct spore_guest *rec, const struct sp
 	const struct payload *p = arg;
 	const struct spore_oci_spec *s = p->spec;
 	struct spore_bundle *b = calloc(1, sizeof(*b));
-	uint8_t *buf = NULL, *rd = NULL;
-	size_t len = 0, rdlen = 0;
-	const char *why = NULL;
 	int r;
 
 	if (!b)
@@ -59,22 +56,7 @@ static int runc_initrd(void *arg, const struct spore_guest *rec, const struct sp
 	b->stdin_open = s->terminal;
 	if (plan)
 		spore_net_plan_bundle(plan, b);
-	if (spore_bundle_encode(b, &buf, &len, &why) < 0) {
-		r = spore_err_setx(err, EINVAL, "cannot encode the launch bundle: %s", why ? why : "invalid");
-		goto out;
-	}
-	if ((r = spore_read_file(p->initrd, 64 << 20, &rd, &rdlen, err)) < 0) {
-		spore_err_wrap(err, "sporeinit's initrd");
-		goto out;
-	}
-	if ((r = spore_cpio_append_file(&rd, &rdlen, SPORE_BUNDLE_INITRD_FILE, 0400, buf, len, err)) < 0)
-		goto out;
-	*out = rd;
-	*outlen = rdlen;
-	rd = NULL;
-out:
-	free(rd);
-	free(buf);
+	r = spore_initrd_with_bundle(p->initrd, b, out, outlen, err);
 	free(b);
 	return r;
 }
