@@ -483,6 +483,18 @@ kp=$!
 sleep 0.5
 kill -KILL $kp 2>/dev/null
 wait $kp 2>/dev/null
+# The killed pull's image worker dies of its parent's death, but not at
+# once on a loaded host: a temp file of a process still alive stays, by
+# design. Wait (at most 10 s) until the pids its temp names hold are gone.
+for _ in $(seq 100); do
+	alive=
+	for f in "$tmp"/kill/images/tmp/pull-*; do
+		p=${f##*/pull-} p=${p%%-*}
+		[ "$p" = "$live" ] || ! kill -0 "$p" 2>/dev/null || alive=$p
+	done
+	[ -z "$alive" ] && break
+	sleep 0.1
+done
 "$sporectl" image list --root "$tmp/kill" >/dev/null 2>&1
 left=$(ls "$tmp/kill/images/tmp" | grep -v '^partial-' | tr '\n' ' ')
 ok $([ "$left" = "pull-$live-cccccc " ] && [ -e "$tmp/kill/images/tmp/partial-0123" ]; echo $?) \
