@@ -5,11 +5,17 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 pattern=${1:-}
 n=0
+# A kernel trace in dom0 is any test's failure: each test is charged with what
+# dom0's kernel logged while it ran (a backend oops a guest caused shows
+# nowhere else).
+trace_re='BUG:|Oops|general protection|Call Trace|WARNING: CPU'
 for t in tests/e2e/t/*"$pattern"*.sh; do
 	[ -e "$t" ] || continue
 	echo "# ${t##*/}"
+	k0=$(dmesg 2>/dev/null | wc -l)
 	out=$(timeout 900 bash "$t" 2>&1)
 	rc=$?
+	ktrace=$(dmesg 2>/dev/null | tail -n +$((k0 + 1)) | grep -E -A3 "$trace_re" | head -n 12)
 	bad=0
 	while IFS= read -r line; do
 		case $line in
@@ -21,6 +27,11 @@ for t in tests/e2e/t/*"$pattern"*.sh; do
 	if [ $rc -ne 0 ] && [ $bad -eq 0 ]; then
 		n=$((n + 1))
 		echo "not ok $n - ${t##*/} exited with status $rc"
+	fi
+	if [ -n "$ktrace" ]; then
+		n=$((n + 1))
+		echo "not ok $n - ${t##*/}: dom0's kernel logged a trace while it ran"
+		sed 's/^/#   /' <<<"$ktrace"
 	fi
 done
 echo "1..$n"
