@@ -230,10 +230,12 @@ static int emit(struct merge *m, struct archive *in, struct archive_entry *e, co
 	/* Numeric owners only: names would be looked up on dom0. */
 	archive_entry_set_uname(o, NULL);
 	archive_entry_set_gname(o, NULL);
-	if (link) {
-		archive_entry_set_hardlink(o, link);
+	/* Only a regular file's data is copied; any other entry's size would
+	 * be written as that much padding. */
+	if (link || archive_entry_filetype(e) != AE_IFREG)
 		archive_entry_set_size(o, 0);
-	}
+	if (link)
+		archive_entry_set_hardlink(o, link);
 	int r = archive_write_header(m->out, o);
 	archive_entry_free(o);
 	if (r < ARCHIVE_WARN)
@@ -447,6 +449,14 @@ static int merge_layer(struct merge *m, int fd, int k, const char *diff_id, stru
 			goto out;
 		}
 		m->st.entries_in++;
+		/* GNU headers carry a base-256 "realsize" that libarchive takes
+		 * as the size of any entry type: a negative one would reach the
+		 * writer as 2^64 bytes of padding. */
+		if (archive_entry_size_is_set(e) && archive_entry_size(e) < 0) {
+			r = spore_err_setx(err, EINVAL, "layer %d: corrupt or truncated: an entry has a negative size",
+					   k + 1);
+			goto out;
+		}
 		if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0)
 			m->bytes_in += (uint64_t)archive_entry_size(e);
 		if (m->st.entries_in > m->lim->max_entries) {

@@ -335,6 +335,37 @@ int main(void)
 		close(ofd);
 	}
 
+	{
+		/* A GNU header whose base-256 "realsize" is negative: libarchive
+		 * reports it as the entry's size, which once reached the writer
+		 * as 2^64 bytes of padding (found by fuzz_layer_merge). */
+		unsigned char tar[512 * 4] = {0};
+		unsigned char *h = tar;
+		unsigned sum = 0;
+		memcpy(h, "etc/hosts", 9);
+		memcpy(h + 100, "0000644", 7);
+		memcpy(h + 108, "0000000", 7);
+		memcpy(h + 116, "0000000", 7);
+		memcpy(h + 124, "00000000024", 11);
+		memcpy(h + 136, "14524770400", 11);
+		h[156] = '0';
+		memcpy(h + 257, "ustar  ", 8);
+		memset(h + 483, 0xff, 12); /* realsize: -1 in base-256 */
+		memset(h + 148, ' ', 8);
+		for (int i = 0; i < 512; i++)
+			sum += h[i];
+		snprintf((char *)h + 148, 8, "%06o", sum);
+		memcpy(tar + 512, "127.0.0.1 localhost\n", 20);
+		int fd = memfd_create("neg", 0), ofd = memfd_create("out", 0);
+		ok(write(fd, tar, sizeof(tar)) == (ssize_t)sizeof(tar), "made a layer with a negative GNU realsize");
+		lseek(fd, 0, SEEK_SET);
+		memset(&err, 0, sizeof(err));
+		ok(spore_layer_merge(&fd, 1, NULL, ofd, NULL, NULL, &err) == -EINVAL && strstr(err.msg, "negative size"),
+		   "a negative entry size is refused at once: %s", err.msg);
+		close(fd);
+		close(ofd);
+	}
+
 	char p[64];
 	ok(spore_merge_clean_path("./a//b/./c/", p, sizeof(p)) == 0 && !strcmp(p, "a/b/c"), "clean: ./a//b/./c/ -> a/b/c");
 	ok(spore_merge_clean_path(".", p, sizeof(p)) == 0 && !strcmp(p, ""), "clean: . is the root");
