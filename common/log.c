@@ -1,4 +1,5 @@
 #include <spore/log.h>
+#include <spore/err.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,13 +64,15 @@ void spore_vlog(enum spore_log_level level, const char *fmt, va_list ap)
 
 	if ((int)level < (int)spore_log_get_level())
 		return;
+	char shown[sizeof(line) * 4];
 	vsnprintf(line, sizeof(line), fmt, ap);
+	spore_printable(line, shown, sizeof(shown)); /* lines carry names guests and images chose */
 	if (log_syslog) {
-		syslog(prio[level], "%s", line);
+		syslog(prio[level], "%s", shown);
 		return;
 	}
 	/* One write per line so concurrent writers do not interleave. */
-	fprintf(stderr, "%s: %s: %s\n", log_prog, level_names[level], line);
+	fprintf(stderr, "%s: %s: %s\n", log_prog, level_names[level], shown);
 }
 
 void spore_log(enum spore_log_level level, const char *fmt, ...)

@@ -174,7 +174,7 @@ out:
 	if (fd >= 0)
 		close(fd);
 	if (err.code) {
-		fprintf(stderr, "spored: %s\n", err.msg);
+		spore_err_print("spored", err.msg);
 		return 1;
 	}
 	return 0;

@@ -86,12 +86,11 @@ int main(int argc, char **argv)
 		int r = cmd->run(argc - i, argv + i, &err);
 		if (r == -CLI_EUSAGE) {
 			if (err.msg[0]) /* else the verb printed its usage */
-				fprintf(stderr, "sporectl: %s\n", err.msg);
+				spore_err_print("sporectl", err.msg);
 			return cmd->usage_status;
 		}
 		if (r < 0) {
-			fprintf(stderr, "sporectl: %s\n",
-				err.msg[0] ? err.msg : "command failed");
+			spore_err_print("sporectl", err.msg[0] ? err.msg : "command failed");
 			return cmd->fail_status;
 		}
 		return r;

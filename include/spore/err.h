@@ -30,4 +30,13 @@ int spore_err_wrap(struct spore_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void spore_err_clear(struct spore_err *err);
 
+/* Messages carry what images, registries and guests wrote (names, paths,
+ * replies): they leave a process only through these. Copies s into out
+ * (n bytes, cut to fit) with whatever a terminal would act on shown as \xHH:
+ * C0 controls, DEL, C1 controls (raw or as UTF-8) and invalid UTF-8.
+ * Returns out. */
+const char *spore_printable(const char *s, char *out, size_t n);
+/* Prints "prog: msg" and a newline to stderr, msg made printable. */
+void spore_err_print(const char *prog, const char *msg);
+
 #endif

@@ -76,7 +76,7 @@ static int cmd_status(int argc, char **argv)
 			return usage_error("status: unknown argument '%s'", argv[i]);
 	}
 	if (net_status_print(control, stdout, &err) < 0) {
-		fprintf(stderr, "sporenet: status: %s\n", err.msg);
+		spore_err_print("sporenet: status", err.msg);
 		return 1;
 	}
 	return 0;

@@ -165,7 +165,7 @@ int main(int argc, char **argv)
 	r = runc_usage(&err, "unknown command '%.64s' (spore-runc --help)", argv[optind]);
 out:
 	if (r < 0) {
-		fprintf(stderr, "spore-runc: %s\n", err.msg);
+		spore_err_print("spore-runc", err.msg);
 		runc_log_line(&c, "error", err.msg);
 	}
 	return r < 0 ? (runc_usage_error ? 2 : 1) : 0;

@@ -35,6 +35,17 @@ int main(void)
 	spore_err_clear(&e);
 	is_int(e.code, 0, "clear");
 
+	char shown[64];
+	is_str(spore_printable("a\033]0;pwned\007b", shown, sizeof(shown)), "a\\x1b]0;pwned\\x07b",
+	       "printable: C0 controls shown as \\xHH");
+	is_str(spore_printable("\xc2\x9b" "2J \x9b \x7f", shown, sizeof(shown)), "\\xc2\\x9b2J \\x9b \\x7f",
+	       "printable: C1 controls, raw or UTF-8, and DEL too");
+	is_str(spore_printable("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8d\x84", shown, sizeof(shown)),
+	       "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8d\x84", "printable: valid UTF-8 passes");
+	is_str(spore_printable("\xc0\xaf \xed\xa0\x80 \xe2\x82", shown, sizeof(shown)),
+	       "\\xc0\\xaf \\xed\\xa0\\x80 \\xe2\\x82", "printable: overlong, surrogate and cut UTF-8 escaped");
+	is_str(spore_printable("abcdef\033", shown, 9), "abcdef", "printable: cut to fit, never half an escape");
+
 	is_int(spore_log_parse_level("debug"), SPORE_LOG_DEBUG, "log level debug");
 	is_int(spore_log_parse_level("warn"), SPORE_LOG_WARN, "log level warn");
 	is_int(spore_log_parse_level("loud"), -1, "unknown log level");
