@@ -195,7 +195,9 @@ static int fetch_layer(struct spore_store *s, struct source *src, const struct s
 }
 
 /* Layers are fetched by up to FETCH_THREADS threads, each with its own
- * registry handle; the first error stops the others from starting more. */
+ * registry handle, top layer first: the merge starts with it and merges each
+ * layer as soon as it is in the cache while the others still download. The
+ * first error stops the others from starting more. */
 #define FETCH_THREADS 4
 
 struct fetch_all {
@@ -204,10 +206,21 @@ struct fetch_all {
 	const struct spore_manifest *m;
 	const struct spore_pull_opts *o;
 	pthread_mutex_t lock;
-	size_t next;
+	pthread_cond_t changed; /* a layer is in, or a fetch failed */
+	bool *in;               /* per layer: in the cache */
+	size_t next, running;
+	bool stop;              /* the merge failed: start nothing more */
 	int r;
 	struct spore_err err;
 };
+
+static void fetch_failed(struct fetch_all *f, int r, const struct spore_err *err)
+{
+	if (f->r == 0) {
+		f->r = r;
+		f->err = *err;
+	}
+}
 
 static void *fetch_worker(void *arg)
 {
@@ -219,60 +232,59 @@ static void *fetch_worker(void *arg)
 		mine.reg = NULL;
 		r = spore_registry_clone(f->src->reg, &mine.reg, &err);
 	}
+	pthread_mutex_lock(&f->lock);
 	for (;;) {
-		pthread_mutex_lock(&f->lock);
-		size_t i = f->next++;
-		bool stop = r < 0 || f->r < 0 || i >= f->m->n_layers;
-		if (r < 0 && f->r == 0) {
-			f->r = r;
-			f->err = err;
-		}
-		pthread_mutex_unlock(&f->lock);
-		if (stop)
+		if (r < 0)
+			fetch_failed(f, r, &err);
+		if (r < 0 || f->r < 0 || f->stop || f->next >= f->m->n_layers)
 			break;
+		size_t i = f->m->n_layers - 1 - f->next++;
+		pthread_mutex_unlock(&f->lock);
 		r = fetch_layer(f->s, &mine, f->m, i, f->o, &err);
+		pthread_mutex_lock(&f->lock);
+		f->in[i] = r == 0;
+		pthread_cond_broadcast(&f->changed);
+	}
+	bool last = --f->running == 0;
+	pthread_cond_broadcast(&f->changed);
+	pthread_mutex_unlock(&f->lock);
+	/* The last one out ends the progress display and says what follows. */
+	if (last && f->src->progress) {
+		spore_progress_end(f->src->progress);
+		f->src->progress = NULL;
+		if (f->r == 0 && !f->stop)
+			step(f->o, "merging %zu layers into a squashfs", f->m->n_layers);
 	}
 	if (f->src->reg)
 		spore_registry_close(mine.reg);
 	return NULL;
 }
 
-static int fetch_layers(struct spore_store *s, struct source *src, const struct spore_manifest *m,
-			const struct spore_pull_opts *o, struct spore_err *err)
+/* The merge's open_layer (layer_merge.h): waits until layer i is in the
+ * cache, or a fetch failed. */
+static int wait_layer(void *arg, size_t i, struct spore_err *err)
 {
-	struct fetch_all f = {.s = s, .src = src, .m = m, .o = o, .lock = PTHREAD_MUTEX_INITIALIZER};
-	pthread_t t[FETCH_THREADS];
-	size_t n = m->n_layers < FETCH_THREADS ? m->n_layers : FETCH_THREADS, started = 0;
+	struct fetch_all *f = arg;
+	char path[PATH_MAX];
 	int r = 0;
-
-	if (!o->quiet && src->reg && m->n_layers && isatty(STDERR_FILENO))
-		src->progress = spore_progress_new(STDERR_FILENO, m->layers, m->n_layers);
-	if (n <= 1) {
-		for (size_t i = 0; i < m->n_layers && r == 0; i++)
-			r = fetch_layer(s, src, m, i, o, err);
-		goto out;
+	pthread_mutex_lock(&f->lock);
+	while (!f->in[i] && f->r == 0 && f->running)
+		pthread_cond_wait(&f->changed, &f->lock);
+	if (!f->in[i]) {
+		r = f->r < 0 ? f->r : spore_err_setx(&f->err, EIO, "layer %zu was not fetched", i + 1);
+		*err = f->err;
 	}
-	for (; started < n; started++)
-		if (pthread_create(&t[started], NULL, fetch_worker, &f))
-			break;
-	if (started == 0) {
-		r = spore_err_set(err, EAGAIN, "starting download threads");
-		goto out;
-	}
-	for (size_t i = 0; i < started; i++)
-		pthread_join(t[i], NULL);
-	if (f.r < 0)
-		*err = f.err;
-	r = f.r;
-out:
-	spore_progress_end(src->progress);
-	src->progress = NULL;
-	return r;
+	pthread_mutex_unlock(&f->lock);
+	if (r < 0)
+		return r;
+	spore_store_blob_path(f->s, f->m->layers[i].digest, path, sizeof(path));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? spore_err_set(err, errno, "opening layer %s", path) : fd;
 }
 
-/* Merges the cached layers into a squashfs at dest, each layer checked
+/* Merges the layers into a squashfs at dest as they come in, each checked
  * against its diff_id on the way. */
-static int build_rootfs(struct spore_store *s, const struct spore_manifest *m,
+static int merge_layers(struct spore_store *s, struct fetch_all *f,
 			const char (*diff_ids)[SPORE_DIGEST_LEN + 1], uint64_t max_bytes,
 			const char *dest, struct spore_err *err)
 {
@@ -280,36 +292,21 @@ static int build_rootfs(struct spore_store *s, const struct spore_manifest *m,
 		.max_bytes = max_bytes ? max_bytes : SPORE_MERGE_DEFAULT_MAX_BYTES,
 		.max_entries = SPORE_MERGE_DEFAULT_MAX_ENTRIES,
 	};
-	char tmp[PATH_MAX], path[PATH_MAX];
+	char tmp[PATH_MAX];
 	struct spore_sqfs_writer w;
-	int *fds = calloc(m->n_layers, sizeof(int));
-	int r = 0;
-	size_t opened = 0;
-	if (!fds)
-		return spore_err_set(err, ENOMEM, "merging layers");
-	for (; opened < m->n_layers; opened++) {
-		spore_store_blob_path(s, m->layers[opened].digest, path, sizeof(path));
-		fds[opened] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[opened] < 0) {
-			r = spore_err_set(err, errno, "opening layer %s", path);
-			goto out;
-		}
-	}
 	int tfd = spore_store_tmpfile(s, tmp, sizeof(tmp), err);
-	if (tfd < 0) {
-		r = tfd;
-		goto out;
-	}
+	if (tfd < 0)
+		return tfd;
 	close(tfd);
-	r = spore_sqfs_start(&w, tmp, err);
+	int r = spore_sqfs_start(&w, tmp, err);
 	if (r < 0) {
 		unlink(tmp);
-		goto out;
+		return r;
 	}
-	r = spore_layer_merge(fds, m->n_layers, diff_ids, w.fd, &lim, NULL, err);
-	int f = spore_sqfs_finish(&w, r < 0, r < 0 ? NULL : err);
+	r = spore_layer_merge_from(wait_layer, f, f->m->n_layers, diff_ids, w.fd, &lim, NULL, err);
+	int fin = spore_sqfs_finish(&w, r < 0, r < 0 ? NULL : err);
 	if (r == 0)
-		r = f;
+		r = fin;
 	/* On a diff_id mismatch the layer blob stays: it matched its own
 	 * digest, other images may share it, and nothing records this image
 	 * (prune removes the blob if no image needs it). */
@@ -317,10 +314,69 @@ static int build_rootfs(struct spore_store *s, const struct spore_manifest *m,
 		r = spore_store_commit(s, tmp, dest, err);
 	else
 		unlink(tmp);
+	return r;
+}
+
+/* Fetches what the cache lacks and merges the layers into dest, the two
+ * overlapped. */
+static int fetch_and_merge(struct spore_store *s, struct source *src, const struct spore_manifest *m,
+			   const char (*diff_ids)[SPORE_DIGEST_LEN + 1], const struct spore_pull_opts *o,
+			   const char *dest, struct spore_err *err)
+{
+	struct fetch_all f = {.s = s, .src = src, .m = m, .o = o, .lock = PTHREAD_MUTEX_INITIALIZER,
+			      .changed = PTHREAD_COND_INITIALIZER};
+	pthread_t t[FETCH_THREADS];
+	size_t n = m->n_layers < FETCH_THREADS ? m->n_layers : FETCH_THREADS, started = 0;
+	int r = 0;
+
+	f.in = calloc(m->n_layers ? m->n_layers : 1, sizeof(*f.in));
+	if (!f.in)
+		return spore_err_set(err, ENOMEM, "pulling");
+	if (!o->quiet && src->reg && m->n_layers && isatty(STDERR_FILENO))
+		src->progress = spore_progress_new(STDERR_FILENO, m->layers, m->n_layers);
+	if (!src->progress)
+		step(o, "merging %zu layers into a squashfs", m->n_layers);
+	/* One layer (or none): nothing to overlap, no thread. */
+	if (n <= 1) {
+		f.running = 1;
+		f.next = m->n_layers;
+		for (size_t i = 0; i < m->n_layers && r == 0; i++)
+			r = fetch_layer(s, src, m, i, o, err);
+		f.running = 0;
+		for (size_t i = 0; i < m->n_layers; i++)
+			f.in[i] = r == 0;
+		spore_progress_end(src->progress);
+		src->progress = NULL;
+		if (r == 0)
+			r = merge_layers(s, &f, diff_ids, o->max_bytes, dest, err);
+		goto out;
+	}
+	pthread_mutex_lock(&f.lock);
+	for (; started < n; started++) {
+		if (pthread_create(&t[started], NULL, fetch_worker, &f))
+			break;
+		f.running++;
+	}
+	pthread_mutex_unlock(&f.lock);
+	if (started == 0) {
+		spore_progress_end(src->progress);
+		src->progress = NULL;
+		r = spore_err_set(err, EAGAIN, "starting download threads");
+		goto out;
+	}
+	r = merge_layers(s, &f, diff_ids, o->max_bytes, dest, err);
+	pthread_mutex_lock(&f.lock);
+	f.stop = r < 0;
+	pthread_mutex_unlock(&f.lock);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	/* A fetch's own error says more than the merge's "not fetched". */
+	if (f.r < 0 && r < 0) {
+		*err = f.err;
+		r = f.r;
+	}
 out:
-	for (size_t i = 0; i < opened; i++)
-		close(fds[i]);
-	free(fds);
+	free(f.in);
 	return r;
 }
 
@@ -413,11 +469,7 @@ static int pull_in_worker(struct spore_store *s, void *arg, void *out, struct sp
 	if (r < 0)
 		goto out;
 
-	r = fetch_layers(s, src, &m, o, err);
-	if (r < 0)
-		goto out;
-	step(o, "merging %zu layers into a squashfs", m.n_layers);
-	r = build_rootfs(s, &m, (const char(*)[SPORE_DIGEST_LEN + 1])diff_ids, o->max_bytes, dest, err);
+	r = fetch_and_merge(s, src, &m, (const char(*)[SPORE_DIGEST_LEN + 1])diff_ids, o, dest, err);
 	if (r < 0)
 		goto out;
 	r = spore_store_put_blob(s, res->config, cbody, clen, err);

@@ -14,6 +14,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -515,10 +516,24 @@ static int check_links(struct merge *m, struct spore_err *err)
 	return 0;
 }
 
+static int open_dup(void *arg, size_t i, struct spore_err *err)
+{
+	int fd = fcntl(((const int *)arg)[i], F_DUPFD_CLOEXEC, 0);
+	return fd < 0 ? spore_err_set(err, errno, "merging layers") : fd;
+}
+
 int spore_layer_merge(const int *layer_fds, size_t n_layers,
 		      const char (*diff_ids)[SPORE_DIGEST_LEN + 1], int out_fd,
 		      const struct spore_merge_limits *lim, struct spore_merge_stats *st,
 		      struct spore_err *err)
+{
+	return spore_layer_merge_from(open_dup, (void *)layer_fds, n_layers, diff_ids, out_fd, lim, st, err);
+}
+
+int spore_layer_merge_from(spore_layer_open_fn open_layer, void *arg, size_t n_layers,
+			   const char (*diff_ids)[SPORE_DIGEST_LEN + 1], int out_fd,
+			   const struct spore_merge_limits *lim, struct spore_merge_stats *st,
+			   struct spore_err *err)
 {
 	static const struct spore_merge_limits defaults = {
 		SPORE_MERGE_DEFAULT_MAX_BYTES, SPORE_MERGE_DEFAULT_MAX_ENTRIES, SPORE_MERGE_DEFAULT_MAX_DIR_ENTRIES};
@@ -536,7 +551,13 @@ int spore_layer_merge(const int *layer_fds, size_t n_layers,
 		goto out;
 	}
 	for (size_t i = n_layers; i-- > 0;) {
-		r = merge_layer(&m, layer_fds[i], (int)i, diff_ids ? diff_ids[i] : NULL, err);
+		int fd = open_layer(arg, i, err);
+		if (fd < 0) {
+			r = fd;
+			goto out;
+		}
+		r = merge_layer(&m, fd, (int)i, diff_ids ? diff_ids[i] : NULL, err);
+		close(fd);
 		if (r < 0)
 			goto out;
 	}

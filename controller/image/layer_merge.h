@@ -53,6 +53,16 @@ int spore_layer_merge(const int *layer_fds, size_t n_layers,
 		      const struct spore_merge_limits *lim, struct spore_merge_stats *st,
 		      struct spore_err *err);
 
+/* The same with each layer asked for only when the merge reaches it (top
+ * first), so a pull merges the layers it has while others still download:
+ * open_layer returns an fd for layer i (bottom first numbering) that the
+ * merge closes, or a negative errno with err filled. */
+typedef int (*spore_layer_open_fn)(void *arg, size_t i, struct spore_err *err);
+int spore_layer_merge_from(spore_layer_open_fn open_layer, void *arg, size_t n_layers,
+			   const char (*diff_ids)[SPORE_DIGEST_LEN + 1], int out_fd,
+			   const struct spore_merge_limits *lim, struct spore_merge_stats *st,
+			   struct spore_err *err);
+
 /* Normalises an archive path: strips "./" and repeated '/', drops a trailing
  * '/'. "." and "" become "" (the root). Returns 0, or -EINVAL for absolute
  * paths, ".." components, components over 255 bytes (NAME_MAX) and paths

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,12 +19,18 @@ int spore_sqfs_start(struct spore_sqfs_writer *w, const char *out_path, struct s
 	w->child.out_fd = -1;
 	if (!comp || !*comp)
 		comp = "zstd";
-	char *argv[] = {"tar2sqfs", "-q", "-f", "-s", "-c", (char *)comp,
+	/* Compression is the pull's largest CPU cost and tar2sqfs runs one
+	 * compressor unless told: one per CPU we may use. */
+	cpu_set_t cpus;
+	int jobs = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+	char j[16];
+	snprintf(j, sizeof(j), "%d", jobs < 1 ? 1 : jobs > 16 ? 16 : jobs);
+	char *argv[] = {"tar2sqfs", "-q", "-f", "-s", "-j", j, "-c", (char *)comp,
 			"-d", "mode=0755,uid=0,gid=0", (char *)out_path, NULL, NULL, NULL};
 	if (!strcmp(comp, "zstd")) { /* level 3, not the slow default */
-		argv[8] = "-X";
-		argv[9] = "level=3";
-		argv[10] = (char *)out_path;
+		argv[10] = "-X";
+		argv[11] = "level=3";
+		argv[12] = (char *)out_path;
 	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return spore_err_set(err, errno, "starting tar2sqfs");

@@ -151,6 +151,22 @@ static void refused(const struct ent *const *layers, size_t n, const char *why, 
 	ok(r < 0 && strstr(err.msg, why), "%s refused: %s", name, err.msg);
 }
 
+/* An open_layer that hands out dups of fds, refusing layer 1 (index 0),
+ * and records the order it was asked in (one hex digit per call). */
+struct opener {
+	int fds[2];
+	unsigned asked, calls;
+};
+
+static int open_layer(void *arg, size_t i, struct spore_err *e)
+{
+	struct opener *o = arg;
+	o->asked |= (unsigned)(i + 1) << (4 * o->calls++);
+	if (i == 0)
+		return spore_err_set(e, ECONNRESET, "layer 1: fetching");
+	return dup(o->fds[i]);
+}
+
 int main(void)
 {
 	/* Layer 1 (bottom) and 2: overrides, whiteouts, opaque dirs, replacements. */
@@ -363,6 +379,21 @@ int main(void)
 		ok(spore_layer_merge(&fd, 1, NULL, ofd, NULL, NULL, &err) == -EINVAL && strstr(err.msg, "negative size"),
 		   "a negative entry size is refused at once: %s", err.msg);
 		close(fd);
+		close(ofd);
+	}
+
+	{
+		/* Layers asked for top first; a layer that cannot be had (a failed
+		 * download) fails the merge with its own error. */
+		static const struct ent top[] = {F("t", "t"), END}, bottom[] = {F("b", "b"), END};
+		struct opener o = {{layer(bottom, 0), layer(top, 1)}, 0, 0};
+		int ofd = memfd_create("out", 0);
+		memset(&err, 0, sizeof(err));
+		int r = spore_layer_merge_from(open_layer, &o, 2, NULL, ofd, NULL, NULL, &err);
+		ok(r == -ECONNRESET && !strcmp(err.msg, "layer 1: fetching: Connection reset by peer") && o.asked == 0x12,
+		   "layer 2 is asked for first, layer 1's failure is the merge's: %s", err.msg);
+		close(o.fds[0]);
+		close(o.fds[1]);
 		close(ofd);
 	}
 
