@@ -11,6 +11,7 @@
 #include "oci_manifest.h"
 #include "oci_ref.h"
 #include "squashfs.h"
+#include <spore/clock.h>
 #include <spore/log.h>
 
 #include <errno.h>
@@ -158,7 +159,9 @@ static int fetch_blob(struct spore_store *s, struct source *src, const struct sp
 	else
 		step(o, "%s %.19s: fetching %s", what, d->digest, spore_human_bytes(d->size, sz, sizeof(sz)));
 	spore_progress_state(p, i, SPORE_LAYER_FETCHING, offset);
+	int64_t t0 = spore_now_ms();
 	int r = src_blob(src, d, fd, offset, err);
+	log_debug("%s fetched in %lld ms", what, (long long)(spore_now_ms() - t0));
 	/* Rename before closing: the lock keeps other pulls off the file. */
 	if (r == 0)
 		r = spore_store_commit(s, tmp, dest, err);
@@ -304,7 +307,9 @@ static int merge_layers(struct spore_store *s, struct fetch_all *f,
 		return r;
 	}
 	r = spore_layer_merge_from(wait_layer, f, f->m->n_layers, diff_ids, w.fd, &lim, NULL, err);
+	int64_t t0 = spore_now_ms();
 	int fin = spore_sqfs_finish(&w, r < 0, r < 0 ? NULL : err);
+	log_debug("tar2sqfs finished %lld ms after the merge", (long long)(spore_now_ms() - t0));
 	if (r == 0)
 		r = fin;
 	/* On a diff_id mismatch the layer blob stays: it matched its own
