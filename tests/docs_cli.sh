@@ -9,17 +9,7 @@
 sporectl=$1 sporenet=$2 spored=$3 src=$4 runc=${5:-}
 man8=$src/doc/man/sporectl.8 net8=$src/doc/man/sporenet.8 svc8=$src/doc/man/spored.8
 comp=$src/doc/completion/sporectl runc8=$src/doc/man/spore-runc.8
-n=0 fails=0
-ok() { # ok STATUS DESCRIPTION [DETAIL]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -z "${3:-}" ] || echo "$3" | sed 's/^/#   /'
-		fails=$((fails + 1))
-	fi
-}
+. "$(dirname "$0")/tap.sh"
 
 for page in "$man8" "$net8" "$svc8" "$runc8"; do
 	if command -v groff >/dev/null; then
@@ -112,5 +102,4 @@ else
 	echo "ok $((n += 1)) # SKIP bash-completion is not installed"
 fi
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+tap_done

@@ -6,19 +6,7 @@ sporectl=$1
 corpus=$2
 dir=$(mktemp -d /tmp/spore-kinfo.XXXXXX) || exit 1
 trap 'rm -rf "$dir"' EXIT
-n=0
-fail=0
-t() { # t DESCRIPTION COMMAND...: ok if the command succeeds
-	desc=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		fail=1
-	fi
-}
+. "$(dirname "$0")/tap.sh"
 
 "$corpus" --write-corpus "$dir" || { echo "1..0 # SKIP corpus writer failed"; exit 0; }
 for f in vmlinux vmlinux-shnotes bzImage-gzip bzImage-bzip2 bzImage-xz bzImage-lzma \
@@ -46,5 +34,4 @@ err=$("$sporectl" kernel-info "$dir/missing" 2>&1 >/dev/null)
 t "missing file rejected" sh -c 'printf "%s\n" "$1" | grep -q "No such file"' - "$err"
 "$sporectl" kernel-info >/dev/null 2>&1
 t "no argument: usage, exit 2" [ $? -eq 2 ]
-echo "1..$n"
-exit $fail
+tap_done

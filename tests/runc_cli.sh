@@ -7,19 +7,7 @@ runc=$1 subreaper=$2 recvtty=$3
 dir=$(mktemp -d /tmp/spore-runc-cli.XXXXXX) || exit 1
 sleeper= sr=
 trap '[ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null; [ -n "$sr" ] && kill "$sr" 2>/dev/null; rm -rf "$dir"' EXIT
-n=0
-fail=0
-t() { # t DESCRIPTION COMMAND...: ok if the command succeeds
-	desc=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then
-		echo "ok $n - $desc"
-	else
-		echo "not ok $n - $desc"
-		fail=1
-	fi
-}
+. "$(dirname "$0")/tap.sh"
 has() { printf '%s\n' "$1" | grep -q -- "$2"; }
 root=$dir/root
 g="--root $root --log $dir/log.json --log-format json"
@@ -177,5 +165,4 @@ wait "$sr"
 t "delete --force of a running sandbox: its process killed, state gone" sh -c '[ "$1" = 137 ] && [ ! -e "$2" ]' - "$(reaped pod3 "$pid")" "$root/pod3"
 sr=
 
-echo "1..$n"
-exit $fail
+tap_done

@@ -3,11 +3,7 @@
 # and, off Xen, one clear error line and a non-zero exit for each failure.
 # Usage: xen_cli.sh SPORECTL SPORENET
 sporectl=$1 sporenet=$2
-n=0 failed=0
-tap() { # tap OK|NOTOK DESC
-	n=$((n + 1))
-	if [ "$1" = OK ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=1; fi
-}
+. "$(dirname "$0")/tap.sh"
 # expect_one_line DESC REGEX CMD...: CMD fails with exactly one stderr line
 # matching REGEX.
 expect_one_line() {
@@ -17,19 +13,19 @@ expect_one_line() {
 	rc=$?
 	lines=$(printf '%s\n' "$err" | grep -c .)
 	if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && printf '%s' "$err" | grep -Eq -- "$re"; then
-		tap OK "$desc"
+		ok 0 "$desc"
 	else
-		tap NOTOK "$desc"
+		ok 1 "$desc"
 		echo "#   exit $rc, stderr: $err"
 	fi
 }
 
 for exe in "$sporectl" "$sporenet"; do
 	if ldd "$exe" | grep -q 'libxen'; then
-		tap NOTOK "${exe##*/} links no libxen* library"
+		ok 1 "${exe##*/} links no libxen* library"
 		ldd "$exe" | sed 's/^/#   /'
 	else
-		tap OK "${exe##*/} links no libxen* library"
+		ok 0 "${exe##*/} links no libxen* library"
 	fi
 done
 
@@ -50,5 +46,4 @@ fi
 XENSTORED_PATH=/nonexistent/socket expect_one_line \
 	"xs with no xenstored at XENSTORED_PATH: one clear line" \
 	'cannot connect to xenstored at /nonexistent/socket' "$sporectl" xs ls /
-echo "1..$n"
-exit $failed
+tap_done
