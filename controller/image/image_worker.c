@@ -340,13 +340,16 @@ int spore_image_worker_run(struct spore_store *s, spore_worker_fn fn, void *arg,
 	}
 	fflush(stdout);
 	fflush(stderr);
+	/* Taken before the fork: a child asking getppid() after its parent
+	 * died would get init's pid and pass the confinement's check. */
+	pid_t parent = getpid();
 	if ((pid = fork()) < 0) {
 		r = spore_err_set(err, errno, "starting the image worker");
 		goto out;
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		worker(s, sv[1], rs, uid, gid, getppid(), fn, arg, o);
+		worker(s, sv[1], rs, uid, gid, parent, fn, arg, o);
 	}
 	close(sv[1]);
 	sv[1] = -1;
