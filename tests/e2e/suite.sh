@@ -5,6 +5,8 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 pattern=${1:-}
 n=0
+out_file=$(mktemp /tmp/e2e-test.XXXXXX)
+trap 'rm -f "$out_file"' EXIT
 # A kernel trace in dom0 is any test's failure: each test is charged with what
 # dom0's kernel logged while it ran (a backend oops a guest caused shows
 # nowhere else).
@@ -13,8 +15,25 @@ for t in tests/e2e/t/*"$pattern"*.sh; do
 	[ -e "$t" ] || continue
 	echo "# ${t##*/}"
 	k0=$(dmesg 2>/dev/null | wc -l)
-	out=$(timeout 900 bash "$t" 2>&1)
+	# A test may ask for more than the default 900 s: "# e2e-timeout: S".
+	budget=$(sed -n 's/^# e2e-timeout: *\([0-9][0-9]*\).*/\1/p' "$t" | head -n 1)
+	start=$SECONDS
+	timeout "${budget:-900}" bash "$t" >"$out_file" 2>&1 <&0 &
+	tpid=$!
+	wait $tpid
 	rc=$?
+	out=$(cat "$out_file")
+	if [ $rc -eq 124 ]; then
+		# timeout gave the test a process group of its own (its pid) and
+		# sent it SIGTERM, which a sporectl the test stopped (SIGSTOP) does
+		# not act on: killed, or it would hold its guest for every later
+		# test. spored, if the test had restarted it, is started again.
+		kill -KILL -- -$tpid 2>/dev/null
+		out+=$'\n'"not ok - ${t##*/} took more than ${budget:-900} s (stopped)"
+		spored --ping >/dev/null 2>&1 || { spored --log info >>/var/log/spored.log 2>&1 & }
+		sleep 2
+	fi
+	took=$((SECONDS - start))
 	ktrace=$(dmesg 2>/dev/null | tail -n +$((k0 + 1)) | grep -E -A3 "$trace_re" | head -n 12)
 	bad=0
 	while IFS= read -r line; do
@@ -33,5 +52,6 @@ for t in tests/e2e/t/*"$pattern"*.sh; do
 		echo "not ok $n - ${t##*/}: dom0's kernel logged a trace while it ran"
 		sed 's/^/#   /' <<<"$ktrace"
 	fi
+	echo "# ${t##*/} took $took s"
 done
 echo "1..$n"

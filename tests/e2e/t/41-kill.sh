@@ -4,6 +4,7 @@
 # run: no domain, loop device, backend or domain nodes, record, or file.
 # SPORE_STOP_AT=STEP makes sporectl stop itself (SIGSTOP) at STEP, so the
 # kill lands exactly there.
+# e2e-timeout: 1800
 . tests/e2e/lib.sh
 
 need_launch "kill tests"
