@@ -9,8 +9,9 @@
 #   untar   tar -x of 3000 files of 2 KiB in 30 directories (the archive
 #           made in the guest's RAM first, untimed), then sync
 # timed in the guest (/proc/uptime), each guest RUNS times alternated after
-# one warm-up each, the files removed (and fstrim'd) between runs. Prints per run and the
-# medians, and the ratios spore/xl (throughput: > 1 is spore faster).
+# one warm-up each, the files removed (and fstrim'd) between runs. Prints per
+# run and the medians, and the ratios spore/xl (throughput: > 1 is spore
+# faster). A pair of runs takes about 4 minutes of TCG on a loaded host.
 # Figures are printed, never asserted. Needs the test registry
 # (scripts/test-registry.sh start) and spore's kernel (kernel/build.sh).
 # Usage: tests/bench/volume.sh [RUNS]   (default 3)
@@ -158,5 +159,6 @@ INIT
 fi
 echo "managed volume vs xl disk: spore's kernel, 256 MiB, 1 vCPU, $runs runs each, Xen 4.17 sandbox (QEMU TCG)"
 # The volume's file is in dom0's root (memory): 2 GiB of it leaves room.
-"$root/scripts/xen-sandbox.sh" --dom0-memory 2048 -- bash tests/bench/volume.sh --inside \
+"$root/scripts/xen-sandbox.sh" --dom0-memory 2048 --timeout $((900 + runs * 600)) -- \
+	bash tests/bench/volume.sh --inside \
 	"/mnt/host${kernel#"$root"}" "/mnt/host${initrd#"$root"}" "$runs"
