@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "anon_volumes.h"
 #include "cli_util.h"
@@ -146,15 +147,47 @@ static void mark_stopped(struct spore_xs *xs, const struct spore_guest *v, size_
 	}
 }
 
+/* Waits (bounded) until no guest in v is building: a launch (a policy's
+ * restart, say) finishes first, then it is stopped like any other. Refreshes
+ * v's records. */
+static int wait_built(struct spore_xs *xs, struct spore_guest *v, size_t n, struct spore_err *err)
+{
+	enum { WAIT_MS = 300 * 1000, STEP_MS = 200 };
+	bool building = true;
+	int r = 0;
+
+	for (int waited = 0; building && r >= 0; waited += STEP_MS) {
+		building = false;
+		for (size_t i = 0; i < n && r >= 0; i++) {
+			if (strcmp(v[i].state, "building"))
+				continue;
+			if ((r = spore_guest_read(xs, v[i].uuid, &v[i], err)) == -ENOENT) {
+				/* Its launch failed and removed it: nothing to stop. */
+				spore_err_clear(err);
+				snprintf(v[i].state, sizeof(v[i].state), "exited");
+				r = 0;
+			}
+			building |= !strcmp(v[i].state, "building");
+		}
+		if (building && waited >= WAIT_MS)
+			return spore_err_setx(err, ETIMEDOUT, "stop: a guest is still being launched after %d s",
+					      WAIT_MS / 1000);
+		if (building)
+			usleep(STEP_MS * 1000);
+	}
+	return r;
+}
+
 int cli_stop_guests(struct spore_xc *xc, struct spore_xs *xs, struct spore_guest *v, size_t n,
 		    int grace_s, struct spore_err *err)
 {
 	int r;
 
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(v[i].state, "building"))
-			return spore_err_setx(err, EBUSY, "stop: guest '%s' is being launched; try again once it runs",
-					      v[i].name);
+	/* Marked first: a restart that is due does not begin meanwhile. */
+	mark_stopped(xs, v, n);
+	if ((r = wait_built(xs, v, n, err)) < 0)
+		return r;
+	/* Again: a launch's last record write knew nothing of the first. */
 	mark_stopped(xs, v, n);
 	if ((r = stop_gracefully(xc, xs, v, n, grace_s * 1000, err)) < 0)
 		return spore_err_wrap(err, "stop");

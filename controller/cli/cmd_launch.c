@@ -353,8 +353,12 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 		return spore_err_wrap(err, "launch");
 	if (!l->network && (l->nports || l->allow_dom0 || l->net_backend))
 		return spore_err_setx(err, EINVAL, "launch: --publish, --allow-dom0 and --net-backend need a network (not --network none)");
-	if (!l->net_backend && getenv(SPORE_NET_BACKEND_ENV) && *getenv(SPORE_NET_BACKEND_ENV))
+	if (!l->net_backend && getenv(SPORE_NET_BACKEND_ENV) && *getenv(SPORE_NET_BACKEND_ENV)) {
 		l->net_backend = getenv(SPORE_NET_BACKEND_ENV);
+		/* start (spored's too) sees what this launch saw. */
+		if (cfg_push(l, "--net-backend", err) < 0 || cfg_push(l, l->net_backend, err) < 0)
+			return -ENOMEM;
+	}
 	if (l->net_backend && strcmp(l->net_backend, SPORE_NET_BACKEND_KERNEL) &&
 	    strcmp(l->net_backend, SPORE_NET_BACKEND_USERSPACE))
 		return spore_err_setx(err, EINVAL, "launch: --net-backend '%s' is not 'kernel' or 'userspace'",
@@ -418,20 +422,24 @@ static int cfg_env(struct launch_args *a, const char *kv, struct spore_err *err)
 }
 
 /* The configuration start needs, in the record's form (launch_config.h):
- * the options parse_args kept, the environment resolved (--env-file's lines
+ * the options parse_args kept, the kernel, the environment resolved (--env-file's lines
  * first, as docker_rules reads them, then -e), "--", IMAGE and the
  * command. A configuration too long for the record leaves it empty (the
  * guest cannot be started again), refused only with --restart, which
  * needs it. */
-static int make_config(struct launch_args *a, const char *env_file, char *out, size_t n,
-		       struct spore_err *err)
+static int make_config(struct launch_args *a, const char *kernel, const char *env_file, char *out,
+		       size_t n, struct spore_err *err)
 {
 	char *text = env_file ? strdup(env_file) : NULL, *line = text;
 	int r = 0;
 
+	/* The kernel this launch found ($SPORE_KERNEL's, spore's): a start
+	 * by spored, without sporectl's environment, boots the same. */
+	if (!a->kernel && (cfg_push(a, "--kernel", err) < 0 || cfg_push(a, kernel, err) < 0))
+		r = -ENOMEM;
 	if (env_file && !text)
 		return spore_err_set(err, ENOMEM, "launch");
-	while (line && *line && r >= 0) {
+	while (r >= 0 && line && *line) {
 		char *next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
@@ -762,7 +770,7 @@ static int launch(struct launch_args *a, struct spore_err *err)
 		goto out;
 
 	if ((r = add_image_volumes(a, &ic, anon, sizeof(anon), err)) < 0 ||
-	    (r = make_config(a, p.env_file, config, sizeof(config), err)) < 0)
+	    (r = make_config(a, kernel, p.env_file, config, sizeof(config), err)) < 0)
 		goto out;
 	if (a->nvolumes > a->nhosts && (r = open_volumes(a, &vs, vols, err)) < 0)
 		goto out;

@@ -42,7 +42,8 @@ struct spore_xc;
 struct spore_xs;
 /* Stops the n guests v names (cmd_destroy.c; stop, restart): marks each
  * record stopped, asks each running one to stop, waits up to grace_s, tears
- * down the rest; records stay, exited. -EBUSY for a guest still building. */
+ * down the rest; records stay, exited. A guest being launched (a policy's
+ * restart) is waited for first, bounded. */
 int cli_stop_guests(struct spore_xc *xc, struct spore_xs *xs, struct spore_guest *v, size_t n,
 		    int grace_s, struct spore_err *err);
 /* Launches the exited guest g again as its record's configuration says
