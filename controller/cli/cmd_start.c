@@ -91,6 +91,8 @@ static int run(int argc, char **argv, bool restart, struct spore_err *err)
 		usage(stderr, restart);
 		return cli_usage(err, "%s: no ID given", verb);
 	}
+	/* launch's parsing (cli_launch_again) moves getopt's optind. */
+	char **ids = argv + optind;
 	n = (size_t)(argc - optind);
 	if (attach && n > 1)
 		return cli_usage(err, "start: --attach takes one guest (docker's rule)");
@@ -105,7 +107,7 @@ static int run(int argc, char **argv, bool restart, struct spore_err *err)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if ((r = spore_guest_resolve(xs, argv[optind + i], &v[i], err)) < 0) {
+		if ((r = spore_guest_resolve(xs, ids[i], &v[i], err)) < 0) {
 			spore_err_wrap(err, "%s", verb);
 			goto out;
 		}
@@ -116,13 +118,13 @@ static int run(int argc, char **argv, bool restart, struct spore_err *err)
 		struct spore_guest now;
 		/* As it is now (a stop, a reap changed it). */
 		if ((r = spore_guest_read(xs, v[i].uuid, &now, err)) < 0) {
-			spore_err_wrap(err, "%s: guest '%s'", verb, argv[optind + i]);
+			spore_err_wrap(err, "%s: guest '%s'", verb, ids[i]);
 			goto out;
 		}
 		if (strcmp(now.state, "exited")) {
 			/* docker's: starting a running container does nothing. */
 			if (!by_policy)
-				printf("%s\n", argv[optind + i]);
+				printf("%s\n", ids[i]);
 			continue;
 		}
 		if ((r = cli_launch_again(&now, attach, by_policy, err)) < 0) {
@@ -130,7 +132,7 @@ static int run(int argc, char **argv, bool restart, struct spore_err *err)
 			goto out;
 		}
 		if (!attach)
-			printf("%s\n", argv[optind + i]);
+			printf("%s\n", ids[i]);
 	}
 out:
 	free(v);

@@ -62,7 +62,9 @@
  * "always", "unless-stopped"; empty: no), how many times spored restarted
  * the guest since its last manual start, "stopped" 1 once `stop` or
  * `destroy` asked it to stop (a policy never undoes that; `start` clears
- * it), "started" when its domain last came up (unix seconds), and spored's
+ * it), "started" when its launch (or start) wrote the record as building
+ * (unix seconds; the owner's pid is judged against it, created being the
+ * first launch's), and spored's
  * back-off: the delay of the pending restart and when it is due (unix ms),
  * kept here so that a restarted spored keeps them. */
 #define SPORE_REC_RESTART "restart"
