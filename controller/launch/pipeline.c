@@ -205,7 +205,10 @@ static int wait_console_and_vif(struct launch *l, struct spore_err *err)
 	size_t n = 0;
 	int64_t t0 = spore_now_ms();
 
-	if (l->spec->attach && (l->svc = console_connect(l->rec.uuid, LAUNCH_HISTORY, err)) < 0)
+	/* This domain's output only: a start's guest has earlier runs' in
+	 * the same log. */
+	if (l->spec->attach &&
+	    (l->svc = console_connect(l->rec.uuid, LAUNCH_HISTORY | SPORE_SVC_HISTORY_DOMAIN, err)) < 0)
 		return l->svc;
 	spore_vif_state_path(&l->vif, vif_path, sizeof(vif_path));
 	/* A userspace vif has no dom0 interface: sporenet serves the rings. */

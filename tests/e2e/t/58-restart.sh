@@ -115,6 +115,7 @@ timeout 300 sporectl start -a rs-att >"$E2E_TMP/att" 2>&1 </dev/null
 check_eq "start -a exits with the container's status" "$?" 4
 check "... after relaying its output" grep -q '^att' "$E2E_TMP/att"
 grep -q '^att' "$E2E_TMP/att" || head -n 5 "$E2E_TMP/att" | sed 's/^/#   start -a: /' 
+check_eq "... this run's only, not the first run's from the log" "$(grep -c '^att' "$E2E_TMP/att")" 1
 
 out=$(L --rm --restart always "$img" true 2>&1)
 check_eq "--restart with --rm: 125 and one line" "$?:$(printf '%s\n' "$out" | wc -l)" "125:1"
