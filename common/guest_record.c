@@ -349,12 +349,30 @@ int spore_guest_write(struct spore_xs *xs, const struct spore_guest *g, struct s
 	return spore_xs_transact(xs, write_tx, (void *)g, err);
 }
 
+struct set_arg {
+	const char *uuid, *key, *value;
+};
+
+static int set_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
+{
+	const struct set_arg *a = arg;
+	char path[256], *state = NULL;
+	size_t len;
+	/* A removed record is not brought back as a key of its own. */
+	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s/" SPORE_REC_STATE, a->uuid);
+	int r = spore_xs_read(xs, tx, path, &state, &len, err);
+	free(state);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s/%s", a->uuid, a->key);
+	return spore_xs_write_str(xs, tx, path, a->value, err);
+}
+
 int spore_guest_set(struct spore_xs *xs, const char *uuid, const char *key, const char *value,
 		    struct spore_err *err)
 {
-	char path[256];
-	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s/%s", uuid, key);
-	return spore_xs_write_str(xs, 0, path, value, err);
+	struct set_arg a = {uuid, key, value};
+	return spore_xs_transact(xs, set_tx, &a, err);
 }
 
 /* Read ops for one record: the record node itself (so a missing record is

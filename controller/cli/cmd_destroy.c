@@ -142,7 +142,8 @@ static void mark_stopped(struct spore_xs *xs, const struct spore_guest *v, size_
 {
 	for (size_t i = 0; i < n; i++) {
 		struct spore_err e = {0};
-		if (spore_guest_set(xs, v[i].uuid, SPORE_REC_STOPPED, "1", &e) < 0)
+		int r = spore_guest_set(xs, v[i].uuid, SPORE_REC_STOPPED, "1", &e);
+		if (r < 0 && r != -ENOENT) /* removed meanwhile: nothing to stop */
 			log_warn("guest %s: marking it stopped: %s", v[i].name, e.msg);
 	}
 }

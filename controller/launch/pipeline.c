@@ -56,6 +56,19 @@ static int record_building(struct launch *l, struct spore_err *err)
 	if (s->again) {
 		/* The same guest again: its UUID (domain handle, loops' tag,
 		 * claims) and name are its own already. */
+		struct spore_guest *now = malloc(sizeof(*now));
+		if (!now)
+			return spore_err_set(err, ENOMEM, "start");
+		/* Another start (spored's, a user's) may have begun since it
+		 * was read: only an exited guest is started. Not atomic with
+		 * the write below; it narrows the window to one round trip. */
+		r = spore_guest_read(l->xs, s->again->uuid, now, err);
+		if (r >= 0 && strcmp(now->state, "exited"))
+			r = spore_err_setx(err, EALREADY, "guest '%s' is %s already", now->name,
+					   now->state);
+		free(now);
+		if (r < 0)
+			return r;
 		if (spore_uuid_parse(s->again->uuid, l->uuid) < 0)
 			return spore_err_setx(err, EINVAL, "guest record '%s' has a bad UUID",
 					      s->again->uuid);
@@ -291,6 +304,8 @@ static int start(struct launch *l, struct spore_err *err)
 	 * when it sees it. */
 	l->rec.domid = l->build.domid;
 	snprintf(l->rec.state, sizeof(l->rec.state), "running");
+	/* How long it ran, for the restart back-off, counts from here. */
+	l->rec.started = time(NULL);
 	l->rec.owner_pid = s->attach ? getpid() : 0;
 	if (s->network)
 		spore_vif_ifname(&l->vif, l->rec.vif);

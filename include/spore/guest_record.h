@@ -62,9 +62,10 @@
  * "always", "unless-stopped"; empty: no), how many times spored restarted
  * the guest since its last manual start, "stopped" 1 once `stop` or
  * `destroy` asked it to stop (a policy never undoes that; `start` clears
- * it), "started" when its launch (or start) wrote the record as building
- * (unix seconds; the owner's pid is judged against it, created being the
- * first launch's), and spored's
+ * it), "started" when its launch (or start) wrote the record as building,
+ * then as running (unix seconds: the owner's pid is judged against it,
+ * created being the first launch's; the back-off's 10 s count from it),
+ * and spored's
  * back-off: the delay of the pending restart and when it is due (unix ms),
  * kept here so that a restarted spored keeps them. */
 #define SPORE_REC_RESTART "restart"
@@ -119,7 +120,8 @@ struct spore_guest {
  * guest that has not exited holds one of its volumes (nothing is written
  * then). */
 int spore_guest_write(struct spore_xs *xs, const struct spore_guest *g, struct spore_err *err);
-/* Sets one key of an existing record. */
+/* Sets one key of an existing record (in a transaction that checks it
+ * exists: -ENOENT, nothing written, for a record removed). */
 int spore_guest_set(struct spore_xs *xs, const char *uuid, const char *key, const char *value,
 		    struct spore_err *err);
 /* -ENOENT if there is no such record. */
