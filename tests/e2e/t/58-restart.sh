@@ -73,8 +73,8 @@ check_eq "the restart waits for spored (still exited, 0 restarts)" \
 	"$(field rs-k9 '{{.state}} {{.RestartCount}}')" "exited 0"
 start_spored
 k9_back() { [ "$(field rs-k9 '{{.RestartCount}}')" = 1 ]; }
-check "the restarted spored restarts it (RestartCount 1)" wait_for 120 k9_back
-check "... then leaves it exited (on-failure:1)" wait_for 120 sh -c \
+check "the restarted spored restarts it (RestartCount 1)" wait_for 90 k9_back
+check "... then leaves it exited (on-failure:1)" wait_for 90 sh -c \
 	"sporectl list -a | grep rs-k9 | grep -q 'Exited (5)'"
 
 # stop/start: the same name, ID and configuration.
