@@ -128,6 +128,6 @@ check "destroy them all" sporectl destroy -t 0 $names
 sporectl volume rm rs-vol >/dev/null 2>&1
 check_no_leak "nothing is left behind" "$before"
 xenstore-ls -f / 2>/dev/null | sed 's/ = .*//' | sort >"$E2E_TMP/nodes.after"
-comm -13 "$E2E_TMP/nodes.before" "$E2E_TMP/nodes.after" | head -n 20 | sed 's/^/# new node: /' 
+grep -vxF -f "$E2E_TMP/nodes.before" "$E2E_TMP/nodes.after" | head -n 20 | sed 's/^/# new node: /' 
 # What spored's restarter did, for the record of this run.
 grep -a 'restarter\|error' /var/log/spored.log | tail -n 40 | sed 's/^/# spored: /' 
