@@ -49,6 +49,13 @@ static const struct field fields[] = {
 	FS(SPORE_REC_VOLUMES, volumes),
 	FS(SPORE_REC_MOUNTS, mounts),
 	FS(SPORE_REC_ANONYMOUS, anonymous),
+	FS(SPORE_REC_CONFIG, config),
+	FS(SPORE_REC_RESTART, restart),
+	FN(SPORE_REC_RESTART_COUNT, F_U32, restart_count),
+	FN(SPORE_REC_STOPPED, F_U32, stopped),
+	FN(SPORE_REC_STARTED, F_I64, started),
+	FN(SPORE_REC_BACKOFF_MS, F_U32, backoff_ms),
+	FN(SPORE_REC_RESTART_AT, F_I64, restart_at),
 };
 
 static void field_format(const struct spore_guest *g, const struct field *f, char *buf, size_t n)
@@ -283,12 +290,16 @@ static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_er
 	const struct spore_guest *g = arg;
 	static const struct spore_xs_perm dom0_only = {0, 'n'};
 	enum { NF = sizeof(fields) / sizeof(fields[0]) };
-	char claims[N_CLAIMED][320], dir[200], paths[NF][256], vals[NF][1100]; /* ports: 1040, volumes: 1100 */
+	/* Values as long as the longest field (config); on the heap. */
+	enum { VAL_MAX = sizeof(((struct spore_guest *)0)->config) };
+	char claims[N_CLAIMED][320], dir[200], paths[NF][256], (*vals)[VAL_MAX] = malloc(NF * VAL_MAX);
 	struct spore_xs_op ops[2 + 3 * N_CLAIMED + 3 * MAX_VOLUME_CLAIMS + NF];
 	struct volume_claims vc;
 	size_t idx[N_CLAIMED], nreads, n;
 	int r;
 
+	if (!vals)
+		return spore_err_set(err, ENOMEM, "writing a guest record");
 	/* One pipelined batch: the claims are read, then taken and the record
 	 * written; a claim another guest holds fails the transaction, which
 	 * then commits nothing (the reads see the state before the writes). */
@@ -327,6 +338,7 @@ static int write_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_er
 	if (r >= 0)
 		r = volume_claims_verdict(xs, tx, g, &vc, ops + nreads, err);
 	spore_xs_batch_free(ops, n);
+	free(vals);
 	return r;
 }
 
@@ -337,12 +349,30 @@ int spore_guest_write(struct spore_xs *xs, const struct spore_guest *g, struct s
 	return spore_xs_transact(xs, write_tx, (void *)g, err);
 }
 
+struct set_arg {
+	const char *uuid, *key, *value;
+};
+
+static int set_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct spore_err *err)
+{
+	const struct set_arg *a = arg;
+	char path[256], *state = NULL;
+	size_t len;
+	/* A removed record is not brought back as a key of its own. */
+	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s/" SPORE_REC_STATE, a->uuid);
+	int r = spore_xs_read(xs, tx, path, &state, &len, err);
+	free(state);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s/%s", a->uuid, a->key);
+	return spore_xs_write_str(xs, tx, path, a->value, err);
+}
+
 int spore_guest_set(struct spore_xs *xs, const char *uuid, const char *key, const char *value,
 		    struct spore_err *err)
 {
-	char path[256];
-	snprintf(path, sizeof(path), SPORE_XS_GUESTS "/%s/%s", uuid, key);
-	return spore_xs_write_str(xs, 0, path, value, err);
+	struct set_arg a = {uuid, key, value};
+	return spore_xs_transact(xs, set_tx, &a, err);
 }
 
 /* Read ops for one record: the record node itself (so a missing record is

@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "guest_reap.h"
 #include "reaper.h"
+#include "restarter.h"
 #include "server.h"
 #include <spore/conlog.h>
 #include <spore/log.h>
@@ -21,7 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_POLL (1 + 1 + 1 + SERVER_MAX_CLIENTS + 256)
+#define MAX_POLL (1 + 1 + 1 + SERVER_MAX_CLIENTS + 256 + 32)
 
 static volatile sig_atomic_t stop;
 
@@ -53,6 +54,8 @@ static void usage(FILE *out)
 		"  --log-max-files N\n"
 		"                  Console log files kept per guest, the current one\n"
 		"                  included (1-100, default 3)\n"
+		"  --sporectl PATH The sporectl that restarts guests by their restart policy\n"
+		"                  (default: the one beside spored, else sporectl in PATH)\n"
 		"  --ping          Ask the running spored whether it answers; exit 0 if so\n"
 		"  --log LEVEL     debug, info, warn or error (default: $SPORE_LOG or warn)\n"
 		"  --syslog        Log to syslog instead of stderr\n"
@@ -72,11 +75,36 @@ struct spored {
 	struct spore_xc *xc;
 	struct spore_xs *xs;
 	struct reaper *reaper;
+	struct restarter *restarter;
 	struct backend *backend;
 	struct server *server;
 	const char *root;
+	const char *sporectl;
 	struct logfile_limits lim;
 };
+
+/* The sporectl beside this spored (installed: the same directory; a build
+ * tree: ../controller/), else the name, for PATH. */
+static const char *default_sporectl(void)
+{
+	static char path[4096];
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, sizeof(path), "%.4000s/sporectl", self);
+			if (access(path, X_OK) == 0)
+				return path;
+			snprintf(path, sizeof(path), "%.4000s/../controller/sporectl", self);
+			if (access(path, X_OK) == 0)
+				return path;
+		}
+	}
+	return "sporectl";
+}
 
 static void on_message(void *arg, struct server *s, struct server_client *c,
 		       const struct spore_svc_msg *m)
@@ -188,6 +216,7 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 	if ((r = spore_xc_open(&d->xc, err)) < 0 || (r = spore_xs_open(&d->xs, err)) < 0 ||
 	    (r = reaper_new(&d->reaper, d->xc, d->xs, err)) < 0 ||
 	    (r = reaper_watch(d->reaper, err)) < 0 ||
+	    (r = restarter_new(&d->restarter, d->xs, d->sporectl, err)) < 0 ||
 	    (r = backend_new(&d->backend, d->xc, d->xs, d->root, &d->lim, err)) < 0 ||
 	    (r = backend_watch(d->backend, err)) < 0 ||
 	    (r = server_open(&d->server, sock, on_message, d, err)) < 0)
@@ -204,6 +233,7 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 			if (r < 0)
 				return spore_err_wrap(err, "xenstore watch");
 			reaper_event(d->reaper, ev);
+			restarter_event(d->restarter, ev);
 			backend_event(d->backend, ev);
 			free(ev);
 		}
@@ -212,9 +242,10 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 		 * before the reaper destroys its domain. */
 		backend_run(d->backend);
 		reaper_run(d->reaper);
+		restarter_run(d->restarter);
 
 		int timeout = -1;
-		size_t n = 0, nb, ns, nr;
+		size_t n = 0, nb, ns, nr, nt;
 		p[n++] = (struct pollfd){.fd = spore_xs_watch_fd(d->xs), .events = POLLIN};
 		nb = backend_pollfds(d->backend, p + n, MAX_POLL - n, &timeout);
 		n += nb;
@@ -222,15 +253,22 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 		n += ns;
 		nr = reaper_pollfds(d->reaper, p + n, MAX_POLL - n, &timeout);
 		n += nr;
+		/* The restarter's own timeout: its wake-up is no safety-net tick. */
+		int treap = timeout, trestart = -1;
+		nt = restarter_pollfds(d->restarter, p + n, MAX_POLL - n, &trestart);
+		n += nt;
+		if (trestart >= 0 && (timeout < 0 || trestart < timeout))
+			timeout = trestart;
 		int k = poll(p, n, timeout);
 		if (k < 0 && errno != EINTR)
 			return spore_err_set(err, errno, "poll");
 		if (k < 0)
 			continue;
 		/* A zero timeout (a console with more to take) is no safety-net tick. */
-		reaper_polled(d->reaper, p + 1 + nb + ns, nr, k == 0 && timeout != 0);
+		reaper_polled(d->reaper, p + 1 + nb + ns, nr, k == 0 && timeout != 0 && timeout == treap);
 		backend_polled(d->backend, p + 1, nb);
 		server_polled(d->server, p + 1 + nb, ns);
+		restarter_polled(d->restarter, p + 1 + nb + ns + nr, nt);
 	}
 	log_info("stopping");
 	return 0;
@@ -256,12 +294,15 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--ping")) {
 			do_ping = 1;
 		} else if (!strcmp(a, "--log") || !strcmp(a, "--socket") || !strcmp(a, "--root") ||
-			   !strcmp(a, "--log-max-size") || !strcmp(a, "--log-max-files")) {
+			   !strcmp(a, "--log-max-size") || !strcmp(a, "--log-max-files") ||
+			   !strcmp(a, "--sporectl")) {
 			if (i + 1 >= argc)
 				return usage_error("%s needs an argument", a);
 			const char *val = argv[++i];
 			if (!strcmp(a, "--socket")) {
 				sock = val;
+			} else if (!strcmp(a, "--sporectl")) {
+				d.sporectl = val;
 			} else if (!strcmp(a, "--root")) {
 				d.root = val;
 			} else if (!strcmp(a, "--log-max-size")) {
@@ -294,11 +335,15 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (!d.sporectl)
+		d.sporectl = default_sporectl();
+	log_info("restart policies run %s", d.sporectl);
 	r = run(&d, sock, &err);
 	if (r < 0)
 		log_error("%s", err.msg);
 	server_free(d.server);
 	backend_free(d.backend);
+	restarter_free(d.restarter);
 	reaper_free(d.reaper);
 	spore_xs_close(d.xs);
 	spore_xc_close(d.xc);

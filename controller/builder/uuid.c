@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 void spore_uuid_format(const uint8_t u[16], char out[37])
@@ -26,4 +27,27 @@ int spore_uuid_generate(uint8_t u[16], struct spore_err *err)
 	u[6] = (u[6] & 0x0f) | 0x40; /* version 4 */
 	u[8] = (u[8] & 0x3f) | 0x80; /* RFC 4122 variant */
 	return 0;
+}
+
+int spore_uuid_parse(const char *s, uint8_t u[16])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+
+	for (size_t i = 0; i < 36; i++) {
+		const char *d;
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return -EINVAL;
+			continue;
+		}
+		if (!s[i] || !(d = strchr(hex, s[i])))
+			return -EINVAL;
+		if (k % 2 == 0)
+			u[k / 2] = (uint8_t)((d - hex) << 4);
+		else
+			u[k / 2] |= (uint8_t)(d - hex);
+		k++;
+	}
+	return s[36] ? -EINVAL : 0;
 }

@@ -1,5 +1,6 @@
-/* sporectl destroy and rm: stop guests (gracefully first) and free them, or
- * remove the records of exited ones. */
+/* sporectl destroy, stop and rm: stop guests (gracefully first) and free
+ * them, keeping their records (stop) or not (destroy), or remove the
+ * records of exited ones (rm). */
 #include "guest_reap.h"
 #include "guest_teardown.h"
 #include <spore/clock.h>
@@ -11,14 +12,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "anon_volumes.h"
 #include "cli_util.h"
 #include "commands.h"
 
-static void usage(FILE *out, bool rm)
+enum mode { DESTROY, RM, STOP };
+
+static void usage(FILE *out, enum mode mode)
 {
-	if (rm)
+	if (mode == STOP)
+		fprintf(out, "Usage: sporectl stop [OPTIONS] ID...\n"
+			     "\n"
+			     "Stop running guests, keeping their records: each is sent its stop signal\n"
+			     "(--stop-signal, else the image's StopSignal, else SIGTERM) and destroyed\n"
+			     "when it has not stopped within the grace period. Its record stays, exited\n"
+			     "(list -a), for start, logs and inspect; its restart policy does not start\n"
+			     "it again. Stopping an exited guest does nothing (but cancel a pending\n"
+			     "restart). ID is a UUID, a unique UUID prefix, a name or a domid.\n"
+			     "\n"
+			     "Options:\n"
+			     "  -t, --time S    Grace period in seconds (default 10; 0: no wait)\n"
+			     "  -h, --help      Show this help\n");
+	else if (mode == RM)
 		fprintf(out, "Usage: sporectl rm [--all] ID...\n"
 			     "\n"
 			     "Remove the records of exited guests (and anything left of them).\n"
@@ -119,15 +136,82 @@ static int stop_gracefully(struct spore_xc *xc, struct spore_xs *xs, struct spor
 	return r;
 }
 
-static int run(int argc, char **argv, bool rm, struct spore_err *err)
+/* Marks each record stopped (spored's restart policy leaves it alone from
+ * now on) before anything stops it. */
+static void mark_stopped(struct spore_xs *xs, const struct spore_guest *v, size_t n)
 {
+	for (size_t i = 0; i < n; i++) {
+		struct spore_err e = {0};
+		int r = spore_guest_set(xs, v[i].uuid, SPORE_REC_STOPPED, "1", &e);
+		if (r < 0 && r != -ENOENT) /* removed meanwhile: nothing to stop */
+			log_warn("guest %s: marking it stopped: %s", v[i].name, e.msg);
+	}
+}
+
+/* Waits (bounded) until no guest in v is building: a launch (a policy's
+ * restart, say) finishes first, then it is stopped like any other. Refreshes
+ * v's records. */
+static int wait_built(struct spore_xs *xs, struct spore_guest *v, size_t n, struct spore_err *err)
+{
+	enum { WAIT_MS = 300 * 1000, STEP_MS = 200 };
+	bool building = true;
+	int r = 0;
+
+	for (int waited = 0; building && r >= 0; waited += STEP_MS) {
+		building = false;
+		for (size_t i = 0; i < n && r >= 0; i++) {
+			if (strcmp(v[i].state, "building"))
+				continue;
+			if ((r = spore_guest_read(xs, v[i].uuid, &v[i], err)) == -ENOENT) {
+				/* Its launch failed and removed it: nothing to stop. */
+				spore_err_clear(err);
+				snprintf(v[i].state, sizeof(v[i].state), "exited");
+				r = 0;
+			}
+			building |= !strcmp(v[i].state, "building");
+		}
+		if (building && waited >= WAIT_MS)
+			return spore_err_setx(err, ETIMEDOUT, "stop: a guest is still being launched after %d s",
+					      WAIT_MS / 1000);
+		if (building)
+			usleep(STEP_MS * 1000);
+	}
+	return r;
+}
+
+int cli_stop_guests(struct spore_xc *xc, struct spore_xs *xs, struct spore_guest *v, size_t n,
+		    int grace_s, struct spore_err *err)
+{
+	int r;
+
+	/* Marked first: a restart that is due does not begin meanwhile. */
+	mark_stopped(xs, v, n);
+	if ((r = wait_built(xs, v, n, err)) < 0)
+		return r;
+	/* Again: a launch's last record write knew nothing of the first. */
+	mark_stopped(xs, v, n);
+	if ((r = stop_gracefully(xc, xs, v, n, grace_s * 1000, err)) < 0)
+		return spore_err_wrap(err, "stop");
+	for (size_t i = 0; i < n; i++) {
+		struct spore_err e = {0};
+		if (strcmp(v[i].state, "exited") && (r = spore_guest_teardown(xc, xs, &v[i], &e)) < 0) {
+			*err = e;
+			return spore_err_wrap(err, "stop: guest '%s'", v[i].name);
+		}
+	}
+	return 0;
+}
+
+static int run(int argc, char **argv, enum mode mode, struct spore_err *err)
+{
+	bool rm = mode == RM;
 	static const struct option opts[] = {
 		{"all", no_argument, 0, 'A'},
 		{"time", required_argument, 0, 't'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
-	const char *verb = rm ? "rm" : "destroy";
+	const char *verb = rm ? "rm" : mode == STOP ? "stop" : "destroy";
 	struct spore_xc *xc = NULL;
 	struct spore_xs *xs = NULL;
 	struct spore_guest *v = NULL;
@@ -141,23 +225,29 @@ static int run(int argc, char **argv, bool rm, struct spore_err *err)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, rm ? "h" : "t:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'A': all = true; break;
+		case 'A':
+			if (mode == STOP) {
+				usage(stderr, mode);
+				return cli_usage(err, NULL);
+			}
+			all = true;
+			break;
 		case 't': {
 			char *end;
 			errno = 0;
 			grace = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || grace < 0 || grace > 3600)
 				return spore_err_setx(err, EINVAL,
-						      "destroy: --time '%s' is not 0..3600 seconds",
-						      optarg);
+						      "%s: --time '%s' is not 0..3600 seconds",
+						      verb, optarg);
 			break;
 		}
-		case 'h': usage(stdout, rm); return 0;
-		default: usage(stderr, rm); return cli_usage(err, NULL);
+		case 'h': usage(stdout, mode); return 0;
+		default: usage(stderr, mode); return cli_usage(err, NULL);
 		}
 	}
 	if (all == (optind < argc)) {
-		usage(stderr, rm);
+		usage(stderr, mode);
 		return cli_usage(err, NULL);
 	}
 	if ((r = spore_xc_open(&xc, err)) < 0 || (r = spore_xs_open(&xs, err)) < 0)
@@ -199,6 +289,15 @@ static int run(int argc, char **argv, bool rm, struct spore_err *err)
 			}
 		}
 	}
+	if (mode == STOP) {
+		if ((r = cli_stop_guests(xc, xs, v, n, (int)grace, err)) == 0)
+			for (size_t i = 0; i < n; i++)
+				printf("%s\n", argv[optind + i]);
+		goto out;
+	}
+	/* A destroy is never undone by a restart policy, even half-way. */
+	if (!rm)
+		mark_stopped(xs, v, n);
 	if (!rm && (r = stop_gracefully(xc, xs, v, n, (int)grace * 1000, err)) < 0) {
 		spore_err_wrap(err, "destroy");
 		goto out;
@@ -233,10 +332,15 @@ out:
 
 int cmd_destroy(int argc, char **argv, struct spore_err *err)
 {
-	return run(argc, argv, false, err);
+	return run(argc, argv, DESTROY, err);
 }
 
 int cmd_rm(int argc, char **argv, struct spore_err *err)
 {
-	return run(argc, argv, true, err);
+	return run(argc, argv, RM, err);
+}
+
+int cmd_stop(int argc, char **argv, struct spore_err *err)
+{
+	return run(argc, argv, STOP, err);
 }

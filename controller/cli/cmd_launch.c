@@ -14,8 +14,10 @@
 #include "guest_status.h"
 #include "host_snapshot.h"
 #include "image_pull.h"
+#include "launch_config.h"
 #include "pipeline.h"
 #include "pv_builder.h"
+#include "restart_policy.h"
 #include "rootfs_disk.h"
 #include "size.h"
 #include "step_hook.h"
@@ -68,6 +70,9 @@ static void usage(FILE *out)
 		"  --vcpus N                 Virtual CPUs (default 1, or what --cpus needs)\n"
 		"  --kernel FILE             Guest kernel (default: $SPORE_KERNEL, spore's kernel)\n"
 		"  --rm                      Remove the record when the container exits\n"
+		"  --restart POLICY          Restart the container when it exits (spored does):\n"
+		"                            no, on-failure[:N], always, unless-stopped\n"
+		"                            (default no; a stop or destroy is never undone)\n"
 		"  --network MODE            'default' (a NAT network through sporenet: eth0 with\n"
 		"                            a private IPv4 and IPv6 address) or 'none'\n"
 		"  --net-backend KIND        Who serves eth0 in dom0: 'kernel' (xen-netback and\n"
@@ -132,12 +137,51 @@ struct launch_args {
 	uint32_t stop_signal; /* 0: the image's StopSignal, else SIGTERM */
 	int64_t stop_timeout; /* -1: sporeinit's default */
 	uint64_t rootfs_size; /* 0: the root's writes go to a tmpfs */
+	const char *restart;  /* --restart as given, or NULL */
+	/* The options `start` launches the guest again with (launch_config.h):
+	 * every option but -a, -d, --rm, --name, -e and --env-file, which
+	 * follow resolved, then "--", IMAGE and the command. Strings owned. */
+	char **cfg;
+	size_t ncfg;
+	/* start: the exited guest launched again (pipeline.h's again). */
+	const struct spore_guest *again;
+	bool by_policy;
 };
+
+static int cfg_push(struct launch_args *l, const char *s, struct spore_err *err)
+{
+	char **grown = realloc(l->cfg, (l->ncfg + 1) * sizeof(*l->cfg));
+	if (!grown)
+		return spore_err_set(err, ENOMEM, "launch");
+	l->cfg = grown;
+	if (!(l->cfg[l->ncfg] = strdup(s)))
+		return spore_err_set(err, ENOMEM, "launch");
+	l->ncfg++;
+	return 0;
+}
+
+static void cfg_free(struct launch_args *l)
+{
+	for (size_t i = 0; i < l->ncfg; i++)
+		free(l->cfg[i]);
+	free(l->cfg);
+	l->cfg = NULL;
+	l->ncfg = 0;
+}
+
+/* Option c's entry (every short option has a long one). */
+static const struct option *long_opt(const struct option *o, int c)
+{
+	for (; o->name; o++)
+		if (o->val == c)
+			return o;
+	return NULL;
+}
 
 static int parse_args(struct launch_args *l, int argc, char **argv, struct spore_err *err)
 {
 	enum { O_NAME = 256, O_ENVFILE, O_ENTRY, O_VCPUS, O_KERNEL, O_RM, O_INSECURE, O_NETWORK,
-	       O_ALLOW_DOM0, O_CPUS, O_TMPFS, O_READ_ONLY, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_ROOTFS_SIZE, O_NET_BACKEND };
+	       O_ALLOW_DOM0, O_CPUS, O_TMPFS, O_READ_ONLY, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_ROOTFS_SIZE, O_NET_BACKEND, O_RESTART };
 	static const struct option opts[] = {
 		{"attach", no_argument, 0, 'a'},         {"detach", no_argument, 0, 'd'},
 		{"tty", no_argument, 0, 't'},
@@ -157,6 +201,7 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 		{"stop-signal", required_argument, 0, O_STOP_SIGNAL},
 		{"stop-timeout", required_argument, 0, O_STOP_TIMEOUT},
 		{"rootfs-size", required_argument, 0, O_ROOTFS_SIZE},
+		{"restart", required_argument, 0, O_RESTART},
 		{"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
 	};
 	uint64_t v;
@@ -272,10 +317,31 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 						      optarg);
 			l->rootfs_size = v;
 			break;
+		case O_RESTART: {
+			struct spore_restart_policy pol;
+			if (spore_restart_policy_parse(optarg, &pol) < 0)
+				return spore_err_setx(err, EINVAL,
+						      "launch: --restart '%s' is not no, on-failure[:N], always or unless-stopped",
+						      optarg);
+			l->restart = optarg;
+			break;
+		}
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return cli_usage(err, "launch: bad usage");
 		}
+		/* Kept for start; -a, -d, --rm and --name are start's own
+		 * business, the environment is kept resolved (launch). */
+		if (c != 'a' && c != 'd' && c != O_RM && c != O_NAME && c != 'e' && c != O_ENVFILE) {
+			const struct option *o = long_opt(opts, c);
+			char opt[48];
+			snprintf(opt, sizeof(opt), "--%s", o ? o->name : "?");
+			if (cfg_push(l, opt, err) < 0 ||
+			    (o && o->has_arg && cfg_push(l, optarg, err) < 0))
+				return -ENOMEM;
+		}
 	}
+	if (l->restart && l->rm)
+		return cli_usage(err, "launch: --restart and --rm exclude each other (docker's rule)");
 	if (l->attach && l->detach)
 		return spore_err_setx(err, EINVAL, "launch: --attach and --detach exclude each other");
 	if (cpus_vcpus && !l->vcpus_set)
@@ -287,8 +353,12 @@ static int parse_args(struct launch_args *l, int argc, char **argv, struct spore
 		return spore_err_wrap(err, "launch");
 	if (!l->network && (l->nports || l->allow_dom0 || l->net_backend))
 		return spore_err_setx(err, EINVAL, "launch: --publish, --allow-dom0 and --net-backend need a network (not --network none)");
-	if (!l->net_backend && getenv(SPORE_NET_BACKEND_ENV) && *getenv(SPORE_NET_BACKEND_ENV))
+	if (!l->net_backend && getenv(SPORE_NET_BACKEND_ENV) && *getenv(SPORE_NET_BACKEND_ENV)) {
 		l->net_backend = getenv(SPORE_NET_BACKEND_ENV);
+		/* start (spored's too) sees what this launch saw. */
+		if (cfg_push(l, "--net-backend", err) < 0 || cfg_push(l, l->net_backend, err) < 0)
+			return -ENOMEM;
+	}
 	if (l->net_backend && strcmp(l->net_backend, SPORE_NET_BACKEND_KERNEL) &&
 	    strcmp(l->net_backend, SPORE_NET_BACKEND_USERSPACE))
 		return spore_err_setx(err, EINVAL, "launch: --net-backend '%s' is not 'kernel' or 'userspace'",
@@ -327,6 +397,75 @@ static const char *host_env(const char *key, void *ctx)
 {
 	(void)ctx;
 	return getenv(key);
+}
+
+/* One environment entry for the kept configuration: KEY=VALUE as given, a
+ * bare KEY with sporectl's value now (dropped without one), as
+ * docker_rules does: a start sees what this launch saw. */
+static int cfg_env(struct launch_args *a, const char *kv, struct spore_err *err)
+{
+	char *joined = NULL;
+	int r = 0;
+
+	if (!strchr(kv, '=') && *kv) {
+		const char *v = getenv(kv);
+		if (!v)
+			return 0;
+		if (asprintf(&joined, "%s=%s", kv, v) < 0)
+			return spore_err_set(err, ENOMEM, "launch");
+		kv = joined;
+	}
+	if (cfg_push(a, "--env", err) < 0 || cfg_push(a, kv, err) < 0)
+		r = -ENOMEM;
+	free(joined);
+	return r;
+}
+
+/* The configuration start needs, in the record's form (launch_config.h):
+ * the options parse_args kept, the kernel, the environment resolved (--env-file's lines
+ * first, as docker_rules reads them, then -e), "--", IMAGE and the
+ * command. A configuration too long for the record leaves it empty (the
+ * guest cannot be started again), refused only with --restart, which
+ * needs it. */
+static int make_config(struct launch_args *a, const char *kernel, const char *env_file, char *out,
+		       size_t n, struct spore_err *err)
+{
+	char *text = env_file ? strdup(env_file) : NULL, *line = text;
+	int r = 0;
+
+	/* The kernel this launch found ($SPORE_KERNEL's, spore's): a start
+	 * by spored, without sporectl's environment, boots the same. */
+	if (!a->kernel && (cfg_push(a, "--kernel", err) < 0 || cfg_push(a, kernel, err) < 0))
+		r = -ENOMEM;
+	if (env_file && !text)
+		return spore_err_set(err, ENOMEM, "launch");
+	while (r >= 0 && line && *line) {
+		char *next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		size_t len = strlen(line);
+		while (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		if (len > 0 && line[0] != '#')
+			r = cfg_env(a, line, err);
+		line = next;
+	}
+	free(text);
+	for (size_t i = 0; i < a->nenv && r >= 0; i++)
+		r = cfg_env(a, a->env[i], err);
+	if (r >= 0 && (r = cfg_push(a, "--", err)) >= 0)
+		r = cfg_push(a, a->image, err);
+	for (size_t i = 0; i < a->ncmd && r >= 0; i++)
+		r = cfg_push(a, a->cmd[i], err);
+	if (r < 0)
+		return r;
+	if (spore_launch_config_encode((const char *const *)a->cfg, a->ncfg, out, n) < 0) {
+		if (a->restart)
+			return spore_err_setx(err, E2BIG, "launch: the options are too long for the guest's record, which --restart needs (at most %zu bytes)",
+					      n - 1);
+		log_warn("launch: the options are too long for the guest's record: sporectl start cannot start it again");
+	}
+	return 0;
 }
 
 /* The payload: what launch_initrd needs once the record exists. */
@@ -515,6 +654,33 @@ static int open_volumes(const struct launch_args *a, struct spore_volume_store *
 	return 0;
 }
 
+/* The anonymous volume g had on m's target, if any, in place of m's fresh
+ * name: g's mounts list (TYPE\tSOURCE\tTARGET\tro|rw lines) says which
+ * volume was on which path, its anonymous list which were anonymous. */
+static void anon_reuse(const struct spore_guest *g, struct spore_volume_mount *m)
+{
+	char mounts[sizeof(g->mounts)], *save = NULL;
+
+	snprintf(mounts, sizeof(mounts), "%s", g->mounts);
+	for (char *e = strtok_r(mounts, "\n", &save); e; e = strtok_r(NULL, "\n", &save)) {
+		char *type = e, *src = strchr(type, '\t'), *target = src ? strchr(src + 1, '\t') : NULL;
+		char *end = target ? strchr(target + 1, '\t') : NULL;
+		if (!end)
+			continue;
+		*src++ = *target++ = *end = '\0';
+		if (strcmp(type, "volume") || strcmp(target, m->target) ||
+		    strlen(src) >= sizeof(m->name))
+			continue;
+		/* A whole word of the anonymous list. */
+		size_t len = strlen(src);
+		for (const char *p = strstr(g->anonymous, src); p; p = strstr(p + 1, src))
+			if ((p == g->anonymous || p[-1] == ' ') && (p[len] == ' ' || !p[len])) {
+				snprintf(m->name, sizeof(m->name), "%s", src);
+				return;
+			}
+	}
+}
+
 /* Docker's rule for the image's VOLUMEs: each path no -v or --tmpfs mounts
  * gets an anonymous volume (a fresh one, made with the others; README
  * "Volumes"), listed in anon (space-separated) for their removal. */
@@ -530,6 +696,9 @@ static int add_image_volumes(struct launch_args *a, const struct spore_image_con
 			return spore_err_set(err, errno, "launch: naming an anonymous volume");
 		if (spore_volume_image_mount(ic->volumes[k], rnd, &m, err) < 0)
 			return spore_err_wrap(err, "launch: %s", a->image);
+		/* start: the anonymous volume the guest had there, as docker's. */
+		if (a->again)
+			anon_reuse(a->again, &m);
 		for (size_t i = 0; i < a->nvolumes && !taken; i++)
 			taken = !strcmp(a->volumes[i].target, m.target);
 		for (size_t i = 0; i < a->ntmpfs && !taken; i++)
@@ -574,7 +743,10 @@ static int launch(struct launch_args *a, struct spore_err *err)
 	size_t nsnaps = 0;
 	struct spore_rootfs_disk rootfs_disk = {.u.fd = -1};
 	char anon[sizeof(((struct spore_guest *)0)->anonymous)] = "";
-	bool rm_anon = true; /* unless the guest keeps them (its record stays) */
+	/* unless the guest keeps them (its record stays); a start's are the
+	 * guest's, whatever happens */
+	bool rm_anon = !a->again;
+	char config[sizeof(((struct spore_guest *)0)->config)] = "";
 	bool store_open = false;
 	int r;
 
@@ -597,7 +769,8 @@ static int launch(struct launch_args *a, struct spore_err *err)
 	if ((r = spore_image_open(&store, a->image, true, &po, rootfs, sizeof(rootfs), &ic, err)) < 0)
 		goto out;
 
-	if ((r = add_image_volumes(a, &ic, anon, sizeof(anon), err)) < 0)
+	if ((r = add_image_volumes(a, &ic, anon, sizeof(anon), err)) < 0 ||
+	    (r = make_config(a, kernel, p.env_file, config, sizeof(config), err)) < 0)
 		goto out;
 	if (a->nvolumes > a->nhosts && (r = open_volumes(a, &vs, vols, err)) < 0)
 		goto out;
@@ -630,6 +803,8 @@ static int launch(struct launch_args *a, struct spore_err *err)
 		.initrd_name = initrd, .make_initrd = launch_initrd, .arg = &p,
 		.attach = a->attach, .rm = a->rm,
 		.recorded = volumes_recorded,
+		.config = config, .restart = a->restart,
+		.again = a->again, .by_policy = a->by_policy,
 	};
 	for (size_t i = 0; i < nsnaps; i++)
 		spec.disks[spec.ndisks++] = snaps[i].path;
@@ -660,7 +835,8 @@ static int launch(struct launch_args *a, struct spore_err *err)
 	rm_anon = res.end == SPORE_LAUNCH_STOPPED && a->rm;
 	switch (res.end) {
 	case SPORE_LAUNCH_STARTED:
-		printf("%s\n", res.uuid); /* the reaper frees it when it stops */
+		if (!a->again) /* start prints the ID it was given */
+			printf("%s\n", res.uuid); /* the reaper frees it when it stops */
 		break;
 	case SPORE_LAUNCH_DETACHED:
 		fprintf(stderr, "\r\nsporectl: detached from %s; it keeps running (sporectl console %s)\n",
@@ -703,6 +879,47 @@ int cmd_launch(int argc, char **argv, struct spore_err *err)
 		r = launch(a, err);
 	else if (r > 0)
 		r = 0; /* --help */
+	cfg_free(a);
 	free(a);
+	return r;
+}
+
+int cli_launch_again(const struct spore_guest *g, bool attach, bool by_policy,
+		     struct spore_err *err)
+{
+	struct launch_args *a = NULL;
+	char **cfg = NULL, **argv = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!g->config[0])
+		return spore_err_setx(err, ENOTSUP, "guest '%s' keeps no launch configuration (made by boot, spore-runc or with options too long): it cannot be started again",
+				      g->name);
+	if ((r = spore_launch_config_decode(g->config, &cfg, &n)) < 0)
+		return spore_err_set(err, -r, "guest '%s': its record's launch configuration", g->name);
+	/* launch's parsing, as if typed again: "launch [-a] OPTIONS -- IMAGE CMD". */
+	if (!(argv = calloc(n + 3, sizeof(*argv))) || !(a = calloc(1, sizeof(*a)))) {
+		r = spore_err_set(err, ENOMEM, "start");
+		goto out;
+	}
+	size_t argc = 0;
+	argv[argc++] = "launch";
+	if (attach)
+		argv[argc++] = "--attach";
+	for (size_t i = 0; i < n; i++)
+		argv[argc++] = cfg[i];
+	a->again = g;
+	a->by_policy = by_policy;
+	r = parse_args(a, (int)argc, argv, err);
+	if (r > 0) /* --help in a record: not what launch kept */
+		r = spore_err_setx(err, EINVAL, "guest '%s': its record's launch configuration is not launch's", g->name);
+	if (r == 0)
+		r = launch(a, err);
+out:
+	if (a)
+		cfg_free(a);
+	free(a);
+	free(argv);
+	free(cfg);
 	return r;
 }

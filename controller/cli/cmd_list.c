@@ -139,8 +139,12 @@ json_t *guest_json(const struct spore_guest *g, const char *status)
 						shown(m.source, src, sizeof(src)), "destination",
 						shown(m.target, dst, sizeof(dst)), "read_only", m.ro));
 	}
+	/* The restart policy and spored's restarts since the last manual
+	 * start (also as docker's RestartCount, for --format). */
+	char policy[sizeof(g->restart)];
+	shown(g->restart[0] ? g->restart : "no", policy, sizeof(policy));
 	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:s, s:s, "
-			 "s:s, s:I, s:i, s:o, s:s, s:b, s:o, s:o}",
+			 "s:s, s:I, s:i, s:o, s:s, s:b, s:o, s:o, s:s, s:I, s:I}",
 			 "id", g->uuid, "name", g->name, "domid", (json_int_t)g->domid, "image",
 			 g->image, "digest", g->digest, "state", g->state, "status", status,
 			 "exit_status", exit_status, "created", (json_int_t)g->created,
@@ -149,7 +153,8 @@ json_t *guest_json(const struct spore_guest *g, const char *status)
 			 "ipv6", g->ipv6, "mac", g->mac, "kernel", g->kernel, "memory_mib",
 			 (json_int_t)g->memory_mib, "vcpus", (int)g->vcpus, "ports", ports, "vif",
 			 g->vif, "allow_dom0", (int)(g->allow_dom0 != 0), "volumes", volumes,
-			 "mounts", mounts);
+			 "mounts", mounts, "restart_policy", policy, "restart_count",
+			 (json_int_t)g->restart_count, "RestartCount", (json_int_t)g->restart_count);
 }
 
 int cmd_list(int argc, char **argv, struct spore_err *err)

@@ -7,6 +7,9 @@
 
 #include <spore/err.h>
 
+#include <stdbool.h>
+#include <stddef.h>
+
 struct spore_command {
 	const char *name;
 	const char *summary;
@@ -30,5 +33,22 @@ int cmd_destroy(int argc, char **argv, struct spore_err *err);
 int cmd_rm(int argc, char **argv, struct spore_err *err);
 int cmd_logs(int argc, char **argv, struct spore_err *err);
 int cmd_console(int argc, char **argv, struct spore_err *err);
+int cmd_start(int argc, char **argv, struct spore_err *err);
+int cmd_stop(int argc, char **argv, struct spore_err *err);
+int cmd_restart(int argc, char **argv, struct spore_err *err);
+
+struct spore_guest;
+struct spore_xc;
+struct spore_xs;
+/* Stops the n guests v names (cmd_destroy.c; stop, restart): marks each
+ * record stopped, asks each running one to stop, waits up to grace_s, tears
+ * down the rest; records stay, exited. A guest being launched (a policy's
+ * restart) is waited for first, bounded. */
+int cli_stop_guests(struct spore_xc *xc, struct spore_xs *xs, struct spore_guest *v, size_t n,
+		    int grace_s, struct spore_err *err);
+/* Launches the exited guest g again as its record's configuration says
+ * (cmd_launch.c; start, restart): the launch's status, as launch's. */
+int cli_launch_again(const struct spore_guest *g, bool attach, bool by_policy,
+		     struct spore_err *err);
 
 #endif

@@ -176,7 +176,10 @@ int spore_reap_released(const struct spore_dominfo *prev, size_t nprev,
 static enum spore_reap_action judge(const struct spore_guest *g, const struct spore_dominfo *dom,
 				    bool *alive)
 {
-	*alive = strcmp(g->state, "exited") && spore_owner_alive((pid_t)g->owner_pid, g->created);
+	/* A start writes the record afresh (started) but keeps its creation
+	 * time: its owner began after that. */
+	*alive = strcmp(g->state, "exited") &&
+		 spore_owner_alive((pid_t)g->owner_pid, g->started > 0 ? g->started : g->created);
 	return spore_reap_decide(g, dom, *alive);
 }
 

@@ -1,5 +1,6 @@
 /* Status wording for `sporectl list`; see guest_status.h. */
 #include "guest_status.h"
+#include "restart_policy.h"
 #include "guest_teardown.h"
 
 #include <inttypes.h>
@@ -98,14 +99,22 @@ int spore_guest_exit_code(const char *st)
 
 void spore_guest_status(const struct spore_guest *g, int64_t now, char *buf, size_t n)
 {
-	char d[40];
+	char d[40], restarts[40] = "";
 
+	/* spored's restarts since the last manual start, as docker's
+	 * RestartCount. */
+	if (g->restart_count)
+		snprintf(restarts, sizeof(restarts), " (%" PRIu32 " restart%s)", g->restart_count,
+			 g->restart_count == 1 ? "" : "s");
 	if (!strcmp(g->state, "running")) {
-		spore_human_duration(now - g->created, d, sizeof(d));
-		snprintf(buf, n, "Up %s", d);
+		/* Up since its domain last came up (a restart's, a start's). */
+		spore_human_duration(now - (g->started > 0 ? g->started : g->created), d, sizeof(d));
+		snprintf(buf, n, "Up %s%s", d, restarts);
 	} else if (!strcmp(g->state, "exited")) {
 		const char *st = spore_exit_status_shown(g->exit_status);
 		int code = spore_guest_exit_code(st);
+		/* docker's word while the policy's restart waits its back-off. */
+		const char *word = spore_restart_wanted(g) ? "Restarting" : "Exited";
 		char what[40];
 		if (code >= 0)
 			snprintf(what, sizeof(what), " (%d)", code);
@@ -115,9 +124,9 @@ void spore_guest_status(const struct spore_guest *g, int64_t now, char *buf, siz
 			what[0] = '\0';
 		if (g->exited > 0) {
 			spore_human_duration(now - g->exited, d, sizeof(d));
-			snprintf(buf, n, "Exited%s %s ago", what, d);
+			snprintf(buf, n, "%s%s %s ago%s", word, what, d, restarts);
 		} else {
-			snprintf(buf, n, "Exited%s", what);
+			snprintf(buf, n, "%s%s%s", word, what, restarts);
 		}
 	} else {
 		snprintf(buf, n, "Created");

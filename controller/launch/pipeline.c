@@ -53,16 +53,42 @@ static int record_building(struct launch *l, struct spore_err *err)
 	struct spore_guest *g = &l->rec;
 	int r;
 
-	if ((r = spore_uuid_generate(l->uuid, err)) < 0 ||
-	    (r = guest_name_pick(l->xs, s->name, g->name, sizeof(g->name), err)) < 0)
+	if (s->again) {
+		/* The same guest again: its UUID (domain handle, loops' tag,
+		 * claims) and name are its own already. */
+		struct spore_guest *now = malloc(sizeof(*now));
+		if (!now)
+			return spore_err_set(err, ENOMEM, "start");
+		/* Another start (spored's, a user's) may have begun since it
+		 * was read: only an exited guest is started. Not atomic with
+		 * the write below; it narrows the window to one round trip. */
+		r = spore_guest_read(l->xs, s->again->uuid, now, err);
+		if (r >= 0 && strcmp(now->state, "exited"))
+			r = spore_err_setx(err, EALREADY, "guest '%s' is %s already", now->name,
+					   now->state);
+		free(now);
+		if (r < 0)
+			return r;
+		if (spore_uuid_parse(s->again->uuid, l->uuid) < 0)
+			return spore_err_setx(err, EINVAL, "guest record '%s' has a bad UUID",
+					      s->again->uuid);
+		snprintf(g->name, sizeof(g->name), "%s", s->again->name);
+		g->restart_count = s->by_policy ? s->again->restart_count + 1 : 0;
+		g->backoff_ms = s->by_policy ? s->again->backoff_ms : 0;
+	} else if ((r = spore_uuid_generate(l->uuid, err)) < 0 ||
+		   (r = guest_name_pick(l->xs, s->name, g->name, sizeof(g->name), err)) < 0) {
 		return r;
+	}
 	spore_uuid_format(l->uuid, g->uuid);
 	snprintf(g->image, sizeof(g->image), "%s", s->image ? s->image : "");
 	if ((size_t)snprintf(g->kernel, sizeof(g->kernel), "%s", s->kernel) >= sizeof(g->kernel))
 		g->kernel[0] = '\0'; /* informational only */
 	snprintf(g->state, sizeof(g->state), "building");
 	g->domid = -1;
-	g->created = time(NULL);
+	g->created = s->again ? s->again->created : time(NULL);
+	g->started = time(NULL);
+	snprintf(g->config, sizeof(g->config), "%s", s->config ? s->config : "");
+	snprintf(g->restart, sizeof(g->restart), "%s", s->restart ? s->restart : "");
 	g->memory_mib = s->memory_mib;
 	g->vcpus = s->vcpus;
 	g->owner_pid = getpid();
@@ -192,7 +218,10 @@ static int wait_console_and_vif(struct launch *l, struct spore_err *err)
 	size_t n = 0;
 	int64_t t0 = spore_now_ms();
 
-	if (l->spec->attach && (l->svc = console_connect(l->rec.uuid, LAUNCH_HISTORY, err)) < 0)
+	/* This domain's output only: a start's guest has earlier runs' in
+	 * the same log. */
+	if (l->spec->attach &&
+	    (l->svc = console_connect(l->rec.uuid, LAUNCH_HISTORY | SPORE_SVC_HISTORY_DOMAIN, err)) < 0)
 		return l->svc;
 	spore_vif_state_path(&l->vif, vif_path, sizeof(vif_path));
 	/* A userspace vif has no dom0 interface: sporenet serves the rings. */
@@ -275,6 +304,8 @@ static int start(struct launch *l, struct spore_err *err)
 	 * when it sees it. */
 	l->rec.domid = l->build.domid;
 	snprintf(l->rec.state, sizeof(l->rec.state), "running");
+	/* How long it ran, for the restart back-off, counts from here. */
+	l->rec.started = time(NULL);
 	l->rec.owner_pid = s->attach ? getpid() : 0;
 	if (s->network)
 		spore_vif_ifname(&l->vif, l->rec.vif);
@@ -301,7 +332,8 @@ static void teardown(struct launch *l, bool failed)
 	struct spore_guest now;
 	if (spore_guest_read(l->xs, l->rec.uuid, &now, &e) >= 0)
 		l->rec = now;
-	if (failed || l->spec->rm)
+	/* A failed start leaves the guest as it was: exited. */
+	if ((failed && !l->spec->again) || l->spec->rm)
 		spore_guest_remove(l->xs, l->rec.uuid, &e);
 }
 

@@ -95,6 +95,15 @@ struct spore_launch_spec {
 	 * spore-runc's create returns there while its host process, the
 	 * attached launcher, relays the console on. */
 	void (*running)(void *arg, const struct spore_guest *rec);
+	/* What `start` needs (SPORE_REC_CONFIG) and the restart policy
+	 * (SPORE_REC_RESTART), for the record, or NULL. */
+	const char *config, *restart;
+	/* `start`: the exited guest to launch again, under its UUID and name
+	 * (its record is written afresh; a failure leaves it exited, not
+	 * removed), counting one more restart if by_policy (spored's), else
+	 * none (a manual start, as docker's). */
+	const struct spore_guest *again;
+	bool by_policy;
 };
 
 enum spore_launch_end {

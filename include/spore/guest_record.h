@@ -54,6 +54,26 @@
  * space-separated names: removed with the record (rm, destroy, the reaper,
  * launch --rm). */
 #define SPORE_REC_ANONYMOUS "anonymous"
+/* What `start` needs to launch the guest again as it was (a launch's
+ * options, canonical: spore_launch_config_encode); empty for guests that
+ * cannot be started again (boot, spore-runc, a configuration too long). */
+#define SPORE_REC_CONFIG "config"
+/* The restart policy (docker's --restart: "no", "on-failure", "on-failure:N",
+ * "always", "unless-stopped"; empty: no), how many times spored restarted
+ * the guest since its last manual start, "stopped" 1 once `stop` or
+ * `destroy` asked it to stop (a policy never undoes that; `start` clears
+ * it), "started" when its launch (or start) wrote the record as building,
+ * then as running (unix seconds: the owner's pid is judged against it,
+ * created being the first launch's; the back-off's 10 s count from it),
+ * and spored's
+ * back-off: the delay of the pending restart and when it is due (unix ms),
+ * kept here so that a restarted spored keeps them. */
+#define SPORE_REC_RESTART "restart"
+#define SPORE_REC_RESTART_COUNT "restart-count"
+#define SPORE_REC_STOPPED "stopped"
+#define SPORE_REC_STARTED "started"
+#define SPORE_REC_BACKOFF_MS "backoff-ms"
+#define SPORE_REC_RESTART_AT "restart-at"
 /* Unique record values (name, ipv4 without its prefix length, mac) are
  * claimed (with '.' and ':', which xenstore paths cannot hold, as '@') at
  * SPORE_XS_CLAIMS/<key>/<value> = uuid by spore_guest_write and released by
@@ -89,6 +109,10 @@ struct spore_guest {
 	char volumes[1100]; /* SPORE_BUNDLE_MAX_VOLUMES entries of a 64-byte name + ":ro" */
 	char mounts[3072];  /* SPORE_REC_MOUNTS; below xenstore's 4 KiB value */
 	char anonymous[1100]; /* SPORE_REC_ANONYMOUS */
+	char config[3584];    /* SPORE_REC_CONFIG; below xenstore's 4 KiB message */
+	char restart[24];     /* SPORE_REC_RESTART */
+	uint32_t restart_count, stopped, backoff_ms;
+	int64_t started, restart_at;
 };
 
 /* Writes every field and claims the unique ones (one transaction); -EEXIST
@@ -96,7 +120,8 @@ struct spore_guest {
  * guest that has not exited holds one of its volumes (nothing is written
  * then). */
 int spore_guest_write(struct spore_xs *xs, const struct spore_guest *g, struct spore_err *err);
-/* Sets one key of an existing record. */
+/* Sets one key of an existing record (in a transaction that checks it
+ * exists: -ENOENT, nothing written, for a record removed). */
 int spore_guest_set(struct spore_xs *xs, const char *uuid, const char *key, const char *value,
 		    struct spore_err *err);
 /* -ENOENT if there is no such record. */

@@ -46,6 +46,9 @@ struct spore_svc_attach {
 	char uuid[36];    /* the guest's full UUID, lower-case hex and dashes */
 	uint32_t history; /* bytes of recent output to send first (0: none) */
 };
+/* In history: no more than the guest's current domain wrote (as far as this
+ * spored logged it), not an earlier run's under the same UUID (a start's). */
+#define SPORE_SVC_HISTORY_DOMAIN 0x80000000u
 
 struct spore_svc_error_hdr {
 	uint32_t code; /* positive errno */

@@ -39,6 +39,7 @@ struct console {
 	size_t inlen;
 	bool more;      /* the ring may hold more: take again soon */
 	bool log_failed; /* warned once */
+	uint64_t logged; /* bytes this domain wrote, taken since it was served */
 };
 
 /* A domain seen that is not a spore guest's console to serve. */
@@ -144,6 +145,7 @@ static int pump(struct backend *b, struct console *c, bool force)
 			log_warn("guest %s: %s (its output is not logged meanwhile)", c->uuid, e.msg);
 			c->log_failed = true;
 		}
+		c->logged += (uint64_t)n;
 		if (b->srv)
 			server_output(b->srv, c, buf, (size_t)n);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -498,12 +500,15 @@ void backend_attach(struct backend *b, struct server_client *c, const struct spo
 		server_close(b->srv, c);
 		return;
 	}
-	if (a->history) {
+	uint32_t history = a->history & ~SPORE_SVC_HISTORY_DOMAIN;
+	if ((a->history & SPORE_SVC_HISTORY_DOMAIN) && history > con->logged)
+		history = (uint32_t)con->logged;
+	if (history) {
 		char *hist = NULL;
 		size_t n = 0;
 		struct spore_err e = {0};
 		snprintf(dir, sizeof(dir), "%s/%s", b->root, uuid);
-		if (logfile_tail(dir, a->history, &hist, &n, &e) < 0)
+		if (logfile_tail(dir, history, &hist, &n, &e) < 0)
 			log_warn("guest %s: history: %s", uuid, e.msg);
 		else if (!server_client_output(b->srv, c, hist, n)) {
 			free(hist);
