@@ -6,7 +6,9 @@
  * README, "spored". */
 #include "anon_volumes.h"
 #include "backend.h"
+#include "collect.h"
 #include "guest_reap.h"
+#include "http.h"
 #include "reaper.h"
 #include "server.h"
 #include <spore/conlog.h>
@@ -21,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_POLL (1 + 1 + 1 + SERVER_MAX_CLIENTS + 256)
+#define MAX_POLL (1 + 1 + 1 + SERVER_MAX_CLIENTS + 256 + HTTP_MAX_CONNS + 1)
 
 static volatile sig_atomic_t stop;
 
@@ -53,6 +55,11 @@ static void usage(FILE *out)
 		"  --log-max-files N\n"
 		"                  Console log files kept per guest, the current one\n"
 		"                  included (1-100, default 3)\n"
+		"  --metrics ADDR:PORT\n"
+		"                  Serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		"                  (off by default; IPv4:PORT or [IPv6]:PORT, numeric. The\n"
+		"                  page names every guest and has no authentication: keep\n"
+		"                  ADDR a loopback address such as 127.0.0.1)\n"
 		"  --ping          Ask the running spored whether it answers; exit 0 if so\n"
 		"  --log LEVEL     debug, info, warn or error (default: $SPORE_LOG or warn)\n"
 		"  --syslog        Log to syslog instead of stderr\n"
@@ -74,6 +81,8 @@ struct spored {
 	struct reaper *reaper;
 	struct backend *backend;
 	struct server *server;
+	struct httpd *httpd; /* NULL without --metrics */
+	struct metrics_src msrc;
 	const char *root;
 	struct logfile_limits lim;
 };
@@ -180,7 +189,7 @@ out:
 	return 0;
 }
 
-static int run(struct spored *d, const char *sock, struct spore_err *err)
+static int run(struct spored *d, const char *sock, const char *metrics, struct spore_err *err)
 {
 	static struct pollfd p[MAX_POLL];
 	int r;
@@ -191,6 +200,9 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 	    (r = backend_new(&d->backend, d->xc, d->xs, d->root, &d->lim, err)) < 0 ||
 	    (r = backend_watch(d->backend, err)) < 0 ||
 	    (r = server_open(&d->server, sock, on_message, d, err)) < 0)
+		return r;
+	d->msrc = (struct metrics_src){.xc = d->xc, .xs = d->xs, .backend = d->backend, .sysfs = "/sys"};
+	if (metrics && (r = httpd_open(&d->httpd, metrics, metrics_page, &d->msrc, err)) < 0)
 		return r;
 	backend_set_server(d->backend, d->server);
 	while (!stop) {
@@ -214,7 +226,7 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 		reaper_run(d->reaper);
 
 		int timeout = -1;
-		size_t n = 0, nb, ns, nr;
+		size_t n = 0, nb, ns, nr, nm;
 		p[n++] = (struct pollfd){.fd = spore_xs_watch_fd(d->xs), .events = POLLIN};
 		nb = backend_pollfds(d->backend, p + n, MAX_POLL - n, &timeout);
 		n += nb;
@@ -222,6 +234,8 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 		n += ns;
 		nr = reaper_pollfds(d->reaper, p + n, MAX_POLL - n, &timeout);
 		n += nr;
+		nm = httpd_pollfds(d->httpd, p + n, MAX_POLL - n, &timeout);
+		n += nm;
 		int k = poll(p, n, timeout);
 		if (k < 0 && errno != EINTR)
 			return spore_err_set(err, errno, "poll");
@@ -231,6 +245,7 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 		reaper_polled(d->reaper, p + 1 + nb + ns, nr, k == 0 && timeout != 0);
 		backend_polled(d->backend, p + 1, nb);
 		server_polled(d->server, p + 1 + nb, ns);
+		httpd_polled(d->httpd, p + 1 + nb + ns + nr, nm);
 	}
 	log_info("stopping");
 	return 0;
@@ -238,7 +253,7 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 
 int main(int argc, char **argv)
 {
-	const char *sock = SPORE_SVC_SOCK;
+	const char *sock = SPORE_SVC_SOCK, *metrics = NULL;
 	struct spore_err err = {0};
 	struct spored d = {.lim = {.max_size = 10 << 20, .max_files = 3}};
 	int use_syslog = 0, do_ping = 0, r;
@@ -256,12 +271,20 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--ping")) {
 			do_ping = 1;
 		} else if (!strcmp(a, "--log") || !strcmp(a, "--socket") || !strcmp(a, "--root") ||
-			   !strcmp(a, "--log-max-size") || !strcmp(a, "--log-max-files")) {
+			   !strcmp(a, "--log-max-size") || !strcmp(a, "--log-max-files") ||
+			   !strcmp(a, "--metrics")) {
 			if (i + 1 >= argc)
 				return usage_error("%s needs an argument", a);
 			const char *val = argv[++i];
 			if (!strcmp(a, "--socket")) {
 				sock = val;
+			} else if (!strcmp(a, "--metrics")) {
+				struct sockaddr_storage ss;
+				socklen_t len;
+				if (http_parse_addr(val, &ss, &len) < 0)
+					return usage_error("--metrics: '%s' is not IPv4:PORT or [IPv6]:PORT",
+							   val);
+				metrics = val;
 			} else if (!strcmp(a, "--root")) {
 				d.root = val;
 			} else if (!strcmp(a, "--log-max-size")) {
@@ -294,9 +317,10 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	r = run(&d, sock, &err);
+	r = run(&d, sock, metrics, &err);
 	if (r < 0)
 		log_error("%s", err.msg);
+	httpd_free(d.httpd);
 	server_free(d.server);
 	backend_free(d.backend);
 	reaper_free(d.reaper);
