@@ -7,7 +7,10 @@
 #include "http.h"
 #include "render.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -177,6 +180,106 @@ static const char *find_line(const char *text, const char *start)
 	return NULL;
 }
 
+static int fake_page(void *arg, FILE *f, struct spore_err *err)
+{
+	(void)err;
+	++*(int *)arg;
+	fputs("# HELP a h\n# TYPE a gauge\na 1\n", f);
+	return 0;
+}
+
+static int client(int port, const char *send_)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return -1;
+	if (send_ && write(fd, send_, strlen(send_)) < 0)
+		return -1;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+/* Turns spored's loop (the responder's part of it) until fd has an
+ * answer, closed by the responder; at most a bounded number of turns. */
+static const char *turn_until_answered(struct httpd *h, int fd)
+{
+	static char got[8192];
+	size_t n = 0;
+	for (int i = 0; i < 200; i++) {
+		struct pollfd p[HTTP_MAX_CONNS + 1];
+		int timeout = 20;
+		size_t k = httpd_pollfds(h, p, HTTP_MAX_CONNS + 1, &timeout);
+		poll(p, k, timeout > 20 || timeout < 0 ? 20 : timeout);
+		httpd_polled(h, p, k);
+		ssize_t r = read(fd, got + n, sizeof(got) - 1 - n);
+		if (r == 0)
+			break;
+		if (r > 0)
+			n += (size_t)r;
+	}
+	got[n] = '\0';
+	return got;
+}
+
+/* The responder on a real loopback socket: a client that sends half a
+ * request does not keep another from its answer, nor does one that says
+ * nothing hold a slot past the others; other paths and methods, and an
+ * oversized request, get their statuses. */
+static void responder(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0), pages = 0;
+	char addr[32], big[HTTP_MAX_REQ + 16];
+	struct httpd *h = NULL;
+	struct spore_err err = {0};
+
+	/* A free port: the kernel's choice, let go just before use. */
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bind(s, (struct sockaddr *)&a, sizeof(a));
+	getsockname(s, (struct sockaddr *)&a, &len);
+	close(s);
+	int port = ntohs(a.sin_port);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	is_int(httpd_open(&h, addr, fake_page, &pages, &err), 0, "responder: listening on %s", addr);
+	if (!h)
+		return;
+	int slow = client(port, "GET /metr"), mute = client(port, NULL);
+	int good = client(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+	const char *r = turn_until_answered(h, good);
+	ok(!strncmp(r, "HTTP/1.1 200 OK\r\n", 17) &&
+		   strstr(r, "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n") &&
+		   strstr(r, "Content-Length: 30\r\n") && strstr(r, "\r\n\r\n# HELP a h\n"),
+	   "GET /metrics answered (200, type, length, the page) while a client sent half a "
+	   "request and another nothing");
+	is_int(pages, 1, "... the page built once");
+	close(good);
+	int c = client(port, "GET /other HTTP/1.1\r\n\r\n");
+	ok(!strncmp(turn_until_answered(h, c), "HTTP/1.1 404 ", 13), "another path: 404");
+	close(c);
+	c = client(port, "DELETE /metrics HTTP/1.1\n\n");
+	r = turn_until_answered(h, c);
+	ok(!strncmp(r, "HTTP/1.1 405 ", 13) && strstr(r, "Allow: GET\r\n"),
+	   "DELETE: 405 with Allow (bare \\n line ends accepted)");
+	close(c);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "GET /", 5);
+	c = client(port, big);
+	ok(!strncmp(turn_until_answered(h, c), "HTTP/1.1 431 ", 13),
+	   "a request past %d bytes: 431", HTTP_MAX_REQ);
+	close(c);
+	c = client(port, "\x01\x02\r\n\r\n");
+	ok(!strncmp(turn_until_answered(h, c), "HTTP/1.1 400 ", 13), "garbage: 400");
+	close(c);
+	is_int(pages, 1, "no page built for those");
+	close(slow);
+	close(mute);
+	httpd_free(h);
+}
+
 int main(void)
 {
 	char fams[32][64], types[32][16];
@@ -286,5 +389,6 @@ int main(void)
 			     "1.2.3:9100", "127.0.0.1:+80",  "127.0.0.1:8x"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		is_int(http_parse_addr(bad[i], &ss, &len), -EINVAL, "address '%s' refused", bad[i]);
+	responder();
 	return tap_done();
 }
