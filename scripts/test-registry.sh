@@ -411,10 +411,64 @@ push_images() {
 	done
 }
 
+# redis: Debian's redis-server and redis-cli with the libraries they load,
+# unpacked from Debian's .debs (no maintainer scripts), over busybox (the
+# shell the tests script them with); docs, man pages and locales dropped.
+# Its own image, built apart from the others and only when missing: the
+# .debs come from Debian's archive (apt-get download, kept in
+# $SPORE_CACHE/redis-debs), which a machine without it may not reach; the
+# e2e test that uses it skips when it is absent.
+REDIS_DEBS="redis-server redis-tools libc6 libgcc-s1 libstdc++6 libatomic1 libjemalloc2 liblzf1
+	libssl3 libsystemd0 libcap2 libgcrypt20 libgpg-error0 liblz4-1 liblzma5 libzstd1"
+build_redis() {
+	local debdir=$SPORE_CACHE/redis-debs r=$IMG_DIR/b-redis/rootfs uris f lib missing=() want=()
+	mkdir -p "$debdir" "$IMG_DIR"
+	# shellcheck disable=SC2086
+	uris=$(apt-get download --print-uris $REDIS_DEBS 2>"$debdir/fetch.log") || {
+		note "cannot resolve redis's Debian packages: $(tail -n 1 "$debdir/fetch.log")"
+		return 1
+	}
+	while read -r _ f _; do
+		[ -n "$f" ] || continue
+		want+=("$f")
+		[ -s "$debdir/$f" ] || missing+=("${f%%_*}=$(echo "$f" | cut -d_ -f2 | sed 's/%3a/:/')")
+	done <<<"$uris"
+	if [ ${#missing[@]} -gt 0 ]; then
+		note "downloading ${#missing[@]} Debian packages for the redis test image"
+		(cd "$debdir" && run_logged "$debdir/fetch.log" apt-get download "${missing[@]}") || return 1
+	fi
+	[ -d "$IMG_DIR/oci" ] || umoci_q init --layout "$IMG_DIR/oci"
+	new_image redis
+	fill_busybox "$r"
+	for f in "${want[@]}"; do dpkg -x "$debdir/$f" "$r" || return 1; done
+	rm -rf "$r"/usr/share/{doc,man,info,locale,lintian,bash-completion} "$r"/usr/lib/x86_64-linux-gnu/gconv
+	mkdir -p "$r/var/lib/redis"
+	# Every library a program needs is in the image (a package list that
+	# misses one would fail in the guest, far from here).
+	for f in "$r"/usr/bin/redis-* $(find "$r"/lib "$r"/usr/lib -name '*.so*' -type f); do
+		for lib in $(readelf -d "$f" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[ -e "$r/lib/x86_64-linux-gnu/$lib" ] || [ -e "$r/usr/lib/x86_64-linux-gnu/$lib" ] ||
+				{ note "redis image: $f needs $lib, which no package in the list holds"; return 1; }
+		done
+	done
+	commit redis
+	umoci_q config --image "$IMG_DIR/oci:redis" \
+		--config.cmd redis-server --config.cmd --dir --config.cmd /var/lib/redis \
+		--config.env PATH=/usr/sbin:/usr/bin:/sbin:/bin
+	rm -rf "$IMG_DIR/b-redis"
+}
+
+push_redis() {
+	has_image spore-test/redis:latest && return 0
+	build_redis || { note "the redis test image was not built (its e2e test will skip)"; return 0; }
+	push "$IMG_DIR/oci:redis" spore-test/redis:latest
+}
+
 case ${1:-} in
 start)
 	start_registry
 	push_images
+	push_redis
 	;;
 stop) stop_registry ;;
 status) answering || exit 1 ;;
