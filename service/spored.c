@@ -6,7 +6,9 @@
  * README, "spored". */
 #include "anon_volumes.h"
 #include "backend.h"
+#include "collect.h"
 #include "guest_reap.h"
+#include "http.h"
 #include "reaper.h"
 #include "restarter.h"
 #include "server.h"
@@ -22,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_POLL (1 + 1 + 1 + SERVER_MAX_CLIENTS + 256 + 32)
+#define MAX_POLL (1 + 1 + 1 + SERVER_MAX_CLIENTS + 256 + 32 + HTTP_MAX_CONNS + 1)
 
 static volatile sig_atomic_t stop;
 
@@ -56,6 +58,11 @@ static void usage(FILE *out)
 		"                  included (1-100, default 3)\n"
 		"  --sporectl PATH The sporectl that restarts guests by their restart policy\n"
 		"                  (default: the one beside spored, else sporectl in PATH)\n"
+		"  --metrics ADDR:PORT\n"
+		"                  Serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		"                  (off by default; IPv4:PORT or [IPv6]:PORT, numeric. The\n"
+		"                  page names every guest and has no authentication: keep\n"
+		"                  ADDR a loopback address such as 127.0.0.1)\n"
 		"  --ping          Ask the running spored whether it answers; exit 0 if so\n"
 		"  --log LEVEL     debug, info, warn or error (default: $SPORE_LOG or warn)\n"
 		"  --syslog        Log to syslog instead of stderr\n"
@@ -78,6 +85,8 @@ struct spored {
 	struct restarter *restarter;
 	struct backend *backend;
 	struct server *server;
+	struct httpd *httpd; /* NULL without --metrics */
+	struct metrics_src msrc;
 	const char *root;
 	const char *sporectl;
 	struct logfile_limits lim;
@@ -208,7 +217,7 @@ out:
 	return 0;
 }
 
-static int run(struct spored *d, const char *sock, struct spore_err *err)
+static int run(struct spored *d, const char *sock, const char *metrics, struct spore_err *err)
 {
 	static struct pollfd p[MAX_POLL];
 	int r;
@@ -220,6 +229,9 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 	    (r = backend_new(&d->backend, d->xc, d->xs, d->root, &d->lim, err)) < 0 ||
 	    (r = backend_watch(d->backend, err)) < 0 ||
 	    (r = server_open(&d->server, sock, on_message, d, err)) < 0)
+		return r;
+	d->msrc = (struct metrics_src){.xc = d->xc, .xs = d->xs, .backend = d->backend, .sysfs = "/sys"};
+	if (metrics && (r = httpd_open(&d->httpd, metrics, metrics_page, &d->msrc, err)) < 0)
 		return r;
 	backend_set_server(d->backend, d->server);
 	while (!stop) {
@@ -245,7 +257,7 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 		restarter_run(d->restarter);
 
 		int timeout = -1;
-		size_t n = 0, nb, ns, nr, nt;
+		size_t n = 0, nb, ns, nr, nt, nm;
 		p[n++] = (struct pollfd){.fd = spore_xs_watch_fd(d->xs), .events = POLLIN};
 		nb = backend_pollfds(d->backend, p + n, MAX_POLL - n, &timeout);
 		n += nb;
@@ -259,6 +271,8 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 		n += nt;
 		if (trestart >= 0 && (timeout < 0 || trestart < timeout))
 			timeout = trestart;
+		nm = httpd_pollfds(d->httpd, p + n, MAX_POLL - n, &timeout);
+		n += nm;
 		int k = poll(p, n, timeout);
 		if (k < 0 && errno != EINTR)
 			return spore_err_set(err, errno, "poll");
@@ -269,6 +283,7 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 		backend_polled(d->backend, p + 1, nb);
 		server_polled(d->server, p + 1 + nb, ns);
 		restarter_polled(d->restarter, p + 1 + nb + ns + nr, nt);
+		httpd_polled(d->httpd, p + 1 + nb + ns + nr + nt, nm);
 	}
 	log_info("stopping");
 	return 0;
@@ -276,7 +291,7 @@ static int run(struct spored *d, const char *sock, struct spore_err *err)
 
 int main(int argc, char **argv)
 {
-	const char *sock = SPORE_SVC_SOCK;
+	const char *sock = SPORE_SVC_SOCK, *metrics = NULL;
 	struct spore_err err = {0};
 	struct spored d = {.lim = {.max_size = 10 << 20, .max_files = 3}};
 	int use_syslog = 0, do_ping = 0, r;
@@ -295,7 +310,7 @@ int main(int argc, char **argv)
 			do_ping = 1;
 		} else if (!strcmp(a, "--log") || !strcmp(a, "--socket") || !strcmp(a, "--root") ||
 			   !strcmp(a, "--log-max-size") || !strcmp(a, "--log-max-files") ||
-			   !strcmp(a, "--sporectl")) {
+			   !strcmp(a, "--sporectl") || !strcmp(a, "--metrics")) {
 			if (i + 1 >= argc)
 				return usage_error("%s needs an argument", a);
 			const char *val = argv[++i];
@@ -303,6 +318,13 @@ int main(int argc, char **argv)
 				sock = val;
 			} else if (!strcmp(a, "--sporectl")) {
 				d.sporectl = val;
+			} else if (!strcmp(a, "--metrics")) {
+				struct sockaddr_storage ss;
+				socklen_t len;
+				if (http_parse_addr(val, &ss, &len) < 0)
+					return usage_error("--metrics: '%s' is not IPv4:PORT or [IPv6]:PORT",
+							   val);
+				metrics = val;
 			} else if (!strcmp(a, "--root")) {
 				d.root = val;
 			} else if (!strcmp(a, "--log-max-size")) {
@@ -338,9 +360,10 @@ int main(int argc, char **argv)
 	if (!d.sporectl)
 		d.sporectl = default_sporectl();
 	log_info("restart policies run %s", d.sporectl);
-	r = run(&d, sock, &err);
+	r = run(&d, sock, metrics, &err);
 	if (r < 0)
 		log_error("%s", err.msg);
+	httpd_free(d.httpd);
 	server_free(d.server);
 	backend_free(d.backend);
 	restarter_free(d.restarter);

@@ -37,6 +37,7 @@ struct console {
 	 * less than INPUT_MAX waits, so its whole message always fits. */
 	char in[INPUT_MAX + SPORE_SVC_MAX_PAYLOAD];
 	size_t inlen;
+	uint64_t out_bytes; /* taken from the ring since this spored serves it (/metrics) */
 	bool more;      /* the ring may hold more: take again soon */
 	bool log_failed; /* warned once */
 	uint64_t logged; /* bytes this domain wrote, taken since it was served */
@@ -89,6 +90,16 @@ int backend_new(struct backend **bp, struct spore_xc *xc, struct spore_xs *xs, c
 void backend_set_server(struct backend *b, struct server *s)
 {
 	b->srv = s;
+}
+
+bool backend_console_bytes(const struct backend *b, const char *uuid, uint64_t *bytes)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (!strcmp(b->con[i]->uuid, uuid)) {
+			*bytes = b->con[i]->out_bytes;
+			return true;
+		}
+	return false;
 }
 
 size_t backend_nconsoles(const struct backend *b)
@@ -150,6 +161,7 @@ static int pump(struct backend *b, struct console *c, bool force)
 			server_output(b->srv, c, buf, (size_t)n);
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
 		x->out_cons = cons + (uint32_t)n;
+		c->out_bytes += (uint64_t)n;
 		moved = true;
 		if (round == PUMP_ROUNDS - 1)
 			c->more = true;

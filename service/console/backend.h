@@ -42,6 +42,9 @@ void backend_run(struct backend *b);
 size_t backend_pollfds(struct backend *b, struct pollfd *p, size_t max, int *timeout_ms);
 void backend_polled(struct backend *b, const struct pollfd *p, size_t n);
 size_t backend_nconsoles(const struct backend *b);
+/* The console output bytes taken from guest uuid's ring since this spored
+ * serves it; false if it serves no such console. */
+bool backend_console_bytes(const struct backend *b, const char *uuid, uint64_t *bytes);
 
 /* A client's ATTACH and INPUT. */
 void backend_attach(struct backend *b, struct server_client *c, const struct spore_svc_attach *a);
