@@ -12,6 +12,7 @@
 #include "reaper.h"
 #include "restarter.h"
 #include "server.h"
+#include "size.h"
 #include <spore/conlog.h>
 #include <spore/log.h>
 #include <spore/svc_proto.h>
@@ -151,27 +152,6 @@ static void on_message(void *arg, struct server *s, struct server_client *c,
 		spore_svc_send_error(c->fd, EPROTO, "unexpected message type %u", m->type);
 		server_close(s, c);
 	}
-}
-
-/* A size with an optional k, m or g suffix (powers of 1024), as docker's
- * --log-opt max-size. */
-static int parse_size(const char *s, uint64_t *v)
-{
-	char *end;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 10);
-	if (errno || end == s || s[0] == '-')
-		return -EINVAL;
-	unsigned shift = 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	}
-	if (*end || x > (UINT64_MAX >> shift))
-		return -EINVAL;
-	*v = (uint64_t)x << shift;
-	return 0;
 }
 
 static int ping(const char *path)
@@ -328,7 +308,7 @@ int main(int argc, char **argv)
 			} else if (!strcmp(a, "--root")) {
 				d.root = val;
 			} else if (!strcmp(a, "--log-max-size")) {
-				if (parse_size(val, &d.lim.max_size) < 0 ||
+				if (spore_size_parse(val, 0, &d.lim.max_size) < 0 ||
 				    d.lim.max_size < 16384)
 					return usage_error("--log-max-size: '%s' is not a size of 16k or more",
 							   val);
