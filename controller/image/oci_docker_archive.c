@@ -54,10 +54,12 @@ static int read_manifest(int fd, const char *file, struct wanted *cfg, struct wa
 		if (spore_merge_clean_path(archive_entry_pathname(e) ?: "", name, sizeof(name)) < 0 ||
 		    strcmp(name, "manifest.json"))
 			continue;
-		if (archive_entry_size(e) > (la_int64_t)SPORE_MANIFEST_MAX)
+		/* A GNU header's base-256 size may be negative. */
+		la_int64_t size = archive_entry_size(e);
+		if (size < 0 || size > (la_int64_t)SPORE_MANIFEST_MAX)
 			break;
-		buf = malloc((size_t)archive_entry_size(e) + 1);
-		len = buf ? archive_read_data(a, buf, (size_t)archive_entry_size(e)) : -1;
+		buf = malloc((size_t)size + 1);
+		len = buf ? archive_read_data(a, buf, (size_t)size) : -1;
 		break;
 	}
 	archive_read_free(a);
