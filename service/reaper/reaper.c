@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <sys/pidfd.h>
 #include <unistd.h>
 
 #define SAFETY_NET_MS (60 * 1000)
@@ -29,17 +29,6 @@ struct reaper {
 	struct spore_dominfo *prev;
 	size_t nprev;
 };
-
-static int pidfd_open(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
 
 static void owners_drop(struct reaper *o, const struct spore_uuid_set *which)
 {
@@ -63,7 +52,7 @@ static void owners_add(struct reaper *o, const char *uuid, pid_t pid)
 		o->rescan = true;
 		return;
 	}
-	int fd = pidfd_open(pid);
+	int fd = pidfd_open(pid, 0);
 	if (fd < 0) {
 		/* Gone already (or no pidfds): look again soon. */
 		o->rescan = true;

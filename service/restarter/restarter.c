@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,17 +48,6 @@ static int64_t now_ms(void)
 	struct timespec t;
 	clock_gettime(CLOCK_REALTIME, &t);
 	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static int pidfd_open(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	errno = ENOSYS;
-	return -1;
-#endif
 }
 
 int restarter_new(struct restarter **rp, struct spore_xs *xs, const char *sporectl,
@@ -214,7 +203,7 @@ static void spawn(struct restarter *r, const char *uuid)
 			strerror(errno));
 		_exit(127);
 	}
-	int fd = pidfd_open(pid);
+	int fd = pidfd_open(pid, 0);
 	if (fd < 0) {
 		/* No pidfd: wait for it here (a start takes seconds, rarely). */
 		log_warn("restarter: pidfd_open: %s; waiting for the start", strerror(errno));
