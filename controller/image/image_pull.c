@@ -343,11 +343,8 @@ static int fetch_and_merge(struct spore_store *s, struct source *src, const stru
 		step(o, "merging %zu layers into a squashfs", m->n_layers);
 	/* One layer (or none): nothing to overlap, no thread. */
 	if (n <= 1) {
-		f.running = 1;
-		f.next = m->n_layers;
 		for (size_t i = 0; i < m->n_layers && r == 0; i++)
 			r = fetch_layer(s, src, m, i, o, err);
-		f.running = 0;
 		for (size_t i = 0; i < m->n_layers; i++)
 			f.in[i] = r == 0;
 		spore_progress_end(src->progress);
