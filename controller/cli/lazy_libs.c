@@ -1,4 +1,4 @@
-/* libcurl and libarchive, loaded on first use instead of at exec.
+/* libcurl, libarchive and libisal, loaded on first use instead of at exec.
  *
  * Only pulling an image needs them (registry client, layer merge, docker
  * archives), yet with what they pull in (gnutls, krb5, ldap, libxml2, ICU,
@@ -13,12 +13,13 @@
  *
  * A library that cannot be loaded ends the process with one line and exit
  * status 127, as the dynamic loader does for a missing library at exec.
- * A newly used libcurl or libarchive function needs its line in the lists
+ * A newly used libcurl, libarchive or libisal function needs its line in the lists
  * below: until then sporectl's link fails with an undefined reference. */
 #define CURL_DISABLE_TYPECHECK /* curl.h would make curl_easy_setopt a macro */
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
+#include <isa-l/igzip_lib.h>
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -30,6 +31,7 @@
 /* Sonames of the ABIs spore is built against (stable since 2006 and 2012). */
 #define CURL_SONAME "libcurl.so.4"
 #define ARCHIVE_SONAME "libarchive.so.13"
+#define ISAL_SONAME "libisal.so.2" /* ISA-L: gzip layers (controller/image/gzip_read.c) */
 
 static void *open_lib(const char *soname)
 {
@@ -105,6 +107,11 @@ static void resolve(void *h, const char *soname, const char *name, void *slot, s
 	V(archive_entry_set_gname, (struct archive_entry * e, const char *s), (e, s))                \
 	V(archive_entry_set_size, (struct archive_entry * e, la_int64_t n), (e, n))
 
+#define ISAL_FNS(X, V)                                                                             \
+	V(isal_inflate_init, (struct inflate_state * st), (st))                                      \
+	V(isal_inflate_reset, (struct inflate_state * st), (st))                                     \
+	X(int, isal_inflate, (struct inflate_state * st), (st))
+
 #define FIELD(ret, name, params, args) ret(*name) params;
 #define VFIELD(name, params, args) void(*name) params;
 #define LOAD(ret, name, params, args) resolve(h, SONAME, #name, &T.name, sizeof(T.name));
@@ -118,7 +125,11 @@ static struct {
 static struct {
 	ARCHIVE_FNS(FIELD, VFIELD)
 } A;
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT, archive_once = PTHREAD_ONCE_INIT;
+static struct {
+	ISAL_FNS(FIELD, VFIELD)
+} I;
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT, archive_once = PTHREAD_ONCE_INIT,
+		      isal_once = PTHREAD_ONCE_INIT;
 
 static void load_curl(void)
 {
@@ -138,6 +149,16 @@ static void load_archive(void)
 #define SONAME ARCHIVE_SONAME
 	void *h = open_lib(SONAME);
 	ARCHIVE_FNS(LOAD, VLOAD)
+#undef T
+#undef SONAME
+}
+
+static void load_isal(void)
+{
+#define T I
+#define SONAME ISAL_SONAME
+	void *h = open_lib(SONAME);
+	ISAL_FNS(LOAD, VLOAD)
 #undef T
 #undef SONAME
 }
@@ -166,8 +187,21 @@ static void load_archive(void)
 		pthread_once(&archive_once, load_archive);                                         \
 		A.name args;                                                                       \
 	}
+#define ISAL_WRAP(ret, name, params, args)                                                         \
+	ret name params                                                                            \
+	{                                                                                          \
+		pthread_once(&isal_once, load_isal);                                               \
+		return I.name args;                                                                \
+	}
+#define ISAL_VWRAP(name, params, args)                                                             \
+	void name params                                                                           \
+	{                                                                                          \
+		pthread_once(&isal_once, load_isal);                                               \
+		I.name args;                                                                       \
+	}
 CURL_FNS(CURL_WRAP, CURL_VWRAP)
 ARCHIVE_FNS(ARCHIVE_WRAP, ARCHIVE_VWRAP)
+ISAL_FNS(ISAL_WRAP, ISAL_VWRAP)
 
 /* The option's number says the type of its one argument (curl.h's
  * CURLOPTTYPE_* ranges); it is passed on as that type. */
