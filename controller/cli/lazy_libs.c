@@ -14,7 +14,8 @@
  * A library that cannot be loaded ends the process with one line and exit
  * status 127, as the dynamic loader does for a missing library at exec.
  * A newly used libcurl, libarchive or libisal function needs its line in the lists
- * below: until then sporectl's link fails with an undefined reference. */
+ * below: until then sporectl links the library at exec again (the static
+ * parts carry the full link line), which tests/xen_cli.sh refuses. */
 #define CURL_DISABLE_TYPECHECK /* curl.h would make curl_easy_setopt a macro */
 #include <archive.h>
 #include <archive_entry.h>
@@ -89,6 +90,7 @@ static void resolve(void *h, const char *soname, const char *name, void *slot, s
 	X(struct archive *, archive_write_new, (void), ())                                           \
 	X(int, archive_write_set_format_pax_restricted, (struct archive * a), (a))                   \
 	X(int, archive_write_set_bytes_in_last_block, (struct archive * a, int n), (a, n))           \
+	X(int, archive_write_set_bytes_per_block, (struct archive * a, int n), (a, n))              \
 	X(int, archive_write_open_fd, (struct archive * a, int fd), (a, fd))                         \
 	X(int, archive_write_header, (struct archive * a, struct archive_entry * e), (a, e))         \
 	X(la_ssize_t, archive_write_data, (struct archive * a, const void *b, size_t n), (a, b, n))  \
@@ -101,6 +103,7 @@ static void resolve(void *h, const char *soname, const char *name, void *slot, s
 	X(const char *, archive_entry_hardlink, (struct archive_entry * e), (e))                     \
 	X(const char *, archive_entry_symlink, (struct archive_entry * e), (e))                      \
 	X(la_int64_t, archive_entry_size, (struct archive_entry * e), (e))                           \
+	X(int, archive_entry_size_is_set, (struct archive_entry * e), (e))                           \
 	V(archive_entry_set_pathname, (struct archive_entry * e, const char *s), (e, s))             \
 	V(archive_entry_set_hardlink, (struct archive_entry * e, const char *s), (e, s))             \
 	V(archive_entry_set_uname, (struct archive_entry * e, const char *s), (e, s))                \

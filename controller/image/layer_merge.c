@@ -649,6 +649,9 @@ int spore_layer_merge_from(spore_layer_open_fn open_layer, void *arg, size_t n_l
 	if (!m.out)
 		return spore_err_set(err, ENOMEM, "merging layers");
 	archive_write_set_format_pax_restricted(m.out);
+	/* One write(2) per 1 MiB, not libarchive's default 10 KiB block: the
+	 * merged tar is the whole image, and each write wakes tar2sqfs. */
+	archive_write_set_bytes_per_block(m.out, 1 << 20);
 	archive_write_set_bytes_in_last_block(m.out, 1);
 	if (archive_write_open_fd(m.out, out_fd) != ARCHIVE_OK) {
 		r = spore_err_setx(err, EIO, "opening the merged tar: %s", archive_error_string(m.out));
