@@ -44,7 +44,11 @@ until go=$($X read data/go 2>&1) && [ "$go" = 1 ]; do
 done
 $X write data/spore/exit-status "exited 0$E" >/dev/null 2>&1
 echo BOGUS-EXITING
-poweroff -f
+# -n: no sync(). Its own bogus vbd states make dom0's blkback fail and
+# reconnect its disk under its blkfront, and now and then its kernel's
+# sync() then never returns (the domain blocked, 1 run in 4 in one sandbox
+# boot): the guest hurting itself, while dom0 is what is under test here.
+poweroff -n -f
 EOF
 
 L --attach --rm "$img" true >/dev/null 2>&1 # warm the image cache
@@ -94,10 +98,18 @@ xenstore-write "/local/domain/$domid/data/go" 1
 check_eq "dom0 tells it to exit (data/go)" "$(xenstore-read "/local/domain/$domid/data/go" 2>&1)" 1
 # shellcheck disable=SC2317
 ended() { ! kill -0 "$gpid" 2>/dev/null; }
-if ! wait_for 180 ended; then
-	# Say where it stands, not 600 s of nothing: what the guest printed,
-	# its domain's state, what it reads.
-	echo "# the guest has not exited 180 s after data/go; its console:"
+if wait_for 120 ended; then
+	wait "$gpid"
+	echo "# the attached launch ended with exit status $?"
+	sporectl list -a >"$E2E_TMP/list.out" 2>&1
+	check_match "its bogus exit status is shown as invalid" "$(grep e2e-bogus "$E2E_TMP/list.out")" \
+		'Exited \(invalid\)'
+	no_raw_controls "... and nothing raw in list -a" "$E2E_TMP/list.out"
+	check "rm removes it" sporectl rm e2e-bogus
+else
+	# Its kernel did not finish powering off (see -n above). Say where it
+	# stands, then dom0 must still end it cleanly.
+	echo "# the guest has not exited 120 s after data/go; its console:"
 	tr -d '\r' <"$E2E_TMP/g.out" | cat -v | tail -n 15 | sed 's/^/#   /'
 	echo "# its domain: $(xl list "$domid" 2>&1 | tail -n 1)"
 	echo "# its data/go: $(xenstore-read "/local/domain/$domid/data/go" 2>&1)"
@@ -105,14 +117,12 @@ if ! wait_for 180 ended; then
 	echo "# spored's log since it started:"
 	tail -c +$((reap_at + 1)) $reap_log 2>/dev/null | cat -v | tail -n 15 | sed 's/^/#   /'
 	kill "$gpid" 2>/dev/null
+	wait "$gpid"
+	skip "its bogus exit status is shown as invalid" "the guest hung in its own shutdown"
+	sporectl list -a >"$E2E_TMP/list.out" 2>&1
+	no_raw_controls "... and nothing raw in list -a" "$E2E_TMP/list.out"
+	check "destroy -t 0 ends and removes it" sporectl destroy -t 0 e2e-bogus
 fi
-wait "$gpid"
-echo "# the attached launch ended with exit status $?"
-sporectl list -a >"$E2E_TMP/list.out" 2>&1
-check_match "its bogus exit status is shown as invalid" "$(grep e2e-bogus "$E2E_TMP/list.out")" \
-	'Exited \(invalid\)'
-no_raw_controls "... and nothing raw in list -a" "$E2E_TMP/list.out"
-check "rm removes it" sporectl rm e2e-bogus
 check_no_leak "nothing of it is left" "$before"
 tail -c +$((net_at + 1)) $net_log 2>/dev/null >"$E2E_TMP/netlog"
 tail -c +$((reap_at + 1)) $reap_log 2>/dev/null >"$E2E_TMP/reaplog"
