@@ -30,11 +30,13 @@ int metrics_page(void *arg, FILE *f, struct spore_err *err)
 	for (size_t i = 0; i < nall; i++) {
 		const struct spore_guest *g = &all[i];
 		int d = strcmp(g->state, "running") ? -1 : spore_guest_match_domain(g, doms, ndoms);
-		if (d < 0 || spore_dominfo_dying(&doms[d]) || spore_dominfo_shutdown(&doms[d]))
-			continue;
 		struct metrics_guest *m = &mg[n++];
 		memcpy(m->uuid, g->uuid, sizeof(m->uuid));
 		memcpy(m->name, g->name, sizeof(m->name));
+		m->restarts = g->restart_count;
+		if (d < 0 || spore_dominfo_dying(&doms[d]) || spore_dominfo_shutdown(&doms[d]))
+			continue;
+		m->running = true;
 		m->cpu_ns = doms[d].cpu_time_ns;
 		/* Xen's pages, as `sporectl stats` counts them. */
 		m->mem = doms[d].tot_pages * 4096;

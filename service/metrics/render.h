@@ -14,6 +14,10 @@
 struct metrics_guest {
 	char uuid[37];
 	char name[65];
+	/* Every record is a guest here; only a running one has the figures
+	 * below restarts. */
+	uint32_t restarts;          /* the record's restart-count (spored's restarts) */
+	bool running;
 	uint64_t cpu_ns;            /* Xen's CPU time of the domain */
 	uint64_t mem, mem_limit;    /* bytes */
 	uint32_t vcpus;
@@ -23,7 +27,7 @@ struct metrics_guest {
 };
 
 struct metrics_figures {
-	const struct metrics_guest *g; /* the running guests */
+	const struct metrics_guest *g; /* every record's guest, running or not */
 	size_t n;
 	size_t consoles; /* consoles spored serves */
 };

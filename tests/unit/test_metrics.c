@@ -300,21 +300,25 @@ int main(void)
 	       "nanoseconds as seconds, not rounded");
 	free(t);
 
-	/* The page: two guests, one without devices or console. */
-	struct metrics_guest g[2] = {
-		{.uuid = "11111111-2222-3333-4444-555555555555", .name = "web",
-		 .cpu_ns = 2500000000ull, .mem = 64 << 20, .mem_limit = 128 << 20, .vcpus = 2,
+	/* The page: two running guests, one without devices or console, and
+	 * an exited one that spored restarted twice. */
+	struct metrics_guest g[3] = {
+		{.uuid = "11111111-2222-3333-4444-555555555555", .name = "web", .running = true,
+		 .restarts = 1, .cpu_ns = 2500000000ull, .mem = 64 << 20, .mem_limit = 128 << 20, .vcpus = 2,
 		 .io = {.net_rx = 10, .net_tx = 20, .blk_read = 30, .blk_write = 40,
 			.net = true, .blk = true},
 		 .console = true, .console_bytes = 77},
-		{.uuid = "66666666-7777-8888-9999-000000000000", .name = "q\"uote",
+		{.uuid = "66666666-7777-8888-9999-000000000000", .name = "q\"uote", .running = true,
 		 .cpu_ns = 1, .mem = 4096, .mem_limit = 8192, .vcpus = 1},
+		{.uuid = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", .name = "crashy", .restarts = 2,
+		 .cpu_ns = 5, .mem = 4096, .mem_limit = 8192, .vcpus = 1},
 	};
-	struct metrics_figures m = {.g = g, .n = 2, .consoles = 1};
+	struct metrics_figures m = {.g = g, .n = 3, .consoles = 1};
 	t = render(page, &m);
 	int ns = parse_strict(t, fams, types, &nfam);
-	/* 2 guests x (cpu, mem, limit, vcpus) + 1 x (4 io + console) + 2 global */
-	is_int(ns, 8 + 5 + 2, "the page parses strictly, every sample there");
+	/* 3 guests x restarts + 2 running x (cpu, mem, limit, vcpus) + 1 x (4 io
+	 * + console) + 2 global */
+	is_int(ns, 3 + 8 + 5 + 2, "the page parses strictly, every sample there");
 	if (ns < 0)
 		printf("# page:\n%s", t);
 	int counters = 0, gauges = 0;
@@ -326,9 +330,20 @@ int main(void)
 		else
 			gauges += !total;
 	}
-	is_int(counters, 6, "cpu, network x2, block x2, console: counters, named _total");
+	is_int(counters, 7,
+	       "restarts, cpu, network x2, block x2, console: counters, named _total");
 	is_int(gauges, 5, "memory, limit, vcpus, guests, consoles: gauges, not _total");
-	is_int(nfam, 11, "no family but these");
+	is_int(nfam, 12, "no family but these");
+	is_str(find_line(t, "spore_guest_restarts_total{name=\"crashy\""),
+	       "spore_guest_restarts_total{name=\"crashy\",id=\"aaaaaaaa-bbbb-cccc-dddd-"
+	       "eeeeeeeeeeee\"} 2",
+	       "restarts of a guest that is not running (exited after its restarts)");
+	is_str(find_line(t, "spore_guest_restarts_total{name=\"q"),
+	       "spore_guest_restarts_total{name=\"q\\\"uote\",id=\"66666666-7777-8888-9999-"
+	       "000000000000\"} 0",
+	       "restarts 0 of a guest never restarted");
+	ok(!find_line(t, "spore_guest_cpu_seconds_total{name=\"crashy\""),
+	   "a guest not running has no CPU, memory or I/O samples");
 	is_str(find_line(t, "spore_guest_cpu_seconds_total{name=\"web\""),
 	       "spore_guest_cpu_seconds_total{name=\"web\",id=\"11111111-2222-3333-4444-"
 	       "555555555555\"} 2.500000000",
@@ -343,7 +358,8 @@ int main(void)
 	       "spore_guest_console_bytes_total{name=\"web\",id=\"11111111-2222-3333-4444-"
 	       "555555555555\"} 77",
 	       "console bytes of the served console only");
-	is_str(find_line(t, "spore_guests_running "), "spore_guests_running 2", "guests running");
+	is_str(find_line(t, "spore_guests_running "), "spore_guests_running 2",
+	       "guests running: the running ones only");
 	free(t);
 
 	m.n = 0;

@@ -1,6 +1,7 @@
 #!/bin/bash
 # spored --metrics: the Prometheus page (service/metrics/) with a guest
-# burning CPU and an idle one. The page parses strictly as the text format
+# burning CPU and an idle one, and the restarts of one that crashes with
+# --restart on-failure:2. The page parses strictly as the text format
 # 0.0.4 (dom0 has no python3 nor promtool: an awk parser of this test's);
 # the busy guest's CPU counter grows faster; memory is plausible; only GET
 # /metrics is served; and clients that send slowly, send garbage or take
@@ -28,7 +29,7 @@ stop_spored() {
 }
 cleanup() {
 	for fd in 3 4 5 6 7; do eval "exec $fd>&-" 2>/dev/null; done
-	sporectl destroy -t 0 e2e-mbusy e2e-midle >/dev/null 2>&1
+	sporectl destroy -t 0 e2e-mbusy e2e-midle e2e-mfail >/dev/null 2>&1
 	stop_spored
 	start_spored
 	rm -rf "$E2E_TMP"
@@ -173,4 +174,27 @@ check_eq "... with one line (and the help hint)" "$(printf '%s\n' "$out" | head 
 	"spored: --metrics: '1.2.3.4.5:1' is not IPv4:PORT or [IPv6]:PORT"
 
 sporectl destroy -t 0 e2e-mbusy e2e-midle >/dev/null 2>&1
+
+# Restarts per guest: a container crashing with --restart on-failure:2 is
+# relaunched twice by spored's restarter, then stays exited; its counter
+# says 2 (an exited guest keeps its series), and still does after a kill -9
+# of spored (the count is the record's, not spored's memory).
+L -d --name e2e-mfail --restart on-failure:2 "$img" /bin/sh -c 'exit 3' >/dev/null 2>&1
+gave_up() { [ "$(sporectl inspect -f '{{.state}} {{.RestartCount}}' e2e-mfail 2>/dev/null)" = "exited 2" ]; }
+check "a guest with --restart on-failure:2 is relaunched twice, then stays exited" wait_for 300 gave_up
+curl -s -o "$E2E_TMP/m3" "$URL"
+check "the page with restarts parses strictly" strict "$E2E_TMP/m3"
+check_eq "restarts are a counter" "$(fam_type "$E2E_TMP/m3" spore_guest_restarts_total)" counter
+check_eq "its restarts: 2" "$(val "$E2E_TMP/m3" spore_guest_restarts_total e2e-mfail)" 2
+grep '^spore_guest_restarts_total' "$E2E_TMP/m3" | sed 's/^/# page: /'
+kill9_spored() { local p; p=$(pidof spored) && kill -KILL $p; wait_for 10 sh -c "! pidof spored"; }
+kill9_spored
+start_spored --metrics 127.0.0.1:$PORT
+curl -s -o "$E2E_TMP/m4" "$URL"
+check_eq "... still 2 after a kill -9 of spored and its restart" \
+	"$(val "$E2E_TMP/m4" spore_guest_restarts_total e2e-mfail)" 2
+check_eq "... and the exited guest has no CPU sample" \
+	"$(val "$E2E_TMP/m4" spore_guest_cpu_seconds_total e2e-mfail)" ""
+
+sporectl destroy -t 0 e2e-mfail >/dev/null 2>&1
 check_eq "destroy leaves no domain" "$(domains)" 0
