@@ -47,7 +47,8 @@ int metrics_page(void *arg, FILE *f, struct spore_err *err)
 								  &m->console_bytes);
 	}
 	struct metrics_figures fig = {
-		.g = mg, .n = n, .consoles = s->backend ? backend_nconsoles(s->backend) : 0};
+		.g = mg, .n = n, .consoles = s->backend ? backend_nconsoles(s->backend) : 0,
+		.launches = s->launches};
 	metrics_render(f, &fig);
 	r = 0;
 out:

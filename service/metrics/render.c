@@ -85,4 +85,6 @@ void metrics_render(FILE *f, const struct metrics_figures *m)
 	expo_u64(f, "spore_guests_running", NULL, 0, running);
 	expo_family(f, "spore_consoles", EXPO_GAUGE, "Guest consoles spored serves");
 	expo_u64(f, "spore_consoles", NULL, 0, m->consoles);
+	if (m->launches)
+		launch_hist_render(f, m->launches);
 }

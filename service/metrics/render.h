@@ -5,6 +5,7 @@
 #define SPORED_RENDER_H
 
 #include "guest_stats.h"
+#include "launch_hist.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,6 +31,7 @@ struct metrics_figures {
 	const struct metrics_guest *g; /* every record's guest, running or not */
 	size_t n;
 	size_t consoles; /* consoles spored serves */
+	const struct launch_hist *launches; /* NULL: none */
 };
 
 /* Writes the page to f; families without samples are left out. */
