@@ -79,7 +79,7 @@ strict() {
 		} else if (sname != fam) bad("a sample of another family")
 		s = substr(s, RLENGTH + 1)
 		series = sname
-		lastlabel = 
+		lastlabel = ""
 		if (substr(s, 1, 1) == "{") {
 			s = substr(s, 2)
 			for (;;) {
