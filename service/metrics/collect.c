@@ -1,7 +1,8 @@
 /* A page's figures, read when it is asked for: nothing is kept between
- * scrapes, so a restarted spored serves the same page (the console byte
- * counts excepted: they restart from 0, which Prometheus reads as a counter
- * reset). */
+ * scrapes but the launch histogram, which spored keeps in a file
+ * (launch_store.h), so a restarted spored serves the same page (the console
+ * byte counts excepted: they restart from 0, which Prometheus reads as a
+ * counter reset). */
 #include "collect.h"
 #include "guest_stats.h"
 #include "guest_teardown.h"
