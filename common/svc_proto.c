@@ -84,6 +84,25 @@ static int launched_ok(const uint8_t *p)
 	return sum <= m.total_ns;
 }
 
+/* exec's items: kind, text (no NUL, at most an item's maximum), NUL; an
+ * argument among them. */
+static int exec_items_ok(const uint8_t *p, size_t n)
+{
+	int args = 0;
+	while (n) {
+		const uint8_t *nul = memchr(p, '\0', n);
+		if (!nul || nul == p || (size_t)(nul - p) - 1 > SPORE_SVC_EXEC_ITEM_MAX)
+			return 0;
+		if (p[0] == 'a')
+			args++;
+		else if (p[0] != 'e' && p[0] != 'u' && p[0] != 'w')
+			return 0;
+		n -= (size_t)(nul - p) + 1;
+		p = nul + 1;
+	}
+	return args > 0;
+}
+
 int spore_svc_parse(const void *buf, size_t n, struct spore_svc_msg *m)
 {
 	struct spore_svc_hdr h;
@@ -115,6 +134,32 @@ int spore_svc_parse(const void *buf, size_t n, struct spore_svc_msg *m)
 	case SPORE_SVC_INPUT:
 		ok = h.len > 0;
 		break;
+	case SPORE_SVC_EXEC:
+		ok = h.len > sizeof(struct spore_svc_exec) && uuid_ok((const char *)p) &&
+		     exec_items_ok(p + sizeof(struct spore_svc_exec),
+				   h.len - sizeof(struct spore_svc_exec));
+		if (ok) {
+			struct spore_svc_exec x;
+			memcpy(&x, p, sizeof(x));
+			ok = !(x.flags & ~(uint32_t)SPORE_SVC_EXEC_STDIN_OPEN);
+		}
+		break;
+	case SPORE_SVC_EXEC_STDIN:
+		ok = 1;
+		break;
+	case SPORE_SVC_EXEC_STDOUT:
+	case SPORE_SVC_EXEC_STDERR:
+		ok = h.len > 0;
+		break;
+	case SPORE_SVC_EXEC_EXIT: {
+		uint32_t code;
+		ok = h.len == sizeof(code);
+		if (ok) {
+			memcpy(&code, p, sizeof(code));
+			ok = code <= 255;
+		}
+		break;
+	}
 	case SPORE_SVC_ERROR: {
 		struct spore_svc_error_hdr e;
 		ok = h.len > sizeof(e) && text_ok(p + sizeof(e), h.len - sizeof(e));

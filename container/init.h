@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "userspec.h"
@@ -60,10 +61,42 @@ void wait_network(const struct spore_bundle *b);
 /* identity.c: hostname, /etc/hosts, /etc/resolv.conf */
 void setup_identity(const struct spore_bundle *b);
 
-/* run.c: the container process. */
+/* run.c: the container process (and exec's, with the same rules). */
+#define EXEC_MAX_ENV 256
+#define EXEC_MAX_ARGS 256
 void resolve_user(const struct spore_bundle *b, struct userspec_ids *ids);
+/* 0, or -1 with err holding one line. */
+int resolve_userspec(const char *spec, struct userspec_ids *ids, char *err, size_t errlen);
+/* The bundle's environment, then extra (replacing the bundle's variables of
+ * the same names), plus the defaults docker adds when missing. Static. */
+const char *const *build_env(const struct spore_bundle *b, const struct userspec_ids *ids,
+			     const char *const *extra, unsigned nextra);
+/* In a child: one line on fd 2 ("sporeinit: ..."), then _exit(code). */
+_Noreturn void child_fail(int code, const char *fmt, const char *arg, int err);
+/* In a child: user, working directory, PATH lookup and exec, with docker's
+ * 125/126/127 when one fails. */
+_Noreturn void become_and_exec(const struct userspec_ids *ids, const char *user, const char *wd,
+			       const char *const *argv, const char *const *env);
 void make_workdir(const struct spore_bundle *b);
 pid_t start_container(const struct spore_bundle *b, const struct userspec_ids *ids);
+
+/* channel.c: the control channel to spored (/dev/hvc1). */
+struct spore_chan_msg;
+int chan_open(void);               /* 0 or -errno (no device yet: -ENODEV) */
+int chan_fd(void);                 /* -1 when not open */
+short chan_events(void);           /* what to poll it for */
+void chan_polled(short revents);
+bool chan_send(uint8_t type, uint8_t stream, const void *p, size_t len);
+size_t chan_room(void);            /* bytes free in its output queue */
+
+/* exec.c: sporectl exec's sessions. */
+struct pollfd;
+void exec_init(const struct spore_bundle *b);
+void exec_reset(void);             /* kill every session (a new spored) */
+bool exec_frame(const struct spore_chan_msg *m); /* false: a broken rule */
+bool exec_reaped(pid_t pid, int status); /* true if pid was a session's */
+size_t exec_pollfds(struct pollfd *p, size_t max);
+void exec_polled(const struct pollfd *p, size_t n);
 
 /* supervise.c: PID 1's loop until the container is gone; returns its wait
  * status. */

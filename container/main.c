@@ -120,6 +120,7 @@ int main(int argc, char **argv)
 	if (bundle.start_gate)
 		wait_start_gate();
 
+	exec_init(&bundle);
 	child = start_container(&bundle, &ids);
 	if (xb_fd() >= 0)
 		xb_write("data/spore/state", "running");

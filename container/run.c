@@ -35,14 +35,20 @@ static size_t slurp(const char *path, char *buf, size_t cap)
 	return got;
 }
 
-void resolve_user(const struct spore_bundle *b, struct userspec_ids *ids)
+int resolve_userspec(const char *spec, struct userspec_ids *ids, char *err, size_t errlen)
 {
 	static char passwd[ETC_MAX], group[ETC_MAX];
-	char err[200];
 	size_t pn = slurp("/etc/passwd", passwd, sizeof(passwd));
 	size_t gn = slurp("/etc/group", group, sizeof(group));
 
-	if (userspec_resolve(b->user, passwd, pn, group, gn, ids, err, sizeof(err)) < 0)
+	return userspec_resolve(spec, passwd, pn, group, gn, ids, err, errlen);
+}
+
+void resolve_user(const struct spore_bundle *b, struct userspec_ids *ids)
+{
+	char err[200];
+
+	if (resolve_userspec(b->user, ids, err, sizeof(err)) < 0)
 		die("%s", err);
 }
 
@@ -56,15 +62,29 @@ static const char *getenv_in(const char *const *env, const char *name)
 	return NULL;
 }
 
-/* The bundle's environment plus the defaults docker adds when missing. */
-static const char *const *build_env(const struct spore_bundle *b, const struct userspec_ids *ids)
+static bool same_key(const char *a, const char *b)
 {
-	static const char *env[SPORE_BUNDLE_MAX_ENV + 4];
+	size_t n = strcspn(a, "=");
+	return !strncmp(a, b, n) && (b[n] == '=' || b[n] == '\0');
+}
+
+const char *const *build_env(const struct spore_bundle *b, const struct userspec_ids *ids,
+			     const char *const *extra, unsigned nextra)
+{
+	static const char *env[SPORE_BUNDLE_MAX_ENV + EXEC_MAX_ENV + 4];
 	static char home[sizeof(ids->home) + 8];
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < b->envc; i++)
-		env[n++] = b->envp[i];
+	/* exec's -e replaces the container's variable of that name. */
+	for (unsigned i = 0; i < b->envc; i++) {
+		bool replaced = false;
+		for (unsigned k = 0; k < nextra && !replaced; k++)
+			replaced = same_key(extra[k], b->envp[i]);
+		if (!replaced)
+			env[n++] = b->envp[i];
+	}
+	for (unsigned k = 0; k < nextra && k < EXEC_MAX_ENV; k++)
+		env[n++] = extra[k];
 	env[n] = NULL;
 	if (!getenv_in(env, "PATH"))
 		env[n++] = "PATH=" PATHSEARCH_DEFAULT;
@@ -82,7 +102,7 @@ static const char *const *build_env(const struct spore_bundle *b, const struct u
 
 /* One write: on a console the kernel also prints to, the line must not be
  * split around one of its messages. */
-static _Noreturn void child_fail(int code, const char *fmt, const char *arg, int err)
+_Noreturn void child_fail(int code, const char *fmt, const char *arg, int err)
 {
 	char msg[600], line[700];
 
@@ -165,7 +185,7 @@ void make_workdir(const struct spore_bundle *b)
 
 pid_t start_container(const struct spore_bundle *b, const struct userspec_ids *ids)
 {
-	const char *const *env = build_env(b, ids);
+	const char *const *env = build_env(b, ids, NULL, 0);
 	const char *wd = b->workdir ? b->workdir : "/";
 	sigset_t none;
 	pid_t pid;
@@ -180,18 +200,24 @@ pid_t start_container(const struct spore_bundle *b, const struct userspec_ids *i
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid();
 	setup_terminal(b);
+	become_and_exec(ids, b->user, wd, b->argv, env);
+}
+
+void become_and_exec(const struct userspec_ids *ids, const char *user, const char *wd,
+		     const char *const *argv, const char *const *env)
+{
 	if (setgroups((size_t)ids->ngroups, ids->groups) < 0 || setgid(ids->gid) < 0 ||
 	    setuid(ids->uid) < 0)
-		child_fail(125, "set user %s", b->user ? b->user : "root", errno);
+		child_fail(125, "set user %s", user ? user : "root", errno);
 	if (chdir(wd) < 0)
 		child_fail(126, "chdir to %s", wd, errno);
 
 	static char path[4096];
-	int r = pathsearch(b->argv[0], getenv_in(env, "PATH"), path, sizeof(path));
+	int r = pathsearch(argv[0], getenv_in(env, "PATH"), path, sizeof(path));
 	if (r == 127)
-		child_fail(127, "exec: \"%s\": executable file not found in $PATH", b->argv[0], 0);
+		child_fail(127, "exec: \"%s\": executable file not found in $PATH", argv[0], 0);
 	if (r == 126)
-		child_fail(126, "exec: \"%s\": permission denied", b->argv[0], 0);
-	execve(path, (char *const *)b->argv, (char *const *)env);
+		child_fail(126, "exec: \"%s\": permission denied", argv[0], 0);
+	execve(path, (char *const *)argv, (char *const *)env);
 	child_fail(errno == ENOENT ? 127 : 126, "exec %s", path, errno);
 }

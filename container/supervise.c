@@ -14,6 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define CHAN_OPEN_TRIES 20
+#define CHAN_OPEN_EVERY_MS 500
+
 int supervise(pid_t child, int stop_signal, unsigned stop_timeout)
 {
 	sigset_t set;
@@ -34,9 +37,24 @@ int supervise(pid_t child, int stop_signal, unsigned stop_timeout)
 	/* Outside the loop: once xenbus hangs up it stays out of the poll (a
 	 * hung-up fd polls ready at once, and PID 1 would spin). */
 	int xfd = xb_fd();
+	/* The control channel's console is there from boot with spore's
+	 * toolstack; a few more looks in case its frontend is late. */
+	int chan_tries = 0;
+	int64_t chan_next = spore_now_ms();
 	while (!done) {
-		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = xfd, .events = POLLIN}};
+		struct pollfd p[3 + 32] = {{.fd = sfd, .events = POLLIN},
+					   {.fd = xfd, .events = POLLIN},
+					   {.fd = -1}};
 		int timeout = -1;
+
+		if (chan_fd() < 0 && chan_tries < CHAN_OPEN_TRIES && spore_now_ms() >= chan_next) {
+			int r = chan_open();
+			if (r < 0 && ++chan_tries == CHAN_OPEN_TRIES)
+				trace("no control channel (%s): no sporectl exec", strerror(-r));
+			chan_next = spore_now_ms() + CHAN_OPEN_EVERY_MS;
+		}
+		if (chan_fd() < 0 && chan_tries < CHAN_OPEN_TRIES)
+			timeout = CHAN_OPEN_EVERY_MS;
 
 		/* The first event is the one every new watch fires. */
 		if (!stopping && xb_events() >= 2) {
@@ -50,12 +68,20 @@ int supervise(pid_t child, int stop_signal, unsigned stop_timeout)
 			if (left <= 0) {
 				kill(-1, SIGKILL);
 				killed = true;
-			} else {
+			} else if (timeout < 0 || left < timeout) {
 				timeout = (int)left;
 			}
 		}
-		if (poll(p, p[1].fd >= 0 ? 2 : 1, timeout) < 0 && errno != EINTR)
+		/* Sessions first: what they queue (an EXIT) makes the channel
+		 * wait for room to write. */
+		size_t ne = exec_pollfds(p + 3, 32);
+		p[2] = (struct pollfd){.fd = chan_fd(), .events = chan_events()};
+		/* A closed fd (-1) is skipped by poll. */
+		if (poll(p, 3 + ne, timeout) < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
+		exec_polled(p + 3, ne);
+		if (p[2].fd >= 0 || chan_events())
+			chan_polled(p[2].revents | POLLOUT);
 		/* A failed read leaves the stream out of step: drop it too. */
 		if (p[1].fd >= 0 && (((p[1].revents & POLLIN) && xb_pump() < 0) ||
 				     (p[1].revents & (POLLERR | POLLHUP | POLLNVAL)))) {
@@ -78,6 +104,8 @@ int supervise(pid_t child, int stop_signal, unsigned stop_timeout)
 				if (pid == child) {
 					status = st;
 					done = true;
+				} else {
+					exec_reaped(pid, st);
 				}
 			}
 			break;

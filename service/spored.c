@@ -2,10 +2,12 @@
  * guests, holding nothing a restart loses (the truth is in xenstore, in the
  * guests' console rings and in the files under $SPORE_ROOT): it frees
  * guests that stop (reaper/), is their console backend and keeps their
- * logs (console/), and serves sporectl on a unix socket (server/). See
+ * logs (console/), holds the control channel to each guest's sporeinit
+ * (channel/), and serves sporectl on a unix socket (server/). See
  * README, "spored". */
 #include "anon_volumes.h"
 #include "backend.h"
+#include "channel.h"
 #include "collect.h"
 #include "guest_reap.h"
 #include "http.h"
@@ -26,7 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_POLL (1 + 1 + 1 + SERVER_MAX_CLIENTS + 256 + 32 + HTTP_MAX_CONNS + 1)
+#define MAX_POLL (1 + 1 + 1 + SERVER_MAX_CLIENTS + 256 + 32 + HTTP_MAX_CONNS + 1 + CHAN_MAX)
 
 static volatile sig_atomic_t stop;
 
@@ -86,6 +88,7 @@ struct spored {
 	struct reaper *reaper;
 	struct restarter *restarter;
 	struct backend *backend;
+	struct chanset *chans;
 	struct server *server;
 	struct httpd *httpd; /* NULL without --metrics */
 	struct metrics_src msrc;
@@ -160,6 +163,22 @@ static void on_message(void *arg, struct server *s, struct server_client *c,
 		}
 		backend_input(d->backend, c, m->payload, m->len);
 		break;
+	case SPORE_SVC_EXEC:
+		if (c->console) {
+			spore_svc_send_error(c->fd, EISCONN, "already attached");
+			server_close(s, c);
+			break;
+		}
+		chanset_exec(d->chans, c, m);
+		break;
+	case SPORE_SVC_EXEC_STDIN:
+		if (!c->exec_stream) {
+			spore_svc_send_error(c->fd, ENOTCONN, "input before an exec");
+			server_close(s, c);
+			break;
+		}
+		chanset_exec_stdin(d->chans, c, m);
+		break;
 	default:
 		log_warn("client pid %d: unexpected message type %u", (int)c->pid, m->type);
 		spore_svc_send_error(c->fd, EPROTO, "unexpected message type %u", m->type);
@@ -221,6 +240,8 @@ static int run(struct spored *d, const char *sock, const char *metrics, struct s
 	    (r = restarter_new(&d->restarter, d->xs, d->sporectl, err)) < 0 ||
 	    (r = backend_new(&d->backend, d->xc, d->xs, d->root, &d->lim, err)) < 0 ||
 	    (r = backend_watch(d->backend, err)) < 0 ||
+	    (r = chanset_new(&d->chans, d->xc, d->xs, err)) < 0 ||
+	    (r = chanset_watch(d->chans, err)) < 0 ||
 	    (r = server_open(&d->server, sock, on_message, d, err)) < 0)
 		return r;
 	/* The sums so far: a file that does not parse starts them again (a
@@ -233,6 +254,7 @@ static int run(struct spored *d, const char *sock, const char *metrics, struct s
 	if (metrics && (r = httpd_open(&d->httpd, metrics, metrics_page, &d->msrc, err)) < 0)
 		return r;
 	backend_set_server(d->backend, d->server);
+	chanset_set_server(d->chans, d->server);
 	while (!stop) {
 		/* Events queued so far are covered by the work that follows;
 		 * later ones wake the poll below. */
@@ -246,17 +268,19 @@ static int run(struct spored *d, const char *sock, const char *metrics, struct s
 			reaper_event(d->reaper, ev);
 			restarter_event(d->restarter, ev);
 			backend_event(d->backend, ev);
+			chanset_event(d->chans, ev);
 			free(ev);
 		}
 		spore_err_clear(err);
 		/* Consoles first: a guest that stopped gives its last output
 		 * before the reaper destroys its domain. */
 		backend_run(d->backend);
+		chanset_run(d->chans);
 		reaper_run(d->reaper);
 		restarter_run(d->restarter);
 
 		int timeout = -1;
-		size_t n = 0, nb, ns, nr, nt, nm;
+		size_t n = 0, nb, ns, nr, nt, nm, nc;
 		p[n++] = (struct pollfd){.fd = spore_xs_watch_fd(d->xs), .events = POLLIN};
 		nb = backend_pollfds(d->backend, p + n, MAX_POLL - n, &timeout);
 		n += nb;
@@ -272,17 +296,24 @@ static int run(struct spored *d, const char *sock, const char *metrics, struct s
 			timeout = trestart;
 		nm = httpd_pollfds(d->httpd, p + n, MAX_POLL - n, &timeout);
 		n += nm;
+		int tchan = -1;
+		nc = chanset_pollfds(d->chans, p + n, MAX_POLL - n, &tchan);
+		n += nc;
+		if (tchan >= 0 && (timeout < 0 || tchan < timeout))
+			timeout = tchan;
 		int k = poll(p, n, timeout);
 		if (k < 0 && errno != EINTR)
 			return spore_err_set(err, errno, "poll");
 		if (k < 0)
 			continue;
 		/* A zero timeout (a console with more to take) is no safety-net tick. */
-		reaper_polled(d->reaper, p + 1 + nb + ns, nr, k == 0 && timeout != 0 && timeout == treap);
+		reaper_polled(d->reaper, p + 1 + nb + ns, nr,
+			      k == 0 && timeout != 0 && timeout == treap && timeout != tchan);
 		backend_polled(d->backend, p + 1, nb);
 		server_polled(d->server, p + 1 + nb, ns);
 		restarter_polled(d->restarter, p + 1 + nb + ns + nr, nt);
 		httpd_polled(d->httpd, p + 1 + nb + ns + nr + nt, nm);
+		chanset_polled(d->chans, p + 1 + nb + ns + nr + nt + nm, nc);
 	}
 	log_info("stopping");
 	return 0;
@@ -364,6 +395,7 @@ int main(int argc, char **argv)
 		log_error("%s", err.msg);
 	httpd_free(d.httpd);
 	server_free(d.server);
+	chanset_free(d.chans);
 	backend_free(d.backend);
 	restarter_free(d.restarter);
 	reaper_free(d.reaper);

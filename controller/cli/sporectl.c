@@ -33,6 +33,7 @@ static const struct spore_command commands[] = {
 	VERB("rm", "Remove the records of exited guests", cmd_rm),
 	VERB("console", "Attach to a running guest's console", cmd_console),
 	VERB("logs", "Show a guest's console output (running or exited)", cmd_logs),
+	VERB("exec", "Run a process in a running container", cmd_exec),
 };
 
 static void usage(FILE *out)

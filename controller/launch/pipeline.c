@@ -2,6 +2,7 @@
 #include "pipeline.h"
 
 #include "assets.h"
+#include "chan.h"
 #include "console_attach.h"
 #include "guest_name.h"
 #include "guest_record_new.h"
@@ -172,7 +173,7 @@ static int write_nodes_tx(struct spore_xs *xs, uint32_t tx, void *arg, struct sp
 	return spore_xs_write_nodes(xs, tx, arg, err);
 }
 
-/* The disks', the volumes' and the vif's nodes in one transaction: each
+/* The disks', the volumes', the vif's and the channel's nodes in one transaction: each
  * backend sees its device whole, for one round of xenstore trips. */
 static int add_devices(struct launch *l, struct spore_err *err)
 {
@@ -195,6 +196,9 @@ static int add_devices(struct launch *l, struct spore_err *err)
 	}
 	if (r >= 0 && s->network)
 		r = spore_vif_nodes(&nodes, &l->vif, err);
+	/* The control channel (sporectl exec), with or without a network. */
+	if (r >= 0)
+		r = spore_chan_nodes(&nodes, l->build.domid, err);
 	if (r >= 0 && nodes.n)
 		r = spore_xs_transact(l->xs, write_nodes_tx, &nodes, err);
 	xs_node_list_free(&nodes);

@@ -29,6 +29,15 @@ enum spore_svc_type {
 	SPORE_SVC_EOF,      /* S->C, empty: the guest stopped and all its output was sent */
 	SPORE_SVC_ERROR,    /* S->C, struct spore_svc_error_hdr + 1..MAX_TEXT printable bytes */
 	SPORE_SVC_LAUNCHED, /* C->S, struct spore_svc_launched; no answer */
+	/* C->S: struct spore_svc_exec, then the command's items, each a kind
+	 * byte (include/spore/chan_proto.h's SPORE_CHAN_ITEM_*), its text and
+	 * a NUL; at least one argument. Answered by EXEC_STDOUT/STDERR and
+	 * one EXEC_EXIT, or an ERROR. */
+	SPORE_SVC_EXEC,
+	SPORE_SVC_EXEC_STDIN,  /* C->S, 0..MAX_PAYLOAD bytes for the process; empty = EOF */
+	SPORE_SVC_EXEC_STDOUT, /* S->C, 1..MAX_PAYLOAD bytes it wrote (untrusted) */
+	SPORE_SVC_EXEC_STDERR, /* S->C, the same from its stderr */
+	SPORE_SVC_EXEC_EXIT,   /* S->C, u32 exit code 0..255 (docker's); the last message */
 	SPORE_SVC_TYPE_END,
 };
 
@@ -50,6 +59,14 @@ struct spore_svc_attach {
 /* In history: no more than the guest's current domain wrote (as far as this
  * spored logged it), not an earlier run's under the same UUID (a start's). */
 #define SPORE_SVC_HISTORY_DOMAIN 0x80000000u
+
+struct spore_svc_exec {
+	char uuid[36];  /* the guest's full UUID */
+	uint32_t flags; /* SPORE_SVC_EXEC_STDIN */
+};
+#define SPORE_SVC_EXEC_STDIN_OPEN 0x1 /* exec -i: stdin relayed, else /dev/null */
+/* An item's text at most: one control channel frame holds it. */
+#define SPORE_SVC_EXEC_ITEM_MAX 1019
 
 struct spore_svc_error_hdr {
 	uint32_t code; /* positive errno */

@@ -19,6 +19,7 @@ struct server {
 	void *arg;
 	struct server_client c[SERVER_MAX_CLIENTS];
 	size_t n;
+	uint64_t next_id;
 	unsigned char buf[SPORE_SVC_MAX_MSG];
 };
 
@@ -103,6 +104,7 @@ void server_close(struct server *s, struct server_client *c)
 	log_debug("client %d (pid %d) gone", c->fd, (int)c->pid);
 	close(c->fd);
 	free(c->q);
+	free(c->mq);
 	s->n--;
 	size_t i = (size_t)(c - s->c);
 	if (i != s->n)
@@ -131,8 +133,35 @@ static bool accept_one(struct server *s)
 		close(fd);
 		return true;
 	}
-	s->c[s->n++] = (struct server_client){.fd = fd, .pid = cred.pid};
+	s->c[s->n++] = (struct server_client){.fd = fd, .pid = cred.pid, .id = ++s->next_id};
 	log_debug("client %d (pid %d)", fd, (int)cred.pid);
+	return true;
+}
+
+/* Sends the queued messages; false if the client is gone. */
+static bool flush_messages(struct server *s, struct server_client *c, bool *blocked)
+{
+	size_t off = 0;
+	while (off < c->mqlen) {
+		uint32_t len;
+		uint16_t type;
+		memcpy(&len, c->mq + off, sizeof(len));
+		memcpy(&type, c->mq + off + 4, sizeof(type));
+		int r = spore_svc_send(c->fd, type, c->mq + off + 6, len, 1);
+		if (r == -EAGAIN) {
+			*blocked = true;
+			break;
+		}
+		if (r < 0) {
+			server_close(s, c);
+			return false;
+		}
+		off += 6 + len;
+	}
+	if (off) {
+		memmove(c->mq, c->mq + off, c->mqlen - off);
+		c->mqlen -= off;
+	}
 	return true;
 }
 
@@ -140,7 +169,10 @@ static bool accept_one(struct server *s)
 static bool flush(struct server *s, struct server_client *c)
 {
 	size_t off = 0;
-	while (off < c->qlen) {
+	bool blocked = false;
+	if (!flush_messages(s, c, &blocked))
+		return false;
+	while (!blocked && off < c->qlen) {
 		size_t n = c->qlen - off;
 		if (n > SPORE_SVC_MAX_PAYLOAD)
 			n = SPORE_SVC_MAX_PAYLOAD;
@@ -155,7 +187,7 @@ static bool flush(struct server *s, struct server_client *c)
 	}
 	memmove(c->q, c->q + off, c->qlen - off);
 	c->qlen -= off;
-	if (!c->qlen && c->eof_pending) {
+	if (!c->qlen && !c->mqlen && c->eof_pending) {
 		spore_svc_send(c->fd, SPORE_SVC_EOF, NULL, 0, 1);
 		server_close(s, c);
 		return false;
@@ -171,7 +203,8 @@ size_t server_pollfds(struct server *s, struct pollfd *p, size_t max)
 	p[k++] = (struct pollfd){.fd = s->fd, .events = POLLIN};
 	for (size_t i = 0; i < s->n; i++) {
 		struct server_client *c = &s->c[i];
-		short ev = (c->input_blocked || c->eof_pending ? 0 : POLLIN) | (c->qlen ? POLLOUT : 0);
+		short ev = (c->input_blocked || c->eof_pending ? 0 : POLLIN) |
+			   (c->qlen || c->mqlen ? POLLOUT : 0);
 		p[k++] = (struct pollfd){.fd = c->fd, .events = ev};
 	}
 	return k;
@@ -270,4 +303,37 @@ void server_input_unblock(struct server *s, const void *console)
 	for (size_t i = 0; i < s->n; i++)
 		if (s->c[i].console == console)
 			s->c[i].input_blocked = false;
+}
+
+struct server_client *server_find(struct server *s, uint64_t id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->c[i].id == id)
+			return &s->c[i];
+	return NULL;
+}
+
+bool server_client_send(struct server *s, struct server_client *c, enum spore_svc_type type,
+			const void *payload, size_t len)
+{
+	uint32_t l = (uint32_t)len;
+	uint16_t t = (uint16_t)type;
+	unsigned char *q = len <= SPORE_SVC_MAX_PAYLOAD ? realloc(c->mq, c->mqlen + 6 + len) : NULL;
+	if (!q) {
+		log_warn("client pid %d: out of memory for its messages", (int)c->pid);
+		server_close(s, c);
+		return false;
+	}
+	c->mq = q;
+	memcpy(q + c->mqlen, &l, 4);
+	memcpy(q + c->mqlen + 4, &t, 2);
+	if (len)
+		memcpy(q + c->mqlen + 6, payload, len);
+	c->mqlen += 6 + len;
+	return flush(s, c);
+}
+
+size_t server_client_backlog(const struct server_client *c)
+{
+	return c->qlen + c->mqlen;
 }

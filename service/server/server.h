@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define SERVER_MAX_CLIENTS 64
@@ -27,6 +28,11 @@ struct server_client {
 	bool eof_pending;   /* send EOF once the queue is empty, then close */
 	unsigned char *q;   /* queued output */
 	size_t qlen;
+	unsigned char *mq;  /* queued typed messages (exec's), each u32 length, u16 type, payload */
+	size_t mqlen;
+	uint64_t id;        /* unique for spored's life: a client that went is not taken for a new one */
+	void *exec;         /* the control channel of its exec session, or NULL */
+	unsigned exec_stream; /* that session's stream */
 };
 
 struct server;
@@ -57,5 +63,13 @@ void server_console_gone(struct server *s, const void *console);
 /* Wakes the readers blocked on console's input. */
 void server_input_unblock(struct server *s, const void *console);
 void server_close(struct server *s, struct server_client *c);
+/* The client of that id, or NULL if it is gone. */
+struct server_client *server_find(struct server *s, uint64_t id);
+/* Queues one message of type for c (and sends what it can); false if
+ * that closed it. */
+bool server_client_send(struct server *s, struct server_client *c, enum spore_svc_type type,
+			const void *payload, size_t len);
+/* Bytes queued for c, output and messages. */
+size_t server_client_backlog(const struct server_client *c);
 
 #endif

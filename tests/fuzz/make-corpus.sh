@@ -15,7 +15,7 @@ trap 'rm -rf "$tmp"' EXIT
 rm -rf "$out"
 mkdir -p "$out"/{fuzz_kernel_image,fuzz_oci_manifest,fuzz_layer_merge,fuzz_net_frame,fuzz_net_ipc,fuzz_net_ring,fuzz_xs_wire,fuzz_bundle}
 mkdir -p "$out"/{fuzz_docker_archive,fuzz_registry_reply,fuzz_auth_json,fuzz_oci_spec}
-mkdir -p "$out"/fuzz_term_filter
+mkdir -p "$out"/fuzz_term_filter "$out"/fuzz_chan_proto
 
 # spore-runc: odd first byte, a config.json; even, its state file.
 printf '\001{"ociVersion":"1.0.2","process":{"terminal":false,"user":{"uid":1000,"gid":100},"args":["sh","-c","echo hi"],"env":["PATH=/bin","A=b"],"cwd":"/w"},"root":{"path":"rootfs","readonly":true},"hostname":"h","mounts":[{"destination":"/etc/hosts","type":"bind","source":"/h"},{"destination":"/proc","type":"proc","source":"proc"}],"annotations":{"io.kubernetes.cri.container-type":"sandbox"},"linux":{"resources":{"memory":{"limit":536870912},"cpu":{"quota":150000,"period":100000}},"namespaces":[{"type":"pid"}]}}' \
@@ -203,5 +203,14 @@ put("fuzz_term_filter", "mixed", b"\x05ok \x1b[1;32mgreen\x1b[0m\r\n\x1b]52;c;aG
 put("fuzz_term_filter", "record", b"2026-12-07T12:31:03.123456789Z stdout F hello \x1b[31mred")
 put("fuzz_term_filter", "attach", struct.pack("<HHI", 3, 1, 40) +
     b"0123abcd-4567-89ef-0123-456789abcdef" + struct.pack("<I", 65536))
+# Control channel frames (a piece size byte first): what sporeinit sends,
+# HELLO, a session's output, its EOFs and exit; and what spored sends.
+def chan(t, stream, p=b""):
+    return struct.pack("<BBH", t, stream, len(p)) + p
+put("fuzz_chan_proto", "guest", b"\x07" + chan(1, 0, b"\x01\x00") + chan(5, 1, b"hi\n") +
+    chan(6, 1, b"oops\n") + chan(5, 1) + chan(6, 1) + chan(7, 1, b"\x03"))
+put("fuzz_chan_proto", "spored", b"\x00" + chan(1, 0, b"\x01\x00") + chan(2, 2, b"aecho") +
+    chan(2, 2, b"ePATH=/bin") + chan(2, 2, b"u1000") + chan(2, 2, b"w/tmp") +
+    chan(3, 2, b"\x01") + chan(4, 2, b"input") + chan(4, 2) + chan(8, 2))
 PY
 du -sh "$out"

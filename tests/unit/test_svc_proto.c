@@ -76,6 +76,32 @@ int main(void)
 	e[6] = 's';
 	is_int(parse(SPORE_SVC_ERROR, e, 11), -EBADMSG, "ERROR with code 0 is refused");
 
+	/* EXEC: the header, then kind-text-NUL items with an argument. */
+	uint8_t ex[sizeof(struct spore_svc_exec) + 64];
+	struct spore_svc_exec xh = {.flags = SPORE_SVC_EXEC_STDIN_OPEN};
+	memcpy(xh.uuid, uuid, 36);
+	memcpy(ex, &xh, sizeof(xh));
+	size_t xl = sizeof(xh);
+	memcpy(ex + xl, "eK=V\0u1000\0aecho\0ahi\0", 21);
+	is_int(parse(SPORE_SVC_EXEC, ex, xl + 21), 0, "EXEC with env, user and two arguments");
+	is_int(parse(SPORE_SVC_EXEC, ex, xl + 11), -EBADMSG, "EXEC without an argument is refused");
+	is_int(parse(SPORE_SVC_EXEC, ex, xl + 20), -EBADMSG, "EXEC with an item not ended is refused");
+	ex[xl + 5] = 'z';
+	is_int(parse(SPORE_SVC_EXEC, ex, xl + 21), -EBADMSG, "EXEC with an item of an unknown kind");
+	ex[xl + 5] = 'u';
+	memcpy(ex + xl + 11, "\0\0", 2);
+	is_int(parse(SPORE_SVC_EXEC, ex, xl + 21), -EBADMSG, "EXEC with an empty item is refused");
+	memcpy(ex + xl + 11, "ae", 2);
+	xh.flags = 0x80;
+	memcpy(ex, &xh, sizeof(xh));
+	is_int(parse(SPORE_SVC_EXEC, ex, xl + 21), -EBADMSG, "EXEC with an unknown flag is refused");
+	is_int(parse(SPORE_SVC_EXEC_STDIN, NULL, 0), 0, "EXEC_STDIN empty: EOF");
+	is_int(parse(SPORE_SVC_EXEC_STDOUT, NULL, 0), -EBADMSG, "EXEC_STDOUT empty is refused");
+	uint32_t xc = 255;
+	is_int(parse(SPORE_SVC_EXEC_EXIT, &xc, 4), 0, "EXEC_EXIT 255");
+	xc = 256;
+	is_int(parse(SPORE_SVC_EXEC_EXIT, &xc, 4), -EBADMSG, "EXEC_EXIT 256 is refused");
+
 	struct spore_svc_pong pong = {42, 3};
 	is_int(parse(SPORE_SVC_PONG, &pong, sizeof(pong)), 0, "PONG");
 	is_int(parse(SPORE_SVC_EOF, NULL, 0), 0, "EOF");
