@@ -33,6 +33,57 @@ static int text_ok(const uint8_t *p, size_t n)
 	return 1;
 }
 
+static const char *const phase_names[SPORE_LAUNCH_NPHASES] = {
+	[SPORE_LAUNCH_IMAGE] = "image",     [SPORE_LAUNCH_RECORD] = "record",
+	[SPORE_LAUNCH_BUNDLE] = "bundle",   [SPORE_LAUNCH_DISKS] = "disks",
+	[SPORE_LAUNCH_BUILD] = "build",     [SPORE_LAUNCH_DEVICES] = "devices",
+	[SPORE_LAUNCH_BOOT] = "boot",       [SPORE_LAUNCH_RUNNING] = "running",
+};
+
+const char *spore_launch_phase_name(int phase)
+{
+	return phase >= 0 && phase < SPORE_LAUNCH_NPHASES ? phase_names[phase] : NULL;
+}
+
+enum spore_launch_phase spore_launch_phase_of(const char *step)
+{
+	static const struct {
+		const char *step;
+		enum spore_launch_phase p;
+	} map[] = {
+		{"image", SPORE_LAUNCH_IMAGE},	   {"record", SPORE_LAUNCH_RECORD},
+		{"bundle", SPORE_LAUNCH_BUNDLE},   {"vbd", SPORE_LAUNCH_DEVICES},
+		{"vif", SPORE_LAUNCH_DEVICES},	   {"unpause", SPORE_LAUNCH_BOOT},
+		{"console", SPORE_LAUNCH_BOOT},	   {"vif-up", SPORE_LAUNCH_BOOT},
+		{"record-running", SPORE_LAUNCH_RUNNING},
+	};
+	if (!strncmp(step, "loop-", 5))
+		return SPORE_LAUNCH_DISKS;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(step, map[i].step))
+			return map[i].p;
+	return SPORE_LAUNCH_BUILD;
+}
+
+/* Times a sender measured: within a day, none for a phase not reached, a
+ * total that holds them all. */
+static int launched_ok(const uint8_t *p)
+{
+	struct spore_svc_launched m;
+	uint64_t sum = 0;
+
+	memcpy(&m, p, sizeof(m));
+	if (m.failed > 1 || !m.reached || m.reached >= 1u << SPORE_LAUNCH_NPHASES ||
+	    m.total_ns > SPORE_LAUNCH_MAX_NS)
+		return 0;
+	for (int i = 0; i < SPORE_LAUNCH_NPHASES; i++) {
+		if ((!(m.reached >> i & 1) && m.ns[i]) || m.ns[i] > SPORE_LAUNCH_MAX_NS)
+			return 0;
+		sum += m.ns[i];
+	}
+	return sum <= m.total_ns;
+}
+
 /* exec's items: kind, text (no NUL, at most an item's maximum), NUL; an
  * argument among them. */
 static int exec_items_ok(const uint8_t *p, size_t n)
@@ -75,6 +126,9 @@ int spore_svc_parse(const void *buf, size_t n, struct spore_svc_msg *m)
 		break;
 	case SPORE_SVC_ATTACH:
 		ok = h.len == sizeof(struct spore_svc_attach) && uuid_ok((const char *)p);
+		break;
+	case SPORE_SVC_LAUNCHED:
+		ok = h.len == sizeof(struct spore_svc_launched) && launched_ok(p);
 		break;
 	case SPORE_SVC_OUTPUT:
 	case SPORE_SVC_INPUT:

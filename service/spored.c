@@ -11,6 +11,7 @@
 #include "collect.h"
 #include "guest_reap.h"
 #include "http.h"
+#include "launch_store.h"
 #include "reaper.h"
 #include "restarter.h"
 #include "server.h"
@@ -91,6 +92,7 @@ struct spored {
 	struct server *server;
 	struct httpd *httpd; /* NULL without --metrics */
 	struct metrics_src msrc;
+	struct launch_hist launches; /* sporectl's reports, kept in a file */
 	const char *root;
 	const char *sporectl;
 	struct logfile_limits lim;
@@ -140,6 +142,17 @@ static void on_message(void *arg, struct server *s, struct server_client *c,
 			break;
 		}
 		backend_attach(d->backend, c, &a);
+		break;
+	}
+	case SPORE_SVC_LAUNCHED: {
+		struct spore_svc_launched t;
+		struct spore_err e = {0};
+		memcpy(&t, m->payload, sizeof(t));
+		launch_hist_observe(&d->launches, &t);
+		if (launch_store_save(d->root, &d->launches, &e) < 0)
+			log_warn("keeping the launch histogram: %s", e.msg);
+		/* One report per connection: nothing follows. */
+		server_close(s, c);
 		break;
 	}
 	case SPORE_SVC_INPUT:
@@ -231,7 +244,13 @@ static int run(struct spored *d, const char *sock, const char *metrics, struct s
 	    (r = chanset_watch(d->chans, err)) < 0 ||
 	    (r = server_open(&d->server, sock, on_message, d, err)) < 0)
 		return r;
-	d->msrc = (struct metrics_src){.xc = d->xc, .xs = d->xs, .backend = d->backend, .sysfs = "/sys"};
+	/* The sums so far: a file that does not parse starts them again (a
+	 * counter reset to Prometheus), it never stops spored. */
+	struct spore_err e = {0};
+	if (launch_store_load(d->root, &d->launches, &e) < 0)
+		log_warn("the launch histogram starts from 0: %s", e.msg);
+	d->msrc = (struct metrics_src){.xc = d->xc, .xs = d->xs, .backend = d->backend,
+				       .sysfs = "/sys", .launches = &d->launches};
 	if (metrics && (r = httpd_open(&d->httpd, metrics, metrics_page, &d->msrc, err)) < 0)
 		return r;
 	backend_set_server(d->backend, d->server);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Host-side checks of the Xen access layer's CLI (TAP): no libxen* linked,
+# Host-side checks of the Xen access layer's CLI (TAP): no libxen* linked
+# (nor the libraries sporectl loads lazily),
 # and, off Xen, one clear error line and a non-zero exit for each failure.
 # Usage: xen_cli.sh SPORECTL SPORENET
 sporectl=$1 sporenet=$2
@@ -28,6 +29,13 @@ for exe in "$sporectl" "$sporenet"; do
 		ok 0 "${exe##*/} links no libxen* library"
 	fi
 done
+
+# lazy_libs.c loads these when an image is pulled; a libarchive or libcurl
+# function missing from its lists would silently bring the library (and
+# its closure) back into every start, since spore's static parts carry the
+# full link line.
+need=$(readelf -d "$sporectl" 2>&1 | grep NEEDED | grep -E 'libcurl|libarchive|libisal')
+ok $([ -z "$need" ] && echo 0 || echo 1) "sporectl links neither libcurl, libarchive nor libisal at exec" "$need"
 
 long=/$(head -c 3100 /dev/zero | tr '\0' a)
 expect_one_line "a path over the protocol limit is refused before connecting" \

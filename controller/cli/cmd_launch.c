@@ -15,6 +15,7 @@
 #include "host_snapshot.h"
 #include "image_pull.h"
 #include "launch_config.h"
+#include "launch_report.h"
 #include "pipeline.h"
 #include "pv_builder.h"
 #include "restart_policy.h"
@@ -851,6 +852,10 @@ static int launch(struct launch_args *a, struct spore_err *err)
 		break;
 	}
 out:
+	/* A launch that failed before the pipeline (the image, a volume):
+	 * counted as failed from its first step (the pipeline reports its own). */
+	if (r < 0)
+		spore_launch_report(true);
 	/* The loop devices keep the snapshots' files as long as they need them. */
 	for (size_t i = 0; i < nsnaps; i++)
 		spore_host_snapshot_close(&snaps[i]);

@@ -1,4 +1,4 @@
-/* libcurl and libarchive, loaded on first use instead of at exec.
+/* libcurl, libarchive and libisal, loaded on first use instead of at exec.
  *
  * Only pulling an image needs them (registry client, layer merge, docker
  * archives), yet with what they pull in (gnutls, krb5, ldap, libxml2, ICU,
@@ -13,12 +13,14 @@
  *
  * A library that cannot be loaded ends the process with one line and exit
  * status 127, as the dynamic loader does for a missing library at exec.
- * A newly used libcurl or libarchive function needs its line in the lists
- * below: until then sporectl's link fails with an undefined reference. */
+ * A newly used libcurl, libarchive or libisal function needs its line in the lists
+ * below: until then sporectl links the library at exec again (the static
+ * parts carry the full link line), which tests/xen_cli.sh refuses. */
 #define CURL_DISABLE_TYPECHECK /* curl.h would make curl_easy_setopt a macro */
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
+#include <isa-l/igzip_lib.h>
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -30,6 +32,7 @@
 /* Sonames of the ABIs spore is built against (stable since 2006 and 2012). */
 #define CURL_SONAME "libcurl.so.4"
 #define ARCHIVE_SONAME "libarchive.so.13"
+#define ISAL_SONAME "libisal.so.2" /* ISA-L: gzip layers (controller/image/gzip_read.c) */
 
 static void *open_lib(const char *soname)
 {
@@ -87,6 +90,7 @@ static void resolve(void *h, const char *soname, const char *name, void *slot, s
 	X(struct archive *, archive_write_new, (void), ())                                           \
 	X(int, archive_write_set_format_pax_restricted, (struct archive * a), (a))                   \
 	X(int, archive_write_set_bytes_in_last_block, (struct archive * a, int n), (a, n))           \
+	X(int, archive_write_set_bytes_per_block, (struct archive * a, int n), (a, n))              \
 	X(int, archive_write_open_fd, (struct archive * a, int fd), (a, fd))                         \
 	X(int, archive_write_header, (struct archive * a, struct archive_entry * e), (a, e))         \
 	X(la_ssize_t, archive_write_data, (struct archive * a, const void *b, size_t n), (a, b, n))  \
@@ -99,11 +103,17 @@ static void resolve(void *h, const char *soname, const char *name, void *slot, s
 	X(const char *, archive_entry_hardlink, (struct archive_entry * e), (e))                     \
 	X(const char *, archive_entry_symlink, (struct archive_entry * e), (e))                      \
 	X(la_int64_t, archive_entry_size, (struct archive_entry * e), (e))                           \
+	X(int, archive_entry_size_is_set, (struct archive_entry * e), (e))                           \
 	V(archive_entry_set_pathname, (struct archive_entry * e, const char *s), (e, s))             \
 	V(archive_entry_set_hardlink, (struct archive_entry * e, const char *s), (e, s))             \
 	V(archive_entry_set_uname, (struct archive_entry * e, const char *s), (e, s))                \
 	V(archive_entry_set_gname, (struct archive_entry * e, const char *s), (e, s))                \
 	V(archive_entry_set_size, (struct archive_entry * e, la_int64_t n), (e, n))
+
+#define ISAL_FNS(X, V)                                                                             \
+	V(isal_inflate_init, (struct inflate_state * st), (st))                                      \
+	V(isal_inflate_reset, (struct inflate_state * st), (st))                                     \
+	X(int, isal_inflate, (struct inflate_state * st), (st))
 
 #define FIELD(ret, name, params, args) ret(*name) params;
 #define VFIELD(name, params, args) void(*name) params;
@@ -118,7 +128,11 @@ static struct {
 static struct {
 	ARCHIVE_FNS(FIELD, VFIELD)
 } A;
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT, archive_once = PTHREAD_ONCE_INIT;
+static struct {
+	ISAL_FNS(FIELD, VFIELD)
+} I;
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT, archive_once = PTHREAD_ONCE_INIT,
+		      isal_once = PTHREAD_ONCE_INIT;
 
 static void load_curl(void)
 {
@@ -138,6 +152,16 @@ static void load_archive(void)
 #define SONAME ARCHIVE_SONAME
 	void *h = open_lib(SONAME);
 	ARCHIVE_FNS(LOAD, VLOAD)
+#undef T
+#undef SONAME
+}
+
+static void load_isal(void)
+{
+#define T I
+#define SONAME ISAL_SONAME
+	void *h = open_lib(SONAME);
+	ISAL_FNS(LOAD, VLOAD)
 #undef T
 #undef SONAME
 }
@@ -166,8 +190,21 @@ static void load_archive(void)
 		pthread_once(&archive_once, load_archive);                                         \
 		A.name args;                                                                       \
 	}
+#define ISAL_WRAP(ret, name, params, args)                                                         \
+	ret name params                                                                            \
+	{                                                                                          \
+		pthread_once(&isal_once, load_isal);                                               \
+		return I.name args;                                                                \
+	}
+#define ISAL_VWRAP(name, params, args)                                                             \
+	void name params                                                                           \
+	{                                                                                          \
+		pthread_once(&isal_once, load_isal);                                               \
+		I.name args;                                                                       \
+	}
 CURL_FNS(CURL_WRAP, CURL_VWRAP)
 ARCHIVE_FNS(ARCHIVE_WRAP, ARCHIVE_VWRAP)
+ISAL_FNS(ISAL_WRAP, ISAL_VWRAP)
 
 /* The option's number says the type of its one argument (curl.h's
  * CURLOPTTYPE_* ranges); it is passed on as that type. */

@@ -7,6 +7,7 @@
 #include "guest_name.h"
 #include "guest_record_new.h"
 #include "guest_teardown.h"
+#include "launch_report.h"
 #include "loopdev.h"
 #include "pv_builder.h"
 #include "step_hook.h"
@@ -380,6 +381,8 @@ int spore_launch_run(const struct spore_launch_spec *spec, struct spore_launch_r
 	l->spec = spec;
 	l->svc = -1;
 	r = start(l, err);
+	/* The launch ends here, attached or not: its times go to spored. */
+	spore_launch_report(r < 0);
 	snprintf(res->uuid, sizeof(res->uuid), "%s", l->rec.uuid);
 	snprintf(res->name, sizeof(res->name), "%s", l->rec.name);
 	if (r >= 0 && spec->running)

@@ -28,6 +28,7 @@ enum spore_svc_type {
 	SPORE_SVC_INPUT,    /* C->S, 1..MAX_PAYLOAD bytes for the guest's console */
 	SPORE_SVC_EOF,      /* S->C, empty: the guest stopped and all its output was sent */
 	SPORE_SVC_ERROR,    /* S->C, struct spore_svc_error_hdr + 1..MAX_TEXT printable bytes */
+	SPORE_SVC_LAUNCHED, /* C->S, struct spore_svc_launched; no answer */
 	/* C->S: struct spore_svc_exec, then the command's items, each a kind
 	 * byte (include/spore/chan_proto.h's SPORE_CHAN_ITEM_*), its text and
 	 * a NUL; at least one argument. Answered by EXEC_STDOUT/STDERR and
@@ -70,6 +71,38 @@ struct spore_svc_exec {
 struct spore_svc_error_hdr {
 	uint32_t code; /* positive errno */
 };
+
+/* A launch's phases, as /metrics names them (its step label): each runs
+ * from the first step hook of the phase (controller/builder/step_hook.h)
+ * to the next phase's; spore_launch_phase_of maps a hook's name. */
+enum spore_launch_phase {
+	SPORE_LAUNCH_IMAGE,   /* "image": the image from the cache or registry, volumes, disks made */
+	SPORE_LAUNCH_RECORD,  /* "record": the record's first write */
+	SPORE_LAUNCH_BUNDLE,  /* "bundle": the initrd with the launch bundle */
+	SPORE_LAUNCH_DISKS,   /* "disks": loop devices ("loop-*" hooks) */
+	SPORE_LAUNCH_BUILD,   /* "build": the PV builder's steps (kernel ... introduce) */
+	SPORE_LAUNCH_DEVICES, /* "devices": vbd and vif nodes ("vbd", "vif") */
+	SPORE_LAUNCH_BOOT,    /* "boot": unpause, the console's attach, netback's vif up */
+	SPORE_LAUNCH_RUNNING, /* "running": the record's "running" write */
+	SPORE_LAUNCH_NPHASES,
+};
+/* A launch time above this is refused (a day). */
+#define SPORE_LAUNCH_MAX_NS (86400ull * 1000000000ull)
+
+/* What sporectl measured of one launch (launch, start, boot, spore-runc's
+ * create), sent when the guest runs or the launch failed. */
+struct spore_svc_launched {
+	uint32_t failed;  /* 0: the guest runs; 1: the launch failed */
+	uint32_t reached; /* bit p: phase p began (a failed launch stops short) */
+	uint64_t ns[SPORE_LAUNCH_NPHASES]; /* each phase's time; 0 if not reached */
+	uint64_t total_ns; /* the first step to the end: the phases' sum */
+};
+
+/* The phase's name ("image", ...), NULL past the last. */
+const char *spore_launch_phase_name(int phase);
+/* The phase a step hook's name belongs to (an unknown name: the builder's,
+ * SPORE_LAUNCH_BUILD). */
+enum spore_launch_phase spore_launch_phase_of(const char *step);
 
 /* A received message: payload points into the packet. */
 struct spore_svc_msg {

@@ -33,7 +33,7 @@ run_logged() {
 # Xen itself is never installed on the host: see sandbox_debs below.
 SPORE_HOST_PKGS=(
 	build-essential meson ninja-build pkg-config musl-tools
-	libxen-dev libcurl4-openssl-dev libjansson-dev libarchive-dev libssl-dev
+	libxen-dev libcurl4-openssl-dev libjansson-dev libarchive-dev libisal-dev libssl-dev
 	libslirp-dev libglib2.0-dev zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libbz2-dev
 	squashfs-tools squashfs-tools-ng
 	linux-source-6.1 bc flex bison libelf-dev patch

@@ -134,7 +134,7 @@ sandbox_prepare() {
 	# Libraries sporectl dlopen()s when it pulls an image (lazy_libs.c),
 	# which ldd does not list: the libraries themselves and their closure.
 	local dl=() l p
-	for l in libcurl.so.4 libarchive.so.13; do
+	for l in libcurl.so.4 libarchive.so.13 libisal.so.2; do
 		# awk reads to the end: an early exit would kill ldconfig with
 		# SIGPIPE, which pipefail + errexit turn into this script's status.
 		p=$(ldconfig -p | awk -v l="$l" '$1 == l && /x86-64/ && !p { p = $NF } END { print p }')

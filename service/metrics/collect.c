@@ -1,7 +1,8 @@
 /* A page's figures, read when it is asked for: nothing is kept between
- * scrapes, so a restarted spored serves the same page (the console byte
- * counts excepted: they restart from 0, which Prometheus reads as a counter
- * reset). */
+ * scrapes but the launch histogram, which spored keeps in a file
+ * (launch_store.h), so a restarted spored serves the same page (the console
+ * byte counts excepted: they restart from 0, which Prometheus reads as a
+ * counter reset). */
 #include "collect.h"
 #include "guest_stats.h"
 #include "guest_teardown.h"
@@ -30,11 +31,13 @@ int metrics_page(void *arg, FILE *f, struct spore_err *err)
 	for (size_t i = 0; i < nall; i++) {
 		const struct spore_guest *g = &all[i];
 		int d = strcmp(g->state, "running") ? -1 : spore_guest_match_domain(g, doms, ndoms);
-		if (d < 0 || spore_dominfo_dying(&doms[d]) || spore_dominfo_shutdown(&doms[d]))
-			continue;
 		struct metrics_guest *m = &mg[n++];
 		memcpy(m->uuid, g->uuid, sizeof(m->uuid));
 		memcpy(m->name, g->name, sizeof(m->name));
+		m->restarts = g->restart_count;
+		if (d < 0 || spore_dominfo_dying(&doms[d]) || spore_dominfo_shutdown(&doms[d]))
+			continue;
+		m->running = true;
 		m->cpu_ns = doms[d].cpu_time_ns;
 		/* Xen's pages, as `sporectl stats` counts them. */
 		m->mem = doms[d].tot_pages * 4096;
@@ -45,7 +48,8 @@ int metrics_page(void *arg, FILE *f, struct spore_err *err)
 								  &m->console_bytes);
 	}
 	struct metrics_figures fig = {
-		.g = mg, .n = n, .consoles = s->backend ? backend_nconsoles(s->backend) : 0};
+		.g = mg, .n = n, .consoles = s->backend ? backend_nconsoles(s->backend) : 0,
+		.launches = s->launches};
 	metrics_render(f, &fig);
 	r = 0;
 out:

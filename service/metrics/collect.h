@@ -5,6 +5,7 @@
 #define SPORED_COLLECT_H
 
 #include "backend.h"
+#include "launch_hist.h"
 #include <spore/err.h>
 
 #include <stdio.h>
@@ -14,6 +15,7 @@ struct metrics_src {
 	struct spore_xs *xs;
 	const struct backend *backend;
 	const char *sysfs; /* "/sys" */
+	const struct launch_hist *launches; /* what sporectl reported (spored keeps it) */
 };
 
 /* Writes the page to f (an http_page_fn, http.h: arg is a metrics_src). */

@@ -27,7 +27,8 @@ void expo_family(FILE *f, const char *name, enum expo_type t, const char *help)
 {
 	fprintf(f, "# HELP %s ", name);
 	put_escaped(f, help, 0);
-	fprintf(f, "\n# TYPE %s %s\n", name, t == EXPO_COUNTER ? "counter" : "gauge");
+	fprintf(f, "\n# TYPE %s %s\n", name,
+		t == EXPO_COUNTER ? "counter" : t == EXPO_HISTOGRAM ? "histogram" : "gauge");
 }
 
 static void put_name(FILE *f, const char *name, const struct expo_label *l, size_t nl)

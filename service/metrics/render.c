@@ -4,13 +4,19 @@
 #include "render.h"
 #include "expo.h"
 
-enum field { CPU, MEM, MEM_LIMIT, VCPUS, NET_RX, NET_TX, BLK_R, BLK_W, CONSOLE };
+enum field { RESTARTS, CPU, MEM, MEM_LIMIT, VCPUS, NET_RX, NET_TX, BLK_R, BLK_W, CONSOLE };
 
 static const struct {
 	const char *name;
 	enum expo_type type;
 	const char *help;
 } fam[] = {
+	/* From the record, as docker's RestartCount: kept there by the
+	 * restarter (it survives spored's restarts); a manual start sets it
+	 * back to 0, a counter reset. Every guest with a record has one. */
+	[RESTARTS] = {"spore_guest_restarts_total", EXPO_COUNTER,
+		      "Times spored restarted the guest by its restart policy since its last "
+		      "launch or manual start"},
 	[CPU] = {"spore_guest_cpu_seconds_total", EXPO_COUNTER,
 		 "CPU time the guest's domain used, from Xen (all its vCPUs)"},
 	[MEM] = {"spore_guest_memory_bytes", EXPO_GAUGE, "Memory Xen gave the guest"},
@@ -32,7 +38,14 @@ static const struct {
 /* Whether guest g has field k, and its value. */
 static bool value(const struct metrics_guest *g, enum field k, uint64_t *v)
 {
+	if (k == RESTARTS) {
+		*v = g->restarts;
+		return true;
+	}
+	if (!g->running)
+		return false;
 	switch (k) {
+	case RESTARTS: return false; /* above */
 	case CPU: *v = g->cpu_ns; return true;
 	case MEM: *v = g->mem; return true;
 	case MEM_LIMIT: *v = g->mem_limit; return true;
@@ -48,6 +61,9 @@ static bool value(const struct metrics_guest *g, enum field k, uint64_t *v)
 
 void metrics_render(FILE *f, const struct metrics_figures *m)
 {
+	size_t running = 0;
+	for (size_t i = 0; i < m->n; i++)
+		running += m->g[i].running;
 	for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
 		bool begun = false;
 		for (size_t i = 0; i < m->n; i++) {
@@ -66,7 +82,9 @@ void metrics_render(FILE *f, const struct metrics_figures *m)
 		}
 	}
 	expo_family(f, "spore_guests_running", EXPO_GAUGE, "Guests whose domains run");
-	expo_u64(f, "spore_guests_running", NULL, 0, m->n);
+	expo_u64(f, "spore_guests_running", NULL, 0, running);
 	expo_family(f, "spore_consoles", EXPO_GAUGE, "Guest consoles spored serves");
 	expo_u64(f, "spore_consoles", NULL, 0, m->consoles);
+	if (m->launches)
+		launch_hist_render(f, m->launches);
 }

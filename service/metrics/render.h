@@ -5,6 +5,7 @@
 #define SPORED_RENDER_H
 
 #include "guest_stats.h"
+#include "launch_hist.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -14,6 +15,10 @@
 struct metrics_guest {
 	char uuid[37];
 	char name[65];
+	/* Every record is a guest here; only a running one has the figures
+	 * below restarts. */
+	uint32_t restarts;          /* the record's restart-count (spored's restarts) */
+	bool running;
 	uint64_t cpu_ns;            /* Xen's CPU time of the domain */
 	uint64_t mem, mem_limit;    /* bytes */
 	uint32_t vcpus;
@@ -23,9 +28,10 @@ struct metrics_guest {
 };
 
 struct metrics_figures {
-	const struct metrics_guest *g; /* the running guests */
+	const struct metrics_guest *g; /* every record's guest, running or not */
 	size_t n;
 	size_t consoles; /* consoles spored serves */
+	const struct launch_hist *launches; /* NULL: none */
 };
 
 /* Writes the page to f; families without samples are left out. */

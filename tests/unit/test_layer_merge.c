@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "tap.h"
 
@@ -28,6 +29,28 @@ struct ent {
 #define D(p) {p, AE_IFDIR, 0755, NULL, 0, 0}
 #define L(p, t) {p, AE_IFLNK, 0777, t, 0, 0}
 #define H(p, t) {p, HL, 0644, t, 0, 0}
+
+/* data as one gzip member (zlib's deflate: not the ISA-L that reads it),
+ * appended to fd. */
+static int gz_member(int fd, const void *data, size_t n)
+{
+	z_stream z = {0};
+	size_t cap = compressBound(n) + 64;
+	unsigned char *out = malloc(cap);
+	int r = -1;
+	if (out && deflateInit2(&z, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) == Z_OK) {
+		z.next_in = (unsigned char *)data;
+		z.avail_in = (uInt)n;
+		z.next_out = out;
+		z.avail_out = (uInt)cap;
+		if (deflate(&z, Z_FINISH) == Z_STREAM_END &&
+		    write(fd, out, cap - z.avail_out) == (ssize_t)(cap - z.avail_out))
+			r = 0;
+		deflateEnd(&z);
+	}
+	free(out);
+	return r;
+}
 
 /* A layer as a tar (gzip'd when gz) in a memfd, rewound. */
 static int layer(const struct ent *es, int gz)
@@ -343,11 +366,45 @@ int main(void)
 		ok(spore_layer_merge(&bomb, 1, NULL, ofd, &cap, NULL, &err) == -EFBIG &&
 			   strstr(err.msg, "more than 1048576 bytes"),
 		   "padding after the end marker counts against the byte cap: %s", err.msg);
+		/* gzip as ISA-L reads it: members that follow one another are one
+		 * stream, junk after the last one is ignored (as gzip(1) and
+		 * libarchive do), a bad CRC is refused. */
+		int two = memfd_create("two", 0);
+		ok(gz_member(two, buf, (size_t)n / 3) == 0 && gz_member(two, buf + n / 3, (size_t)(n - n / 3)) == 0 &&
+			   write(two, "\0\0\0\0", 4) == 4,
+		   "made a layer of two gzip members and junk");
+		lseek(two, 0, SEEK_SET);
+		memset(&err, 0, sizeof(err));
+		ok(spore_layer_merge(&two, 1, (const char(*)[SPORE_DIGEST_LEN + 1])ids, ofd, NULL, &st, &err) == 0,
+		   "two gzip members are the whole layer (its diff_id): %s", err.msg);
+		int badcrc = memfd_create("crc", 0);
+		ok(gz_member(badcrc, buf, (size_t)n) == 0, "made a gzip layer");
+		off_t end = lseek(badcrc, 0, SEEK_END);
+		char c;
+		ok(pread(badcrc, &c, 1, end - 8) == 1 && (c ^= 1, pwrite(badcrc, &c, 1, end - 8)) == 1,
+		   "flipped a bit of its CRC");
+		lseek(badcrc, 0, SEEK_SET);
+		memset(&err, 0, sizeof(err));
+		ok(spore_layer_merge(&badcrc, 1, NULL, ofd, NULL, NULL, &err) < 0 &&
+			   strstr(err.msg, "layer 1: corrupt or truncated: gzip CRC or length mismatch"),
+		   "a gzip layer with a bad CRC is refused: %s", err.msg);
+		/* Not a file (a pipe): libarchive inflates it, to the same digest. */
+		int p[2];
+		lseek(gz, 0, SEEK_SET);
+		ssize_t gn = read(gz, buf, 1 << 20);
+		ok(gn > 0 && gn < 65536 && pipe(p) == 0 && write(p[1], buf, (size_t)gn) == gn, "a gzip layer in a pipe");
+		close(p[1]);
+		memset(&err, 0, sizeof(err));
+		ok(spore_layer_merge(&p[0], 1, (const char(*)[SPORE_DIGEST_LEN + 1])ids, ofd, NULL, &st, &err) == 0,
+		   "... merges to its diff_id too: %s", err.msg);
+		close(p[0]);
 		free(buf);
 		close(plain);
 		close(gz);
 		close(tail);
 		close(bomb);
+		close(two);
+		close(badcrc);
 		close(ofd);
 	}
 

@@ -5,6 +5,7 @@
 #include "tap.h"
 #include "expo.h"
 #include "http.h"
+#include "launch_hist.h"
 #include "render.h"
 
 #include <arpa/inet.h>
@@ -89,7 +90,8 @@ static int parse_strict(const char *text, char fams[][64], char types[][16], int
 			char *sp = strchr(l + 7, ' ');
 			if (!sp || !help_seen || strncmp(l + 7, cur, strlen(cur)) ||
 			    (size_t)(sp - l - 7) != strlen(cur) ||
-			    (strcmp(sp + 1, "counter") && strcmp(sp + 1, "gauge")))
+			    (strcmp(sp + 1, "counter") && strcmp(sp + 1, "gauge") &&
+			     strcmp(sp + 1, "histogram")))
 				return -line;
 			snprintf(fams[*nfam], 64, "%s", cur);
 			snprintf(types[(*nfam)++], 16, "%s", sp + 1);
@@ -98,9 +100,25 @@ static int parse_strict(const char *text, char fams[][64], char types[][16], int
 		}
 		if (l[0] == '#' || help_seen || !*nfam)
 			return -line;
-		/* A sample of the current family. */
+		/* A sample of the current family (a histogram's: its name with
+		 * _bucket, which has the label le last, _sum or _count). */
 		size_t nl = strcspn(l, "{ ");
-		if (nl != strlen(cur) || strncmp(l, cur, nl))
+		bool hist = !strcmp(types[*nfam - 1], "histogram"), bucket = false;
+		if (nl < strlen(cur) || strncmp(l, cur, strlen(cur)))
+			return -line;
+		if (hist) {
+			const char *suf = l + strlen(cur);
+			size_t sl = nl - strlen(cur);
+			bucket = sl == 7 && !strncmp(suf, "_bucket", 7);
+			if (!bucket && !(sl == 4 && !strncmp(suf, "_sum", 4)) &&
+			    !(sl == 6 && !strncmp(suf, "_count", 6)))
+				return -line;
+		} else if (nl != strlen(cur)) {
+			return -line;
+		}
+		const char *le = strstr(l, ",le=\"");
+		if (bucket != (le && le < l + strcspn(l, " ") && strstr(le, "\"} ") ==
+					strchr(le + 5, '"')))
 			return -line;
 		char *c = l + nl;
 		if (*c == '{') {
@@ -280,6 +298,111 @@ static void responder(void)
 	httpd_free(h);
 }
 
+static void hist_page(FILE *f, const void *arg)
+{
+	launch_hist_render(f, arg);
+}
+
+static void hist_file(FILE *f, const void *arg)
+{
+	launch_hist_encode(f, arg);
+}
+
+/* The launch histogram: its exact text for one failed launch; cumulative
+ * buckets, a bound's own value in its bucket, series per step and result
+ * seen; its file's text read back, anything else refused. */
+static void launch_histogram(char fams[][64], char types[][16])
+{
+	static struct launch_hist h;
+	struct spore_svc_launched failed = {.failed = 1, .reached = 1 << SPORE_LAUNCH_IMAGE,
+					    .ns = {[SPORE_LAUNCH_IMAGE] = 1500000000ull},
+					    .total_ns = 1500000000ull};
+	int nfam;
+
+	char *t = render(hist_page, &h);
+	is_str(t, "", "histogram: no launch, no family");
+	free(t);
+	launch_hist_observe(&h, &failed);
+	t = render(hist_page, &h);
+#define B(step, le, n) \
+	"spore_launch_duration_seconds_bucket{step=\"" step "\",result=\"failed\",le=\"" le "\"} " n "\n"
+#define SERIES(step)                                                                             \
+	B(step, "0.01", "0") B(step, "0.025", "0") B(step, "0.05", "0") B(step, "0.1", "0")       \
+	B(step, "0.25", "0") B(step, "0.5", "0") B(step, "1", "0") B(step, "2.5", "1")            \
+	B(step, "5", "1") B(step, "10", "1") B(step, "30", "1") B(step, "60", "1")                \
+	B(step, "+Inf", "1")                                                                      \
+	"spore_launch_duration_seconds_sum{step=\"" step "\",result=\"failed\"} 1.500000000\n" \
+	"spore_launch_duration_seconds_count{step=\"" step "\",result=\"failed\"} 1\n"
+	is_str(t,
+	       "# HELP spore_launch_duration_seconds Time a launch took (sporectl's measure), by "
+	       "phase and in total, launches that failed included\n"
+	       "# TYPE spore_launch_duration_seconds histogram\n" SERIES("image") SERIES("total"),
+	       "histogram: one failed launch that reached the image step, exactly");
+#undef SERIES
+#undef B
+	free(t);
+
+	/* A launch that ran: its phases at a bound (50 ms), between bounds,
+	 * past the last. */
+	struct spore_svc_launched ran = {
+		.reached = 1 << SPORE_LAUNCH_IMAGE | 1 << SPORE_LAUNCH_BUILD | 1 << SPORE_LAUNCH_BOOT,
+		.ns = {[SPORE_LAUNCH_IMAGE] = 50000000ull, [SPORE_LAUNCH_BUILD] = 300000000ull,
+		       [SPORE_LAUNCH_BOOT] = 61000000000ull},
+		.total_ns = 61350000000ull};
+	launch_hist_observe(&h, &ran);
+	launch_hist_observe(&h, &ran);
+	t = render(hist_page, &h);
+	/* (image, build, boot, total) ok + (image, total) failed, 15 lines each */
+	is_int(parse_strict(t, fams, types, &nfam), 6 * 15, "histogram: parses strictly");
+	is_str(find_line(t, "spore_launch_duration_seconds_bucket{step=\"image\",result=\"ok\",le=\"0.05\""),
+	       "spore_launch_duration_seconds_bucket{step=\"image\",result=\"ok\",le=\"0.05\"} 2",
+	       "a bound's own value counts in its bucket (le)");
+	is_str(find_line(t, "spore_launch_duration_seconds_bucket{step=\"image\",result=\"ok\",le=\"0.025\""),
+	       "spore_launch_duration_seconds_bucket{step=\"image\",result=\"ok\",le=\"0.025\"} 0",
+	       "... not in the one below");
+	is_str(find_line(t, "spore_launch_duration_seconds_bucket{step=\"boot\",result=\"ok\",le=\"60\""),
+	       "spore_launch_duration_seconds_bucket{step=\"boot\",result=\"ok\",le=\"60\"} 0",
+	       "past the last bound: not in le=60 ...");
+	is_str(find_line(t, "spore_launch_duration_seconds_bucket{step=\"boot\",result=\"ok\",le=\"+Inf\""),
+	       "spore_launch_duration_seconds_bucket{step=\"boot\",result=\"ok\",le=\"+Inf\"} 2",
+	       "... in +Inf");
+	is_str(find_line(t, "spore_launch_duration_seconds_sum{step=\"total\",result=\"ok\""),
+	       "spore_launch_duration_seconds_sum{step=\"total\",result=\"ok\"} 122.700000000",
+	       "the sum in seconds");
+	ok(!find_line(t, "spore_launch_duration_seconds_count{step=\"bundle\""),
+	   "a phase no launch reached has no series");
+	free(t);
+
+	/* Its file: read back to the same page; damaged, refused. */
+	static struct launch_hist back;
+	char *file = render(hist_file, &h), *page1 = render(hist_page, &h);
+	is_int(launch_hist_decode(file, &back), 0, "file: read back");
+	t = render(hist_page, &back);
+	is_str(t, page1, "... to the same page");
+	free(t);
+	free(page1);
+	const char *bad[] = {
+		"",
+		"spore-launch-histogram 2\n",
+		"spore-launch-histogram 1\nimage ok 1 5 1 0 0 0 0 0 0 0 0 0 0 0 0\n", /* buckets 13 of 13: ok */
+		"spore-launch-histogram 1\nimage ok 2 5 1 0 0 0 0 0 0 0 0 0 0 0 0\n", /* count 2, buckets 1 */
+		"spore-launch-histogram 1\nimage ok 1 5 1 0 0 0 0 0 0 0 0 0 0 0\n",  /* a bucket short */
+		"spore-launch-histogram 1\nimage ok 1 5 1 0 0 0 0 0 0 0 0 0 0 0 0",  /* no newline */
+		"spore-launch-histogram 1\nboot maybe 1 5 1 0 0 0 0 0 0 0 0 0 0 0 0\n",
+		"spore-launch-histogram 1\nnope ok 1 5 1 0 0 0 0 0 0 0 0 0 0 0 0\n",
+		"spore-launch-histogram 1\nimage ok 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n", /* empty series */
+		"spore-launch-histogram 1\nimage ok 1 99999999999999999999 1 0 0 0 0 0 0 0 0 0 0 0 0\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		is_int(launch_hist_decode(bad[i], &back), i == 2 ? 0 : -EINVAL,
+		       "file %zu %s", i, i == 2 ? "read" : "refused");
+	char twice[256];
+	snprintf(twice, sizeof(twice), "%s%s", bad[2], bad[2] + strlen("spore-launch-histogram 1\n"));
+	is_int(launch_hist_decode(twice, &back), -EINVAL, "file: a series twice refused");
+	ok(!back.s[0][0].count, "... and nothing kept of it");
+	free(file);
+}
+
 int main(void)
 {
 	char fams[32][64], types[32][16];
@@ -300,21 +423,25 @@ int main(void)
 	       "nanoseconds as seconds, not rounded");
 	free(t);
 
-	/* The page: two guests, one without devices or console. */
-	struct metrics_guest g[2] = {
-		{.uuid = "11111111-2222-3333-4444-555555555555", .name = "web",
-		 .cpu_ns = 2500000000ull, .mem = 64 << 20, .mem_limit = 128 << 20, .vcpus = 2,
+	/* The page: two running guests, one without devices or console, and
+	 * an exited one that spored restarted twice. */
+	struct metrics_guest g[3] = {
+		{.uuid = "11111111-2222-3333-4444-555555555555", .name = "web", .running = true,
+		 .restarts = 1, .cpu_ns = 2500000000ull, .mem = 64 << 20, .mem_limit = 128 << 20, .vcpus = 2,
 		 .io = {.net_rx = 10, .net_tx = 20, .blk_read = 30, .blk_write = 40,
 			.net = true, .blk = true},
 		 .console = true, .console_bytes = 77},
-		{.uuid = "66666666-7777-8888-9999-000000000000", .name = "q\"uote",
+		{.uuid = "66666666-7777-8888-9999-000000000000", .name = "q\"uote", .running = true,
 		 .cpu_ns = 1, .mem = 4096, .mem_limit = 8192, .vcpus = 1},
+		{.uuid = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", .name = "crashy", .restarts = 2,
+		 .cpu_ns = 5, .mem = 4096, .mem_limit = 8192, .vcpus = 1},
 	};
-	struct metrics_figures m = {.g = g, .n = 2, .consoles = 1};
+	struct metrics_figures m = {.g = g, .n = 3, .consoles = 1};
 	t = render(page, &m);
 	int ns = parse_strict(t, fams, types, &nfam);
-	/* 2 guests x (cpu, mem, limit, vcpus) + 1 x (4 io + console) + 2 global */
-	is_int(ns, 8 + 5 + 2, "the page parses strictly, every sample there");
+	/* 3 guests x restarts + 2 running x (cpu, mem, limit, vcpus) + 1 x (4 io
+	 * + console) + 2 global */
+	is_int(ns, 3 + 8 + 5 + 2, "the page parses strictly, every sample there");
 	if (ns < 0)
 		printf("# page:\n%s", t);
 	int counters = 0, gauges = 0;
@@ -326,9 +453,20 @@ int main(void)
 		else
 			gauges += !total;
 	}
-	is_int(counters, 6, "cpu, network x2, block x2, console: counters, named _total");
+	is_int(counters, 7,
+	       "restarts, cpu, network x2, block x2, console: counters, named _total");
 	is_int(gauges, 5, "memory, limit, vcpus, guests, consoles: gauges, not _total");
-	is_int(nfam, 11, "no family but these");
+	is_int(nfam, 12, "no family but these");
+	is_str(find_line(t, "spore_guest_restarts_total{name=\"crashy\""),
+	       "spore_guest_restarts_total{name=\"crashy\",id=\"aaaaaaaa-bbbb-cccc-dddd-"
+	       "eeeeeeeeeeee\"} 2",
+	       "restarts of a guest that is not running (exited after its restarts)");
+	is_str(find_line(t, "spore_guest_restarts_total{name=\"q"),
+	       "spore_guest_restarts_total{name=\"q\\\"uote\",id=\"66666666-7777-8888-9999-"
+	       "000000000000\"} 0",
+	       "restarts 0 of a guest never restarted");
+	ok(!find_line(t, "spore_guest_cpu_seconds_total{name=\"crashy\""),
+	   "a guest not running has no CPU, memory or I/O samples");
 	is_str(find_line(t, "spore_guest_cpu_seconds_total{name=\"web\""),
 	       "spore_guest_cpu_seconds_total{name=\"web\",id=\"11111111-2222-3333-4444-"
 	       "555555555555\"} 2.500000000",
@@ -343,7 +481,8 @@ int main(void)
 	       "spore_guest_console_bytes_total{name=\"web\",id=\"11111111-2222-3333-4444-"
 	       "555555555555\"} 77",
 	       "console bytes of the served console only");
-	is_str(find_line(t, "spore_guests_running "), "spore_guests_running 2", "guests running");
+	is_str(find_line(t, "spore_guests_running "), "spore_guests_running 2",
+	       "guests running: the running ones only");
 	free(t);
 
 	m.n = 0;
@@ -352,6 +491,8 @@ int main(void)
 	is_int(parse_strict(t, fams, types, &nfam), 2,
 	       "no guests: only the spored-wide samples, no empty families");
 	free(t);
+
+	launch_histogram(fams, types);
 
 	/* The strict parser itself refuses what it should. */
 	is_int(parse_strict("a 1\n", fams, types, &nfam), -1, "parser: a sample before TYPE");

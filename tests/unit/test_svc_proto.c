@@ -106,6 +106,40 @@ int main(void)
 	is_int(parse(SPORE_SVC_PONG, &pong, sizeof(pong)), 0, "PONG");
 	is_int(parse(SPORE_SVC_EOF, NULL, 0), 0, "EOF");
 
+	/* LAUNCHED: a launch's phase times, bounded and consistent. */
+	struct spore_svc_launched lt = {.reached = 1 << SPORE_LAUNCH_IMAGE | 1 << SPORE_LAUNCH_BUILD,
+					.ns = {[SPORE_LAUNCH_IMAGE] = 5, [SPORE_LAUNCH_BUILD] = 7},
+					.total_ns = 12};
+	is_int(parse(SPORE_SVC_LAUNCHED, &lt, sizeof(lt)), 0, "LAUNCHED: two phases and their total");
+	is_int(parse(SPORE_SVC_LAUNCHED, &lt, sizeof(lt) - 1), -EBADMSG, "LAUNCHED one byte short");
+	lt.failed = 2;
+	is_int(parse(SPORE_SVC_LAUNCHED, &lt, sizeof(lt)), -EBADMSG, "LAUNCHED: failed is 0 or 1");
+	lt.failed = 1;
+	lt.total_ns = 11;
+	is_int(parse(SPORE_SVC_LAUNCHED, &lt, sizeof(lt)), -EBADMSG,
+	       "LAUNCHED: phases beyond the total refused");
+	lt.total_ns = 12;
+	lt.ns[SPORE_LAUNCH_BOOT] = 1;
+	lt.total_ns = 13;
+	is_int(parse(SPORE_SVC_LAUNCHED, &lt, sizeof(lt)), -EBADMSG,
+	       "LAUNCHED: a time for a phase not reached refused");
+	lt.ns[SPORE_LAUNCH_BOOT] = 0;
+	lt.reached = 1u << SPORE_LAUNCH_NPHASES;
+	is_int(parse(SPORE_SVC_LAUNCHED, &lt, sizeof(lt)), -EBADMSG, "LAUNCHED: an unknown phase refused");
+	lt.reached = 0;
+	lt.ns[SPORE_LAUNCH_IMAGE] = lt.ns[SPORE_LAUNCH_BUILD] = 0;
+	is_int(parse(SPORE_SVC_LAUNCHED, &lt, sizeof(lt)), -EBADMSG, "LAUNCHED: no phase refused");
+	lt.reached = 1;
+	lt.ns[0] = lt.total_ns = SPORE_LAUNCH_MAX_NS + 1;
+	is_int(parse(SPORE_SVC_LAUNCHED, &lt, sizeof(lt)), -EBADMSG, "LAUNCHED: over a day refused");
+	is_str(spore_launch_phase_name(SPORE_LAUNCH_DEVICES), "devices", "phase names");
+	ok(!spore_launch_phase_name(SPORE_LAUNCH_NPHASES), "... none past the last");
+	ok(spore_launch_phase_of("loop-image") == SPORE_LAUNCH_DISKS &&
+		   spore_launch_phase_of("vif-up") == SPORE_LAUNCH_BOOT &&
+		   spore_launch_phase_of("record-running") == SPORE_LAUNCH_RUNNING &&
+		   spore_launch_phase_of("create-domain") == SPORE_LAUNCH_BUILD,
+	   "step hooks' names map to phases (the builder's to build)");
+
 	/* A round trip, and the receiver's view of a truncated packet. */
 	int sv[2];
 	ok(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0, "a seqpacket pair");

@@ -1,6 +1,7 @@
 #!/bin/bash
 # spored --metrics: the Prometheus page (service/metrics/) with a guest
-# burning CPU and an idle one. The page parses strictly as the text format
+# burning CPU and an idle one, and the restarts of one that crashes with
+# --restart on-failure:2. The page parses strictly as the text format
 # 0.0.4 (dom0 has no python3 nor promtool: an awk parser of this test's);
 # the busy guest's CPU counter grows faster; memory is plausible; only GET
 # /metrics is served; and clients that send slowly, send garbage or take
@@ -28,7 +29,7 @@ stop_spored() {
 }
 cleanup() {
 	for fd in 3 4 5 6 7; do eval "exec $fd>&-" 2>/dev/null; done
-	sporectl destroy -t 0 e2e-mbusy e2e-midle >/dev/null 2>&1
+	sporectl destroy -t 0 e2e-mbusy e2e-midle e2e-mfail >/dev/null 2>&1
 	stop_spored
 	start_spored
 	rm -rf "$E2E_TMP"
@@ -40,8 +41,9 @@ start_spored --metrics 127.0.0.1:$PORT
 check "spored --metrics 127.0.0.1:$PORT answers on its socket" spored --ping
 
 # strict FILE: the text format 0.0.4, strictly (the unit test's rules):
-# HELP then TYPE (counter or gauge) before a family's samples, which are
-# contiguous and carry its name, a family once, label names valid, values
+# HELP then TYPE (counter, gauge or histogram) before a family's samples,
+# which are contiguous and carry its name (a histogram's with _bucket, whose
+# last label is le, _sum or _count), a family once, label names valid, values
 # escaped with only \\ \" \n, values floats, a series once, nothing outside
 # printable ASCII, a final newline. Prints the first bad line.
 strict() {
@@ -61,8 +63,8 @@ strict() {
 		help = name; next
 	}
 	/^# TYPE / {
-		if (help == "" || $3 != help || NF != 4 || ($4 != "counter" && $4 != "gauge"))
-			bad("TYPE not after its HELP, or not counter/gauge")
+		if (help == "" || $3 != help || NF != 4 || ($4 != "counter" && $4 != "gauge" && $4 != "histogram"))
+			bad("TYPE not after its HELP, or not counter/gauge/histogram")
 		fam = help; seen[fam] = $4; help = ""; next
 	}
 	/^#/ { bad("another comment") }
@@ -70,14 +72,20 @@ strict() {
 		if (help != "" || fam == "") bad("a sample outside a family")
 		s = $0
 		if (!match(s, /^[a-zA-Z_:][a-zA-Z0-9_:]*/)) bad("no metric name")
-		if (substr(s, 1, RLENGTH) != fam) bad("a sample of another family")
+		sname = substr(s, 1, RLENGTH)
+		if (seen[fam] == "histogram") {
+			if (sname != fam "_bucket" && sname != fam "_sum" && sname != fam "_count")
+				bad("a sample of another family")
+		} else if (sname != fam) bad("a sample of another family")
 		s = substr(s, RLENGTH + 1)
-		series = fam
+		series = sname
+		lastlabel = ""
 		if (substr(s, 1, 1) == "{") {
 			s = substr(s, 2)
 			for (;;) {
 				if (!match(s, /^[a-zA-Z_][a-zA-Z0-9_]*="/)) bad("a bad label")
 				series = series "," substr(s, 1, RLENGTH)
+				lastlabel = substr(s, 1, RLENGTH - 2)
 				s = substr(s, RLENGTH + 1)
 				if (!match(s, /^([^"\\]|\\\\|\\"|\\n)*"/)) bad("a bad label value")
 				series = series substr(s, 1, RLENGTH)
@@ -87,6 +95,8 @@ strict() {
 				s = substr(s, 2)
 			}
 		}
+		if ((sname == fam "_bucket" && seen[fam] == "histogram") != (lastlabel == "le"))
+			bad("a histogram bucket without le last, or le elsewhere")
 		if (s !~ /^ ([-+]?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|NaN|[-+]Inf)$/) bad("a bad value")
 		if (series in got) bad("a series twice")
 		got[series] = 1; n++
@@ -100,6 +110,19 @@ val() { grep "^$2{name=\"$3\"," "$1" | awk '{print $2}'; }
 fam_type() { awk -v m="$2" '$1 == "#" && $2 == "TYPE" && $3 == m {print $4}' "$1"; }
 # sec_gt A B: seconds A > B (decimals).
 sec_gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }
+
+# hist FILE SUFFIX STEP RESULT [LE]: a launch-histogram sample (0 if none).
+hist() {
+	local v
+	v=$(grep "^spore_launch_duration_seconds_$2{step=\"$3\",result=\"$4\"${5:+,le=\"$5\"}}" "$1" |
+		awk '{print $2}')
+	echo "${v:-0}"
+}
+# The launch histogram goes on from what earlier tests' launches left (its
+# file, kept by spored): counts are compared with this page's.
+curl -s -o "$E2E_TMP/m0" "$URL"
+ok0=$(hist "$E2E_TMP/m0" count total ok)
+failed0=$(hist "$E2E_TMP/m0" count total failed)
 
 L -d --name e2e-mbusy -m 96m "$img" /bin/sh -c 'while :; do :; done' >/dev/null 2>"$E2E_TMP/err"
 L -d --name e2e-midle "$img" /bin/sh -c 'while :; do echo tick; sleep 0.2; done' >/dev/null 2>>"$E2E_TMP/err"
@@ -127,6 +150,29 @@ check_match "block bytes read: the image was read (blkback's counters)" \
 	"$(val "$E2E_TMP/m1" spore_guest_block_read_bytes_total e2e-mbusy)" '^[1-9][0-9]*$'
 check_match "network counters are there (netback's)" \
 	"$(val "$E2E_TMP/m1" spore_guest_network_receive_bytes_total e2e-midle)" '^[0-9]+$'
+
+# Launches and their duration: a histogram by step (sporectl's phases) and
+# in total, with the result.
+check_eq "launch durations are a histogram" \
+	"$(fam_type "$E2E_TMP/m1" spore_launch_duration_seconds)" histogram
+ok1=$(hist "$E2E_TMP/m1" count total ok)
+check_eq "the two launches counted, as ok ($ok0 -> $ok1)" "$((ok1 - ok0))" 2
+check_eq "... in the +Inf bucket too" "$(hist "$E2E_TMP/m1" bucket total ok +Inf)" "$ok1"
+check "the total's buckets never decrease" sh -c "grep '^spore_launch_duration_seconds_bucket{step=\"total\",result=\"ok\"' '$E2E_TMP/m1' |
+	awk '{ if (\$2 + 0 < last + 0) exit 1; last = \$2 }'"
+mean=$(awk -v s="$(hist "$E2E_TMP/m1" sum total ok)" -v n="$ok1" 'BEGIN { printf "%.3f", s / n }')
+check "a launch's mean time is plausible: 50 ms..300 s ($mean s)" \
+	awk -v m="$mean" 'BEGIN { exit !(m >= 0.05 && m <= 300) }'
+for step in image record bundle disks build devices boot running; do
+	check "step $step has launches" test "$(hist "$E2E_TMP/m1" count "$step" ok)" -ge 2
+done
+grep '^spore_launch_duration_seconds_\(sum\|count\)' "$E2E_TMP/m1" | sed 's/^/# page: /'
+L -d --name e2e-mnope "${img%/*}/no-such-image:latest" >/dev/null 2>&1
+check_eq "a launch of an image that does not exist fails (125)" "$?" 125
+curl -s -o "$E2E_TMP/m1b" "$URL"
+check_eq "... counted as failed" "$(($(hist "$E2E_TMP/m1b" count total failed) - failed0))" 1
+check "... at its image step" test "$(hist "$E2E_TMP/m1b" count image failed)" -ge 1
+check_eq "... and not as ok" "$(hist "$E2E_TMP/m1b" count total ok)" "$ok1"
 
 # Clients that hold every slot: one sends half a request line, one
 # garbage without an end, two connect and say nothing; a fifth waits in
@@ -173,4 +219,31 @@ check_eq "... with one line (and the help hint)" "$(printf '%s\n' "$out" | head 
 	"spored: --metrics: '1.2.3.4.5:1' is not IPv4:PORT or [IPv6]:PORT"
 
 sporectl destroy -t 0 e2e-mbusy e2e-midle >/dev/null 2>&1
+
+# Restarts per guest: a container crashing with --restart on-failure:2 is
+# relaunched twice by spored's restarter, then stays exited; its counter
+# says 2 (an exited guest keeps its series), and still does after a kill -9
+# of spored (the count is the record's, not spored's memory).
+L -d --name e2e-mfail --restart on-failure:2 "$img" /bin/sh -c 'exit 3' >/dev/null 2>&1
+gave_up() { [ "$(sporectl inspect -f '{{.state}} {{.RestartCount}}' e2e-mfail 2>/dev/null)" = "exited 2" ]; }
+check "a guest with --restart on-failure:2 is relaunched twice, then stays exited" wait_for 300 gave_up
+curl -s -o "$E2E_TMP/m3" "$URL"
+check "the page with restarts parses strictly" strict "$E2E_TMP/m3"
+check_eq "restarts are a counter" "$(fam_type "$E2E_TMP/m3" spore_guest_restarts_total)" counter
+check_eq "its restarts: 2" "$(val "$E2E_TMP/m3" spore_guest_restarts_total e2e-mfail)" 2
+grep '^spore_guest_restarts_total' "$E2E_TMP/m3" | sed 's/^/# page: /'
+kill9_spored() { local p; p=$(pidof spored) && kill -KILL $p; wait_for 10 sh -c "! pidof spored"; }
+kill9_spored
+start_spored --metrics 127.0.0.1:$PORT
+curl -s -o "$E2E_TMP/m4" "$URL"
+check_eq "... still 2 after a kill -9 of spored and its restart" \
+	"$(val "$E2E_TMP/m4" spore_guest_restarts_total e2e-mfail)" 2
+check_eq "... and the exited guest has no CPU sample" \
+	"$(val "$E2E_TMP/m4" spore_guest_cpu_seconds_total e2e-mfail)" ""
+ok3=$(hist "$E2E_TMP/m3" count total ok)
+check_eq "its launch and 2 restarts counted as launches ($ok1 -> $ok3)" "$((ok3 - ok1))" 3
+check_eq "the launch histogram is the same after spored's kill -9 and restart" \
+	"$(grep '^spore_launch' "$E2E_TMP/m4")" "$(grep '^spore_launch' "$E2E_TMP/m3")"
+
+sporectl destroy -t 0 e2e-mfail >/dev/null 2>&1
 check_eq "destroy leaves no domain" "$(domains)" 0
