@@ -63,9 +63,10 @@ struct merge {
  * reader reads from it through stream_read, so that every byte, including
  * what follows the tar's end marker, is counted against the size cap and
  * hashed for the config's diff_id. Decompressing and hashing, the larger half
- * of a layer's work, run in their own thread a few blocks ahead of the tar
- * reader, so the two halves use two CPUs. */
-#define STREAM_BLOCKS 4
+ * of a layer's work, run in their own thread up to 1 MiB ahead of the tar
+ * reader, so the two halves use two CPUs (with 4 blocks they took turns:
+ * a one-layer pull went from ~1.05 to ~0.95 s on an idle 2-core host). */
+#define STREAM_BLOCKS 16
 #define STREAM_BLOCK  65536
 
 struct stream {

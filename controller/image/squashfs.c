@@ -34,6 +34,10 @@ int spore_sqfs_start(struct spore_sqfs_writer *w, const char *out_path, struct s
 	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return spore_err_set(err, errno, "starting tar2sqfs");
+	/* 1 MiB in flight rather than 64 KiB: the merge and tar2sqfs's
+	 * compressors run at their own pace instead of taking turns (best
+	 * effort: a lower pipe-max-size just keeps the default). */
+	(void)fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
 	r = spore_child_start(&w->child, argv, p[0], NULL, "install squashfs-tools-ng", err);
 	close(p[0]);
 	if (r < 0) {
