@@ -166,42 +166,26 @@ static void load_isal(void)
 #undef SONAME
 }
 
-#define CURL_WRAP(ret, name, params, args)                                                         \
+/* A forwarder: load the library once (ONCE, LOAD), then call through its
+ * table (TAB). */
+#define WRAP(once, load, tab, ret, name, params, args)                                             \
 	ret name params                                                                            \
 	{                                                                                          \
-		pthread_once(&curl_once, load_curl);                                               \
-		return C.name args;                                                                \
+		pthread_once(&once, load);                                                         \
+		return tab.name args;                                                              \
 	}
-#define CURL_VWRAP(name, params, args)                                                             \
+#define VWRAP(once, load, tab, name, params, args)                                                 \
 	void name params                                                                           \
 	{                                                                                          \
-		pthread_once(&curl_once, load_curl);                                               \
-		C.name args;                                                                       \
+		pthread_once(&once, load);                                                         \
+		tab.name args;                                                                     \
 	}
-#define ARCHIVE_WRAP(ret, name, params, args)                                                      \
-	ret name params                                                                            \
-	{                                                                                          \
-		pthread_once(&archive_once, load_archive);                                         \
-		return A.name args;                                                                \
-	}
-#define ARCHIVE_VWRAP(name, params, args)                                                          \
-	void name params                                                                           \
-	{                                                                                          \
-		pthread_once(&archive_once, load_archive);                                         \
-		A.name args;                                                                       \
-	}
-#define ISAL_WRAP(ret, name, params, args)                                                         \
-	ret name params                                                                            \
-	{                                                                                          \
-		pthread_once(&isal_once, load_isal);                                               \
-		return I.name args;                                                                \
-	}
-#define ISAL_VWRAP(name, params, args)                                                             \
-	void name params                                                                           \
-	{                                                                                          \
-		pthread_once(&isal_once, load_isal);                                               \
-		I.name args;                                                                       \
-	}
+#define CURL_WRAP(r, n, p, a) WRAP(curl_once, load_curl, C, r, n, p, a)
+#define CURL_VWRAP(n, p, a) VWRAP(curl_once, load_curl, C, n, p, a)
+#define ARCHIVE_WRAP(r, n, p, a) WRAP(archive_once, load_archive, A, r, n, p, a)
+#define ARCHIVE_VWRAP(n, p, a) VWRAP(archive_once, load_archive, A, n, p, a)
+#define ISAL_WRAP(r, n, p, a) WRAP(isal_once, load_isal, I, r, n, p, a)
+#define ISAL_VWRAP(n, p, a) VWRAP(isal_once, load_isal, I, n, p, a)
 CURL_FNS(CURL_WRAP, CURL_VWRAP)
 ARCHIVE_FNS(ARCHIVE_WRAP, ARCHIVE_VWRAP)
 ISAL_FNS(ISAL_WRAP, ISAL_VWRAP)
