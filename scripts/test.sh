@@ -82,13 +82,16 @@ if [ $unit_only = 0 ]; then
 	# $out/fuzz/ (crash-*, leak-*, timeout-*: pass one to the target to replay).
 	rm -rf "$out/fuzz"
 	mkdir -p "$out/fuzz"
-	n=0
-	for c in "$SPORE_ROOT_DIR"/tests/fuzz/corpus/*/; do
-		c=${c%/} t=${c##*/} n=$((n + 1))
+	# fuzz_one N CORPUS: target N (CORPUS's name) as TAP. Two run at once
+	# (one per CPU: each target is one process), their lines printed in
+	# order after.
+	fuzz_one() {
+		local n=$1 c=$2 t f rc runs
+		t=${c##*/}
 		f=$SPORE_ROOT_DIR/build-fuzz/tests/fuzz/$t
 		if [ ! -f "$f" ] || [ ! -x "$f" ]; then
 			echo "not ok $n - fuzz: $t is not built (build-fuzz, see scripts/setup.sh)"
-			continue
+			return
 		fi
 		mkdir -p "$out/fuzz/$t.corpus"
 		timeout $((fuzz_secs + 60)) "$f" -max_total_time="$fuzz_secs" -timeout=20 -rss_limit_mb=2048 \
@@ -106,7 +109,15 @@ if [ $unit_only = 0 ]; then
 				grep -E 'Test unit written' "$out/fuzz/$t.log"
 			} | head -n 12 | sed 's/^/#   /'
 		fi
-	done >"$out/fuzz.tap"
+	}
+	n=0
+	for c in "$SPORE_ROOT_DIR"/tests/fuzz/corpus/*/; do
+		n=$((n + 1))
+		fuzz_one "$n" "${c%/}" >"$out/fuzz/$n.tap" &
+		while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
+	done
+	wait
+	for i in $(seq "$n"); do cat "$out/fuzz/$i.tap"; done >"$out/fuzz.tap"
 	cat "$out/fuzz.tap"
 	count_tap "$out/fuzz.tap"
 	[ -s "$out/fuzz.tap" ] || { echo "not ok - no seed corpus in tests/fuzz/corpus/"; failed=$((failed + 1)); }
