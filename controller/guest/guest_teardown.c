@@ -87,6 +87,15 @@ int spore_domain_snapshot(struct spore_xc *xc, struct spore_dominfo **out, size_
 	return 0;
 }
 
+const struct spore_dominfo *spore_domain_in(const struct spore_dominfo *doms, size_t n, uint32_t domid,
+					    const uint8_t handle[16])
+{
+	for (size_t k = 0; k < n; k++)
+		if (doms[k].domid == domid && !memcmp(doms[k].handle, handle, 16))
+			return &doms[k];
+	return NULL;
+}
+
 int spore_guest_find_domain(struct spore_xc *xc, const struct spore_guest *g,
 			    struct spore_dominfo *info, struct spore_err *err)
 {

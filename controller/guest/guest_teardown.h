@@ -26,6 +26,11 @@ int spore_guest_match_domain(const struct spore_guest *g, const struct spore_dom
 int spore_domain_snapshot(struct spore_xc *xc, struct spore_dominfo **out, size_t *n,
 			  struct spore_err *err);
 
+/* The domain of a snapshot that is still the one a backend served: the same
+ * domid and handle (a domid is reused, the handle tells). NULL if gone. Pure. */
+const struct spore_dominfo *spore_domain_in(const struct spore_dominfo *doms, size_t n, uint32_t domid,
+					    const uint8_t handle[16]);
+
 /* Keeps the container's exit status that sporeinit wrote under the domain's
  * data/spore/ (it vanishes with the domain), destroys the domain, removes
  * /local/domain/N, /vm/<uuid> and the backends' /local/domain/0/backend/

@@ -523,10 +523,7 @@ static void look(struct chanset *s)
 	}
 	for (size_t i = 0; i < s->n;) {
 		struct chan *c = s->c[i];
-		const struct spore_dominfo *d = NULL;
-		for (size_t k = 0; k < nd && !d; k++)
-			if (doms[k].domid == c->domid && !memcmp(doms[k].handle, c->handle, 16))
-				d = &doms[k];
+		const struct spore_dominfo *d = spore_domain_in(doms, nd, c->domid, c->handle);
 		if (!d || spore_dominfo_shutdown(d) || spore_dominfo_dying(d))
 			drop(s, i, false);
 		else
@@ -534,11 +531,7 @@ static void look(struct chanset *s)
 	}
 	/* Cut-off domains and watched frontends: only while they live. */
 	for (size_t i = 0; i < s->ncut;) {
-		bool live = false;
-		for (size_t k = 0; k < nd && !live; k++)
-			live = doms[k].domid == s->cut[i].domid &&
-			       !memcmp(doms[k].handle, s->cut[i].handle, 16);
-		if (live)
+		if (spore_domain_in(doms, nd, s->cut[i].domid, s->cut[i].handle))
 			i++;
 		else
 			s->cut[i] = s->cut[--s->ncut];

@@ -332,10 +332,7 @@ static void look(struct backend *b)
 	}
 	for (size_t i = 0; i < b->n;) {
 		struct console *c = b->con[i];
-		const struct spore_dominfo *d = NULL;
-		for (size_t k = 0; k < nd && !d; k++)
-			if (doms[k].domid == c->domid && !memcmp(doms[k].handle, c->handle, 16))
-				d = &doms[k];
+		const struct spore_dominfo *d = spore_domain_in(doms, nd, c->domid, c->handle);
 		if (!d || spore_dominfo_shutdown(d) || spore_dominfo_dying(d))
 			drop(b, i, true);
 		else

@@ -76,6 +76,10 @@ int main(void)
 	is_int(spore_guest_match_domain(&g, doms, 2), -1, "no domain with that handle");
 	memcpy(doms[0].handle, h, 16);
 	is_int(spore_guest_match_domain(&g, doms, 1), -1, "dom0 is never a guest");
+	/* A served domain still there: its domid and its handle both. */
+	ok(spore_domain_in(doms, 3, 9, h) == &doms[2], "the domain served is found by domid and handle");
+	ok(spore_domain_in(doms, 3, 3, h) == NULL, "its handle under another domid is not it");
+	ok(spore_domain_in(doms, 2, 9, h) == NULL, "gone from the snapshot: NULL");
 
 	is_str(spore_shutdown_reason_name(SHUTDOWN_poweroff), "poweroff", "poweroff");
 	is_str(spore_shutdown_reason_name(SHUTDOWN_crash), "crash", "crash");
