@@ -5,12 +5,7 @@
 #include <string.h>
 
 #include "tap.h"
-
-static const char *val(const struct xs_node_list *l, const char *p)
-{
-	const struct xs_node *n = xs_node_find(l, p);
-	return n ? n->value : NULL;
-}
+#include "xs_val.h"
 
 int main(void)
 {

@@ -7,14 +7,9 @@
 #include <string.h>
 
 #include "tap.h"
+#include "xs_val.h"
 
 #define UUID "0123abcd-0000-4000-8000-00000000beef"
-
-static const char *val(const struct xs_node_list *l, const char *p)
-{
-	const struct xs_node *n = xs_node_find(l, p);
-	return n ? n->value : NULL;
-}
 
 int main(void)
 {
