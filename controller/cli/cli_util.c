@@ -1,4 +1,5 @@
 #include "cli_util.h"
+#include "guest_teardown.h"
 #include "pv_builder.h"
 #include "size.h"
 
@@ -45,4 +46,19 @@ int cli_usage(struct spore_err *err, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -CLI_EUSAGE;
+}
+
+int cli_running_guest(struct spore_xc *xc, struct spore_xs *xs, const char *verb, const char *id,
+		      struct spore_guest *g, struct spore_dominfo *info, struct spore_err *err)
+{
+	int r = spore_guest_resolve(xs, id, g, err);
+	if (r < 0) {
+		spore_err_wrap(err, "%s", verb);
+		return r;
+	}
+	if ((r = spore_guest_find_domain(xc, g, info, err)) < 0)
+		return r;
+	if (!r || spore_dominfo_shutdown(info) || spore_dominfo_dying(info))
+		return spore_err_setx(err, ESRCH, "%s: guest '%s' is not running", verb, id);
+	return 0;
 }

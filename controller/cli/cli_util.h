@@ -23,4 +23,14 @@ int cli_parse_memory(const char *verb, const char *s, uint64_t *mib, struct spor
 #define CLI_EUSAGE 4096 /* outside errno's range */
 int cli_usage(struct spore_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+struct spore_xc;
+struct spore_xs;
+struct spore_guest;
+struct spore_dominfo;
+/* The guest ID names (*g) and its domain (*info), which must be running:
+ * else -ESRCH, "VERB: guest 'ID' is not running" (or resolve's error,
+ * wrapped in VERB). */
+int cli_running_guest(struct spore_xc *xc, struct spore_xs *xs, const char *verb, const char *id,
+		      struct spore_guest *g, struct spore_dominfo *info, struct spore_err *err);
+
 #endif

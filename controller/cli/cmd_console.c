@@ -63,16 +63,8 @@ int cmd_console(int argc, char **argv, struct spore_err *err)
 	const char *id = argv[optind];
 	if ((r = spore_xc_open(&xc, err)) < 0 || (r = spore_xs_open(&xs, err)) < 0)
 		goto out;
-	if ((r = spore_guest_resolve(xs, id, &g, err)) < 0) {
-		spore_err_wrap(err, "console");
+	if ((r = cli_running_guest(xc, xs, "console", id, &g, &info, err)) < 0)
 		goto out;
-	}
-	if ((r = spore_guest_find_domain(xc, &g, &info, err)) < 0)
-		goto out;
-	if (!r || spore_dominfo_shutdown(&info) || spore_dominfo_dying(&info)) {
-		r = spore_err_setx(err, ESRCH, "console: guest '%s' is not running", id);
-		goto out;
-	}
 	if ((svc = console_connect(g.uuid, history, err)) < 0) {
 		r = svc;
 		spore_err_wrap(err, "console: guest '%s'", id);

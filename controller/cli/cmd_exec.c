@@ -219,16 +219,8 @@ int cmd_exec(int argc, char **argv, struct spore_err *err)
 	const char *id = argv[optind];
 	if ((r = spore_xc_open(&xc, err)) < 0 || (r = spore_xs_open(&xs, err)) < 0)
 		goto out;
-	if ((r = spore_guest_resolve(xs, id, &g, err)) < 0) {
-		spore_err_wrap(err, "exec");
+	if ((r = cli_running_guest(xc, xs, "exec", id, &g, &info, err)) < 0)
 		goto out;
-	}
-	if ((r = spore_guest_find_domain(xc, &g, &info, err)) < 0)
-		goto out;
-	if (!r || spore_dominfo_shutdown(&info) || spore_dominfo_dying(&info)) {
-		r = spore_err_setx(err, ESRCH, "exec: guest '%s' is not running", id);
-		goto out;
-	}
 	memcpy(x.uuid, g.uuid, sizeof(x.uuid));
 	memcpy(q.buf, &x, sizeof(x));
 	if ((fd = spore_svc_connect(NULL, err)) < 0) {
