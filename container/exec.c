@@ -5,7 +5,10 @@
  * on pipes relayed as the stream's frames, and its exit code ends the
  * session once both outputs are drained. Output is read only while the
  * channel has room for a frame: a slow client holds the process back
- * rather than filling PID 1's memory. */
+ * rather than filling PID 1's memory. With TTY the process gets a pty
+ * instead (its master is both the output and the input, RESIZE sets its
+ * size); with TOP, no command: a child of sporeinit writes the process
+ * table (top.c). */
 #include "init.h"
 
 #include <spore/chan_proto.h>
@@ -14,7 +17,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <pty.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,7 +29,7 @@
 
 struct session {
 	uint8_t id; /* 0: free */
-	bool running, exited, overflow;
+	bool running, exited, overflow, tty;
 	pid_t pid;
 	int in, out, err; /* -1 when closed */
 	int code;
@@ -124,13 +129,85 @@ static bool pipe_pair(int p[2])
 	return pipe2(p, O_CLOEXEC) == 0;
 }
 
-static void run(struct session *s, uint8_t flags)
+static void session_started(struct session *s)
+{
+	fcntl(s->out, F_SETFL, O_NONBLOCK);
+	if (s->err >= 0)
+		fcntl(s->err, F_SETFL, O_NONBLOCK);
+	if (s->in >= 0)
+		fcntl(s->in, F_SETFL, O_NONBLOCK);
+	s->running = true;
+	trace("exec session %u: pid %d%s", s->id, (int)s->pid, s->tty ? " (tty)" : "");
+}
+
+/* TOP: the process table from a child, as a session with no input. */
+static void run_top(struct session *s)
+{
+	int out[2] = {-1, -1}, err[2] = {-1, -1};
+
+	if (!pipe_pair(out) || !pipe_pair(err) || (s->pid = fork()) < 0) {
+		refuse(s->id, 125, "sporeinit: top: out of resources\n");
+		for (int i = 0; i < 2; i++) {
+			close_fd(&out[i]);
+			close_fd(&err[i]);
+		}
+		session_free(s);
+		return;
+	}
+	if (s->pid == 0)
+		_exit(top_write(out[1], err[1]) < 0 ? 1 : 0);
+	close_fd(&out[1]);
+	close_fd(&err[1]);
+	s->out = out[0];
+	s->err = err[0];
+	session_started(s);
+}
+
+/* TTY: the process's stdio is a pty's slave, its controlling terminal;
+ * the master carries both ways (stdin only with STDIN). */
+static void run_tty(struct session *s, uint8_t flags, const struct winsize *ws,
+		    const struct userspec_ids *ids, const char *user)
+{
+	int master = -1, slave = -1;
+
+	if (openpty(&master, &slave, NULL, NULL, ws) < 0 ||
+	    ((flags & SPORE_CHAN_RUN_STDIN) && (s->in = fcntl(master, F_DUPFD_CLOEXEC, 0)) < 0) ||
+	    (s->pid = fork()) < 0) {
+		refuse(s->id, 125, "sporeinit: exec: cannot make a terminal\n");
+		close_fd(&master);
+		close_fd(&slave);
+		session_free(s);
+		return;
+	}
+	if (s->pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 ||
+		    dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
+			_exit(125);
+		const char *wd = s->workdir ? s->workdir : bundle->workdir ? bundle->workdir : "/";
+		become_and_exec(ids, user, wd, s->argv, build_env(bundle, ids, s->env, s->envc));
+	}
+	close(slave);
+	fcntl(master, F_SETFD, FD_CLOEXEC);
+	s->out = master;
+	s->tty = true;
+	session_started(s);
+}
+
+static void run(struct session *s, const struct spore_chan_msg *m)
 {
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
 	char why[256];
 	struct userspec_ids ids;
 	const char *user = s->user ? s->user : bundle->user;
+	uint8_t flags = m->payload[0];
 
+	if (flags & SPORE_CHAN_RUN_TOP) {
+		run_top(s);
+		return;
+	}
 	if (s->overflow || !s->argc) {
 		refuse(s->id, 125, s->argc ? "sporeinit: exec: command too long\n"
 					   : "sporeinit: exec: no command\n");
@@ -143,6 +220,12 @@ static void run(struct session *s, uint8_t flags)
 		strcat(why, "\n");
 		refuse(s->id, 125, why);
 		session_free(s);
+		return;
+	}
+	if (flags & SPORE_CHAN_RUN_TTY) {
+		struct winsize ws = {.ws_row = spore_chan_u16(m->payload + 1),
+				     .ws_col = spore_chan_u16(m->payload + 3)};
+		run_tty(s, flags, &ws, &ids, user);
 		return;
 	}
 	if (((flags & SPORE_CHAN_RUN_STDIN) && !pipe_pair(in)) || !pipe_pair(out) ||
@@ -173,12 +256,7 @@ static void run(struct session *s, uint8_t flags)
 	s->in = in[1];
 	s->out = out[0];
 	s->err = err[0];
-	fcntl(s->out, F_SETFL, O_NONBLOCK);
-	fcntl(s->err, F_SETFL, O_NONBLOCK);
-	if (s->in >= 0)
-		fcntl(s->in, F_SETFL, O_NONBLOCK);
-	s->running = true;
-	trace("exec session %u: pid %d", s->id, (int)s->pid);
+	session_started(s);
 }
 
 /* Moves what stdin holds into the process's pipe, as far as it takes it. */
@@ -224,7 +302,15 @@ bool exec_frame(const struct spore_chan_msg *m)
 		}
 		if (s->running)
 			return false;
-		run(s, m->payload[0]);
+		run(s, m);
+		return true;
+	case SPORE_CHAN_RESIZE:
+		/* The kernel tells the terminal's foreground group (SIGWINCH). */
+		if (s && s->tty && s->out >= 0) {
+			struct winsize ws = {.ws_row = spore_chan_u16(m->payload),
+					     .ws_col = spore_chan_u16(m->payload + 2)};
+			ioctl(s->out, TIOCSWINSZ, &ws);
+		}
 		return true;
 	case SPORE_CHAN_STDIN:
 		/* Input for a session gone (it ended meanwhile) is dropped. */

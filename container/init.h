@@ -98,6 +98,9 @@ bool exec_reaped(pid_t pid, int status); /* true if pid was a session's */
 size_t exec_pollfds(struct pollfd *p, size_t max);
 void exec_polled(const struct pollfd *p, size_t n);
 
+/* top.c: the process table on out (errors on err), in a child. */
+int top_write(int out, int err);
+
 /* supervise.c: PID 1's loop until the container is gone; returns its wait
  * status. */
 int supervise(pid_t child, int stop_signal, unsigned stop_timeout);

@@ -179,6 +179,14 @@ static void on_message(void *arg, struct server *s, struct server_client *c,
 		}
 		chanset_exec_stdin(d->chans, c, m);
 		break;
+	case SPORE_SVC_EXEC_RESIZE:
+		if (!c->exec_stream) {
+			spore_svc_send_error(c->fd, ENOTCONN, "a resize before an exec");
+			server_close(s, c);
+			break;
+		}
+		chanset_exec_resize(d->chans, c, m);
+		break;
 	default:
 		log_warn("client pid %d: unexpected message type %u", (int)c->pid, m->type);
 		spore_svc_send_error(c->fd, EPROTO, "unexpected message type %u", m->type);

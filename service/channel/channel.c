@@ -303,9 +303,10 @@ static bool on_frame(struct chanset *s, struct chan *c, const struct spore_chan_
 	switch (m->type) {
 	case SPORE_CHAN_HELLO:
 		c->peer_version = spore_chan_hello_version(m);
-		if (c->peer_version != SPORE_CHAN_VERSION) {
-			log_warn("guest %s: control channel: sporeinit speaks version %u, spored %u",
-				 c->uuid, c->peer_version, SPORE_CHAN_VERSION);
+		if (c->peer_version < SPORE_CHAN_VERSION_MIN || c->peer_version > SPORE_CHAN_VERSION) {
+			log_warn("guest %s: control channel: sporeinit speaks version %u, spored "
+				 "%u..%u",
+				 c->uuid, c->peer_version, SPORE_CHAN_VERSION_MIN, SPORE_CHAN_VERSION);
 			return false;
 		}
 		if (!c->greeted)
@@ -746,6 +747,14 @@ void chanset_exec(struct chanset *s, struct server_client *cl, const struct spor
 		server_close(s->srv, cl);
 		return;
 	}
+	if ((x.flags & (SPORE_SVC_EXEC_TTY | SPORE_SVC_EXEC_TOP)) && c->peer_version < 2) {
+		spore_svc_send_error(cl->fd, EPROTONOSUPPORT,
+				     "guest %s: its sporeinit is older than this spored and has no %s "
+				     "(restart the container)",
+				     uuid, (x.flags & SPORE_SVC_EXEC_TOP) ? "process table" : "terminals");
+		server_close(s->srv, cl);
+		return;
+	}
 	/* The items and RUN as frames: one per item (each fits one, the
 	 * message parser saw to it). */
 	size_t items = m->len - sizeof(x), need = items + 64 * SPORE_CHAN_HDR + 8;
@@ -766,8 +775,19 @@ void chanset_exec(struct chanset *s, struct server_client *cl, const struct spor
 		send_frame(c, SPORE_CHAN_EXEC_ITEM, (uint8_t)stream, p, n);
 		p += n + 1;
 	}
-	uint8_t flags = (x.flags & SPORE_SVC_EXEC_STDIN_OPEN) ? SPORE_CHAN_RUN_STDIN : 0;
-	send_frame(c, SPORE_CHAN_EXEC_RUN, (uint8_t)stream, &flags, 1);
+	uint8_t run[5] = {0};
+	size_t runlen = 1;
+	if (x.flags & SPORE_SVC_EXEC_STDIN_OPEN)
+		run[0] |= SPORE_CHAN_RUN_STDIN;
+	if (x.flags & SPORE_SVC_EXEC_TOP)
+		run[0] |= SPORE_CHAN_RUN_TOP;
+	if (x.flags & SPORE_SVC_EXEC_TTY) {
+		run[0] |= SPORE_CHAN_RUN_TTY;
+		spore_chan_put_u16(run + 1, x.tty.rows);
+		spore_chan_put_u16(run + 3, x.tty.cols);
+		runlen = 5;
+	}
+	send_frame(c, SPORE_CHAN_EXEC_RUN, (uint8_t)stream, run, runlen);
 	c->sess[stream] = cl->id;
 	c->nsess++;
 	cl->exec = c;
@@ -797,6 +817,24 @@ void chanset_exec_stdin(struct chanset *s, struct server_client *cl, const struc
 	} while (off < m->len);
 	if (sizeof(c->outq) - c->outlen < INPUT_ROOM)
 		cl->input_blocked = true;
+	if (!pump(s, c))
+		drop(s, index_of(s, c), true);
+}
+
+void chanset_exec_resize(struct chanset *s, struct server_client *cl, const struct spore_svc_msg *m)
+{
+	struct chan *c = cl->exec;
+	struct spore_svc_winsize ws;
+	uint8_t p[4];
+
+	/* A resize is small and rare; one that finds the queue full is
+	 * dropped (the next one says the size again). */
+	if (!c || index_of(s, c) == s->n || c->peer_version < 2)
+		return;
+	memcpy(&ws, m->payload, sizeof(ws));
+	spore_chan_put_u16(p, ws.rows);
+	spore_chan_put_u16(p + 2, ws.cols);
+	send_frame(c, SPORE_CHAN_RESIZE, (uint8_t)cl->exec_stream, p, sizeof(p));
 	if (!pump(s, c))
 		drop(s, index_of(s, c), true);
 }

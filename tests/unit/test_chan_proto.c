@@ -87,11 +87,39 @@ int main(void)
 	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_CLOSE, 1, "x", 1), 0,
 	       "CLOSE with a payload is refused");
 
+	/* Version 2: a terminal's size with TTY; TOP alone and bare. */
+	uint8_t tty[5] = {SPORE_CHAN_RUN_TTY | SPORE_CHAN_RUN_STDIN};
+	spore_chan_put_u16(tty + 1, 50);
+	spore_chan_put_u16(tty + 3, 300);
+	n = spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_EXEC_RUN, 1, tty, 5);
+	is_int(n, 9, "RUN with a terminal of 50x300");
+	is_int(dec(buf, n, &m), 9, "and decodes");
+	ok(spore_chan_u16(m.payload + 1) == 50 && spore_chan_u16(m.payload + 3) == 300,
+	   "rows and columns little-endian");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_EXEC_RUN, 1, tty, 1), 0,
+	       "RUN with TTY but no size is refused");
+	uint8_t notty[5];
+	memcpy(notty, tty, sizeof(notty));
+	notty[0] = SPORE_CHAN_RUN_STDIN;
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_EXEC_RUN, 1, notty, 5), 0,
+	       "a size without TTY is refused");
+	fl = SPORE_CHAN_RUN_TOP;
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_EXEC_RUN, 1, &fl, 1), 5, "RUN TOP");
+	fl = SPORE_CHAN_RUN_TOP | SPORE_CHAN_RUN_STDIN;
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_EXEC_RUN, 1, &fl, 1), 0,
+	       "TOP with another flag is refused");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_RESIZE, 1, tty + 1, 4), 8, "RESIZE");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_RESIZE, 1, tty + 1, 3), 0,
+	       "RESIZE of 3 bytes is refused");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_RESIZE, 0, tty + 1, 4), 0,
+	       "RESIZE on stream 0 is refused");
+
 	ok(spore_chan_from_guest(SPORE_CHAN_HELLO) && spore_chan_from_guest(SPORE_CHAN_STDOUT) &&
 		   spore_chan_from_guest(SPORE_CHAN_STDERR) && spore_chan_from_guest(SPORE_CHAN_EXIT),
 	   "the guest sends HELLO, STDOUT, STDERR, EXIT");
 	ok(!spore_chan_from_guest(SPORE_CHAN_EXEC_ITEM) && !spore_chan_from_guest(SPORE_CHAN_EXEC_RUN) &&
 		   !spore_chan_from_guest(SPORE_CHAN_STDIN) && !spore_chan_from_guest(SPORE_CHAN_CLOSE) &&
+		   !spore_chan_from_guest(SPORE_CHAN_RESIZE) &&
 		   !spore_chan_from_guest(0) && !spore_chan_from_guest(200),
 	   "and nothing else");
 
