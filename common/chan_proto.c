@@ -29,9 +29,13 @@ static const char *check(uint8_t type, uint8_t stream, const uint8_t *p, size_t 
 		if (len != ((p[0] & SPORE_CHAN_RUN_TTY) ? 5u : 1u))
 			return "EXEC_RUN of the wrong size for its flags";
 		break;
+	case SPORE_CHAN_STDERR:
+		/* Stream 0: the container's own stderr (never its EOF). */
+		if (!stream)
+			return len ? NULL : "an empty STDERR on stream 0";
+		break;
 	case SPORE_CHAN_STDIN:
 	case SPORE_CHAN_STDOUT:
-	case SPORE_CHAN_STDERR:
 		break;
 	case SPORE_CHAN_EXIT:
 		if (len != 1)

@@ -131,6 +131,7 @@ int spore_svc_parse(const void *buf, size_t n, struct spore_svc_msg *m)
 		ok = h.len == sizeof(struct spore_svc_launched) && launched_ok(p);
 		break;
 	case SPORE_SVC_OUTPUT:
+	case SPORE_SVC_OUTPUT_ERR:
 	case SPORE_SVC_INPUT:
 		ok = h.len > 0;
 		break;

@@ -274,28 +274,37 @@ static void stdin_write(struct session *s)
 		close_fd(&s->in);
 }
 
+/* A free slot for stream id, or NULL when all are taken. */
+static struct session *session_new(uint8_t id)
+{
+	struct session *s = find(0);
+	if (!s)
+		return NULL;
+	memset(s, 0, offsetof(struct session, inbuf));
+	s->in = s->out = s->err = -1;
+	s->inlen = 0;
+	s->in_eof = false;
+	s->id = id;
+	return s;
+}
+
 bool exec_frame(const struct spore_chan_msg *m)
 {
 	struct session *s = find(m->stream);
 
 	switch (m->type) {
 	case SPORE_CHAN_EXEC_ITEM:
-		if (!s) {
-			if (!(s = find(0))) {
-				/* Busy: said once the command is complete. */
-				return true;
-			}
-			memset(s, 0, offsetof(struct session, inbuf));
-			s->in = s->out = s->err = -1;
-			s->inlen = 0;
-			s->in_eof = false;
-			s->id = m->stream;
-		}
+		/* None free: busy, said once the command is complete (RUN). */
+		if (!s && !(s = session_new(m->stream)))
+			return true;
 		if (s->running)
 			return false;
 		add_item(s, m);
 		return true;
 	case SPORE_CHAN_EXEC_RUN:
+		/* TOP has no items: its session starts here. */
+		if (!s && (m->payload[0] & SPORE_CHAN_RUN_TOP))
+			s = session_new(m->stream);
 		if (!s) {
 			refuse(m->stream, 125, "sporeinit: exec: too many sessions\n");
 			return true;

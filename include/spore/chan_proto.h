@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 2 added RESIZE and RUN's TTY and TOP; spored still serves a version 1
+/* 2 added RESIZE, RUN's TTY and TOP, and the container's stderr (STDERR on
+ * stream 0); spored still serves a version 1
  * sporeinit (a guest started before an upgrade) without them. */
 #define SPORE_CHAN_VERSION 2
 #define SPORE_CHAN_VERSION_MIN 1
@@ -44,7 +45,9 @@ enum spore_chan_type {
 	SPORE_CHAN_EXEC_RUN,
 	/* dom0 -> guest: the session's stdin; empty = EOF. */
 	SPORE_CHAN_STDIN,
-	/* guest -> dom0: the session's output; empty = that stream's EOF. */
+	/* guest -> dom0: the session's output; empty = that stream's EOF.
+	 * Version 2: STDERR on stream 0 is the container's own stderr (not
+	 * empty), which spored logs as the stderr stream. */
 	SPORE_CHAN_STDOUT,
 	SPORE_CHAN_STDERR,
 	/* guest -> dom0: the session ended, u8 exit code (docker's: 126 not

@@ -39,6 +39,10 @@ enum spore_svc_type {
 	SPORE_SVC_EXEC_STDERR, /* S->C, the same from its stderr */
 	SPORE_SVC_EXEC_EXIT,   /* S->C, u32 exit code 0..255 (docker's); the last message */
 	SPORE_SVC_EXEC_RESIZE, /* C->S, struct spore_svc_winsize: a TTY session's terminal */
+	/* S->C, 1..MAX_PAYLOAD bytes the container wrote to its stderr
+	 * (untrusted), to an attached client; OUTPUT is its stdout (and,
+	 * with a tty, everything). */
+	SPORE_SVC_OUTPUT_ERR,
 	SPORE_SVC_TYPE_END,
 };
 

@@ -1,6 +1,7 @@
 /* spored's control channels; see channel.h. */
 #include "channel.h"
 
+#include "backend.h"
 #include "conring.h"
 #include "guest_teardown.h"
 #include "net_xendev.h"
@@ -61,6 +62,7 @@ struct chanset {
 	struct spore_xc *xc;
 	struct spore_xs *xs;
 	struct server *srv;
+	struct backend *backend; /* the container's stderr goes to its console's log */
 	struct chan *c[CHAN_MAX];
 	size_t n;
 	bool scan;
@@ -259,6 +261,8 @@ static bool must_wait(struct chanset *s, struct chan *c, const struct spore_chan
 {
 	if (m->type != SPORE_CHAN_STDOUT && m->type != SPORE_CHAN_STDERR)
 		return false;
+	if (!m->stream)
+		return s->backend && backend_stderr_held(s->backend, c->uuid);
 	struct server_client *cl = session_client(s, c, m->stream);
 	return cl && server_client_backlog(cl) >= SERVER_QUEUE_HIGH;
 }
@@ -314,6 +318,14 @@ static bool on_frame(struct chanset *s, struct chan *c, const struct spore_chan_
 				 "sporeinit protocol version %u",
 				 c->uuid, c->domid, c->peer_version);
 		c->greeted = true;
+		return true;
+	case SPORE_CHAN_STDERR:
+		if (!m->stream) {
+			if (s->backend)
+				backend_stderr(s->backend, c->uuid, m->payload, m->len);
+			return true;
+		}
+		on_session_frame(s, c, m);
 		return true;
 	default:
 		on_session_frame(s, c, m);
@@ -525,10 +537,15 @@ static void look(struct chanset *s)
 	for (size_t i = 0; i < s->n;) {
 		struct chan *c = s->c[i];
 		const struct spore_dominfo *d = spore_domain_in(doms, nd, c->domid, c->handle);
-		if (!d || spore_dominfo_shutdown(d) || spore_dominfo_dying(d))
+		if (!d || spore_dominfo_shutdown(d) || spore_dominfo_dying(d)) {
+			/* Its last frames first (the container's stderr): the
+			 * page stays mapped until drop. */
+			if (d && c->greeted)
+				pump(s, c);
 			drop(s, i, false);
-		else
+		} else {
 			i++;
+		}
 	}
 	/* Cut-off domains and watched frontends: only while they live. */
 	for (size_t i = 0; i < s->ncut;) {
@@ -708,6 +725,11 @@ size_t chanset_count(const struct chanset *s, size_t *greeted)
 void chanset_set_server(struct chanset *s, struct server *srv)
 {
 	s->srv = srv;
+}
+
+void chanset_set_backend(struct chanset *s, struct backend *b)
+{
+	s->backend = b;
 }
 
 static struct chan *by_uuid(struct chanset *s, const char *uuid)

@@ -36,6 +36,10 @@ int main(void)
 	       "HELLO of 1 byte is refused");
 	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_STDOUT, 0, "x", 1), 0,
 	       "a session's frame on stream 0 is refused");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_STDERR, 0, "x", 1), 5,
+	       "STDERR on stream 0: the container's stderr");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_STDERR, 0, NULL, 0), 0,
+	       "but never empty there");
 	is_int(spore_chan_encode(buf, 5, SPORE_CHAN_STDOUT, 1, "xx", 2), 0,
 	       "a frame larger than the buffer is refused");
 

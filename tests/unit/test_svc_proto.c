@@ -48,6 +48,8 @@ int main(void)
 	is_int(spore_svc_parse(buf, n, &m), -EBADMSG, "a length short of the packet is refused");
 
 	is_int(parse(SPORE_SVC_OUTPUT, NULL, 0), -EBADMSG, "OUTPUT needs a byte");
+	is_int(parse(SPORE_SVC_OUTPUT_ERR, NULL, 0), -EBADMSG, "OUTPUT_ERR needs a byte");
+	is_int(parse(SPORE_SVC_OUTPUT_ERR, "e", 1), 0, "OUTPUT_ERR of one byte");
 	static uint8_t big[SPORE_SVC_MAX_PAYLOAD + 1];
 	is_int(parse(SPORE_SVC_OUTPUT, big, SPORE_SVC_MAX_PAYLOAD), 0, "OUTPUT of the largest size");
 	is_int(parse(SPORE_SVC_INPUT, big, SPORE_SVC_MAX_PAYLOAD + 1), -EBADMSG,
