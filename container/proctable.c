@@ -8,7 +8,7 @@
 int proc_stat_parse(const char *line, size_t n, struct proc_stat *ps)
 {
 	char buf[1024];
-	const char *close;
+	const char *open, *close;
 	int pid, ppid;
 	char state;
 	unsigned tty;
@@ -19,7 +19,8 @@ int proc_stat_parse(const char *line, size_t n, struct proc_stat *ps)
 	memcpy(buf, line, n);
 	buf[n] = '\0';
 	/* The name is the task's own choice: only its last ')' is ours. */
-	if (!(close = strrchr(buf, ')')) || sscanf(buf, "%d (", &pid) != 1 || pid <= 0)
+	if (!(close = strrchr(buf, ')')) || !(open = strchr(buf, '(')) || open > close ||
+	    sscanf(buf, "%d (", &pid) != 1 || pid <= 0)
 		return -1;
 	/* Fields 3..22: state ppid pgrp session tty_nr tpgid flags minflt
 	 * cminflt majflt cmajflt utime stime cutime cstime priority nice
@@ -37,6 +38,12 @@ int proc_stat_parse(const char *line, size_t n, struct proc_stat *ps)
 				 .utime = ut,
 				 .stime = st,
 				 .starttime = start};
+	size_t cn = (size_t)(close - open - 1);
+	if (cn > sizeof(ps->comm) - 1)
+		cn = sizeof(ps->comm) - 1;
+	memcpy(ps->comm, open + 1, cn);
+	proc_cmdline_clean(ps->comm, cn);
+	ps->comm[cn] = '\0';
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 
 struct proc_stat {
 	int pid, ppid;
+	char comm[17]; /* the task's name, printable (ps shows [comm] without a command line) */
 	char state;
 	unsigned tty_nr;
 	unsigned long long utime, stime, starttime; /* clock ticks */

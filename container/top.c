@@ -104,6 +104,8 @@ static void row(FILE *f, const struct proc_stat *ps, long hz, unsigned long long
 	n = slurp(path, cmd, CMD_MAX);
 	n = n > 0 ? (ssize_t)proc_cmdline_clean(cmd, (size_t)n) : 0;
 	cmd[n] = '\0';
+	if (!n)
+		snprintf(cmd, sizeof(cmd), "[%s]", ps->comm);
 	fprintf(f, "%-8s %6d %6d %2d %5s %-8s %8s %s\n", user, ps->pid, ps->ppid, c > 99 ? 99 : c,
 		stime, tty, cpu, cmd);
 }

@@ -18,6 +18,7 @@ int main(void)
 	ok(ps.pid == 123 && ps.ppid == 1 && ps.state == 'S' && ps.tty_nr == 34816,
 	   "pid, ppid, state, tty");
 	ok(ps.utime == 250 && ps.stime == 50 && ps.starttime == 4200, "utime, stime, starttime");
+	is_str(ps.comm, "sh", "comm");
 
 	/* A name with spaces and ") S 99 (" of its own: the last ')' counts. */
 	const char *evil = "77 (a) S 99 (b c)) R 5 77 77 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 9 0 0\n";
@@ -25,6 +26,10 @@ int main(void)
 	ok(ps.pid == 77 && ps.ppid == 5 && ps.state == 'R' && ps.utime == 1 && ps.stime == 2 &&
 		   ps.starttime == 9,
 	   "and the fields after the last ')' are used");
+	is_str(ps.comm, "a) S 99 (b c)", "the whole name is comm");
+	const char *esc = "5 (\x1b]0;x\x07) S 1 1 1 0 0 0 0 0 0 0 1 2 0 0 20 0 1 0 9\n";
+	is_int(proc_stat_parse(esc, strlen(esc), &ps), 0, "a name with escapes parses");
+	is_str(ps.comm, "?]0;x?", "and its control bytes are '?'");
 	is_int(proc_stat_parse("12 (x) S 1", 10, &ps), -1, "a short line is refused");
 	const char *np = "x (y) S 1 1 1 0 0 0 0 0 0 0 1 1 0 0 0 0 1 0 1";
 	is_int(proc_stat_parse(np, strlen(np), &ps), -1, "a line without a pid is refused");
