@@ -170,7 +170,9 @@ static void run_tty(struct session *s, uint8_t flags, const struct winsize *ws,
 {
 	int master = -1, slave = -1;
 
-	if (openpty(&master, &slave, NULL, NULL, ws) < 0 ||
+	/* Neither end may reach the process's exec but as its stdio. */
+	if (openpty(&master, &slave, NULL, NULL, ws) < 0 || fcntl(master, F_SETFD, FD_CLOEXEC) < 0 ||
+	    fcntl(slave, F_SETFD, FD_CLOEXEC) < 0 ||
 	    ((flags & SPORE_CHAN_RUN_STDIN) && (s->in = fcntl(master, F_DUPFD_CLOEXEC, 0)) < 0) ||
 	    (s->pid = fork()) < 0) {
 		refuse(s->id, 125, "sporeinit: exec: cannot make a terminal\n");
@@ -190,7 +192,6 @@ static void run_tty(struct session *s, uint8_t flags, const struct winsize *ws,
 		become_and_exec(ids, user, wd, s->argv, build_env(bundle, ids, s->env, s->envc));
 	}
 	close(slave);
-	fcntl(master, F_SETFD, FD_CLOEXEC);
 	s->out = master;
 	s->tty = true;
 	session_started(s);

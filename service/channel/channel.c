@@ -262,7 +262,7 @@ static bool must_wait(struct chanset *s, struct chan *c, const struct spore_chan
 	if (m->type != SPORE_CHAN_STDOUT && m->type != SPORE_CHAN_STDERR)
 		return false;
 	if (!m->stream)
-		return s->backend && backend_stderr_held(s->backend, c->uuid);
+		return s->backend && backend_stderr_held(s->backend, c->uuid, SERVER_QUEUE_HIGH);
 	struct server_client *cl = session_client(s, c, m->stream);
 	return cl && server_client_backlog(cl) >= SERVER_QUEUE_HIGH;
 }
@@ -650,6 +650,8 @@ void chanset_run(struct chanset *s)
  * flapping). */
 static bool must_wait_any(struct chanset *s, struct chan *c)
 {
+	if (s->backend && backend_stderr_held(s->backend, c->uuid, SERVER_QUEUE_HIGH / 2))
+		return true;
 	for (unsigned k = 1; k < NSTREAMS; k++) {
 		struct server_client *cl = session_client(s, c, (uint8_t)k);
 		if (cl && server_client_backlog(cl) >= SERVER_QUEUE_HIGH / 2)

@@ -538,10 +538,10 @@ static struct console *by_uuid(struct backend *b, const char *uuid)
 	return NULL;
 }
 
-bool backend_stderr_held(struct backend *b, const char *uuid)
+bool backend_stderr_held(struct backend *b, const char *uuid, size_t mark)
 {
 	struct console *c = by_uuid(b, uuid);
-	return c && b->srv && server_backlog(b->srv, c) >= SERVER_QUEUE_HIGH;
+	return c && b->srv && server_backlog(b->srv, c) >= mark;
 }
 
 void backend_stderr(struct backend *b, const char *uuid, const void *buf, size_t n)
@@ -550,8 +550,12 @@ void backend_stderr(struct backend *b, const char *uuid, const void *buf, size_t
 	struct spore_err e = {0};
 
 	if (!c) {
-		log_warn("guest %s: %zu bytes of its stderr with no console served: dropped", uuid,
-			 n);
+		/* Said once per guest in a row: a guest whose console was cut
+		 * off must not flood the journal through its channel. */
+		static char last[37];
+		if (strcmp(last, uuid))
+			log_warn("guest %s: its stderr comes with no console served: dropped", uuid);
+		snprintf(last, sizeof(last), "%s", uuid);
 		return;
 	}
 	if (logfile_write(&c->log, now_ns(), SPORE_CONLOG_STDERR, buf, n, &e) < 0 &&
