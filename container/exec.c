@@ -140,6 +140,22 @@ static void session_started(struct session *s)
 	trace("exec session %u: pid %d%s", s->id, (int)s->pid, s->tty ? " (tty)" : "");
 }
 
+/* In the session's child: its own session and process group (CLOSE kills
+ * all of it; with ctty, fd0 its controlling terminal), fds 0-2, then the
+ * command by launch's rules. */
+static _Noreturn void session_child(struct session *s, const struct userspec_ids *ids,
+				    const char *user, int fd0, int fd1, int fd2, bool ctty)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (setsid() < 0 || (ctty && ioctl(fd0, TIOCSCTTY, 0) < 0) || fd0 < 0 || dup2(fd0, 0) < 0 ||
+	    dup2(fd1, 1) < 0 || dup2(fd2, 2) < 0)
+		_exit(125);
+	const char *wd = s->workdir ? s->workdir : bundle->workdir ? bundle->workdir : "/";
+	become_and_exec(ids, user, wd, s->argv, build_env(bundle, ids, s->env, s->envc));
+}
+
 /* TOP: the process table from a child, as a session with no input. */
 static void run_top(struct session *s)
 {
@@ -181,16 +197,8 @@ static void run_tty(struct session *s, uint8_t flags, const struct winsize *ws,
 		session_free(s);
 		return;
 	}
-	if (s->pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0 || dup2(slave, 0) < 0 ||
-		    dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
-			_exit(125);
-		const char *wd = s->workdir ? s->workdir : bundle->workdir ? bundle->workdir : "/";
-		become_and_exec(ids, user, wd, s->argv, build_env(bundle, ids, s->env, s->envc));
-	}
+	if (s->pid == 0)
+		session_child(s, ids, user, slave, slave, slave, true);
 	close(slave);
 	s->out = master;
 	s->tty = true;
@@ -240,17 +248,9 @@ static void run(struct session *s, const struct spore_chan_msg *m)
 		session_free(s);
 		return;
 	}
-	if (s->pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		setsid(); /* its own group: CLOSE kills all of it */
-		int nul = in[0] < 0 ? open("/dev/null", O_RDONLY) : in[0];
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
-			_exit(125);
-		const char *wd = s->workdir ? s->workdir : bundle->workdir ? bundle->workdir : "/";
-		become_and_exec(&ids, user, wd, s->argv, build_env(bundle, &ids, s->env, s->envc));
-	}
+	if (s->pid == 0)
+		session_child(s, &ids, user, in[0] < 0 ? open("/dev/null", O_RDONLY) : in[0], out[1],
+			      err[1], false);
 	close_fd(&in[0]);
 	close_fd(&out[1]);
 	close_fd(&err[1]);
