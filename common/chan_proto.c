@@ -49,6 +49,10 @@ static const char *check(uint8_t type, uint8_t stream, const uint8_t *p, size_t 
 		if (len != 4)
 			return "RESIZE is not 4 bytes";
 		break;
+	case SPORE_CHAN_STDIN_ACK:
+		if (len != 2 || (!p[0] && !p[1]))
+			return "STDIN_ACK is not 2 bytes of a count above 0";
+		break;
 	default:
 		return "unknown frame type";
 	}
@@ -102,7 +106,7 @@ int spore_chan_decode(const void *buf, size_t n, struct spore_chan_msg *m, const
 bool spore_chan_from_guest(uint8_t type)
 {
 	return type == SPORE_CHAN_HELLO || type == SPORE_CHAN_STDOUT ||
-	       type == SPORE_CHAN_STDERR || type == SPORE_CHAN_EXIT;
+	       type == SPORE_CHAN_STDERR || type == SPORE_CHAN_EXIT || type == SPORE_CHAN_STDIN_ACK;
 }
 
 uint16_t spore_chan_hello_version(const struct spore_chan_msg *m)

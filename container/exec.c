@@ -25,7 +25,8 @@
 
 #define MAX_SESSIONS 8
 #define TEXT_MAX 16384
-#define STDIN_MAX 16384
+/* What spored may have sent and the process not yet taken (its window). */
+#define STDIN_MAX SPORE_CHAN_STDIN_WINDOW
 
 struct session {
 	uint8_t id; /* 0: free */
@@ -39,6 +40,7 @@ struct session {
 	unsigned argc, envc;
 	uint8_t inbuf[STDIN_MAX];
 	size_t inlen;
+	size_t unacked; /* taken by the process, not yet said to spored */
 	bool in_eof;
 };
 
@@ -260,6 +262,20 @@ static void run(struct session *s, const struct spore_chan_msg *m)
 	session_started(s);
 }
 
+/* Tells spored what the process took (STDIN_ACK), as far as the channel
+ * has room now; the rest goes with a later call. */
+static void stdin_ack(struct session *s)
+{
+	while (s->unacked && chan_room() >= SPORE_CHAN_HDR + 2) {
+		uint8_t p[2];
+		uint16_t n = s->unacked > 0xffff ? 0xffff : (uint16_t)s->unacked;
+		spore_chan_put_u16(p, n);
+		if (!chan_send(SPORE_CHAN_STDIN_ACK, s->id, p, sizeof(p)))
+			return;
+		s->unacked -= n;
+	}
+}
+
 /* Moves what stdin holds into the process's pipe, as far as it takes it. */
 static void stdin_write(struct session *s)
 {
@@ -270,6 +286,8 @@ static void stdin_write(struct session *s)
 	} else if (w > 0) {
 		memmove(s->inbuf, s->inbuf + w, s->inlen - (size_t)w);
 		s->inlen -= (size_t)w;
+		s->unacked += (size_t)w;
+		stdin_ack(s);
 	}
 	if (!s->inlen && s->in_eof)
 		close_fd(&s->in);
@@ -283,7 +301,7 @@ static struct session *session_new(uint8_t id)
 		return NULL;
 	memset(s, 0, offsetof(struct session, inbuf));
 	s->in = s->out = s->err = -1;
-	s->inlen = 0;
+	s->inlen = s->unacked = 0;
 	s->in_eof = false;
 	s->id = id;
 	return s;
@@ -381,6 +399,7 @@ size_t exec_pollfds(struct pollfd *p, size_t max)
 		struct session *s = &ss[i];
 		if (!s->id || !s->running)
 			continue;
+		stdin_ack(s); /* what found no room before */
 		maybe_done(s);
 		if (!s->id)
 			continue;

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 2 added RESIZE, RUN's TTY and TOP, and the container's stderr (STDERR on
- * stream 0); spored still serves a version 1
+/* 2 added RESIZE, RUN's TTY and TOP, the container's stderr (STDERR on
+ * stream 0) and STDIN_ACK's window; spored still serves a version 1
  * sporeinit (a guest started before an upgrade) without them. */
 #define SPORE_CHAN_VERSION 2
 #define SPORE_CHAN_VERSION_MIN 1
@@ -58,6 +58,11 @@ enum spore_chan_type {
 	/* dom0 -> guest, version 2: a TTY session's terminal is now u16 rows,
 	 * u16 columns (LE). */
 	SPORE_CHAN_RESIZE,
+	/* guest -> dom0, version 2: u16 (LE, not 0) bytes of a session's
+	 * stdin its process took (into its pipe or pty): spored keeps at most
+	 * SPORE_CHAN_STDIN_WINDOW bytes of it unacknowledged, so sporeinit
+	 * never has more to hold than that, however slowly the process reads. */
+	SPORE_CHAN_STDIN_ACK,
 	SPORE_CHAN_TYPE_END,
 };
 
@@ -69,6 +74,7 @@ enum spore_chan_type {
 /* Version 2. TTY: the process gets a pty (exec -t); its output comes as
  * STDOUT only. TOP: no command (no items): sporeinit writes the guest's
  * process table (ps -ef's columns) as the output. */
+#define SPORE_CHAN_STDIN_WINDOW 32768
 #define SPORE_CHAN_RUN_TTY 0x02
 #define SPORE_CHAN_RUN_TOP 0x04
 #define SPORE_CHAN_RUN_FLAGS 0x07

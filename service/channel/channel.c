@@ -45,8 +45,10 @@ struct chan {
 	int64_t hello_at;
 	uint8_t outq[OUTQ_MAX];
 	size_t outlen;
-	/* Sessions: the client id of each stream (0: free). */
+	/* Sessions: the client id of each stream (0: free), and the bytes
+	 * of its stdin sent but not yet taken by its process (STDIN_ACK). */
 	uint64_t sess[NSTREAMS];
+	uint32_t inflight[NSTREAMS];
 	size_t nsess;
 	uint8_t next_stream;
 	bool held; /* output waits for a slow client */
@@ -267,6 +269,35 @@ static bool must_wait(struct chanset *s, struct chan *c, const struct spore_chan
 	return cl && server_client_backlog(cl) >= SERVER_QUEUE_HIGH;
 }
 
+/* Whether stream k's client may be read: a whole message of stdin fits
+ * the queue and, for a version 2 sporeinit, the window. */
+static bool may_take_input(const struct chan *c, unsigned k)
+{
+	return sizeof(c->outq) - c->outlen >= INPUT_ROOM &&
+	       (c->peer_version < 2 ||
+		c->inflight[k] + SPORE_SVC_MAX_PAYLOAD <= SPORE_CHAN_STDIN_WINDOW);
+}
+
+/* STDIN_ACK: the process took n bytes of its stdin. false: more than was
+ * sent (a rule broken). */
+static bool on_stdin_ack(struct chanset *s, struct chan *c, const struct spore_chan_msg *m)
+{
+	uint16_t n = spore_chan_u16(m->payload);
+
+	if (!c->sess[m->stream])
+		return true; /* a session gone meanwhile */
+	if (n > c->inflight[m->stream]) {
+		log_warn("guest %s: control channel: %u bytes of stdin acknowledged, %" PRIu32
+			 " were sent", c->uuid, n, c->inflight[m->stream]);
+		return false;
+	}
+	c->inflight[m->stream] -= n;
+	struct server_client *cl = session_client(s, c, m->stream);
+	if (cl && may_take_input(c, m->stream))
+		cl->input_blocked = false;
+	return true;
+}
+
 /* A session's frame from the guest. Frames for a stream with no session
  * are dropped: a session whose client went, or the sessions of the spored
  * before (sent before the guest read our HELLO). */
@@ -319,6 +350,8 @@ static bool on_frame(struct chanset *s, struct chan *c, const struct spore_chan_
 				 c->uuid, c->domid, c->peer_version);
 		c->greeted = true;
 		return true;
+	case SPORE_CHAN_STDIN_ACK:
+		return on_stdin_ack(s, c, m);
 	case SPORE_CHAN_STDERR:
 		if (!m->stream) {
 			if (s->backend)
@@ -401,7 +434,7 @@ static bool pump(struct chanset *s, struct chan *c)
 		moved = true;
 		for (unsigned k = 1; k < NSTREAMS && sizeof(c->outq) - c->outlen >= INPUT_ROOM; k++) {
 			struct server_client *cl = session_client(s, c, (uint8_t)k);
-			if (cl)
+			if (cl && may_take_input(c, k))
 				cl->input_blocked = false;
 		}
 	}
@@ -813,6 +846,7 @@ void chanset_exec(struct chanset *s, struct server_client *cl, const struct spor
 	}
 	send_frame(c, SPORE_CHAN_EXEC_RUN, (uint8_t)stream, run, runlen);
 	c->sess[stream] = cl->id;
+	c->inflight[stream] = 0;
 	c->nsess++;
 	cl->exec = c;
 	cl->exec_stream = stream;
@@ -839,7 +873,8 @@ void chanset_exec_stdin(struct chanset *s, struct server_client *cl, const struc
 		send_frame(c, SPORE_CHAN_STDIN, (uint8_t)cl->exec_stream, m->payload + off, n);
 		off += n;
 	} while (off < m->len);
-	if (sizeof(c->outq) - c->outlen < INPUT_ROOM)
+	c->inflight[cl->exec_stream] += m->len;
+	if (!may_take_input(c, cl->exec_stream))
 		cl->input_blocked = true;
 	if (!pump(s, c))
 		drop(s, index_of(s, c), true);

@@ -117,6 +117,15 @@ int main(void)
 	       "RESIZE of 3 bytes is refused");
 	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_RESIZE, 0, tty + 1, 4), 0,
 	       "RESIZE on stream 0 is refused");
+	uint8_t ack[2];
+	spore_chan_put_u16(ack, 4096);
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_STDIN_ACK, 3, ack, 2), 6, "STDIN_ACK");
+	ok(spore_chan_from_guest(SPORE_CHAN_STDIN_ACK), "... is the guest's to send");
+	spore_chan_put_u16(ack, 0);
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_STDIN_ACK, 3, ack, 2), 0,
+	       "STDIN_ACK of 0 bytes is refused");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_STDIN_ACK, 3, ack, 1), 0,
+	       "STDIN_ACK of 1 byte is refused");
 
 	ok(spore_chan_from_guest(SPORE_CHAN_HELLO) && spore_chan_from_guest(SPORE_CHAN_STDOUT) &&
 		   spore_chan_from_guest(SPORE_CHAN_STDERR) && spore_chan_from_guest(SPORE_CHAN_EXIT),

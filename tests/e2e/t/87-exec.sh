@@ -39,6 +39,10 @@ out=$(printf 'one\ntwo\n' | X -i e2e-exec cat)
 check_eq "-i relays stdin, EOF when it ends" "$out" $'one\ntwo'
 out=$(head -c 100000 /dev/zero | X -i e2e-exec wc -c)
 check_eq "-i: 100000 bytes through" "$(echo $out)" 100000
+# A process that does not read for a while: the pipe (64 KiB) and
+# sporeinit's window hold what they can, spored holds the rest back.
+out=$(head -c 300000 /dev/zero | X -i e2e-exec sh -c 'sleep 4; wc -c')
+check_eq "-i: 300000 bytes to a process that reads late, none lost" "$(echo $out)" 300000
 out=$(X e2e-exec sh -c 'head -c 300000 /dev/zero' | wc -c)
 check_eq "300000 bytes of output through" "$(echo $out)" 300000
 out=$(echo ignored | X e2e-exec cat)
