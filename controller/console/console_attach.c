@@ -126,7 +126,8 @@ static void drain_stopped(int svc_fd)
 {
 	struct spore_err e = {0};
 	int t = timer_after(3000);
-	struct console_relay c = {.in_fd = -1, .out_fd = STDOUT_FILENO, .err_fd = STDERR_FILENO, .svc_fd = svc_fd,
+	struct console_relay c = {.in_fd = -1, .out_fd = STDOUT_FILENO, .err_fd = STDERR_FILENO,
+				  .svc_fd = svc_fd,
 				  .stop_fd = t};
 	int r = console_relay_run(&c, &e);
 	if (r == CONSOLE_STOPPED)

@@ -37,7 +37,7 @@ struct console {
 	 * less than INPUT_MAX waits, so its whole message always fits. */
 	char in[INPUT_MAX + SPORE_SVC_MAX_PAYLOAD];
 	size_t inlen;
-	uint64_t out_bytes; /* taken from the ring (and stderr's channel) since this spored serves it (/metrics) */
+	uint64_t out_bytes; /* from the ring and stderr's channel since served (/metrics) */
 	bool more;      /* the ring may hold more: take again soon */
 	bool log_failed; /* warned once */
 	uint64_t logged; /* bytes this domain wrote, taken since it was served */
@@ -150,7 +150,8 @@ static int pump(struct backend *b, struct console *c, bool force)
 		if (n == 0)
 			break;
 		struct spore_err e = {0};
-		if (logfile_write(&c->log, now_ns(), SPORE_CONLOG_STDOUT, buf, (size_t)n, &e) < 0 && !c->log_failed) {
+		if (logfile_write(&c->log, now_ns(), SPORE_CONLOG_STDOUT, buf, (size_t)n, &e) < 0 &&
+		    !c->log_failed) {
 			/* Output is not held back for a log that cannot be
 			 * written (a full disk): the guest would hang. */
 			log_warn("guest %s: %s (its output is not logged meanwhile)", c->uuid, e.msg);

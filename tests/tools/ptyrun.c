@@ -109,7 +109,8 @@ int main(int argc, char **argv)
 		i++;
 	int nsteps = i - first_step;
 	if (i + 1 >= argc) {
-		fprintf(stderr, "usage: ptyrun [--timeout S] [--check-termios] [expect=T|send=T|sleep=MS|winsize=RxC]... -- CMD [ARG...]\n");
+		fprintf(stderr, "usage: ptyrun [--timeout S] [--check-termios] "
+				"[expect=T|send=T|sleep=MS|winsize=RxC]... -- CMD [ARG...]\n");
 		return 2;
 	}
 	char **cmd = argv + i + 1;

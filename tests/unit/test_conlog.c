@@ -105,8 +105,10 @@ int main(void)
 	struct logfile_limits lim = {.max_size = 20000, .max_files = 3};
 	struct spore_err err = {0};
 	is_int(logfile_open(&f, gdir, &lim, &err), 0, "open creates the folders and file");
-	is_int(logfile_write(&f, ns, SPORE_CONLOG_STDOUT, "one\ntwo\nthr", 11, &err), 0, "write two lines and a part");
-	is_int(logfile_write(&f, ns, SPORE_CONLOG_STDOUT, "ee\n", 3, &err), 0, "write the rest of the third");
+	is_int(logfile_write(&f, ns, SPORE_CONLOG_STDOUT, "one\ntwo\nthr", 11, &err), 0,
+	       "write two lines and a part");
+	is_int(logfile_write(&f, ns, SPORE_CONLOG_STDOUT, "ee\n", 3, &err), 0,
+	       "write the rest of the third");
 	spore_conlog_file(gdir, 0, path, sizeof(path));
 	char *txt = slurp(path, &n);
 	is_str(txt, "2026-12-07T12:31:03.123456789Z stdout F one\n"
@@ -157,7 +159,8 @@ int main(void)
 	static char longl[SPORE_CONLOG_MAX_MSG * 2 + 1];
 	memset(longl, 'y', sizeof(longl) - 1);
 	longl[sizeof(longl) - 1] = '\n';
-	is_int(logfile_write(&f, ns, SPORE_CONLOG_STDOUT, longl, sizeof(longl), &err), 0, "write a 16 KiB line");
+	is_int(logfile_write(&f, ns, SPORE_CONLOG_STDOUT, longl, sizeof(longl), &err), 0,
+	       "write a 16 KiB line");
 	is_int(logfile_tail(gdir, sizeof(longl), &tail, &tn, &err), 0, "tail");
 	ok(tn == sizeof(longl) && !memcmp(tail, longl, tn), "... the long line, whole");
 	free(tail);
