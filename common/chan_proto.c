@@ -22,12 +22,20 @@ static const char *check(uint8_t type, uint8_t stream, const uint8_t *p, size_t 
 			return "EXEC_ITEM with a NUL byte";
 		break;
 	case SPORE_CHAN_EXEC_RUN:
-		if (len != 1 || (p[0] & ~SPORE_CHAN_RUN_FLAGS))
-			return "EXEC_RUN is not one byte of known flags";
+		if (len < 1 || (p[0] & ~SPORE_CHAN_RUN_FLAGS))
+			return "EXEC_RUN without known flags";
+		if ((p[0] & SPORE_CHAN_RUN_TOP) && (p[0] & ~SPORE_CHAN_RUN_TOP))
+			return "EXEC_RUN with TOP and other flags";
+		if (len != ((p[0] & SPORE_CHAN_RUN_TTY) ? 5u : 1u))
+			return "EXEC_RUN of the wrong size for its flags";
+		break;
+	case SPORE_CHAN_STDERR:
+		/* Stream 0: the container's own stderr (never its EOF). */
+		if (!stream)
+			return len ? NULL : "an empty STDERR on stream 0";
 		break;
 	case SPORE_CHAN_STDIN:
 	case SPORE_CHAN_STDOUT:
-	case SPORE_CHAN_STDERR:
 		break;
 	case SPORE_CHAN_EXIT:
 		if (len != 1)
@@ -36,6 +44,14 @@ static const char *check(uint8_t type, uint8_t stream, const uint8_t *p, size_t 
 	case SPORE_CHAN_CLOSE:
 		if (len)
 			return "CLOSE with a payload";
+		break;
+	case SPORE_CHAN_RESIZE:
+		if (len != 4)
+			return "RESIZE is not 4 bytes";
+		break;
+	case SPORE_CHAN_STDIN_ACK:
+		if (len != 2 || (!p[0] && !p[1]))
+			return "STDIN_ACK is not 2 bytes of a count above 0";
 		break;
 	default:
 		return "unknown frame type";
@@ -90,10 +106,21 @@ int spore_chan_decode(const void *buf, size_t n, struct spore_chan_msg *m, const
 bool spore_chan_from_guest(uint8_t type)
 {
 	return type == SPORE_CHAN_HELLO || type == SPORE_CHAN_STDOUT ||
-	       type == SPORE_CHAN_STDERR || type == SPORE_CHAN_EXIT;
+	       type == SPORE_CHAN_STDERR || type == SPORE_CHAN_EXIT || type == SPORE_CHAN_STDIN_ACK;
 }
 
 uint16_t spore_chan_hello_version(const struct spore_chan_msg *m)
 {
-	return (uint16_t)(m->payload[0] | m->payload[1] << 8);
+	return spore_chan_u16(m->payload);
+}
+
+uint16_t spore_chan_u16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+void spore_chan_put_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v & 0xff);
+	p[1] = (uint8_t)(v >> 8);
 }

@@ -48,12 +48,14 @@ void spore_conlog_ts(int64_t ns, char *out)
 	snprintf(out + 19, SPORE_CONLOG_TS_LEN + 1 - 19, ".%09ldZ", frac % 1000000000);
 }
 
-size_t spore_conlog_encode(char *out, int64_t ns, bool partial, const char *msg, size_t n)
+size_t spore_conlog_encode(char *out, int64_t ns, enum spore_conlog_stream stream, bool partial,
+			   const char *msg, size_t n)
 {
 	if (n > SPORE_CONLOG_MAX_MSG)
 		n = SPORE_CONLOG_MAX_MSG;
 	spore_conlog_ts(ns, out);
-	memcpy(out + SPORE_CONLOG_TS_LEN, partial ? " stdout P " : " stdout F ", 10);
+	memcpy(out + SPORE_CONLOG_TS_LEN, stream == SPORE_CONLOG_STDERR ? " stderr " : " stdout ", 8);
+	memcpy(out + SPORE_CONLOG_TS_LEN + 8, partial ? "P " : "F ", 2);
 	memcpy(out + SPORE_CONLOG_HDR_LEN, msg, n);
 	out[SPORE_CONLOG_HDR_LEN + n] = '\n';
 	return SPORE_CONLOG_HDR_LEN + n + 1;
@@ -125,9 +127,11 @@ int spore_conlog_parse(const char *line, size_t len, struct spore_conlog_rec *r)
 	    parse_rfc3339(line, len, true, &ns) != SPORE_CONLOG_TS_LEN)
 		return -EBADMSG;
 	const char *h = line + SPORE_CONLOG_TS_LEN;
-	if (memcmp(h, " stdout ", 8) || (h[8] != 'F' && h[8] != 'P') || h[9] != ' ')
+	if ((memcmp(h, " stdout ", 8) && memcmp(h, " stderr ", 8)) || (h[8] != 'F' && h[8] != 'P') ||
+	    h[9] != ' ')
 		return -EBADMSG;
 	r->ns = ns;
+	r->stream = h[4] == 'e' ? SPORE_CONLOG_STDERR : SPORE_CONLOG_STDOUT;
 	r->partial = h[8] == 'P';
 	r->msg = line + SPORE_CONLOG_HDR_LEN;
 	r->len = len - SPORE_CONLOG_HDR_LEN;

@@ -131,18 +131,25 @@ int spore_svc_parse(const void *buf, size_t n, struct spore_svc_msg *m)
 		ok = h.len == sizeof(struct spore_svc_launched) && launched_ok(p);
 		break;
 	case SPORE_SVC_OUTPUT:
+	case SPORE_SVC_OUTPUT_ERR:
 	case SPORE_SVC_INPUT:
 		ok = h.len > 0;
 		break;
-	case SPORE_SVC_EXEC:
-		ok = h.len > sizeof(struct spore_svc_exec) && uuid_ok((const char *)p) &&
-		     exec_items_ok(p + sizeof(struct spore_svc_exec),
-				   h.len - sizeof(struct spore_svc_exec));
-		if (ok) {
-			struct spore_svc_exec x;
-			memcpy(&x, p, sizeof(x));
-			ok = !(x.flags & ~(uint32_t)SPORE_SVC_EXEC_STDIN_OPEN);
-		}
+	case SPORE_SVC_EXEC: {
+		struct spore_svc_exec x;
+		ok = h.len >= sizeof(x) && uuid_ok((const char *)p);
+		if (!ok)
+			break;
+		memcpy(&x, p, sizeof(x));
+		if (x.flags & SPORE_SVC_EXEC_TOP)
+			ok = x.flags == SPORE_SVC_EXEC_TOP && h.len == sizeof(x);
+		else
+			ok = !(x.flags & ~(uint32_t)(SPORE_SVC_EXEC_STDIN_OPEN | SPORE_SVC_EXEC_TTY)) &&
+			     exec_items_ok(p + sizeof(x), h.len - sizeof(x));
+		break;
+	}
+	case SPORE_SVC_EXEC_RESIZE:
+		ok = h.len == sizeof(struct spore_svc_winsize);
 		break;
 	case SPORE_SVC_EXEC_STDIN:
 		ok = 1;

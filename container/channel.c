@@ -19,6 +19,7 @@ static uint8_t in[2 * SPORE_CHAN_MAX_FRAME];
 static size_t inlen;
 static uint8_t out[16 * 1024];
 static size_t outlen;
+static bool greeted; /* a spored said HELLO since the channel opened */
 
 int chan_open(void)
 {
@@ -58,6 +59,7 @@ static void chan_close(const char *why)
 	close(fd);
 	fd = -1;
 	inlen = outlen = 0;
+	greeted = false;
 }
 
 /* Queues a frame; false if there is no room (the caller holds back). */
@@ -74,6 +76,16 @@ bool chan_send(uint8_t type, uint8_t stream, const void *p, size_t len)
 size_t chan_room(void)
 {
 	return sizeof(out) - outlen;
+}
+
+size_t chan_pending(void)
+{
+	return outlen;
+}
+
+bool chan_greeted(void)
+{
+	return fd >= 0 && greeted;
 }
 
 static void flush(void)
@@ -107,6 +119,7 @@ static bool on_frame(const struct spore_chan_msg *m)
 		 * with it (their clients are gone). */
 		uint8_t v[2] = {SPORE_CHAN_VERSION & 0xff, SPORE_CHAN_VERSION >> 8};
 		exec_reset();
+		greeted = true;
 		trace("control channel: spored speaks version %u", spore_chan_hello_version(m));
 		return chan_send(SPORE_CHAN_HELLO, 0, v, sizeof(v));
 	}

@@ -5,7 +5,10 @@
  * on pipes relayed as the stream's frames, and its exit code ends the
  * session once both outputs are drained. Output is read only while the
  * channel has room for a frame: a slow client holds the process back
- * rather than filling PID 1's memory. */
+ * rather than filling PID 1's memory. With TTY the process gets a pty
+ * instead (its master is both the output and the input, RESIZE sets its
+ * size); with TOP, no command: a child of sporeinit writes the process
+ * table (top.c). */
 #include "init.h"
 
 #include <spore/chan_proto.h>
@@ -14,17 +17,20 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <pty.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_SESSIONS 8
 #define TEXT_MAX 16384
-#define STDIN_MAX 16384
+/* What spored may have sent and the process not yet taken (its window). */
+#define STDIN_MAX SPORE_CHAN_STDIN_WINDOW
 
 struct session {
 	uint8_t id; /* 0: free */
-	bool running, exited, overflow;
+	bool running, exited, overflow, tty;
 	pid_t pid;
 	int in, out, err; /* -1 when closed */
 	int code;
@@ -34,6 +40,7 @@ struct session {
 	unsigned argc, envc;
 	uint8_t inbuf[STDIN_MAX];
 	size_t inlen;
+	size_t unacked; /* taken by the process, not yet said to spored */
 	bool in_eof;
 };
 
@@ -124,13 +131,94 @@ static bool pipe_pair(int p[2])
 	return pipe2(p, O_CLOEXEC) == 0;
 }
 
-static void run(struct session *s, uint8_t flags)
+static void session_started(struct session *s)
+{
+	fcntl(s->out, F_SETFL, O_NONBLOCK);
+	if (s->err >= 0)
+		fcntl(s->err, F_SETFL, O_NONBLOCK);
+	if (s->in >= 0)
+		fcntl(s->in, F_SETFL, O_NONBLOCK);
+	s->running = true;
+	trace("exec session %u: pid %d%s", s->id, (int)s->pid, s->tty ? " (tty)" : "");
+}
+
+/* In the session's child: its own session and process group (CLOSE kills
+ * all of it; with ctty, fd0 its controlling terminal), fds 0-2, then the
+ * command by launch's rules. */
+static _Noreturn void session_child(struct session *s, const struct userspec_ids *ids,
+				    const char *user, int fd0, int fd1, int fd2, bool ctty)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (setsid() < 0 || (ctty && ioctl(fd0, TIOCSCTTY, 0) < 0) || fd0 < 0 || dup2(fd0, 0) < 0 ||
+	    dup2(fd1, 1) < 0 || dup2(fd2, 2) < 0)
+		_exit(125);
+	const char *wd = s->workdir ? s->workdir : bundle->workdir ? bundle->workdir : "/";
+	become_and_exec(ids, user, wd, s->argv, build_env(bundle, ids, s->env, s->envc));
+}
+
+/* TOP: the process table from a child, as a session with no input. */
+static void run_top(struct session *s)
+{
+	int out[2] = {-1, -1}, err[2] = {-1, -1};
+
+	if (!pipe_pair(out) || !pipe_pair(err) || (s->pid = fork()) < 0) {
+		refuse(s->id, 125, "sporeinit: top: out of resources\n");
+		for (int i = 0; i < 2; i++) {
+			close_fd(&out[i]);
+			close_fd(&err[i]);
+		}
+		session_free(s);
+		return;
+	}
+	if (s->pid == 0)
+		_exit(top_write(out[1], err[1]) < 0 ? 1 : 0);
+	close_fd(&out[1]);
+	close_fd(&err[1]);
+	s->out = out[0];
+	s->err = err[0];
+	session_started(s);
+}
+
+/* TTY: the process's stdio is a pty's slave, its controlling terminal;
+ * the master carries both ways (stdin only with STDIN). */
+static void run_tty(struct session *s, uint8_t flags, const struct winsize *ws,
+		    const struct userspec_ids *ids, const char *user)
+{
+	int master = -1, slave = -1;
+
+	/* Neither end may reach the process's exec but as its stdio. */
+	if (openpty(&master, &slave, NULL, NULL, ws) < 0 || fcntl(master, F_SETFD, FD_CLOEXEC) < 0 ||
+	    fcntl(slave, F_SETFD, FD_CLOEXEC) < 0 ||
+	    ((flags & SPORE_CHAN_RUN_STDIN) && (s->in = fcntl(master, F_DUPFD_CLOEXEC, 0)) < 0) ||
+	    (s->pid = fork()) < 0) {
+		refuse(s->id, 125, "sporeinit: exec: cannot make a terminal\n");
+		close_fd(&master);
+		close_fd(&slave);
+		session_free(s);
+		return;
+	}
+	if (s->pid == 0)
+		session_child(s, ids, user, slave, slave, slave, true);
+	close(slave);
+	s->out = master;
+	s->tty = true;
+	session_started(s);
+}
+
+static void run(struct session *s, const struct spore_chan_msg *m)
 {
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
 	char why[256];
 	struct userspec_ids ids;
 	const char *user = s->user ? s->user : bundle->user;
+	uint8_t flags = m->payload[0];
 
+	if (flags & SPORE_CHAN_RUN_TOP) {
+		run_top(s);
+		return;
+	}
 	if (s->overflow || !s->argc) {
 		refuse(s->id, 125, s->argc ? "sporeinit: exec: command too long\n"
 					   : "sporeinit: exec: no command\n");
@@ -145,6 +233,12 @@ static void run(struct session *s, uint8_t flags)
 		session_free(s);
 		return;
 	}
+	if (flags & SPORE_CHAN_RUN_TTY) {
+		struct winsize ws = {.ws_row = spore_chan_u16(m->payload + 1),
+				     .ws_col = spore_chan_u16(m->payload + 3)};
+		run_tty(s, flags, &ws, &ids, user);
+		return;
+	}
 	if (((flags & SPORE_CHAN_RUN_STDIN) && !pipe_pair(in)) || !pipe_pair(out) ||
 	    !pipe_pair(err) || (s->pid = fork()) < 0) {
 		refuse(s->id, 125, "sporeinit: exec: out of resources\n");
@@ -156,29 +250,30 @@ static void run(struct session *s, uint8_t flags)
 		session_free(s);
 		return;
 	}
-	if (s->pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		setsid(); /* its own group: CLOSE kills all of it */
-		int nul = in[0] < 0 ? open("/dev/null", O_RDONLY) : in[0];
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
-			_exit(125);
-		const char *wd = s->workdir ? s->workdir : bundle->workdir ? bundle->workdir : "/";
-		become_and_exec(&ids, user, wd, s->argv, build_env(bundle, &ids, s->env, s->envc));
-	}
+	if (s->pid == 0)
+		session_child(s, &ids, user, in[0] < 0 ? open("/dev/null", O_RDONLY) : in[0], out[1],
+			      err[1], false);
 	close_fd(&in[0]);
 	close_fd(&out[1]);
 	close_fd(&err[1]);
 	s->in = in[1];
 	s->out = out[0];
 	s->err = err[0];
-	fcntl(s->out, F_SETFL, O_NONBLOCK);
-	fcntl(s->err, F_SETFL, O_NONBLOCK);
-	if (s->in >= 0)
-		fcntl(s->in, F_SETFL, O_NONBLOCK);
-	s->running = true;
-	trace("exec session %u: pid %d", s->id, (int)s->pid);
+	session_started(s);
+}
+
+/* Tells spored what the process took (STDIN_ACK), as far as the channel
+ * has room now; the rest goes with a later call. */
+static void stdin_ack(struct session *s)
+{
+	while (s->unacked && chan_room() >= SPORE_CHAN_HDR + 2) {
+		uint8_t p[2];
+		uint16_t n = s->unacked > 0xffff ? 0xffff : (uint16_t)s->unacked;
+		spore_chan_put_u16(p, n);
+		if (!chan_send(SPORE_CHAN_STDIN_ACK, s->id, p, sizeof(p)))
+			return;
+		s->unacked -= n;
+	}
 }
 
 /* Moves what stdin holds into the process's pipe, as far as it takes it. */
@@ -191,9 +286,25 @@ static void stdin_write(struct session *s)
 	} else if (w > 0) {
 		memmove(s->inbuf, s->inbuf + w, s->inlen - (size_t)w);
 		s->inlen -= (size_t)w;
+		s->unacked += (size_t)w;
+		stdin_ack(s);
 	}
 	if (!s->inlen && s->in_eof)
 		close_fd(&s->in);
+}
+
+/* A free slot for stream id, or NULL when all are taken. */
+static struct session *session_new(uint8_t id)
+{
+	struct session *s = find(0);
+	if (!s)
+		return NULL;
+	memset(s, 0, offsetof(struct session, inbuf));
+	s->in = s->out = s->err = -1;
+	s->inlen = s->unacked = 0;
+	s->in_eof = false;
+	s->id = id;
+	return s;
 }
 
 bool exec_frame(const struct spore_chan_msg *m)
@@ -202,29 +313,32 @@ bool exec_frame(const struct spore_chan_msg *m)
 
 	switch (m->type) {
 	case SPORE_CHAN_EXEC_ITEM:
-		if (!s) {
-			if (!(s = find(0))) {
-				/* Busy: said once the command is complete. */
-				return true;
-			}
-			memset(s, 0, offsetof(struct session, inbuf));
-			s->in = s->out = s->err = -1;
-			s->inlen = 0;
-			s->in_eof = false;
-			s->id = m->stream;
-		}
+		/* None free: busy, said once the command is complete (RUN). */
+		if (!s && !(s = session_new(m->stream)))
+			return true;
 		if (s->running)
 			return false;
 		add_item(s, m);
 		return true;
 	case SPORE_CHAN_EXEC_RUN:
+		/* TOP has no items: its session starts here. */
+		if (!s && (m->payload[0] & SPORE_CHAN_RUN_TOP))
+			s = session_new(m->stream);
 		if (!s) {
 			refuse(m->stream, 125, "sporeinit: exec: too many sessions\n");
 			return true;
 		}
 		if (s->running)
 			return false;
-		run(s, m->payload[0]);
+		run(s, m);
+		return true;
+	case SPORE_CHAN_RESIZE:
+		/* The kernel tells the terminal's foreground group (SIGWINCH). */
+		if (s && s->tty && s->out >= 0) {
+			struct winsize ws = {.ws_row = spore_chan_u16(m->payload),
+					     .ws_col = spore_chan_u16(m->payload + 2)};
+			ioctl(s->out, TIOCSWINSZ, &ws);
+		}
 		return true;
 	case SPORE_CHAN_STDIN:
 		/* Input for a session gone (it ended meanwhile) is dropped. */
@@ -285,6 +399,7 @@ size_t exec_pollfds(struct pollfd *p, size_t max)
 		struct session *s = &ss[i];
 		if (!s->id || !s->running)
 			continue;
+		stdin_ack(s); /* what found no room before */
 		maybe_done(s);
 		if (!s->id)
 			continue;

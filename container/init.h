@@ -88,6 +88,15 @@ short chan_events(void);           /* what to poll it for */
 void chan_polled(short revents);
 bool chan_send(uint8_t type, uint8_t stream, const void *p, size_t len);
 size_t chan_room(void);            /* bytes free in its output queue */
+size_t chan_pending(void);         /* bytes in it */
+bool chan_greeted(void);           /* open, and a spored said HELLO */
+
+/* errout.c: the container's stderr over the channel (else the console). */
+struct pollfd;
+int errout_pipe(int *wfd);         /* the pipe; *wfd becomes the container's fd 2 */
+void errout_pollfd(struct pollfd *p, int *timeout_ms);
+void errout_polled(short revents);
+void errout_finish(void);          /* after the container: the rest, at most 3 s */
 
 /* exec.c: sporectl exec's sessions. */
 struct pollfd;
@@ -97,6 +106,9 @@ bool exec_frame(const struct spore_chan_msg *m); /* false: a broken rule */
 bool exec_reaped(pid_t pid, int status); /* true if pid was a session's */
 size_t exec_pollfds(struct pollfd *p, size_t max);
 void exec_polled(const struct pollfd *p, size_t n);
+
+/* top.c: the process table on out (errors on err), in a child. */
+int top_write(int out, int err);
 
 /* supervise.c: PID 1's loop until the container is gone; returns its wait
  * status. */

@@ -126,6 +126,7 @@ int main(int argc, char **argv)
 		xb_write("data/spore/state", "running");
 	say("container started, pid %d", (int)child);
 	int status = supervise(child, (int)bundle.stop_signal, bundle.stop_timeout);
+	errout_finish();
 	unmount_volumes(&bundle);
 	report_exit(status);
 	power_off();

@@ -189,17 +189,26 @@ pid_t start_container(const struct spore_bundle *b, const struct userspec_ids *i
 	const char *wd = b->workdir ? b->workdir : "/";
 	sigset_t none;
 	pid_t pid;
+	int errw = -1;
 
+	/* Without a tty, stderr apart (errout.c); with one, all is the tty's. */
+	if (!b->tty && errout_pipe(&errw) < 0)
+		warn("no pipe for the container's stderr: it shares the console");
 	pid = fork();
 	if (pid < 0)
 		die("fork: %s", strerror(errno));
-	if (pid > 0)
+	if (pid > 0) {
+		if (errw >= 0)
+			close(errw);
 		return pid;
+	}
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid();
 	setup_terminal(b);
+	if (errw >= 0 && dup2(errw, 2) < 0)
+		child_fail(125, "stderr %s", "pipe", errno);
 	become_and_exec(ids, b->user, wd, b->argv, env);
 }
 

@@ -42,8 +42,9 @@ int supervise(pid_t child, int stop_signal, unsigned stop_timeout)
 	int chan_tries = 0;
 	int64_t chan_next = spore_now_ms();
 	while (!done) {
-		struct pollfd p[3 + 32] = {{.fd = sfd, .events = POLLIN},
+		struct pollfd p[4 + 32] = {{.fd = sfd, .events = POLLIN},
 					   {.fd = xfd, .events = POLLIN},
+					   {.fd = -1},
 					   {.fd = -1}};
 		int timeout = -1;
 
@@ -74,12 +75,14 @@ int supervise(pid_t child, int stop_signal, unsigned stop_timeout)
 		}
 		/* Sessions first: what they queue (an EXIT) makes the channel
 		 * wait for room to write. */
-		size_t ne = exec_pollfds(p + 3, 32);
+		size_t ne = exec_pollfds(p + 4, 32);
+		errout_pollfd(&p[3], &timeout);
 		p[2] = (struct pollfd){.fd = chan_fd(), .events = chan_events()};
 		/* A closed fd (-1) is skipped by poll. */
-		if (poll(p, 3 + ne, timeout) < 0 && errno != EINTR)
+		if (poll(p, 4 + ne, timeout) < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
-		exec_polled(p + 3, ne);
+		exec_polled(p + 4, ne);
+		errout_polled(p[3].revents);
 		if (p[2].fd >= 0 || chan_events())
 			chan_polled(p[2].revents | POLLOUT);
 		/* A failed read leaves the stream out of step: drop it too. */

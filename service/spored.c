@@ -179,6 +179,14 @@ static void on_message(void *arg, struct server *s, struct server_client *c,
 		}
 		chanset_exec_stdin(d->chans, c, m);
 		break;
+	case SPORE_SVC_EXEC_RESIZE:
+		if (!c->exec_stream) {
+			spore_svc_send_error(c->fd, ENOTCONN, "a resize before an exec");
+			server_close(s, c);
+			break;
+		}
+		chanset_exec_resize(d->chans, c, m);
+		break;
 	default:
 		log_warn("client pid %d: unexpected message type %u", (int)c->pid, m->type);
 		spore_svc_send_error(c->fd, EPROTO, "unexpected message type %u", m->type);
@@ -255,6 +263,7 @@ static int run(struct spored *d, const char *sock, const char *metrics, struct s
 		return r;
 	backend_set_server(d->backend, d->server);
 	chanset_set_server(d->chans, d->server);
+	chanset_set_backend(d->chans, d->backend);
 	while (!stop) {
 		/* Events queued so far are covered by the work that follows;
 		 * later ones wake the poll below. */
@@ -272,10 +281,11 @@ static int run(struct spored *d, const char *sock, const char *metrics, struct s
 			free(ev);
 		}
 		spore_err_clear(err);
-		/* Consoles first: a guest that stopped gives its last output
-		 * before the reaper destroys its domain. */
-		backend_run(d->backend);
+		/* Channels, then consoles: a guest that stopped gives its last
+		 * stderr (to its console's log), then its last output, before
+		 * the reaper destroys its domain. */
 		chanset_run(d->chans);
+		backend_run(d->backend);
 		reaper_run(d->reaper);
 		restarter_run(d->restarter);
 

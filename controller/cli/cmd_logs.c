@@ -27,9 +27,11 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: sporectl logs [-f] [--tail N] [--since T] [-t] [--raw] ID\n"
 		"\n"
-		"Show a guest's console output, running or exited, as docker logs does.\n"
-		"spored keeps it per guest in $SPORE_ROOT/logs/UUID/ (rotated; removed with\n"
-		"the guest's record). ID is a UUID, a unique UUID prefix, a name or a domid.\n"
+		"Show a guest's console output, running or exited, as docker logs does:\n"
+		"what the container wrote to stderr (without a tty) on stderr, the rest on\n"
+		"stdout. spored keeps it per guest in $SPORE_ROOT/logs/UUID/ (rotated;\n"
+		"removed with the guest's record). ID is a UUID, a unique UUID prefix, a\n"
+		"name or a domid.\n"
 		"\n"
 		"Options:\n"
 		"  -f, --follow       Keep printing what the guest writes until it stops\n"
@@ -44,37 +46,45 @@ static void usage(FILE *out)
 		"  -h, --help         Show this help\n");
 }
 
+/* Each stream to its own: the container's stdout to stdout, its stderr
+ * to stderr, as docker logs does; each with its own line and escape
+ * state, since their records interleave. */
 struct out {
-	bool ts, raw, line_start;
+	bool ts, raw;
 	int64_t since;
-	struct term_filter tf;
+	struct {
+		FILE *f;
+		bool line_start;
+		struct term_filter tf;
+	} s[2];
 };
 
-static int put(const char *buf, size_t n)
+static int put(FILE *f, const char *buf, size_t n)
 {
-	return n && fwrite(buf, 1, n, stdout) != n ? -EIO : 0;
+	return n && fwrite(buf, 1, n, f) != n ? -EIO : 0;
 }
 
 static int print_rec(void *arg, const struct spore_conlog_rec *r)
 {
 	static char filtered[SPORE_CONLOG_MAX_MSG + TERM_FILTER_MAX_SGR + 8];
 	struct out *o = arg;
-	int e = 0;
+	int e = 0, k = r->stream == SPORE_CONLOG_STDERR;
+	FILE *f = o->s[k].f;
 
 	if (r->ns < o->since)
 		return 0;
-	if (o->ts && o->line_start) {
+	if (o->ts && o->s[k].line_start) {
 		char ts[SPORE_CONLOG_TS_LEN + 1];
 		spore_conlog_ts(r->ns, ts);
-		e |= put(ts, SPORE_CONLOG_TS_LEN) | put(" ", 1);
+		e |= put(f, ts, SPORE_CONLOG_TS_LEN) | put(f, " ", 1);
 	}
 	if (o->raw)
-		e |= put(r->msg, r->len);
+		e |= put(f, r->msg, r->len);
 	else
-		e |= put(filtered, term_filter(&o->tf, r->msg, r->len, filtered));
+		e |= put(f, filtered, term_filter(&o->s[k].tf, r->msg, r->len, filtered));
 	if (!r->partial)
-		e |= put("\n", 1);
-	o->line_start = !r->partial;
+		e |= put(f, "\n", 1);
+	o->s[k].line_start = !r->partial;
 	return e ? -EIO : 0;
 }
 
@@ -165,7 +175,7 @@ int cmd_logs(int argc, char **argv, struct spore_err *err)
 		{"raw", no_argument, 0, 'R'},       {"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
-	struct out o = {.line_start = true, .since = INT64_MIN};
+	struct out o = {.since = INT64_MIN};
 	struct spore_xs *xs = NULL;
 	struct spore_guest g;
 	struct log_snapshot s = {.fd = -1};
@@ -211,7 +221,11 @@ int cmd_logs(int argc, char **argv, struct spore_err *err)
 		return cli_usage(err, NULL);
 	}
 	const char *id = argv[optind];
-	term_filter_init(&o.tf);
+	for (int k = 0; k < 2; k++) {
+		o.s[k].f = k ? stderr : stdout;
+		o.s[k].line_start = true;
+		term_filter_init(&o.s[k].tf);
+	}
 	if ((r = spore_xs_open(&xs, err)) < 0)
 		goto out;
 	if ((r = spore_guest_resolve(xs, id, &g, err)) < 0) {

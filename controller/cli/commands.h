@@ -34,6 +34,7 @@ int cmd_rm(int argc, char **argv, struct spore_err *err);
 int cmd_logs(int argc, char **argv, struct spore_err *err);
 int cmd_console(int argc, char **argv, struct spore_err *err);
 int cmd_exec(int argc, char **argv, struct spore_err *err);
+int cmd_top(int argc, char **argv, struct spore_err *err);
 int cmd_start(int argc, char **argv, struct spore_err *err);
 int cmd_stop(int argc, char **argv, struct spore_err *err);
 int cmd_restart(int argc, char **argv, struct spore_err *err);

@@ -34,6 +34,7 @@ static const struct spore_command commands[] = {
 	VERB("console", "Attach to a running guest's console", cmd_console),
 	VERB("logs", "Show a guest's console output (running or exited)", cmd_logs),
 	VERB("exec", "Run a process in a running container", cmd_exec),
+	VERB("top", "Show the processes running in a container", cmd_top),
 };
 
 static void usage(FILE *out)

@@ -74,7 +74,9 @@ static int from_spored(const struct console_relay *c, unsigned char *buf, struct
 		return CONSOLE_LOST;
 	switch (m.type) {
 	case SPORE_SVC_OUTPUT:
-		r = write_all(c->out_fd, m.payload, m.len);
+	case SPORE_SVC_OUTPUT_ERR:
+		r = write_all(m.type == SPORE_SVC_OUTPUT_ERR && c->err_fd > 0 ? c->err_fd : c->out_fd,
+			      m.payload, m.len);
 		return r < 0 ? spore_err_set(err, -r, "console: writing output") : 0;
 	case SPORE_SVC_EOF:
 		return CONSOLE_CLOSED;

@@ -23,6 +23,7 @@ enum console_end {
 struct console_relay {
 	int in_fd;   /* user input (stdin), -1 for none; output goes on after its EOF */
 	int out_fd;  /* user output (stdout) */
+	int err_fd;  /* the container's stderr (stderr); 0: to out_fd */
 	int svc_fd;  /* the attached connection to spored */
 	int stop_fd; /* optional: readable means stop; -1 for none */
 	bool raw;    /* put in_fd's terminal in raw mode while relaying */

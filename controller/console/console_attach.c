@@ -126,7 +126,8 @@ static void drain_stopped(int svc_fd)
 {
 	struct spore_err e = {0};
 	int t = timer_after(3000);
-	struct console_relay c = {.in_fd = -1, .out_fd = STDOUT_FILENO, .svc_fd = svc_fd,
+	struct console_relay c = {.in_fd = -1, .out_fd = STDOUT_FILENO, .err_fd = STDERR_FILENO,
+				  .svc_fd = svc_fd,
 				  .stop_fd = t};
 	int r = console_relay_run(&c, &e);
 	if (r == CONSOLE_STOPPED)
@@ -160,7 +161,7 @@ int console_attach(struct spore_xc *xc, struct spore_xs *xs, uint32_t domid, con
 	 * keeps relaying output after it ends. */
 	struct console_relay c = {
 		.in_fd = STDIN_FILENO,
-		.out_fd = STDOUT_FILENO,
+		.out_fd = STDOUT_FILENO, .err_fd = STDERR_FILENO,
 		.svc_fd = *svc_fd,
 		.stop_fd = spore_xs_watch_fd(xs),
 		.raw = true,

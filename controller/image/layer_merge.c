@@ -252,6 +252,12 @@ static int emit(struct merge *m, struct archive *in, struct archive_entry *e, co
 	/* Numeric owners only: names would be looked up on dom0. */
 	archive_entry_set_uname(o, NULL);
 	archive_entry_set_gname(o, NULL);
+	/* A layer's device and inode numbers (pax SCHILY.dev/ino) mean
+	 * nothing here, and libarchive refuses an entry whose pair happens to
+	 * be the output file's as "the archive itself" (seen in the unit
+	 * test, whose output is a memfd). */
+	archive_entry_set_dev(o, 0);
+	archive_entry_set_ino(o, 0);
 	/* Only a regular file's data is copied; any other entry's size would
 	 * be written as that much padding. */
 	if (link || archive_entry_filetype(e) != AE_IFREG)

@@ -16,7 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SPORE_CHAN_VERSION 1
+/* 2 added RESIZE, RUN's TTY and TOP, the container's stderr (STDERR on
+ * stream 0) and STDIN_ACK's window; spored still serves a version 1
+ * sporeinit (a guest started before an upgrade) without them. */
+#define SPORE_CHAN_VERSION 2
+#define SPORE_CHAN_VERSION_MIN 1
 #define SPORE_CHAN_HDR 4
 #define SPORE_CHAN_MAX_PAYLOAD 1020
 #define SPORE_CHAN_MAX_FRAME (SPORE_CHAN_HDR + SPORE_CHAN_MAX_PAYLOAD)
@@ -36,11 +40,14 @@ enum spore_chan_type {
 	/* dom0 -> guest, a session's command before RUN: one item, a kind
 	 * byte (SPORE_CHAN_ITEM_*) and its text (no NUL). */
 	SPORE_CHAN_EXEC_ITEM,
-	/* dom0 -> guest: run the session's command; u8 flags (SPORE_CHAN_RUN_*). */
+	/* dom0 -> guest: run the session's command; u8 flags (SPORE_CHAN_RUN_*),
+	 * with TTY followed by the terminal's u16 rows and columns (LE). */
 	SPORE_CHAN_EXEC_RUN,
 	/* dom0 -> guest: the session's stdin; empty = EOF. */
 	SPORE_CHAN_STDIN,
-	/* guest -> dom0: the session's output; empty = that stream's EOF. */
+	/* guest -> dom0: the session's output; empty = that stream's EOF.
+	 * Version 2: STDERR on stream 0 is the container's own stderr (not
+	 * empty), which spored logs as the stderr stream. */
 	SPORE_CHAN_STDOUT,
 	SPORE_CHAN_STDERR,
 	/* guest -> dom0: the session ended, u8 exit code (docker's: 126 not
@@ -48,6 +55,14 @@ enum spore_chan_type {
 	SPORE_CHAN_EXIT,
 	/* dom0 -> guest, empty: the client went away; kill the session. */
 	SPORE_CHAN_CLOSE,
+	/* dom0 -> guest, version 2: a TTY session's terminal is now u16 rows,
+	 * u16 columns (LE). */
+	SPORE_CHAN_RESIZE,
+	/* guest -> dom0, version 2: u16 (LE, not 0) bytes of a session's
+	 * stdin its process took (into its pipe or pty): spored keeps at most
+	 * SPORE_CHAN_STDIN_WINDOW bytes of it unacknowledged, so sporeinit
+	 * never has more to hold than that, however slowly the process reads. */
+	SPORE_CHAN_STDIN_ACK,
 	SPORE_CHAN_TYPE_END,
 };
 
@@ -56,7 +71,13 @@ enum spore_chan_type {
 #define SPORE_CHAN_ITEM_USER 'u'
 #define SPORE_CHAN_ITEM_WORKDIR 'w'
 #define SPORE_CHAN_RUN_STDIN 0x01 /* stdin is relayed (exec -i); else /dev/null */
-#define SPORE_CHAN_RUN_FLAGS 0x01
+/* Version 2. TTY: the process gets a pty (exec -t); its output comes as
+ * STDOUT only. TOP: no command (no items): sporeinit writes the guest's
+ * process table (ps -ef's columns) as the output. */
+#define SPORE_CHAN_STDIN_WINDOW 32768
+#define SPORE_CHAN_RUN_TTY 0x02
+#define SPORE_CHAN_RUN_TOP 0x04
+#define SPORE_CHAN_RUN_FLAGS 0x07
 
 struct spore_chan_msg {
 	uint8_t type, stream;
@@ -75,5 +96,8 @@ int spore_chan_decode(const void *buf, size_t n, struct spore_chan_msg *m, const
 bool spore_chan_from_guest(uint8_t type);
 /* HELLO's version (the payload is checked by the decoder). */
 uint16_t spore_chan_hello_version(const struct spore_chan_msg *m);
+/* The little-endian u16 at p (HELLO, RESIZE, RUN's terminal size). */
+uint16_t spore_chan_u16(const uint8_t *p);
+void spore_chan_put_u16(uint8_t *p, uint16_t v);
 
 #endif

@@ -7,7 +7,9 @@
  *   2026-12-07T12:31:03.123456789Z stdout F the line's bytes\n
  * F ends a line the guest ended with \n (not stored); P is part of a line
  * that goes on in the next record (the guest wrote no \n yet, or the line
- * was longer than SPORE_CONLOG_MAX_MSG). The bytes are the guest's, raw and
+ * was longer than SPORE_CONLOG_MAX_MSG). The stream is stdout, or stderr
+ * for what the container wrote to its stderr (sporeinit sends that over the
+ * control channel; its partial lines are its own). The bytes are the guest's, raw and
  * untrusted: anything but \n. A line without its \n at the end of the
  * newest file is a torn write (spored killed while writing it): readers
  * skip it and spored cuts it off when it opens the file again. */
@@ -33,12 +35,16 @@ void spore_conlog_root(const char *root, char *out, size_t n);
 void spore_conlog_dir(const char *root, const char *uuid, char *out, size_t n);
 void spore_conlog_file(const char *dir, unsigned k, char *out, size_t n);
 
+enum spore_conlog_stream { SPORE_CONLOG_STDOUT, SPORE_CONLOG_STDERR };
+
 /* Pure. Encodes one record (n <= MAX_MSG bytes, no \n) into out (MAX_LINE
  * bytes); returns its length. ns: unix time in nanoseconds. */
-size_t spore_conlog_encode(char *out, int64_t ns, bool partial, const char *msg, size_t n);
+size_t spore_conlog_encode(char *out, int64_t ns, enum spore_conlog_stream stream, bool partial,
+			   const char *msg, size_t n);
 
 struct spore_conlog_rec {
 	int64_t ns;
+	enum spore_conlog_stream stream;
 	bool partial;
 	const char *msg; /* points into the line */
 	size_t len;

@@ -38,6 +38,11 @@ enum spore_svc_type {
 	SPORE_SVC_EXEC_STDOUT, /* S->C, 1..MAX_PAYLOAD bytes it wrote (untrusted) */
 	SPORE_SVC_EXEC_STDERR, /* S->C, the same from its stderr */
 	SPORE_SVC_EXEC_EXIT,   /* S->C, u32 exit code 0..255 (docker's); the last message */
+	SPORE_SVC_EXEC_RESIZE, /* C->S, struct spore_svc_winsize: a TTY session's terminal */
+	/* S->C, 1..MAX_PAYLOAD bytes the container wrote to its stderr
+	 * (untrusted), to an attached client; OUTPUT is its stdout (and,
+	 * with a tty, everything). */
+	SPORE_SVC_OUTPUT_ERR,
 	SPORE_SVC_TYPE_END,
 };
 
@@ -60,11 +65,19 @@ struct spore_svc_attach {
  * spored logged it), not an earlier run's under the same UUID (a start's). */
 #define SPORE_SVC_HISTORY_DOMAIN 0x80000000u
 
+struct spore_svc_winsize {
+	uint16_t rows, cols;
+};
+
 struct spore_svc_exec {
 	char uuid[36];  /* the guest's full UUID */
-	uint32_t flags; /* SPORE_SVC_EXEC_STDIN */
+	uint32_t flags; /* SPORE_SVC_EXEC_* */
+	struct spore_svc_winsize tty; /* with EXEC_TTY: the terminal's size */
 };
 #define SPORE_SVC_EXEC_STDIN_OPEN 0x1 /* exec -i: stdin relayed, else /dev/null */
+#define SPORE_SVC_EXEC_TTY 0x2	      /* exec -t: a pty; all output as EXEC_STDOUT */
+/* sporectl top: no items; the output is the guest's process table. */
+#define SPORE_SVC_EXEC_TOP 0x4
 /* An item's text at most: one control channel frame holds it. */
 #define SPORE_SVC_EXEC_ITEM_MAX 1019
 

@@ -1,6 +1,7 @@
 /* spored's control channels; see channel.h. */
 #include "channel.h"
 
+#include "backend.h"
 #include "conring.h"
 #include "guest_teardown.h"
 #include "net_xendev.h"
@@ -44,8 +45,10 @@ struct chan {
 	int64_t hello_at;
 	uint8_t outq[OUTQ_MAX];
 	size_t outlen;
-	/* Sessions: the client id of each stream (0: free). */
+	/* Sessions: the client id of each stream (0: free), and the bytes
+	 * of its stdin sent but not yet taken by its process (STDIN_ACK). */
 	uint64_t sess[NSTREAMS];
+	uint32_t inflight[NSTREAMS];
 	size_t nsess;
 	uint8_t next_stream;
 	bool held; /* output waits for a slow client */
@@ -61,6 +64,7 @@ struct chanset {
 	struct spore_xc *xc;
 	struct spore_xs *xs;
 	struct server *srv;
+	struct backend *backend; /* the container's stderr goes to its console's log */
 	struct chan *c[CHAN_MAX];
 	size_t n;
 	bool scan;
@@ -259,8 +263,39 @@ static bool must_wait(struct chanset *s, struct chan *c, const struct spore_chan
 {
 	if (m->type != SPORE_CHAN_STDOUT && m->type != SPORE_CHAN_STDERR)
 		return false;
+	if (!m->stream)
+		return s->backend && backend_stderr_held(s->backend, c->uuid, SERVER_QUEUE_HIGH);
 	struct server_client *cl = session_client(s, c, m->stream);
 	return cl && server_client_backlog(cl) >= SERVER_QUEUE_HIGH;
+}
+
+/* Whether stream k's client may be read: a whole message of stdin fits
+ * the queue and, for a version 2 sporeinit, the window. */
+static bool may_take_input(const struct chan *c, unsigned k)
+{
+	return sizeof(c->outq) - c->outlen >= INPUT_ROOM &&
+	       (c->peer_version < 2 ||
+		c->inflight[k] + SPORE_SVC_MAX_PAYLOAD <= SPORE_CHAN_STDIN_WINDOW);
+}
+
+/* STDIN_ACK: the process took n bytes of its stdin. false: more than was
+ * sent (a rule broken). */
+static bool on_stdin_ack(struct chanset *s, struct chan *c, const struct spore_chan_msg *m)
+{
+	uint16_t n = spore_chan_u16(m->payload);
+
+	if (!c->sess[m->stream])
+		return true; /* a session gone meanwhile */
+	if (n > c->inflight[m->stream]) {
+		log_warn("guest %s: control channel: %u bytes of stdin acknowledged, %" PRIu32
+			 " were sent", c->uuid, n, c->inflight[m->stream]);
+		return false;
+	}
+	c->inflight[m->stream] -= n;
+	struct server_client *cl = session_client(s, c, m->stream);
+	if (cl && may_take_input(c, m->stream))
+		cl->input_blocked = false;
+	return true;
 }
 
 /* A session's frame from the guest. Frames for a stream with no session
@@ -303,9 +338,10 @@ static bool on_frame(struct chanset *s, struct chan *c, const struct spore_chan_
 	switch (m->type) {
 	case SPORE_CHAN_HELLO:
 		c->peer_version = spore_chan_hello_version(m);
-		if (c->peer_version != SPORE_CHAN_VERSION) {
-			log_warn("guest %s: control channel: sporeinit speaks version %u, spored %u",
-				 c->uuid, c->peer_version, SPORE_CHAN_VERSION);
+		if (c->peer_version < SPORE_CHAN_VERSION_MIN || c->peer_version > SPORE_CHAN_VERSION) {
+			log_warn("guest %s: control channel: sporeinit speaks version %u, spored "
+				 "%u..%u",
+				 c->uuid, c->peer_version, SPORE_CHAN_VERSION_MIN, SPORE_CHAN_VERSION);
 			return false;
 		}
 		if (!c->greeted)
@@ -313,6 +349,16 @@ static bool on_frame(struct chanset *s, struct chan *c, const struct spore_chan_
 				 "sporeinit protocol version %u",
 				 c->uuid, c->domid, c->peer_version);
 		c->greeted = true;
+		return true;
+	case SPORE_CHAN_STDIN_ACK:
+		return on_stdin_ack(s, c, m);
+	case SPORE_CHAN_STDERR:
+		if (!m->stream) {
+			if (s->backend)
+				backend_stderr(s->backend, c->uuid, m->payload, m->len);
+			return true;
+		}
+		on_session_frame(s, c, m);
 		return true;
 	default:
 		on_session_frame(s, c, m);
@@ -388,7 +434,7 @@ static bool pump(struct chanset *s, struct chan *c)
 		moved = true;
 		for (unsigned k = 1; k < NSTREAMS && sizeof(c->outq) - c->outlen >= INPUT_ROOM; k++) {
 			struct server_client *cl = session_client(s, c, (uint8_t)k);
-			if (cl)
+			if (cl && may_take_input(c, k))
 				cl->input_blocked = false;
 		}
 	}
@@ -524,10 +570,15 @@ static void look(struct chanset *s)
 	for (size_t i = 0; i < s->n;) {
 		struct chan *c = s->c[i];
 		const struct spore_dominfo *d = spore_domain_in(doms, nd, c->domid, c->handle);
-		if (!d || spore_dominfo_shutdown(d) || spore_dominfo_dying(d))
+		if (!d || spore_dominfo_shutdown(d) || spore_dominfo_dying(d)) {
+			/* Its last frames first (the container's stderr): the
+			 * page stays mapped until drop. */
+			if (d && c->greeted)
+				pump(s, c);
 			drop(s, i, false);
-		else
+		} else {
 			i++;
+		}
 	}
 	/* Cut-off domains and watched frontends: only while they live. */
 	for (size_t i = 0; i < s->ncut;) {
@@ -632,6 +683,8 @@ void chanset_run(struct chanset *s)
  * flapping). */
 static bool must_wait_any(struct chanset *s, struct chan *c)
 {
+	if (s->backend && backend_stderr_held(s->backend, c->uuid, SERVER_QUEUE_HIGH / 2))
+		return true;
 	for (unsigned k = 1; k < NSTREAMS; k++) {
 		struct server_client *cl = session_client(s, c, (uint8_t)k);
 		if (cl && server_client_backlog(cl) >= SERVER_QUEUE_HIGH / 2)
@@ -709,6 +762,11 @@ void chanset_set_server(struct chanset *s, struct server *srv)
 	s->srv = srv;
 }
 
+void chanset_set_backend(struct chanset *s, struct backend *b)
+{
+	s->backend = b;
+}
+
 static struct chan *by_uuid(struct chanset *s, const char *uuid)
 {
 	for (size_t i = 0; i < s->n; i++)
@@ -746,6 +804,14 @@ void chanset_exec(struct chanset *s, struct server_client *cl, const struct spor
 		server_close(s->srv, cl);
 		return;
 	}
+	if ((x.flags & (SPORE_SVC_EXEC_TTY | SPORE_SVC_EXEC_TOP)) && c->peer_version < 2) {
+		spore_svc_send_error(cl->fd, EPROTONOSUPPORT,
+				     "guest %s: its sporeinit is older than this spored and has no %s "
+				     "(restart the container)",
+				     uuid, (x.flags & SPORE_SVC_EXEC_TOP) ? "process table" : "terminals");
+		server_close(s->srv, cl);
+		return;
+	}
 	/* The items and RUN as frames: one per item (each fits one, the
 	 * message parser saw to it). */
 	size_t items = m->len - sizeof(x), need = items + 64 * SPORE_CHAN_HDR + 8;
@@ -766,9 +832,21 @@ void chanset_exec(struct chanset *s, struct server_client *cl, const struct spor
 		send_frame(c, SPORE_CHAN_EXEC_ITEM, (uint8_t)stream, p, n);
 		p += n + 1;
 	}
-	uint8_t flags = (x.flags & SPORE_SVC_EXEC_STDIN_OPEN) ? SPORE_CHAN_RUN_STDIN : 0;
-	send_frame(c, SPORE_CHAN_EXEC_RUN, (uint8_t)stream, &flags, 1);
+	uint8_t run[5] = {0};
+	size_t runlen = 1;
+	if (x.flags & SPORE_SVC_EXEC_STDIN_OPEN)
+		run[0] |= SPORE_CHAN_RUN_STDIN;
+	if (x.flags & SPORE_SVC_EXEC_TOP)
+		run[0] |= SPORE_CHAN_RUN_TOP;
+	if (x.flags & SPORE_SVC_EXEC_TTY) {
+		run[0] |= SPORE_CHAN_RUN_TTY;
+		spore_chan_put_u16(run + 1, x.tty.rows);
+		spore_chan_put_u16(run + 3, x.tty.cols);
+		runlen = 5;
+	}
+	send_frame(c, SPORE_CHAN_EXEC_RUN, (uint8_t)stream, run, runlen);
 	c->sess[stream] = cl->id;
+	c->inflight[stream] = 0;
 	c->nsess++;
 	cl->exec = c;
 	cl->exec_stream = stream;
@@ -795,8 +873,27 @@ void chanset_exec_stdin(struct chanset *s, struct server_client *cl, const struc
 		send_frame(c, SPORE_CHAN_STDIN, (uint8_t)cl->exec_stream, m->payload + off, n);
 		off += n;
 	} while (off < m->len);
-	if (sizeof(c->outq) - c->outlen < INPUT_ROOM)
+	c->inflight[cl->exec_stream] += m->len;
+	if (!may_take_input(c, cl->exec_stream))
 		cl->input_blocked = true;
+	if (!pump(s, c))
+		drop(s, index_of(s, c), true);
+}
+
+void chanset_exec_resize(struct chanset *s, struct server_client *cl, const struct spore_svc_msg *m)
+{
+	struct chan *c = cl->exec;
+	struct spore_svc_winsize ws;
+	uint8_t p[4];
+
+	/* A resize is small and rare; one that finds the queue full is
+	 * dropped (the next one says the size again). */
+	if (!c || index_of(s, c) == s->n || c->peer_version < 2)
+		return;
+	memcpy(&ws, m->payload, sizeof(ws));
+	spore_chan_put_u16(p, ws.rows);
+	spore_chan_put_u16(p + 2, ws.cols);
+	send_frame(c, SPORE_CHAN_RESIZE, (uint8_t)cl->exec_stream, p, sizeof(p));
 	if (!pump(s, c))
 		drop(s, index_of(s, c), true);
 }

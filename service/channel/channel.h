@@ -48,10 +48,15 @@ struct server;
 struct server_client;
 struct spore_svc_msg;
 void chanset_set_server(struct chanset *s, struct server *srv);
+/* Where the container's own stderr (STDERR frames on stream 0) goes. */
+struct backend;
+void chanset_set_backend(struct chanset *s, struct backend *b);
 /* SPORE_SVC_EXEC: opens a session in the guest, or answers an ERROR. */
 void chanset_exec(struct chanset *s, struct server_client *c, const struct spore_svc_msg *m);
 /* SPORE_SVC_EXEC_STDIN of a client with a session. */
 void chanset_exec_stdin(struct chanset *s, struct server_client *c, const struct spore_svc_msg *m);
+/* SPORE_SVC_EXEC_RESIZE of a client with a session (a TTY's new size). */
+void chanset_exec_resize(struct chanset *s, struct server_client *c, const struct spore_svc_msg *m);
 
 /* Channels connected, and greeted (sporeinit answered HELLO). */
 size_t chanset_count(const struct chanset *s, size_t *greeted);

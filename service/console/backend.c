@@ -37,7 +37,7 @@ struct console {
 	 * less than INPUT_MAX waits, so its whole message always fits. */
 	char in[INPUT_MAX + SPORE_SVC_MAX_PAYLOAD];
 	size_t inlen;
-	uint64_t out_bytes; /* taken from the ring since this spored serves it (/metrics) */
+	uint64_t out_bytes; /* from the ring and stderr's channel since served (/metrics) */
 	bool more;      /* the ring may hold more: take again soon */
 	bool log_failed; /* warned once */
 	uint64_t logged; /* bytes this domain wrote, taken since it was served */
@@ -150,7 +150,8 @@ static int pump(struct backend *b, struct console *c, bool force)
 		if (n == 0)
 			break;
 		struct spore_err e = {0};
-		if (logfile_write(&c->log, now_ns(), buf, (size_t)n, &e) < 0 && !c->log_failed) {
+		if (logfile_write(&c->log, now_ns(), SPORE_CONLOG_STDOUT, buf, (size_t)n, &e) < 0 &&
+		    !c->log_failed) {
 			/* Output is not held back for a log that cannot be
 			 * written (a full disk): the guest would hang. */
 			log_warn("guest %s: %s (its output is not logged meanwhile)", c->uuid, e.msg);
@@ -528,6 +529,45 @@ void backend_attach(struct backend *b, struct server_client *c, const struct spo
 	/* Live output from here on: after the history, nothing between. */
 	c->console = con;
 	log_debug("client pid %d attached to guest %s", (int)c->pid, uuid);
+}
+
+static struct console *by_uuid(struct backend *b, const char *uuid)
+{
+	for (size_t i = 0; i < b->n; i++)
+		if (!strcmp(b->con[i]->uuid, uuid))
+			return b->con[i];
+	return NULL;
+}
+
+bool backend_stderr_held(struct backend *b, const char *uuid, size_t mark)
+{
+	struct console *c = by_uuid(b, uuid);
+	return c && b->srv && server_backlog(b->srv, c) >= mark;
+}
+
+void backend_stderr(struct backend *b, const char *uuid, const void *buf, size_t n)
+{
+	struct console *c = by_uuid(b, uuid);
+	struct spore_err e = {0};
+
+	if (!c) {
+		/* Said once per guest in a row: a guest whose console was cut
+		 * off must not flood the journal through its channel. */
+		static char last[37];
+		if (strcmp(last, uuid))
+			log_warn("guest %s: its stderr comes with no console served: dropped", uuid);
+		snprintf(last, sizeof(last), "%s", uuid);
+		return;
+	}
+	if (logfile_write(&c->log, now_ns(), SPORE_CONLOG_STDERR, buf, n, &e) < 0 &&
+	    !c->log_failed) {
+		log_warn("guest %s: %s (its output is not logged meanwhile)", c->uuid, e.msg);
+		c->log_failed = true;
+	}
+	c->logged += n;
+	c->out_bytes += n;
+	if (b->srv)
+		server_output_err(b->srv, c, buf, n);
 }
 
 void backend_input(struct backend *b, struct server_client *c, const void *buf, size_t n)

@@ -46,6 +46,13 @@ size_t backend_nconsoles(const struct backend *b);
  * serves it; false if it serves no such console. */
 bool backend_console_bytes(const struct backend *b, const char *uuid, uint64_t *bytes);
 
+/* The container's stderr, from its control channel: to the log as the
+ * stderr stream and to the attached clients as OUTPUT_ERR (dropped, with
+ * a warning, while no console of uuid is served). held: whether an
+ * attached client has mark bytes or more still to take. */
+void backend_stderr(struct backend *b, const char *uuid, const void *buf, size_t n);
+bool backend_stderr_held(struct backend *b, const char *uuid, size_t mark);
+
 /* A client's ATTACH and INPUT. */
 void backend_attach(struct backend *b, struct server_client *c, const struct spore_svc_attach *a);
 void backend_input(struct backend *b, struct server_client *c, const void *buf, size_t n);

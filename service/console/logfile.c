@@ -126,7 +126,8 @@ static int flush(struct logfile *f, const char *buf, size_t n, struct spore_err 
 	return 0;
 }
 
-int logfile_write(struct logfile *f, int64_t ns, const char *buf, size_t n, struct spore_err *err)
+int logfile_write(struct logfile *f, int64_t ns, enum spore_conlog_stream stream, const char *buf,
+		  size_t n, struct spore_err *err)
 {
 	static char out[64 * 1024];
 	size_t used = 0;
@@ -154,7 +155,7 @@ int logfile_write(struct logfile *f, int64_t ns, const char *buf, size_t n, stru
 		}
 		if (r < 0)
 			break;
-		used += spore_conlog_encode(out + used, ns, partial, buf, seg);
+		used += spore_conlog_encode(out + used, ns, stream, partial, buf, seg);
 		/* The \n ends the record: it is not stored. */
 		size_t took = seg + (!partial ? 1 : 0);
 		buf += took;

@@ -7,6 +7,7 @@
 #ifndef SPORED_LOGFILE_H
 #define SPORED_LOGFILE_H
 
+#include <spore/conlog.h>
 #include <spore/err.h>
 
 #include <stdbool.h>
@@ -29,8 +30,9 @@ struct logfile {
  * record (no \n) is cut off. */
 int logfile_open(struct logfile *f, const char *dir, const struct logfile_limits *lim,
 		 struct spore_err *err);
-/* Appends n bytes of console output stamped ns (unix ns). */
-int logfile_write(struct logfile *f, int64_t ns, const char *buf, size_t n, struct spore_err *err);
+/* Appends n bytes of the stream's output stamped ns (unix ns). */
+int logfile_write(struct logfile *f, int64_t ns, enum spore_conlog_stream stream, const char *buf,
+		  size_t n, struct spore_err *err);
 void logfile_close(struct logfile *f);
 /* The last up to max bytes of output (the messages, with their \n), from
  * the newest files: malloc'd into *out. */

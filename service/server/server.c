@@ -276,12 +276,20 @@ void server_output(struct server *s, const void *console, const void *buf, size_
 			i--;
 }
 
+void server_output_err(struct server *s, const void *console, const void *buf, size_t n)
+{
+	for (size_t i = 0; i < s->n && n; i++)
+		if (s->c[i].console == console &&
+		    !server_client_send(s, &s->c[i], SPORE_SVC_OUTPUT_ERR, buf, n))
+			i--;
+}
+
 size_t server_backlog(const struct server *s, const void *console)
 {
 	size_t most = 0;
 	for (size_t i = 0; i < s->n; i++)
-		if (s->c[i].console == console && s->c[i].qlen > most)
-			most = s->c[i].qlen;
+		if (s->c[i].console == console && server_client_backlog(&s->c[i]) > most)
+			most = server_client_backlog(&s->c[i]);
 	return most;
 }
 

@@ -53,6 +53,8 @@ size_t server_nclients(const struct server *s);
 /* Queues output for every client attached to console (none are refused:
  * callers look at server_backlog first). */
 void server_output(struct server *s, const void *console, const void *buf, size_t n);
+/* The same for the container's stderr (OUTPUT_ERR messages). */
+void server_output_err(struct server *s, const void *console, const void *buf, size_t n);
 /* Queues output for one client (and sends what it can); false if that
  * closed it (c is then another client's slot). */
 bool server_client_output(struct server *s, struct server_client *c, const void *buf, size_t n);

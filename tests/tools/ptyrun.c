@@ -7,6 +7,7 @@
  *   expect=TEXT  wait until TEXT appears in the output (after the last match)
  *   send=TEXT    type TEXT (escapes: \n \r \t \\ \xHH; Ctrl+] is \x1d)
  *   sleep=MS     pause
+ *   winsize=RxC  resize the terminal to R rows, C columns (SIGWINCH)
  * Exit: CMD's status (128+N if killed by signal N); 124 if the timeout
  * (default 120 s) expired or CMD exited before every step was played.
  * --check-termios prints "ptyrun: termios restored" or "ptyrun: termios
@@ -108,7 +109,8 @@ int main(int argc, char **argv)
 		i++;
 	int nsteps = i - first_step;
 	if (i + 1 >= argc) {
-		fprintf(stderr, "usage: ptyrun [--timeout S] [--check-termios] [expect=T|send=T|sleep=MS]... -- CMD [ARG...]\n");
+		fprintf(stderr, "usage: ptyrun [--timeout S] [--check-termios] "
+				"[expect=T|send=T|sleep=MS|winsize=RxC]... -- CMD [ARG...]\n");
 		return 2;
 	}
 	char **cmd = argv + i + 1;
@@ -151,6 +153,13 @@ int main(int argc, char **argv)
 				size_t n = unescape(s + 5);
 				if (write(master, s + 5, n) < 0)
 					break;
+			} else if (!strncmp(s, "winsize=", 8)) {
+				struct winsize w = {0};
+				char *x;
+				w.ws_row = (unsigned short)strtoul(s + 8, &x, 10);
+				w.ws_col = (unsigned short)(*x == 'x' ? strtoul(x + 1, NULL, 10) : 0);
+				/* The pty's foreground group gets SIGWINCH. */
+				ioctl(master, TIOCSWINSZ, &w);
 			} else if (!strncmp(s, "sleep=", 6)) {
 				usleep((useconds_t)atol(s + 6) * 1000);
 			} else if (!strncmp(s, "expect=", 7)) {

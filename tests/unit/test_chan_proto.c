@@ -36,6 +36,10 @@ int main(void)
 	       "HELLO of 1 byte is refused");
 	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_STDOUT, 0, "x", 1), 0,
 	       "a session's frame on stream 0 is refused");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_STDERR, 0, "x", 1), 5,
+	       "STDERR on stream 0: the container's stderr");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_STDERR, 0, NULL, 0), 0,
+	       "but never empty there");
 	is_int(spore_chan_encode(buf, 5, SPORE_CHAN_STDOUT, 1, "xx", 2), 0,
 	       "a frame larger than the buffer is refused");
 
@@ -87,11 +91,48 @@ int main(void)
 	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_CLOSE, 1, "x", 1), 0,
 	       "CLOSE with a payload is refused");
 
+	/* Version 2: a terminal's size with TTY; TOP alone and bare. */
+	uint8_t tty[5] = {SPORE_CHAN_RUN_TTY | SPORE_CHAN_RUN_STDIN};
+	spore_chan_put_u16(tty + 1, 50);
+	spore_chan_put_u16(tty + 3, 300);
+	n = spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_EXEC_RUN, 1, tty, 5);
+	is_int(n, 9, "RUN with a terminal of 50x300");
+	is_int(dec(buf, n, &m), 9, "and decodes");
+	ok(spore_chan_u16(m.payload + 1) == 50 && spore_chan_u16(m.payload + 3) == 300,
+	   "rows and columns little-endian");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_EXEC_RUN, 1, tty, 1), 0,
+	       "RUN with TTY but no size is refused");
+	uint8_t notty[5];
+	memcpy(notty, tty, sizeof(notty));
+	notty[0] = SPORE_CHAN_RUN_STDIN;
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_EXEC_RUN, 1, notty, 5), 0,
+	       "a size without TTY is refused");
+	fl = SPORE_CHAN_RUN_TOP;
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_EXEC_RUN, 1, &fl, 1), 5, "RUN TOP");
+	fl = SPORE_CHAN_RUN_TOP | SPORE_CHAN_RUN_STDIN;
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_EXEC_RUN, 1, &fl, 1), 0,
+	       "TOP with another flag is refused");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_RESIZE, 1, tty + 1, 4), 8, "RESIZE");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_RESIZE, 1, tty + 1, 3), 0,
+	       "RESIZE of 3 bytes is refused");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_RESIZE, 0, tty + 1, 4), 0,
+	       "RESIZE on stream 0 is refused");
+	uint8_t ack[2];
+	spore_chan_put_u16(ack, 4096);
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_STDIN_ACK, 3, ack, 2), 6, "STDIN_ACK");
+	ok(spore_chan_from_guest(SPORE_CHAN_STDIN_ACK), "... is the guest's to send");
+	spore_chan_put_u16(ack, 0);
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_STDIN_ACK, 3, ack, 2), 0,
+	       "STDIN_ACK of 0 bytes is refused");
+	is_int(spore_chan_encode(buf, sizeof(buf), SPORE_CHAN_STDIN_ACK, 3, ack, 1), 0,
+	       "STDIN_ACK of 1 byte is refused");
+
 	ok(spore_chan_from_guest(SPORE_CHAN_HELLO) && spore_chan_from_guest(SPORE_CHAN_STDOUT) &&
 		   spore_chan_from_guest(SPORE_CHAN_STDERR) && spore_chan_from_guest(SPORE_CHAN_EXIT),
 	   "the guest sends HELLO, STDOUT, STDERR, EXIT");
 	ok(!spore_chan_from_guest(SPORE_CHAN_EXEC_ITEM) && !spore_chan_from_guest(SPORE_CHAN_EXEC_RUN) &&
 		   !spore_chan_from_guest(SPORE_CHAN_STDIN) && !spore_chan_from_guest(SPORE_CHAN_CLOSE) &&
+		   !spore_chan_from_guest(SPORE_CHAN_RESIZE) &&
 		   !spore_chan_from_guest(0) && !spore_chan_from_guest(200),
 	   "and nothing else");
 

@@ -59,21 +59,27 @@ int main(void)
 
 	spore_conlog_ts(ns, ts);
 	is_str(ts, "2026-12-07T12:31:03.123456789Z", "the timestamp, RFC 3339 in UTC to the ns");
-	size_t n = spore_conlog_encode(line, ns, false, "hi \x1b[31m", 8);
+	size_t n = spore_conlog_encode(line, ns, SPORE_CONLOG_STDOUT, false, "hi \x1b[31m", 8);
 	ok(n == 49 && !memcmp(line, "2026-12-07T12:31:03.123456789Z stdout F hi \x1b[31m\n", n),
 	   "a full line's record");
 	is_int(spore_conlog_parse(line, n - 1, &r), 0, "parses");
 	ok(r.ns == ns && !r.partial && r.len == 8 && !memcmp(r.msg, "hi \x1b[31m", 8),
 	   "... time, F, bytes");
-	n = spore_conlog_encode(line, ns, true, "", 0);
+	n = spore_conlog_encode(line, ns, SPORE_CONLOG_STDOUT, true, "", 0);
 	is_int(spore_conlog_parse(line, n - 1, &r), 0, "an empty partial record parses");
 	ok(r.partial && r.len == 0, "... as P, empty");
 	is_int(spore_conlog_parse("2026-12-07T12:31:03.123456789Z stdout X a", 41, &r), -EBADMSG,
 	       "a tag other than F/P is refused");
 	is_int(spore_conlog_parse("2026-13-07T12:31:03.123456789Z stdout F a", 41, &r), -EBADMSG,
 	       "month 13 is refused");
-	is_int(spore_conlog_parse("2026-12-07T12:31:03.123456789Z stderr F a", 41, &r), -EBADMSG,
+	is_int(spore_conlog_parse("2026-12-07T12:31:03.123456789Z stdin F a", 40, &r), -EBADMSG,
 	       "another stream is refused");
+	ok(r.stream == SPORE_CONLOG_STDOUT, "a stdout record says so");
+	n = spore_conlog_encode(line, ns, SPORE_CONLOG_STDERR, false, "oops", 4);
+	ok(n == 45 && !memcmp(line, "2026-12-07T12:31:03.123456789Z stderr F oops\n", n),
+	   "a stderr record");
+	is_int(spore_conlog_parse(line, n - 1, &r), 0, "parses");
+	ok(r.stream == SPORE_CONLOG_STDERR && !r.partial && r.len == 4, "... as stderr, F");
 	is_int(spore_conlog_parse("2026-12-07T12:31:03Z stdout F a", 31, &r), -EBADMSG,
 	       "a short timestamp is refused");
 
@@ -99,8 +105,10 @@ int main(void)
 	struct logfile_limits lim = {.max_size = 20000, .max_files = 3};
 	struct spore_err err = {0};
 	is_int(logfile_open(&f, gdir, &lim, &err), 0, "open creates the folders and file");
-	is_int(logfile_write(&f, ns, "one\ntwo\nthr", 11, &err), 0, "write two lines and a part");
-	is_int(logfile_write(&f, ns, "ee\n", 3, &err), 0, "write the rest of the third");
+	is_int(logfile_write(&f, ns, SPORE_CONLOG_STDOUT, "one\ntwo\nthr", 11, &err), 0,
+	       "write two lines and a part");
+	is_int(logfile_write(&f, ns, SPORE_CONLOG_STDOUT, "ee\n", 3, &err), 0,
+	       "write the rest of the third");
 	spore_conlog_file(gdir, 0, path, sizeof(path));
 	char *txt = slurp(path, &n);
 	is_str(txt, "2026-12-07T12:31:03.123456789Z stdout F one\n"
@@ -132,7 +140,7 @@ int main(void)
 	memset(big, 'x', sizeof(big));
 	for (int i = 0; i < 200; i++) {
 		big[i % 3000] = '\n';
-		logfile_write(&f, ns, big, sizeof(big), &err);
+		logfile_write(&f, ns, SPORE_CONLOG_STDOUT, big, sizeof(big), &err);
 	}
 	int files;
 	uint64_t total = dir_bytes(gdir, &files);
@@ -151,7 +159,8 @@ int main(void)
 	static char longl[SPORE_CONLOG_MAX_MSG * 2 + 1];
 	memset(longl, 'y', sizeof(longl) - 1);
 	longl[sizeof(longl) - 1] = '\n';
-	is_int(logfile_write(&f, ns, longl, sizeof(longl), &err), 0, "write a 16 KiB line");
+	is_int(logfile_write(&f, ns, SPORE_CONLOG_STDOUT, longl, sizeof(longl), &err), 0,
+	       "write a 16 KiB line");
 	is_int(logfile_tail(gdir, sizeof(longl), &tail, &tn, &err), 0, "tail");
 	ok(tn == sizeof(longl) && !memcmp(tail, longl, tn), "... the long line, whole");
 	free(tail);

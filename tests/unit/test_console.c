@@ -55,6 +55,22 @@ int main(void)
 	ok(m.type == SPORE_SVC_INPUT && m.len == 3 && !memcmp(m.payload, "ls\r", 3),
 	   "... INPUT: what came before the escape; the rest dropped");
 
+	/* The container's stderr goes to err_fd, its stdout to out_fd. */
+	int errp[2];
+	ok(pipe(errp) == 0, "a pipe for stderr");
+	spore_svc_send(sv[1], SPORE_SVC_OUTPUT_ERR, "oops", 4, 0);
+	spore_svc_send(sv[1], SPORE_SVC_OUTPUT, "fine", 4, 0);
+	spore_svc_send(sv[1], SPORE_SVC_EOF, NULL, 0, 0);
+	struct console_relay ce = {.in_fd = -1, .out_fd = out[1], .err_fd = errp[1],
+				   .svc_fd = sv[0], .stop_fd = -1};
+	is_int(console_relay_run(&ce, &e), CONSOLE_CLOSED, "EOF ends the relay");
+	n = read(errp[0], buf, sizeof(buf));
+	ok(n == 4 && !memcmp(buf, "oops", 4), "OUTPUT_ERR on err_fd");
+	n = read(out[0], buf, sizeof(buf));
+	ok(n == 4 && !memcmp(buf, "fine", 4), "OUTPUT on out_fd");
+	close(errp[0]);
+	close(errp[1]);
+
 	/* Without the escape (spore-runc's terminal), Ctrl+] is input too:
 	 * the relay runs until stopped. */
 	ok(write(in[1], "a\x1d" "b", 3) == 3, "Ctrl+] between two bytes");

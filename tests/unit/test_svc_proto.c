@@ -48,6 +48,8 @@ int main(void)
 	is_int(spore_svc_parse(buf, n, &m), -EBADMSG, "a length short of the packet is refused");
 
 	is_int(parse(SPORE_SVC_OUTPUT, NULL, 0), -EBADMSG, "OUTPUT needs a byte");
+	is_int(parse(SPORE_SVC_OUTPUT_ERR, NULL, 0), -EBADMSG, "OUTPUT_ERR needs a byte");
+	is_int(parse(SPORE_SVC_OUTPUT_ERR, "e", 1), 0, "OUTPUT_ERR of one byte");
 	static uint8_t big[SPORE_SVC_MAX_PAYLOAD + 1];
 	is_int(parse(SPORE_SVC_OUTPUT, big, SPORE_SVC_MAX_PAYLOAD), 0, "OUTPUT of the largest size");
 	is_int(parse(SPORE_SVC_INPUT, big, SPORE_SVC_MAX_PAYLOAD + 1), -EBADMSG,
@@ -95,6 +97,23 @@ int main(void)
 	xh.flags = 0x80;
 	memcpy(ex, &xh, sizeof(xh));
 	is_int(parse(SPORE_SVC_EXEC, ex, xl + 21), -EBADMSG, "EXEC with an unknown flag is refused");
+	xh.flags = SPORE_SVC_EXEC_TTY | SPORE_SVC_EXEC_STDIN_OPEN;
+	xh.tty = (struct spore_svc_winsize){24, 80};
+	memcpy(ex, &xh, sizeof(xh));
+	is_int(parse(SPORE_SVC_EXEC, ex, xl + 21), 0, "EXEC -it with a terminal size");
+	xh.flags = SPORE_SVC_EXEC_TOP;
+	memcpy(ex, &xh, sizeof(xh));
+	is_int(parse(SPORE_SVC_EXEC, ex, xl), 0, "EXEC TOP without items");
+	is_int(parse(SPORE_SVC_EXEC, ex, xl + 21), -EBADMSG, "EXEC TOP with items is refused");
+	xh.flags = SPORE_SVC_EXEC_TOP | SPORE_SVC_EXEC_TTY;
+	memcpy(ex, &xh, sizeof(xh));
+	is_int(parse(SPORE_SVC_EXEC, ex, xl), -EBADMSG, "EXEC TOP with another flag is refused");
+	xh.flags = 0;
+	memcpy(ex, &xh, sizeof(xh));
+	is_int(parse(SPORE_SVC_EXEC, ex, xl), -EBADMSG, "EXEC without items or TOP is refused");
+	struct spore_svc_winsize ws = {50, 132};
+	is_int(parse(SPORE_SVC_EXEC_RESIZE, &ws, sizeof(ws)), 0, "EXEC_RESIZE");
+	is_int(parse(SPORE_SVC_EXEC_RESIZE, &ws, 2), -EBADMSG, "EXEC_RESIZE of 2 bytes is refused");
 	is_int(parse(SPORE_SVC_EXEC_STDIN, NULL, 0), 0, "EXEC_STDIN empty: EOF");
 	is_int(parse(SPORE_SVC_EXEC_STDOUT, NULL, 0), -EBADMSG, "EXEC_STDOUT empty is refused");
 	uint32_t xc = 255;
