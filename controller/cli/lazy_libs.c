@@ -108,7 +108,9 @@ static void resolve(void *h, const char *soname, const char *name, void *slot, s
 	V(archive_entry_set_hardlink, (struct archive_entry * e, const char *s), (e, s))             \
 	V(archive_entry_set_uname, (struct archive_entry * e, const char *s), (e, s))                \
 	V(archive_entry_set_gname, (struct archive_entry * e, const char *s), (e, s))                \
-	V(archive_entry_set_size, (struct archive_entry * e, la_int64_t n), (e, n))
+	V(archive_entry_set_size, (struct archive_entry * e, la_int64_t n), (e, n))                  \
+	V(archive_entry_set_dev, (struct archive_entry * e, dev_t d), (e, d))                        \
+	V(archive_entry_set_ino, (struct archive_entry * e, la_int64_t n), (e, n))
 
 #define ISAL_FNS(X, V)                                                                             \
 	V(isal_inflate_init, (struct inflate_state * st), (st))                                      \
