@@ -24,8 +24,9 @@
  * missing daemon behind /dev/xen/xenbus would hang us forever. */
 #define XS_REPLY_TIMEOUT_MS 15000
 #define XS_TX_ATTEMPTS 100
-/* Requests given up on whose replies are still to come. */
-#define XS_LATE_MAX 64
+/* Requests given up on whose replies are still to come: room for several
+ * whole batches (SPORE_XS_BATCH_MAX requests each) that timed out. */
+#define XS_LATE_MAX 1024
 
 struct late_req {
 	uint32_t req, type;
@@ -451,9 +452,11 @@ static int await_reply(struct spore_xs *xs, uint32_t type, uint32_t req, struct 
 		give_up(xs, req, type);
 	if (r < 0)
 		return r;
-	if (m.req_id != req)
+	if (m.req_id != req) {
+		give_up(xs, req, type); /* its own reply is yet to come */
 		return spore_err_setx(err, EPROTO, "xenstore: reply for request %u while awaiting %u",
 				      m.req_id, req);
+	}
 	return spore_xs_reply_check(&m, type, err);
 }
 
@@ -737,7 +740,7 @@ int spore_xs_read_watch(struct spore_xs *xs, struct spore_xs_event **ev, int tim
 			size_t used = (size_t)r;
 			if (m.type == XS_WATCH_EVENT)
 				r = queue_event(xs, &m, err);
-			else
+			else if (!drop_late(xs, &m))
 				log_warn("xenstore: ignoring an unexpected %s message",
 					 spore_xs_type_name(m.type));
 			consume(xs, used);
@@ -906,9 +909,13 @@ int spore_xs_batch(struct spore_xs *xs, uint32_t tx, struct spore_xs_op *ops, si
 
 			while (t >= 0 && i < sent && reqs[i] != m.req_id)
 				i++;
-			if (t >= 0 && i == sent)
-				t = spore_err_setx(&e, EPROTO, "xenstore: reply for unknown request %u",
-						   m.req_id);
+			if (t >= 0 && i == sent) {
+				/* Not one of ours (a request given up on that is no
+				 * longer remembered): dropped; ours are still due. */
+				log_warn("xenstore: dropped a reply for unknown request %u", m.req_id);
+				got--;
+				continue;
+			}
 			for (size_t k = 0; t == -ETIMEDOUT && k < sent; k++)
 				if (reqs[k])
 					give_up(xs, reqs[k], ops[base + k].type);

@@ -67,6 +67,14 @@ static void peer(int lfd, void *arg)
 	/* One more round trip: the END's reply is dropped on the way. */
 	recv_msg(fd, &next);
 	reply_read(fd, &next);
+	/* A batch of three left unanswered until the next request. */
+	struct msg b[3];
+	for (int i = 0; i < 3; i++)
+		recv_msg(fd, &b[i]);
+	recv_msg(fd, &next);
+	for (int i = 0; i < 3; i++)
+		reply_read(fd, &b[i]);
+	reply_read(fd, &next);
 	char c;
 	while (read(fd, &c, 1) > 0)
 		;
@@ -113,6 +121,20 @@ int main(void)
 	is_int(spore_xs_read(xs, 0, "/after-end", &val, &len, &err), 0,
 	       "the abort's own reply is dropped too: %s", err.msg);
 	is_str(val, "/after-end", "and the read after it gets its own value");
+	free(val);
+	val = NULL;
+
+	struct spore_xs_op ops[3] = {
+		{.type = XS_READ, .path = "/b/0"},
+		{.type = XS_READ, .path = "/b/1"},
+		{.type = XS_READ, .path = "/b/2"},
+	};
+	is_int(spore_xs_batch(xs, 0, ops, 3, &err), -ETIMEDOUT, "a batch without replies times out");
+	spore_xs_batch_free(ops, 3);
+	spore_err_clear(&err);
+	is_int(spore_xs_read(xs, 0, "/after-batch", &val, &len, &err), 0,
+	       "the read after it skips the batch's three late replies: %s", err.msg);
+	is_str(val, "/after-batch", "and gets its own value");
 	free(val);
 
 	spore_xs_close(xs);
