@@ -12,10 +12,9 @@
 
 # A stress run of several minutes that does not pass yet under TCG: 20
 # launches at once all outlast launch's 30 s wait for netback's interfaces
-# (oxenstored saturates while the guests boot; they fail clean, but a
-# failed launch also prints spored's "does not answer" warning, a second
-# line). The cycles pass (no node, fd or process more). Outside the CI
-# suite until the launches at once do.
+# (oxenstored saturates while the guests boot; they fail clean). The
+# cycles pass (no node, fd or process more). Outside the CI suite until the
+# launches at once do.
 if [ -z "${SPORE_E2E_STRESS:-}" ]; then
 	skip "concurrency: 20 launches at once, launch/destroy cycles" \
 		"a stress run (SPORE_E2E_STRESS=1 tests/e2e/run.sh 86); see the test's header"
