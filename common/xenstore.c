@@ -24,6 +24,13 @@
  * missing daemon behind /dev/xen/xenbus would hang us forever. */
 #define XS_REPLY_TIMEOUT_MS 15000
 #define XS_TX_ATTEMPTS 100
+/* Requests given up on whose replies are still to come: room for several
+ * whole batches (SPORE_XS_BATCH_MAX requests each) that timed out. */
+#define XS_LATE_MAX 1024
+
+struct late_req {
+	uint32_t req, type;
+};
 
 struct queued_event {
 	struct queued_event *next;
@@ -41,6 +48,13 @@ struct spore_xs {
 	char *reply; /* body of the last reply, NUL-terminated */
 	size_t reply_len;
 	struct queued_event *evq_head, **evq_tail;
+	int reply_timeout_ms;
+	/* Requests whose reply did not come in time: xenstored answers them
+	 * all the same, later, and each such reply is dropped when it comes
+	 * (taken for the next request's, it would put every later reply one
+	 * request behind). */
+	struct late_req late[XS_LATE_MAX];
+	size_t nlate;
 };
 
 static int connect_socket(const char *path, int *fdp)
@@ -92,6 +106,7 @@ static int xs_setup(struct spore_xs **xsp, int fd, const char *path, struct spor
 	snprintf(xs->path, sizeof(xs->path), "%s", path);
 	xs->evq_tail = &xs->evq_head;
 	xs->next_req = 1;
+	xs->reply_timeout_ms = XS_REPLY_TIMEOUT_MS;
 	xs->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	xs->pollfd = epoll_create1(EPOLL_CLOEXEC);
 	if (xs->evfd < 0 || xs->pollfd < 0)
@@ -175,6 +190,11 @@ void spore_xs_close(struct spore_xs *xs)
 int spore_xs_watch_fd(const struct spore_xs *xs)
 {
 	return xs->pollfd;
+}
+
+void spore_xs_set_reply_timeout(struct spore_xs *xs, int ms)
+{
+	xs->reply_timeout_ms = ms > 0 ? ms : XS_REPLY_TIMEOUT_MS;
 }
 
 static int write_all(struct spore_xs *xs, const char *buf, size_t len, struct spore_err *err)
@@ -330,12 +350,51 @@ static int send_req(struct spore_xs *xs, uint32_t type, uint32_t tx, const char 
 	return write_all(xs, buf, (size_t)r, err);
 }
 
+/* Request req (of type) is given up on: its reply is dropped when it
+ * comes. With more of them outstanding than remembered, the oldest is
+ * forgotten (its reply would then be an unknown one: EPROTO). */
+static void give_up(struct spore_xs *xs, uint32_t req, uint32_t type)
+{
+	if (xs->nlate == XS_LATE_MAX) {
+		memmove(xs->late, xs->late + 1, (XS_LATE_MAX - 1) * sizeof(xs->late[0]));
+		xs->nlate--;
+	}
+	xs->late[xs->nlate++] = (struct late_req){req, type};
+}
+
+/* True if m answers a request given up on: it is dropped. A transaction
+ * that started after all is ended (aborted) at once, so that none stays
+ * open on xenstored's side for as long as the connection lives. */
+static bool drop_late(struct spore_xs *xs, const struct spore_xs_msg *m)
+{
+	size_t i = 0;
+	uint32_t tx, req;
+
+	while (i < xs->nlate && xs->late[i].req != m->req_id)
+		i++;
+	if (i == xs->nlate)
+		return false;
+	uint32_t type = xs->late[i].type;
+	memmove(xs->late + i, xs->late + i + 1, (xs->nlate - i - 1) * sizeof(xs->late[0]));
+	xs->nlate--;
+	log_debug("xenstore: dropped the late reply to request %" PRIu32 " (%s)", m->req_id,
+		  spore_xs_type_name(type));
+	if (type == XS_TRANSACTION_START && m->type == XS_TRANSACTION_START &&
+	    spore_xs_parse_u32(m->body, m->len, &tx) == 0 && tx) {
+		const char *strs[] = {"F"};
+		struct spore_err e = {0};
+		if (send_req(xs, XS_TRANSACTION_END, tx, strs, 1, NULL, 0, &req, &e) == 0)
+			give_up(xs, req, XS_TRANSACTION_END);
+	}
+	return true;
+}
+
 /* Waits for the next reply, queueing watch events met on the way. Its body
  * is left in xs->reply, its header in *m (m->body points at xs->reply). */
 static int next_reply(struct spore_xs *xs, uint32_t type, struct spore_xs_msg *m,
 		      struct spore_err *err)
 {
-	int64_t deadline = spore_now_ms() + XS_REPLY_TIMEOUT_MS;
+	int64_t deadline = spore_now_ms() + xs->reply_timeout_ms;
 	int r;
 
 	for (;;) {
@@ -350,7 +409,7 @@ static int next_reply(struct spore_xs *xs, uint32_t type, struct spore_xs_msg *m
 						      "xenstore: no reply to %s from %s in %d s "
 						      "(is xenstored running?)",
 						      spore_xs_type_name(type), xs->path,
-						      XS_REPLY_TIMEOUT_MS / 1000);
+						      xs->reply_timeout_ms / 1000);
 			if (r < 0)
 				return r;
 			continue;
@@ -361,6 +420,10 @@ static int next_reply(struct spore_xs *xs, uint32_t type, struct spore_xs_msg *m
 			consume(xs, used);
 			if (r < 0)
 				return r;
+			continue;
+		}
+		if (drop_late(xs, m)) {
+			consume(xs, used);
 			continue;
 		}
 		char *body = realloc(xs->reply, m->len + 1);
@@ -385,11 +448,15 @@ static int await_reply(struct spore_xs *xs, uint32_t type, uint32_t req, struct 
 	struct spore_xs_msg m;
 	int r = next_reply(xs, type, &m, err);
 
+	if (r == -ETIMEDOUT)
+		give_up(xs, req, type);
 	if (r < 0)
 		return r;
-	if (m.req_id != req)
+	if (m.req_id != req) {
+		give_up(xs, req, type); /* its own reply is yet to come */
 		return spore_err_setx(err, EPROTO, "xenstore: reply for request %u while awaiting %u",
 				      m.req_id, req);
+	}
 	return spore_xs_reply_check(&m, type, err);
 }
 
@@ -673,7 +740,7 @@ int spore_xs_read_watch(struct spore_xs *xs, struct spore_xs_event **ev, int tim
 			size_t used = (size_t)r;
 			if (m.type == XS_WATCH_EVENT)
 				r = queue_event(xs, &m, err);
-			else
+			else if (!drop_late(xs, &m))
 				log_warn("xenstore: ignoring an unexpected %s message",
 					 spore_xs_type_name(m.type));
 			consume(xs, used);
@@ -842,12 +909,19 @@ int spore_xs_batch(struct spore_xs *xs, uint32_t tx, struct spore_xs_op *ops, si
 
 			while (t >= 0 && i < sent && reqs[i] != m.req_id)
 				i++;
-			if (t >= 0 && i == sent)
-				t = spore_err_setx(&e, EPROTO, "xenstore: reply for unknown request %u",
-						   m.req_id);
+			if (t >= 0 && i == sent) {
+				/* Not one of ours (a request given up on that is no
+				 * longer remembered): dropped; ours are still due. */
+				log_warn("xenstore: dropped a reply for unknown request %u", m.req_id);
+				got--;
+				continue;
+			}
+			for (size_t k = 0; t == -ETIMEDOUT && k < sent; k++)
+				if (reqs[k])
+					give_up(xs, reqs[k], ops[base + k].type);
 			if (t < 0) {
 				*err = e;
-				return t; /* the connection is unusable */
+				return t; /* a timeout's late replies are dropped as they come */
 			}
 			struct spore_xs_op *op = &ops[base + i];
 			reqs[i] = 0; /* ids are never 0: a duplicate reply is unknown */

@@ -140,8 +140,11 @@ esac
 {
 	printf "SPORE_CWD='/mnt/host%s'\n" "${rel//\'/}"
 	[ -z "${SPORE_LOG:-}" ] || printf "export SPORE_LOG='%s'\n" "${SPORE_LOG//\'/}"
-	# The e2e suite's stress runs (tests/e2e/t/86-concurrency.sh).
+	# The e2e suite's stress runs and their sizes (tests/e2e/t/86-concurrency.sh).
 	[ -z "${SPORE_E2E_STRESS:-}" ] || echo "export SPORE_E2E_STRESS=1"
+	for v in SPORE_E2E_CONCURRENT SPORE_E2E_CYCLE_SECONDS; do
+		if [[ ${!v:-} =~ ^[0-9]+$ ]]; then echo "export $v=${!v}"; fi
+	done
 } >"$run_dir/env"
 
 if [ $console = 1 ]; then

@@ -82,9 +82,15 @@ bool console_spored_answers(void)
 	if (fd < 0)
 		return false;
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	if (spore_svc_send(fd, SPORE_SVC_PING, NULL, 0, 0) == 0 && poll(&p, 1, 2000) > 0 &&
-	    spore_svc_recv(fd, buf, &m, &e) > 0 && m.type == SPORE_SVC_PONG)
+	int k = spore_svc_send(fd, SPORE_SVC_PING, NULL, 0, 0) == 0 ? poll(&p, 1, 2000) : -1;
+	if (k > 0 && spore_svc_recv(fd, buf, &m, &e) > 0 && m.type == SPORE_SVC_PONG)
 		yes = true;
+	/* Listening but slow (many launches at once): there, only busy; the
+	 * warning is for a spored that is not there. */
+	if (k == 0) {
+		log_debug("spored took more than 2 s to answer a ping: taken as busy");
+		yes = true;
+	}
 	close(fd);
 	return yes;
 }

@@ -25,7 +25,8 @@ void log_unpaused(uint32_t domid);
  * spored not reachable). */
 int console_connect(const char *uuid, uint32_t history, struct spore_err *err);
 
-/* Whether spored answers a PING (within 2 s). */
+/* Whether spored is there: it answers a PING, or takes more than 2 s to
+ * (listening but busy). */
 bool console_spored_answers(void);
 
 /* Relays between the terminal and spored (svc_fd, from console_connect)

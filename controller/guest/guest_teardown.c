@@ -217,6 +217,59 @@ static void rm_errors(struct spore_xs *xs, uint32_t domid, const char *guest)
 		log_warn("guest %s: removing empty %s: %s", guest, ERROR_DIR, e.msg);
 }
 
+bool spore_error_dir_stale(const char *name, const struct spore_dominfo *doms, size_t n)
+{
+	char *end;
+	errno = 0;
+	unsigned long domid = strtoul(name, &end, 10);
+
+	if (errno || end == name || *end || name[0] < '0' || name[0] > '9' || domid == 0 ||
+	    domid >= DOMID_FIRST_RESERVED)
+		return false; /* not a guest's: left alone */
+	for (size_t i = 0; i < n; i++)
+		if (doms[i].domid == domid)
+			return spore_dominfo_dying(&doms[i]);
+	return true;
+}
+
+int spore_guest_prune_errors(struct spore_xc *xc, struct spore_xs *xs, struct spore_err *err)
+{
+	struct spore_dominfo *doms = NULL;
+	char **kinds = NULL, path[160];
+	size_t nd = 0, nk = 0, removed = 0;
+	int r = spore_xs_directory(xs, 0, ERROR_DIR "/backend", &kinds, &nk, err);
+
+	if (r == -ENOENT) {
+		spore_err_clear(err);
+		return 0;
+	}
+	if (r < 0 || (r = spore_domain_snapshot(xc, &doms, &nd, err)) < 0) {
+		free(kinds);
+		return r;
+	}
+	for (size_t i = 0; i < nk; i++) {
+		char **ids = NULL;
+		size_t ni = 0;
+		struct spore_err e = {0};
+		snprintf(path, sizeof(path), ERROR_DIR "/backend/%s", kinds[i]);
+		if (spore_xs_directory(xs, 0, path, &ids, &ni, &e) < 0)
+			continue;
+		for (size_t k = 0; k < ni; k++) {
+			if (!spore_error_dir_stale(ids[k], doms, nd))
+				continue;
+			snprintf(path, sizeof(path), ERROR_DIR "/backend/%s/%s", kinds[i], ids[k]);
+			rm_quiet(xs, path, ids[k]);
+			removed++;
+		}
+		free(ids);
+	}
+	free(kinds);
+	free(doms);
+	if (removed && (r = spore_xs_transact(xs, prune_errors_tx, NULL, err)) < 0)
+		return r;
+	return (int)removed;
+}
+
 /* By the guest's tag rather than the record's list: that finds devices a
  * killed launch bound but never recorded, and never one that another guest
  * has been given since. */

@@ -31,6 +31,15 @@ int spore_domain_snapshot(struct spore_xc *xc, struct spore_dominfo **out, size_
 const struct spore_dominfo *spore_domain_in(const struct spore_dominfo *doms, size_t n, uint32_t domid,
 					    const uint8_t handle[16]);
 
+/* Whether error/backend/KIND/<name>, which a backend driver wrote about a
+ * frontend, is stale: name is a guest's domid and that domain is gone or
+ * dying. A driver may write it after the guest's teardown removed it (an
+ * event for the device still queued in dom0's xenwatch thread). */
+bool spore_error_dir_stale(const char *name, const struct spore_dominfo *doms, size_t n);
+/* Removes every stale error directory (and the parents they leave empty):
+ * how many, or -errno. */
+int spore_guest_prune_errors(struct spore_xc *xc, struct spore_xs *xs, struct spore_err *err);
+
 /* Keeps the container's exit status that sporeinit wrote under the domain's
  * data/spore/ (it vanishes with the domain), destroys the domain, removes
  * /local/domain/N, /vm/<uuid> and the backends' /local/domain/0/backend/

@@ -119,6 +119,11 @@ int spore_xs_unwatch(struct spore_xs *xs, const char *path, const char *token,
 		     struct spore_err *err);
 int spore_xs_watch_fd(const struct spore_xs *xs);
 
+/* How long a request waits for its reply (default 15 s; <= 0: the
+ * default): -ETIMEDOUT after that. The connection stays usable: the late
+ * reply is dropped when it comes (a transaction it started, aborted). */
+void spore_xs_set_reply_timeout(struct spore_xs *xs, int ms);
+
 struct spore_xs_event {
 	char *path;
 	char *token;

@@ -14,6 +14,7 @@
 #define SAFETY_NET_MS (60 * 1000)
 /* Owners watched at once; beyond that, a full pass every second. */
 #define MAX_OWNERS 256
+#define ERROR_WATCH "/local/domain/0/error"
 
 struct reaper {
 	struct spore_xc *xc;
@@ -26,6 +27,7 @@ struct reaper {
 	bool rescan; /* a full pass within a second: some owner is not watched, or a look failed */
 	struct spore_uuid_set todo;
 	bool all, release;
+	bool errors; /* dom0's error/backend changed (or the start): prune stale ones */
 	struct spore_dominfo *prev;
 	size_t nprev;
 };
@@ -71,6 +73,7 @@ int reaper_new(struct reaper **rp, struct spore_xc *xc, struct spore_xs *xs,
 	r->xc = xc;
 	r->xs = xs;
 	r->all = true; /* the startup pass */
+	r->errors = true;
 	*rp = r;
 	return 0;
 }
@@ -88,10 +91,15 @@ void reaper_free(struct reaper *r)
 int reaper_watch(struct reaper *r, struct spore_err *err)
 {
 	int e;
+	/* A backend driver may report a frontend's error after the guest's
+	 * teardown removed its error directory (an event for the device was
+	 * still queued in dom0's xenwatch thread): such late ones are pruned
+	 * as they come, not left for every launch. */
 	if ((e = spore_xs_watch(r->xs, "@releaseDomain", "release", err)) < 0 ||
-	    (e = spore_xs_watch(r->xs, SPORE_XS_GUESTS, "records", err)) < 0)
+	    (e = spore_xs_watch(r->xs, SPORE_XS_GUESTS, "records", err)) < 0 ||
+	    (e = spore_xs_watch(r->xs, ERROR_WATCH, "errors", err)) < 0)
 		return spore_err_wrap(err, "reaper");
-	log_info("reaper: watching @releaseDomain and " SPORE_XS_GUESTS);
+	log_info("reaper: watching @releaseDomain, " SPORE_XS_GUESTS " and " ERROR_WATCH);
 	return 0;
 }
 
@@ -100,6 +108,10 @@ bool reaper_event(struct reaper *r, const struct spore_xs_event *ev)
 	char uuid[37];
 	if (!strcmp(ev->token, "release")) {
 		r->release = true;
+		return true;
+	}
+	if (!strcmp(ev->token, "errors")) {
+		r->errors = true;
 		return true;
 	}
 	if (strcmp(ev->token, "records"))
@@ -121,6 +133,19 @@ void reaper_run(struct reaper *r)
 	bool retry = false; /* something failed: a full pass soon */
 	bool all = r->all;
 
+	if (r->errors || r->release || r->all) {
+		/* Our own removals fire the watch again: that pass finds none. */
+		r->errors = false;
+		int n = spore_guest_prune_errors(r->xc, r->xs, &e);
+		if (n < 0) {
+			log_warn("reaper: %s", e.msg);
+			spore_err_clear(&e);
+			r->rescan = true;
+		} else if (n > 0) {
+			log_info("reaper: removed %d stale error director%s of gone guests", n,
+				 n == 1 ? "y" : "ies");
+		}
+	}
 	if (!(r->all || r->release || r->todo.n))
 		return;
 	if (spore_domain_snapshot(r->xc, &doms, &ndoms, &e) < 0) {

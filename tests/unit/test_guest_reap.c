@@ -81,6 +81,17 @@ int main(void)
 	ok(spore_domain_in(doms, 3, 3, h) == NULL, "its handle under another domid is not it");
 	ok(spore_domain_in(doms, 2, 9, h) == NULL, "gone from the snapshot: NULL");
 
+	/* A backend's error directory (error/backend/KIND/DOMID) written after
+	 * its guest's teardown: stale once the domain is gone or dying. */
+	ok(!spore_error_dir_stale("9", doms, 3), "a live guest's error directory stays");
+	ok(spore_error_dir_stale("25", doms, 3), "a gone guest's error directory is stale");
+	doms[2].flags |= XEN_DOMINF_dying;
+	ok(spore_error_dir_stale("9", doms, 3), "a dying guest's error directory is stale");
+	ok(!spore_error_dir_stale("0", doms, 3), "dom0's is never pruned");
+	ok(!spore_error_dir_stale("9x", doms, 3) && !spore_error_dir_stale("", doms, 3) &&
+		   !spore_error_dir_stale("-1", doms, 3) && !spore_error_dir_stale("65535", doms, 3),
+	   "a name that is not a guest's domid is left alone");
+
 	is_str(spore_shutdown_reason_name(SHUTDOWN_poweroff), "poweroff", "poweroff");
 	is_str(spore_shutdown_reason_name(SHUTDOWN_crash), "crash", "crash");
 
