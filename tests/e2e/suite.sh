@@ -34,9 +34,10 @@ for t in tests/e2e/t/*"$pattern"*.sh; do
 	# another): one that does not is charged with it, and it is started
 	# again so that the tests after it still have one.
 	if command -v spored >/dev/null && ! spored --ping >/dev/null 2>&1; then
-		out+=$'\n'"not ok - spored does not answer after ${t##*/} ($(pgrep -x spored >/dev/null && echo 'it runs' || echo 'it is gone'))"
+		# pidof, not pgrep/pkill: dom0's busybox has no procps.
+		out+=$'\n'"not ok - spored does not answer after ${t##*/} ($(pidof spored >/dev/null && echo 'it runs' || echo 'it is gone'))"
 		out+=$'\n'"$(tail -n 5 /var/log/spored.log 2>/dev/null | sed 's/^/#   /')"
-		pkill -KILL -x spored
+		for p in $(pidof spored); do kill -KILL "$p"; done
 		spored --log info >>/var/log/spored.log 2>&1 &
 		for _ in $(seq 50); do spored --ping >/dev/null 2>&1 && break; sleep 0.2; done
 	fi
