@@ -118,7 +118,6 @@ sandbox_prepare() {
 	local root=$SANDBOX_PKGROOT kver=$SANDBOX_ABI-amd64
 	SANDBOX_XEN=$SANDBOX_DIR/xen-$XEN_VER
 	SANDBOX_VMLINUZ=$root/boot/vmlinuz-$kver
-	SANDBOX_INITRD=$SANDBOX_DIR/dom0-initramfs.cpio
 	SANDBOX_CLOUD_VMLINUZ=$root/boot/vmlinuz-$SANDBOX_ABI-cloud-amd64
 	[ -s "$SANDBOX_XEN" ] && [ "$SANDBOX_XEN" -nt "$root/.done" ] ||
 		{ zcat "$root/boot/xen-$XEN_VER-amd64.gz" >"$SANDBOX_XEN.tmp" &&
@@ -152,7 +151,12 @@ sandbox_prepare() {
 		echo "$root" "${tools[@]}" "${SANDBOX_MODULES[@]}"
 		echo "$closure"
 	} | sha256sum | cut -c1-32)
-	[ -s "$SANDBOX_INITRD" ] && [ "$(cat "$SANDBOX_INITRD.key" 2>/dev/null)" = "$key" ] && return 0
+	# Named by its key: checkouts that differ (worktrees sharing one
+	# .cache) each keep their own, and one's build never replaces the file
+	# another's sandbox is about to boot.
+	SANDBOX_INITRD=$SANDBOX_DIR/dom0-initramfs-$key.cpio
+	[ -s "$SANDBOX_INITRD" ] && return 0
+	find "$SANDBOX_DIR" -maxdepth 1 -name 'dom0-initramfs*.cpio*' -mmin +1440 -delete 2>/dev/null || true
 
 	note "building the dom0 initramfs"
 	local stage
@@ -224,7 +228,6 @@ sandbox_prepare() {
 	(cd "$stage" && find . -print0 | LC_ALL=C sort -z |
 		cpio --null -o -H newc --quiet >"$stage.cpio") || die "cannot write the initramfs"
 	mv "$stage.cpio" "$SANDBOX_INITRD"
-	echo "$key" >"$SANDBOX_INITRD.key"
 	rm -rf "$stage"
 }
 
