@@ -6,6 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/sandbox.sh"
+. "$(dirname "$0")/lib/sandbox-peers.sh"
 
 usage() {
 	cat <<USAGE
@@ -14,7 +15,9 @@ Usage: $spore_prog [--no-sandbox] [--no-kernel]
 Installs spore's build and test dependencies from Debian, builds the tree
 (meson, in $SPORE_BUILD_DIR/, the sanitizer build in build-san/ and the fuzz
 targets in build-fuzz/), the guest kernel
-(kernel/build.sh) and the Xen sandbox's artefacts under .cache/sandbox/.
+(kernel/build.sh) and the Xen sandbox's artefacts under .cache/sandbox/
+(with Debian's containerd, podman and runc, unpacked for the tests that
+run spore-runc under them).
 
   --no-sandbox   Skip the sandbox artefacts (Xen/dom0 packages, initramfs)
   --no-kernel    Skip the guest kernel build
@@ -69,4 +72,7 @@ if [ $do_sandbox = 1 ]; then
 	exec 9>"$SANDBOX_DIR/.lock"
 	flock 9
 	sandbox_prepare
+	# containerd, podman and runc for the tests that run spore-runc under
+	# them; unpacked beside the initramfs, not in it.
+	sandbox_peers_prepare
 fi

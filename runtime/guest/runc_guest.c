@@ -139,9 +139,66 @@ int runc_guest_release(const char *uuid, struct spore_err *err)
 	return write_node(uuid, SPORE_START_GATE_NODE, "1", err);
 }
 
+/* Done once the guest's sporeinit started the workload (it writes
+ * data/spore/state "running" after its watch on control/shutdown is set),
+ * or its domain is gone. What the guest wrote is only compared. */
+static int workload_started(struct spore_xs *xs, void *arg, struct spore_err *err)
+{
+	const char *dom = arg;
+	char path[160], *v = NULL;
+	size_t n = 0;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/data/spore/state", dom);
+	if ((r = spore_xs_read(xs, 0, path, &v, &n, err)) == 0) {
+		r = n == 7 && !memcmp(v, "running", 7);
+		free(v);
+		return r;
+	}
+	if (r != -ENOENT)
+		return r;
+	spore_err_clear(err);
+	if ((r = spore_xs_read(xs, 0, dom, &v, NULL, err)) == -ENOENT) {
+		spore_err_clear(err);
+		return 1;
+	}
+	free(v);
+	return r < 0 ? r : 0;
+}
+
 int runc_guest_stop(const char *uuid, struct spore_err *err)
 {
-	return write_node(uuid, "control/shutdown", "poweroff", err);
+	struct spore_xs *xs = NULL;
+	char dom[128], path[160];
+	int r;
+
+	if ((r = spore_xs_open(&xs, err)) < 0 || (r = domain_path(xs, uuid, "", dom, sizeof(dom), err)) < 0)
+		goto out;
+	dom[strlen(dom) - 1] = 0; /* domain_path's trailing '/' */
+	/* sporeinit sees the writes to control/shutdown made after its watch
+	 * is set; one made while the guest boots is taken by the guest's
+	 * kernel unseen (ctr task kill right after start did that). So the
+	 * request waits, bounded, for the workload to run. */
+	snprintf(path, sizeof(path), "%s/data/spore/state", dom);
+	r = spore_xs_wait(xs, path, RUNC_STOP_WAIT_MS, workload_started, dom, err);
+	if (r == -ETIMEDOUT) {
+		log_warn("guest %s: its workload not reported running after %d s: asking it to stop anyway",
+			 uuid, RUNC_STOP_WAIT_MS / 1000);
+		spore_err_clear(err);
+	} else if (r < 0) {
+		goto out;
+	}
+	/* A domain gone meanwhile gets no node of ours (a write would make
+	 * one): as far as the caller knows, it no longer runs. */
+	char *v = NULL;
+	if ((r = spore_xs_read(xs, 0, dom, &v, NULL, err)) < 0)
+		goto out;
+	free(v);
+	snprintf(path, sizeof(path), "%s/control/shutdown", dom);
+	r = spore_xs_write_str(xs, 0, path, "poweroff", err);
+out:
+	spore_xs_close(xs);
+	return r;
 }
 
 int runc_guest_destroy(const char *uuid, struct spore_err *err)

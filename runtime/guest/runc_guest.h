@@ -20,7 +20,9 @@ int runc_guest_run(const struct spore_oci_spec *spec, const char *image, int not
 /* start: writes the gate's node, which only dom0 can. */
 int runc_guest_release(const char *uuid, struct spore_err *err);
 /* A stop request (control/shutdown): sporeinit sends the container SIGTERM,
- * SIGKILL after the grace period. */
+ * SIGKILL after the grace period. Made once sporeinit reports the workload
+ * running (it sees no earlier request), waiting up to RUNC_STOP_WAIT_MS. */
+#define RUNC_STOP_WAIT_MS (60 * 1000)
 int runc_guest_stop(const char *uuid, struct spore_err *err);
 /* Tears the guest down and removes its record; 0 if there is none. */
 int runc_guest_destroy(const char *uuid, struct spore_err *err);

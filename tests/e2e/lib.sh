@@ -83,6 +83,29 @@ need_launch() {
 	done
 }
 
+# need_peers WHAT: for the files that run Debian's container engines
+# (header "# e2e-needs: peers": tests/e2e/run.sh fetches them on the host
+# into .cache/sandbox/peers, scripts/lib/sandbox-peers.sh). Puts containerd,
+# ctr, its shims, runc, podman and conmon on PATH and the libraries dom0
+# lacks in its library directory (dom0 is rebuilt at every boot: nothing
+# outlives the run), podman's default policy in /etc/containers; reports
+# WHAT as skipped and ends the test file when they were not fetched.
+need_peers() {
+	local p=$PWD/.cache/sandbox/peers f
+	if [ ! -e "$p/.done" ]; then
+		skip "$1" "Debian's container engines are not fetched (tests/e2e/run.sh fetches them)"
+		exit 0
+	fi
+	for f in "$p"/lib/*; do
+		[ -e "/lib/x86_64-linux-gnu/${f##*/}" ] || ln -s "$f" /lib/x86_64-linux-gnu/
+	done
+	for f in "$p"/bin/*; do
+		ln -sfn "$(readlink -f "$f")" "/usr/local/bin/${f##*/}"
+	done
+	mkdir -p /etc/containers
+	[ -e /etc/containers/policy.json ] || cp "$p/root/etc/containers/policy.json" /etc/containers/
+}
+
 # wait_for SECONDS CMD...: polls CMD (quietly, every 0.3 s: no busier, so as
 # not to take dom0's CPUs from what is awaited) until it succeeds; 1 when
 # SECONDS pass first.

@@ -8,6 +8,20 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 log=${SPORE_E2E_LOG:-$root/.cache/e2e-serial.log}
 mkdir -p "$(dirname "$log")"
+# Debian's container engines, for the tests that ask for them ("# e2e-needs:
+# peers"): fetched here, on the host, so that no other test pays for them.
+if grep -qs '^# e2e-needs: .*peers' "$root"/tests/e2e/t/*"${1:-}"*.sh; then
+	(
+		set -e
+		. "$root/scripts/lib/common.sh"
+		. "$root/scripts/lib/sandbox.sh"
+		. "$root/scripts/lib/sandbox-peers.sh"
+		mkdir -p "$SANDBOX_DIR"
+		exec 9>"$SANDBOX_DIR/.lock"
+		flock 9
+		sandbox_peers_prepare
+	) || echo "$(basename "$0"): Debian's container engines were not fetched: the tests that need them skip" >&2
+fi
 tap=$(mktemp "${TMPDIR:-/tmp}/spore-e2e.XXXXXX")
 trap 'rm -f "$tap"' EXIT
 # shellcheck disable=SC2086
