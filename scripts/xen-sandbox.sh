@@ -142,6 +142,7 @@ esac
 	[ -z "${SPORE_LOG:-}" ] || printf "export SPORE_LOG='%s'\n" "${SPORE_LOG//\'/}"
 	# The e2e suite's stress runs and their sizes (tests/e2e/t/86-concurrency.sh).
 	[ -z "${SPORE_E2E_STRESS:-}" ] || echo "export SPORE_E2E_STRESS=1"
+	[ -z "${SPORE_E2E_PEERS:-}" ] || echo "export SPORE_E2E_PEERS=1"
 	for v in SPORE_E2E_CONCURRENT SPORE_E2E_CYCLE_SECONDS; do
 		if [[ ${!v:-} =~ ^[0-9]+$ ]]; then echo "export $v=${!v}"; fi
 	done
