@@ -6,8 +6,23 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
+
+/* When stdout and stderr are one file (2>&1, a terminal), the container's
+ * two streams, which come by separate paths (console ring, control
+ * channel), are merged a line at a time: stderr is held until it ends a
+ * line and stdout is at a line's start, or for at most MERGE_HOLD_MS, so
+ * that a line of one is never cut by the other. */
+#define MERGE_HOLD_MS 500
+
+struct merge {
+	bool on;
+	bool out_bol; /* stdout is at a line's start */
+	char err[8192];
+	size_t errlen;
+};
 
 long console_find_escape(const char *buf, long n)
 {
@@ -61,8 +76,35 @@ static int write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+static bool same_file(int a, int b)
+{
+	struct stat x, y;
+	return a > 0 && b > 0 && fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_dev == y.st_dev &&
+	       x.st_ino == y.st_ino;
+}
+
+/* Writes the held stderr to the merged file: its whole lines once stdout
+ * is at a line's start, or everything (all). */
+static int merge_flush(const struct console_relay *c, struct merge *m, bool all)
+{
+	size_t n = m->errlen;
+	if (!all) {
+		const char *nl = m->out_bol ? memrchr(m->err, '\n', m->errlen) : NULL;
+		n = nl ? (size_t)(nl - m->err) + 1 : 0;
+	}
+	if (!n)
+		return 0;
+	bool bol = m->err[n - 1] == '\n';
+	int r = write_all(c->out_fd, m->err, n);
+	memmove(m->err, m->err + n, m->errlen - n);
+	m->errlen -= n;
+	m->out_bol = bol;
+	return r;
+}
+
 /* One message from spored: 0 to go on, else the relay's end. */
-static int from_spored(const struct console_relay *c, unsigned char *buf, struct spore_err *err)
+static int from_spored(const struct console_relay *c, struct merge *mg, unsigned char *buf,
+		       struct spore_err *err)
 {
 	struct spore_svc_msg m;
 	int r = spore_svc_recv(c->svc_fd, buf, &m, err);
@@ -74,9 +116,27 @@ static int from_spored(const struct console_relay *c, unsigned char *buf, struct
 		return CONSOLE_LOST;
 	switch (m.type) {
 	case SPORE_SVC_OUTPUT:
+		r = write_all(c->out_fd, m.payload, m.len);
+		mg->out_bol = m.payload[m.len - 1] == '\n';
+		if (r >= 0 && mg->on)
+			r = merge_flush(c, mg, false);
+		return r < 0 ? spore_err_set(err, -r, "console: writing output") : 0;
 	case SPORE_SVC_OUTPUT_ERR:
-		r = write_all(m.type == SPORE_SVC_OUTPUT_ERR && c->err_fd > 0 ? c->err_fd : c->out_fd,
-			      m.payload, m.len);
+		if (!mg->on) {
+			r = write_all(c->err_fd > 0 ? c->err_fd : c->out_fd, m.payload, m.len);
+			return r < 0 ? spore_err_set(err, -r, "console: writing output") : 0;
+		}
+		r = 0;
+		if (mg->errlen + m.len > sizeof(mg->err))
+			r = merge_flush(c, mg, true);
+		if (r >= 0 && m.len > sizeof(mg->err)) {
+			r = write_all(c->out_fd, m.payload, m.len);
+			mg->out_bol = m.payload[m.len - 1] == '\n';
+		} else if (r >= 0) {
+			memcpy(mg->err + mg->errlen, m.payload, m.len);
+			mg->errlen += m.len;
+			r = merge_flush(c, mg, false);
+		}
 		return r < 0 ? spore_err_set(err, -r, "console: writing output") : 0;
 	case SPORE_SVC_EOF:
 		return CONSOLE_CLOSED;
@@ -107,6 +167,7 @@ static int to_spored(int fd, const char *buf, size_t n)
 int console_relay_run(const struct console_relay *c, struct spore_err *err)
 {
 	static unsigned char msg[SPORE_SVC_MAX_MSG];
+	static struct merge mg;
 	struct termios saved, raw;
 	bool restored = true;
 	char buf[4096];
@@ -118,21 +179,31 @@ int console_relay_run(const struct console_relay *c, struct spore_err *err)
 		if (tcsetattr(in_fd, TCSANOW, &raw) == 0)
 			restored = false;
 	}
+	mg.on = same_file(c->out_fd, c->err_fd);
+	mg.out_bol = true;
+	mg.errlen = 0;
 	while (!ret) {
 		struct pollfd p[3] = {
 			{.fd = c->svc_fd, .events = POLLIN},
 			{.fd = in_fd, .events = POLLIN},
 			{.fd = c->stop_fd, .events = POLLIN},
 		};
-		if (poll(p, 3, -1) < 0) {
+		int k = poll(p, 3, mg.errlen ? MERGE_HOLD_MS : -1);
+		if (k < 0) {
 			if (errno == EINTR)
 				continue;
 			ret = spore_err_set(err, errno, "console: poll");
 			break;
 		}
+		/* Held stderr that nothing completed meanwhile goes as it is. */
+		int w = k == 0 ? merge_flush(c, &mg, true) : 0;
+		if (w < 0) {
+			ret = spore_err_set(err, -w, "console: writing output");
+			break;
+		}
 		/* Guest output first, so nothing printed before a stop is lost. */
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-			ret = from_spored(c, msg, err);
+			ret = from_spored(c, &mg, msg, err);
 			continue;
 		}
 		if (p[2].revents) {
@@ -167,6 +238,10 @@ int console_relay_run(const struct console_relay *c, struct spore_err *err)
 				ret = CONSOLE_DETACHED;
 		}
 	}
+	/* What stderr still holds (the guest ended mid-line). */
+	int w = merge_flush(c, &mg, true);
+	if (w < 0 && ret >= 0)
+		ret = spore_err_set(err, -w, "console: writing output");
 	if (!restored)
 		tcsetattr(c->in_fd, TCSANOW, &saved);
 	return ret;

@@ -71,6 +71,25 @@ int main(void)
 	close(errp[0]);
 	close(errp[1]);
 
+	/* One file for both (2>&1): a stderr line comes whole, never cut by
+	 * stdout, even when it arrives in pieces around a stdout line. */
+	spore_svc_send(sv[1], SPORE_SVC_OUTPUT_ERR, "/bin/sh: ", 9, 0);
+	spore_svc_send(sv[1], SPORE_SVC_OUTPUT, "write-failed\n", 13, 0);
+	spore_svc_send(sv[1], SPORE_SVC_OUTPUT_ERR, "can't create", 12, 0);
+	spore_svc_send(sv[1], SPORE_SVC_OUTPUT_ERR, "\n", 1, 0);
+	spore_svc_send(sv[1], SPORE_SVC_OUTPUT, "half ", 5, 0);
+	spore_svc_send(sv[1], SPORE_SVC_OUTPUT_ERR, "e2\n", 3, 0);
+	spore_svc_send(sv[1], SPORE_SVC_OUTPUT, "line\n", 5, 0);
+	spore_svc_send(sv[1], SPORE_SVC_OUTPUT_ERR, "tail", 4, 0);
+	spore_svc_send(sv[1], SPORE_SVC_EOF, NULL, 0, 0);
+	struct console_relay cm = {.in_fd = -1, .out_fd = out[1], .err_fd = out[1],
+				   .svc_fd = sv[0], .stop_fd = -1};
+	is_int(console_relay_run(&cm, &e), CONSOLE_CLOSED, "merged: EOF ends the relay");
+	n = read(out[0], buf, sizeof(buf));
+	buf[n > 0 ? n : 0] = '\0';
+	is_str(buf, "write-failed\n/bin/sh: can't create\nhalf line\ne2\ntail",
+	       "merged a line at a time; what stderr held at the end follows");
+
 	/* Without the escape (spore-runc's terminal), Ctrl+] is input too:
 	 * the relay runs until stopped. */
 	ok(write(in[1], "a\x1d" "b", 3) == 3, "Ctrl+] between two bytes");
